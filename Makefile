@@ -1,0 +1,55 @@
+# dapolice: `make run` to see it working, `make test` for the whole suite. `make` lists targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+DEMO_ENV := DAPOLICE_ENV=demo
+export PYTHONDONTWRITEBYTECODE := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format bench frontend install migrate seed clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) frontend ## Create .venv and install Python and front-end packages
+
+var/frontend/.built: package.json package-lock.json frontend/build.mjs frontend/app.scss
+	npm ci --no-audit --no-fund --loglevel=error
+	npm run --silent build
+	touch $@
+
+frontend: var/frontend/.built ## Build the GOV.UK / MOJ front end from package-lock.json
+
+run: install ## Migrate, load demo data and serve the app with a worker and beat on :8000
+	$(DEMO_ENV) $(PY) manage.py migrate --no-input
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+	$(DEMO_ENV) $(PY) manage.py collectstatic --no-input --verbosity 0
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(DEMO_ENV) $(BIN)/honcho start -f Procfile
+
+lint: $(STAMP) ## ruff, ruff format --check, import-linter layers, djLint
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/djlint templates --lint --quiet
+
+format: $(STAMP) ## Apply ruff format and fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install lint ## Lint, then the whole suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
+	DAPOLICE_ENV=test $(BIN)/pytest -p no:cacheprovider --create-db $(PYTEST_ARGS)
+
+bench: install ## Benchmarks under bench/ (not part of make test); prints one table
+	DAPOLICE_ENV=test $(PY) -m bench $(BENCH_ARGS)
+
+clean: ## Remove the virtualenv, node_modules and var/ (the embedded database too)
+	rm -rf $(VENV) node_modules var

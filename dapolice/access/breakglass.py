@@ -1,0 +1,62 @@
+"""Break-glass: explicit, time-boxed, justified elevated access (style.md example 8).
+
+A grant is an audit event (``access.break_glass``) naming the scope it opens, e.g.
+``incidents.address:42``; it lasts ``DAPOLICE_BREAK_GLASS_MINUTES``. The audit trail is the
+only store, so a grant can never exist without its justification on record.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dapolice.audit.models import AuditEvent
+from dapolice.audit.services import record_access
+from dapolice.common.errors import DomainError
+
+ACTION = "access.break_glass"
+MIN_REASON_LENGTH = 10
+
+
+def scope_for(subject: Any, what: str = "") -> str:
+    base = f"{subject._meta.label_lower}:{subject.pk}"
+    return f"{base}:{what}" if what else base
+
+
+def break_glass_grant(*, actor: Any, subject: Any, reason: str, what: str = "") -> AuditEvent:
+    """Open ``subject`` (or one part of it, ``what``) to ``actor`` for a short time."""
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise DomainError(
+            _("Give the reason you need this (at least %(n)d characters).")
+            % {"n": MIN_REASON_LENGTH},
+            field="reason",
+        )
+    minutes = settings.DAPOLICE_BREAK_GLASS_MINUTES
+    return record_access(
+        actor=actor,
+        action=ACTION,
+        subject=subject,
+        reason=reason,
+        changes={"scope": [None, scope_for(subject, what)], "minutes": [None, minutes]},
+    )
+
+
+def break_glass_active(*, actor: Any, subject: Any, what: str = "") -> bool:
+    """True while a grant for this scope, made by ``actor``, has not expired."""
+    since = timezone.now() - timedelta(minutes=settings.DAPOLICE_BREAK_GLASS_MINUTES)
+    scope = scope_for(subject, what)
+    return any(
+        ev.changes.get("scope", [None, None])[1] == scope
+        for ev in AuditEvent.objects.filter(
+            actor=actor,
+            action=ACTION,
+            subject_type=subject._meta.label_lower,
+            subject_id=str(subject.pk),
+            at__gte=since,
+        ).only("changes")
+    )

@@ -1,0 +1,35 @@
+"""Navigation by role: each app registers its entries with the access rule that shows them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+
+from dapolice import access
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    policy: str
+    order: int = 100
+
+
+_items: list[NavItem] = []
+
+
+def register(item: NavItem) -> None:
+    if item not in _items:
+        _items.append(item)
+        _items.sort(key=lambda i: (i.order, str(i.label)))
+
+
+def items_for(user: Any) -> list[dict[str, str]]:
+    return [
+        {"label": str(i.label), "url": reverse(i.url_name), "key": i.url_name}
+        for i in _items
+        if access.check(user, i.policy)
+    ]

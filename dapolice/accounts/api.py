@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+
+class MeApi(APIView):
+    """Who am I: the signed-in user's name, roles and agency."""
+
+    policy = "accounts.home"
+
+    class OutputSerializer(serializers.Serializer):
+        username = serializers.CharField()
+        name = serializers.CharField()
+        roles = serializers.ListField(child=serializers.CharField())
+        agency = serializers.CharField(allow_null=True)
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request) -> Response:
+        user = request.user
+        data = {
+            "username": user.username,
+            "name": str(user),
+            "roles": sorted(user.roles),
+            "agency": user.agency.code if user.agency_id else None,
+        }
+        return Response(self.OutputSerializer(data).data)

@@ -1,0 +1,25 @@
+"""Access rules for pages every signed-in user has, and for user administration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dapolice import access
+from dapolice.accounts.choices import Role
+
+
+@access.rule("accounts.home")
+def can_open_home(user: Any, obj: Any = None) -> bool:
+    return not user.is_system
+
+
+@access.rule("accounts.manage_users")
+def can_manage_users(user: Any, obj: Any = None) -> bool:
+    return user.has_role(Role.SYSADMIN) or user.is_superuser
+
+
+@access.rule("audit.view")
+def can_view_audit(user: Any, obj: Any = None) -> bool:
+    # Reading the trail reveals who looked at whom; administrators and supervisors of the
+    # control room audit calls (domain.md, roles).
+    return user.has_role(Role.SYSADMIN, Role.CONTROL_SUPERVISOR) or user.is_superuser

@@ -1,0 +1,29 @@
+"""Who sees which alerts: their own, and those sent to a role they hold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from dapolice import access
+
+
+def alert_visibility(user: Any) -> Q:
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    return Q(recipient=user) | Q(recipient__isnull=True, recipient_role__in=list(user.roles))
+
+
+@access.rule("alerts.inbox")
+def can_use_inbox(user: Any, obj: Any = None) -> bool:
+    return not user.is_system
+
+
+@access.rule("alerts.acknowledge")
+def can_acknowledge(user: Any, alert: Any = None) -> bool:
+    if alert is None:
+        return True
+    return alert.recipient_id == user.pk or (
+        alert.recipient_id is None and alert.recipient_role in user.roles
+    )

@@ -1,0 +1,10 @@
+"""The REST API root. Domain apps are named by dotted string only."""
+
+from django.urls import include, path
+
+from dapolice.accounts.api import MeApi
+
+urlpatterns = [
+    path("me/", MeApi.as_view(), name="api-me"),
+    path("", include("incidents.api.urls")),
+]

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.views.generic import TemplateView
+
+from dapolice.access.views import PolicyRequiredMixin
+from dapolice.audit.selectors import audit_event_list
+
+
+class AuditEventListView(PolicyRequiredMixin, TemplateView):
+    """The audit trail, newest first, filtered by action prefix or record."""
+
+    policy = "audit.view"
+    template_name = "audit/auditevent_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        q = self.request.GET
+        filters = {
+            "action": q.get("action", "")[:100],
+            "subject_type": q.get("subject_type", "")[:100],
+            "subject_id": q.get("subject_id", "")[:64],
+        }
+        ctx["filters"] = filters
+        ctx["events"] = audit_event_list(actor=self.request.user, **filters)
+        return ctx

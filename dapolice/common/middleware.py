@@ -1,0 +1,39 @@
+"""Binds the request id and client address for the audit trail and log lines."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from dapolice.common import context
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client address, trusting X-Forwarded-For only behind a configured proxy count."""
+    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", None) or 0
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _REQUEST_ID.match(incoming) else context.new_request_id()
+        ctx = context.RequestContext(request_id=request_id, ip=client_ip(request))
+        request.request_id = request_id  # type: ignore[attr-defined]
+        with context.bound(ctx):
+            response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response

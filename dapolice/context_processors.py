@@ -1,0 +1,25 @@
+"""What the base layout needs on every page: navigation by role, inbox count, banners."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def layout(request: HttpRequest) -> dict[str, Any]:
+    ctx: dict[str, Any] = {
+        "force_name": settings.DAPOLICE_FORCE_NAME,
+        "embedded_demo": settings.EMBEDDED_DATABASE,
+        "environment": settings.DAPOLICE_ENV,
+        "protective_marking": "OFFICIAL-SENSITIVE",
+    }
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        from dapolice.access.navigation import items_for
+        from dapolice.alerts.selectors import alert_open_count
+
+        ctx["nav_items"] = items_for(user)
+        ctx["inbox_count"] = alert_open_count(user=user)
+    return ctx

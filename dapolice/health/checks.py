@@ -1,0 +1,58 @@
+"""Health checks for ``/healthz`` (django-health-check): database, broker, worker and beat."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import os
+import time
+from pathlib import Path
+
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from health_check.base import HealthCheck
+from health_check.exceptions import ServiceUnavailable
+
+HEARTBEAT_KEY = "dapolice:worker-heartbeat"
+
+
+@dataclasses.dataclass
+class Broker(HealthCheck):
+    """The Celery broker answers: Redis ``PING``, or the filesystem queue is writable."""
+
+    timeout = datetime.timedelta(seconds=3)
+
+    def run(self) -> None:
+        if settings.REDIS_URL:
+            client = redis.Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
+            )
+            try:
+                client.ping()
+            except redis.RedisError as exc:
+                raise ServiceUnavailable("Redis is not answering") from exc
+            finally:
+                client.close()
+        else:
+            folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+            if not (folder.is_dir() and os.access(folder, os.W_OK)):
+                raise ServiceUnavailable("filesystem broker folder is missing or read-only")
+
+
+@dataclasses.dataclass
+class Worker(HealthCheck):
+    """A worker ran the beat-scheduled heartbeat task recently (proves worker *and* beat)."""
+
+    timeout = datetime.timedelta(seconds=3)
+
+    def run(self) -> None:
+        try:
+            beat = cache.get(HEARTBEAT_KEY)
+        except Exception as exc:  # the cache is Redis in production; a dead Redis lands here
+            raise ServiceUnavailable("cannot read the worker heartbeat") from exc
+        if beat is None:
+            raise ServiceUnavailable("no worker heartbeat yet")
+        age = time.time() - float(beat)
+        if age > 3 * settings.WORKER_HEARTBEAT_SECONDS:
+            raise ServiceUnavailable(f"last worker heartbeat {age:.0f} s ago")

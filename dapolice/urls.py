@@ -1,0 +1,28 @@
+"""URLs. Domain apps are named by dotted string only (layers: style.md)."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from two_factor.urls import urlpatterns as two_factor_urls
+
+from dapolice.accounts.views import HomeView, admin_login
+from dapolice.health.views import HealthzView
+
+admin.site.site_header = "dapolice administration"
+admin.site.site_title = "dapolice"
+admin.site.login = admin_login  # type: ignore[method-assign]
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    # django-two-factor-auth: account/login/, account/two_factor/setup/, ...
+    path("", include(two_factor_urls)),
+    path("account/", include("dapolice.accounts.urls")),
+    path("alerts/", include("dapolice.alerts.urls")),
+    path("audit/", include("dapolice.audit.urls")),
+    path("incidents/", include("incidents.urls")),
+    path("api/", include("dapolice.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path("healthz", HealthzView.as_view(), name="healthz"),
+    path("admin/", admin.site.urls),
+]

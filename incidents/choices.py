@@ -1,0 +1,62 @@
+"""Fixed codes of call intake. Tunable numbers are settings or admin-edited rows, not here."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PersonRole(models.TextChoices):
+    VICTIM = "victim", _("Victim")
+    SUSPECT = "suspect", _("Suspect")
+    CHILD = "child", _("Child")
+    OTHER = "other", _("Other person present")
+
+
+class Relationship(models.TextChoices):
+    PARTNER = "partner", _("Partner")
+    EX_PARTNER = "ex_partner", _("Ex-partner")
+    FAMILY = "family", _("Family member")
+    OTHER = "other", _("Other")
+
+
+class MarkerKind(models.TextChoices):
+    FIREARM_CERTIFICATE = "firearm_certificate", _("Firearm certificate")
+    WEAPONS = "weapons", _("Weapons")
+    VIOLENCE = "violence", _("Violence")
+    TREAT_AS_EMERGENCY = "treat_as_emergency", _("Treat any call as an emergency")
+    CHILDREN_AT_ADDRESS = "children_at_address", _("Children at the address")
+    RESTRICTED_ADDRESS = "restricted_address", _("Restricted address")
+    OTHER = "other", _("Other")
+
+
+class RiskLevel(models.TextChoices):
+    """The DASH outcome, recorded on the incident by the risk app through a service."""
+
+    NOT_ASSESSED = "", _("Not assessed")
+    STANDARD = "standard", _("Standard")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+#: Order for "highest risk level".
+RISK_RANK = {
+    RiskLevel.NOT_ASSESSED: 0,
+    RiskLevel.STANDARD: 1,
+    RiskLevel.MEDIUM: 2,
+    RiskLevel.HIGH: 3,
+}
+
+
+class IncidentStatus(models.TextChoices):
+    AWAITING = "awaiting", _("Awaiting attendance")
+    DISPATCHED = "dispatched", _("Officer dispatched")
+    ATTENDED = "attended", _("Attended")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (IncidentStatus.AWAITING, IncidentStatus.DISPATCHED)
+
+
+class PhoneKind(models.TextChoices):
+    MOBILE = "mobile", _("Mobile")
+    LANDLINE = "landline", _("Landline")
+    OTHER = "other", _("Other")

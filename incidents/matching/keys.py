@@ -1,0 +1,161 @@
+"""Normalised match keys, computed by well-kept libraries and stored in indexed columns.
+
+* names: ASCII-folded lower case; a phonetic key (Double Metaphone, ``DoubleMetaphone``);
+  given names also canonicalised through the nickname table (``nicknames`` plus our own UK
+  supplement in ``nicknames_uk.csv``), so Bill, Will and Billy all key as William;
+* phone numbers: E.164 (``phonenumbers``), UK by default;
+* postcodes: upper case without spaces, validated against the UK format;
+* house numbers: the leading number and letter ("12a", "Flat 3, 12A" -> "12A"), else the
+  normalised house name.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import phonenumbers
+from doublemetaphone import doublemetaphone
+from nicknames import NickNamer
+
+_NON_ALPHA = re.compile(r"[^a-z]")
+_SPACES = re.compile(r"\s+")
+POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
+_HOUSE_NUMBER = re.compile(r"(\d+)\s*([A-Z])?\b")
+
+#: Dates of birth entered when the real one is unknown; never used to find candidates.
+PLACEHOLDER_DOBS = frozenset({date(1900, 1, 1), date(1901, 1, 1), date(1970, 1, 1)})
+
+
+def fold(text: str) -> str:
+    """Lower case ASCII letters only: 'O'Brien-Smyth' -> 'obriensmyth'."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    return _NON_ALPHA.sub("", ascii_text)
+
+
+def phonetic(text: str) -> tuple[str, str]:
+    """Double Metaphone primary and alternate codes of a folded name ('' when empty)."""
+    folded = fold(text)
+    if not folded:
+        return "", ""
+    primary, alternate = doublemetaphone(folded)
+    return primary or "", alternate or ""
+
+
+@cache
+def _nicknamer() -> NickNamer:
+    return NickNamer()
+
+
+@cache
+def _uk_table() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    """(nickname -> formal names, the formal names) from our own table of UK diminutives."""
+    table: dict[str, set[str]] = {}
+    formal: set[str] = set()
+    path = Path(__file__).with_name("nicknames_uk.csv")
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            canonical = fold(row["name"])
+            formal.add(canonical)
+            for nick in row["nicknames"].split(";"):
+                table.setdefault(fold(nick), set()).add(canonical)
+    return {k: frozenset(v) for k, v in table.items()}, frozenset(formal)
+
+
+def _uk_supplement() -> dict[str, frozenset[str]]:
+    return _uk_table()[0]
+
+
+@cache
+def canonical_given_names(name: str) -> frozenset[str]:
+    """Every formal name ``name`` may stand for, including itself."""
+    folded = fold(name)
+    if not folded:
+        return frozenset()
+    names = {folded}
+    names.update(fold(n) for n in _nicknamer().canonicals_of(folded))
+    names.update(_uk_supplement().get(folded, ()))
+    return frozenset(names)
+
+
+@cache
+def given_canon(name: str) -> str:
+    """One deterministic canonical form for the stored key column.
+
+    A name that is itself formal keys as itself; a nickname keys as its alphabetically first
+    formal name, our UK table first (so Bill keys as 'william', not the package's 'robert').
+    Scoring compares the full sets (:func:`canonical_given_names`), not this one key.
+    """
+    folded = fold(name)
+    if not folded:
+        return ""
+    if folded in _uk_table()[1]:
+        return folded
+    uk = _uk_supplement().get(folded)
+    if uk:
+        return sorted(uk)[0]
+    canon = {fold(n) for n in _nicknamer().canonicals_of(folded)}
+    if not canon or _nicknamer().nicknames_of(folded):
+        return folded
+    return sorted(canon)[0]
+
+
+def name_keys(given: str, family: str) -> dict[str, str]:
+    """The key columns of a ``PersonName`` row."""
+    family_primary, family_alt = phonetic(family)
+    given_primary, _ = phonetic(given_canon(given) or given)
+    return {
+        "given_norm": fold(given)[:100],
+        "given_canon": given_canon(given)[:100],
+        "given_phon": given_primary[:12],
+        "family_norm": fold(family)[:100],
+        "family_phon": family_primary[:12],
+        "family_phon_alt": (family_alt or family_primary)[:12],
+    }
+
+
+def phone_key(raw: str, region: str = "GB") -> str | None:
+    """E.164, or None when the text cannot be a phone number.
+
+    "Possible" rather than "valid": a number in a range not yet allocated (or Ofcom's drama
+    ranges, which the demo data uses) is still what the caller said.
+    """
+    if not raw or not raw.strip():
+        return None
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def postcode_key(raw: str) -> str:
+    """'nr1  2ab' -> 'NR12AB'; '' when it is not a UK postcode."""
+    compact = _SPACES.sub("", (raw or "").upper())
+    return compact if POSTCODE_RE.match(compact) else ""
+
+
+def postcode_display(raw: str) -> str:
+    """'nr12ab' -> 'NR1 2AB' (the raw text when it is not a UK postcode)."""
+    key = postcode_key(raw)
+    return f"{key[:-3]} {key[-3:]}" if key else (raw or "").strip().upper()
+
+
+def house_key(raw: str) -> str:
+    """'12a' -> '12A'; 'Flat 3, 12 High St' -> '12' (the last number).
+
+    A house with a name and no number keys as the folded name ('Rose Cottage' -> 'rosecottage').
+    """
+    text = (raw or "").upper()
+    numbers = _HOUSE_NUMBER.findall(text)
+    if numbers:
+        number, letter = numbers[-1]
+        return f"{int(number)}{letter or ''}"
+    return fold(raw)[:40]

@@ -1,0 +1,410 @@
+"""Call intake: persons, addresses, markers, incidents and who was involved in each.
+
+Match keys (``*_key`` columns) are computed by ``incidents.matching`` in the services that write
+these rows; they exist so candidate retrieval is an indexed lookup, never a scan.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dapolice.common.models import BaseModel
+from incidents.choices import (
+    IncidentStatus,
+    MarkerKind,
+    PersonRole,
+    PhoneKind,
+    Relationship,
+    RiskLevel,
+)
+
+# --- Configuration a force edits in the admin ---------------------------------------------------
+
+
+class AttendanceCategory(models.Model):
+    """An attendance grade and its target time from the call (THRIVE grading picks one).
+
+    Seeded with A (15 minutes urban, 20 rural), B (1 hour) and C (4 hours); names and minutes
+    vary by force, so they are rows, not code.
+    """
+
+    code = models.CharField(_("code"), max_length=4, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    urban_minutes = models.PositiveIntegerField(_("target minutes (urban)"))
+    rural_minutes = models.PositiveIntegerField(_("target minutes (rural)"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("attendance category")
+        verbose_name_plural = _("attendance categories")
+        ordering = ["order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(urban_minutes__gt=0, rural_minutes__gt=0),
+                name="attendance_minutes_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.name}"
+
+    def minutes_for(self, *, rural: bool) -> int:
+        return self.rural_minutes if rural else self.urban_minutes
+
+
+class RuralArea(models.Model):
+    """A postcode district or sector treated as rural for attendance targets (e.g. ``NR21``)."""
+
+    postcode_prefix = models.CharField(_("postcode district or sector"), max_length=8, unique=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("rural area")
+        verbose_name_plural = _("rural areas")
+        ordering = ["postcode_prefix"]
+
+    def __str__(self) -> str:
+        return self.postcode_prefix
+
+
+# --- Places and people ---------------------------------------------------------------------------
+
+
+class AddressQuerySet(models.QuerySet["Address"]):
+    def visible_to(self, user: Any) -> AddressQuerySet:
+        from incidents.policies import address_visibility
+
+        return self.filter(address_visibility(user))
+
+
+class Address(BaseModel):
+    """A place: a victim's home, an incident location, a refuge.
+
+    A restricted (refuge or safe) address is never shown in clear to anyone who is not entitled;
+    its text is read only through ``incidents.selectors.address_reveal`` (break-glass, audited).
+    """
+
+    house = models.CharField(_("house number or name"), max_length=80, blank=True)
+    street = models.CharField(_("street"), max_length=200, blank=True)
+    locality = models.CharField(_("locality"), max_length=100, blank=True)
+    town = models.CharField(_("town or city"), max_length=100, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    postcode_key = models.CharField(max_length=8, blank=True, editable=False)
+    house_key = models.CharField(max_length=40, blank=True, editable=False)
+    is_rural = models.BooleanField(_("rural location"), default=False)
+    is_restricted = models.BooleanField(_("restricted (refuge or safe) address"), default=False)
+
+    objects = AddressQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        indexes = [
+            models.Index(fields=["postcode_key", "house_key"], name="address_key_idx"),
+        ]
+
+    def __str__(self) -> str:
+        if self.is_restricted:
+            return str(_("Restricted address"))
+        return ", ".join(p for p in (self.house, self.street, self.town, self.postcode) if p)
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def visible_to(self, user: Any) -> PersonQuerySet:
+        from incidents.policies import person_visibility
+
+        return self.filter(person_visibility(user))
+
+
+class Person(BaseModel):
+    """Someone involved in domestic abuse incidents: victim, suspect, child, other or caller.
+
+    Names (the primary one and every alias) are ``PersonName`` rows, which carry the match keys;
+    ``given_name``/``family_name`` here repeat the primary name for display.
+    """
+
+    given_name = models.CharField(_("given name"), max_length=100, blank=True)
+    family_name = models.CharField(_("family name"), max_length=100, blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    address = models.ForeignKey(
+        Address,
+        verbose_name=_("current address"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="residents",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        indexes = [models.Index(fields=["date_of_birth"], name="person_dob_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip() or f"Person #{self.pk}"
+
+
+class PersonName(models.Model):
+    """A name a person is known by (primary or alias), with its match keys."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="names")
+    given_name = models.CharField(_("given name"), max_length=100, blank=True)
+    family_name = models.CharField(_("family name"), max_length=100, blank=True)
+    is_primary = models.BooleanField(default=False)
+    # Keys computed by incidents.matching.keys.name_keys
+    given_norm = models.CharField(max_length=100, blank=True, editable=False)
+    given_canon = models.CharField(max_length=100, blank=True, editable=False)
+    given_phon = models.CharField(max_length=12, blank=True, editable=False)
+    family_norm = models.CharField(max_length=100, blank=True, editable=False)
+    family_phon = models.CharField(max_length=12, blank=True, editable=False)
+    family_phon_alt = models.CharField(max_length=12, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("name")
+        verbose_name_plural = _("names")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(is_primary=True), name="one_primary_name"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["family_phon", "given_phon"], name="name_phon_idx"),
+            models.Index(fields=["family_phon_alt", "given_phon"], name="name_phon_alt_idx"),
+            models.Index(fields=["family_norm", "given_canon"], name="name_norm_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+class PersonPhone(models.Model):
+    """A phone number, stored in E.164 (``phonenumbers``) so formatting never hides a match."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phones")
+    number = models.CharField(_("number (E.164)"), max_length=20, db_index=True)
+    kind = models.CharField(max_length=10, choices=PhoneKind.choices, default=PhoneKind.MOBILE)
+    is_safe_contact = models.BooleanField(_("safe contact number"), default=False)
+
+    class Meta:
+        verbose_name = _("phone number")
+        verbose_name_plural = _("phone numbers")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "number"], name="person_phone_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class MarkerQuerySet(models.QuerySet["Marker"]):
+    def active(self) -> MarkerQuerySet:
+        return self.filter(active=True)
+
+
+class Marker(BaseModel):
+    """A warning marker on a person or an address (firearm certificate, treat as emergency...)."""
+
+    kind = models.CharField(_("kind"), max_length=32, choices=MarkerKind.choices)
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="markers"
+    )
+    address = models.ForeignKey(
+        Address, null=True, blank=True, on_delete=models.CASCADE, related_name="markers"
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = MarkerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("warning marker")
+        verbose_name_plural = _("warning markers")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(person__isnull=False) & Q(address__isnull=True))
+                | (Q(person__isnull=True) & Q(address__isnull=False)),
+                name="marker_on_person_or_address",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())
+
+
+# --- Incidents -----------------------------------------------------------------------------------
+
+
+class IncidentQuerySet(models.QuerySet["Incident"]):
+    def visible_to(self, user: Any) -> IncidentQuerySet:
+        from incidents.policies import incident_visibility
+
+        return self.filter(incident_visibility(user))
+
+
+class Incident(BaseModel):
+    """A domestic abuse call, logged while the caller is on the line.
+
+    ``target_at`` is the grade's deadline from the call (received + category minutes, urban or
+    rural); ``deadline_at`` is the deadline in force: the target, or a supervisor's deferral.
+    Both are plain indexed columns so the control-room board and the attendance sweep are
+    index scans.
+    """
+
+    reference = models.CharField(_("reference"), max_length=24, unique=True, null=True)
+    received_at = models.DateTimeField(_("call received"), db_index=True)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("call taker"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    location = models.ForeignKey(
+        Address, verbose_name=_("location"), on_delete=models.PROTECT, related_name="incidents"
+    )
+    location_is_rural = models.BooleanField(_("rural location"), default=False)
+    relationship = models.CharField(
+        _("relationship of victim to suspect"), max_length=16, choices=Relationship.choices
+    )
+    narrative = models.TextField(_("what happened"), blank=True)
+
+    # The call taker's checklist (HMIC: the last two were missing; both are here).
+    immediate_risk = models.BooleanField(_("immediate risk of harm"))
+    injuries = models.BooleanField(_("injuries"))
+    weapons = models.BooleanField(_("weapons involved or threatened"))
+    children_present = models.BooleanField(_("children present"))
+    firearm_at_address = models.BooleanField(_("firearm at the address"))
+    happened_before = models.BooleanField(_("has this happened before"))
+    happened_before_details = models.TextField(
+        _("before: when and where (also elsewhere or unreported)"), blank=True
+    )
+    victim_vulnerable = models.BooleanField(_("victim particularly vulnerable"))
+    vulnerability_details = models.TextField(_("vulnerability"), blank=True)
+
+    # THRIVE grading
+    thrive_threat = models.TextField(_("threat"), blank=True)
+    thrive_harm = models.TextField(_("harm"), blank=True)
+    thrive_risk = models.TextField(_("risk"), blank=True)
+    thrive_investigation = models.TextField(_("investigation"), blank=True)
+    thrive_vulnerability = models.TextField(_("vulnerability"), blank=True)
+    thrive_engagement = models.TextField(_("engagement"), blank=True)
+    category = models.ForeignKey(
+        AttendanceCategory,
+        verbose_name=_("attendance category"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    target_minutes = models.PositiveIntegerField(_("target minutes"))
+    target_at = models.DateTimeField(_("attendance target"))
+    deadline_at = models.DateTimeField(_("attendance deadline"), db_index=True)
+
+    # Deferral past the deadline: control-room supervisor only (HMIC recommendation 2).
+    deferred_at = models.DateTimeField(_("deferred at"), null=True, blank=True)
+    deferred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    deferral_reason = models.TextField(_("reason for deferral"), blank=True)
+    victim_wishes = models.TextField(_("victim's wishes"), blank=True)
+
+    # Attendance
+    status = models.CharField(
+        _("status"), max_length=12, choices=IncidentStatus.choices, default=IncidentStatus.AWAITING
+    )
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    attending_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attending officer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    arrived_at = models.DateTimeField(_("officer arrived at"), null=True, blank=True)
+
+    risk_level = models.CharField(
+        _("risk level"), max_length=10, choices=RiskLevel.choices, blank=True, default=""
+    )
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        permissions = [
+            ("defer_incident", "Can defer attendance past the deadline"),
+            ("record_attendance", "Can record dispatch and arrival"),
+            ("reveal_restricted_address", "Can reveal a restricted address (break-glass)"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["deadline_at"],
+                name="incident_open_deadline_idx",
+                condition=Q(status__in=["awaiting", "dispatched"]),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deferred_at__isnull=True)
+                | (~Q(deferral_reason="") & ~Q(victim_wishes="")),
+                name="incident_deferral_has_reason_and_wishes",
+            ),
+            models.CheckConstraint(
+                condition=Q(arrived_at__isnull=True) | Q(arrived_at__gte=models.F("received_at")),
+                name="incident_arrival_after_call",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"Incident #{self.pk}"
+
+    @property
+    def attended_within_target(self) -> bool | None:
+        """None until an officer arrives; then whether they arrived by the grade's target."""
+        if self.arrived_at is None:
+            return None
+        return self.arrived_at <= self.target_at
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (IncidentStatus.AWAITING, IncidentStatus.DISPATCHED)
+
+
+class IncidentPerson(models.Model):
+    """A person's part in an incident. The caller is marked on whichever row is theirs."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="people")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="involvements")
+    role = models.CharField(_("role"), max_length=10, choices=PersonRole.choices)
+    is_caller = models.BooleanField(_("caller"), default=False)
+    # Denormalised from the incident so "victim in the last 12 months" is one index range scan.
+    received_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("person in an incident")
+        verbose_name_plural = _("people in incidents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "person", "role"], name="incident_person_role_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["person", "role", "received_at"], name="involvement_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} in {self.incident_id}"

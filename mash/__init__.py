@@ -1,0 +1,1 @@
+"""mash: built by a later issue (see README, "Map of the apps")."""

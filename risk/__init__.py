@@ -1,0 +1,1 @@
+"""risk: built by a later issue (see README, "Map of the apps")."""

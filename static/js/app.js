@@ -1,0 +1,37 @@
+// dapolice front-end entry point (an ES module; no inline script, so the CSP can forbid it).
+import { initAll as initGovuk } from '../vendor/govuk/govuk-frontend.min.js'
+import { initAll as initMoj } from '../vendor/moj/moj-frontend.mjs'
+
+document.body.classList.add('js-enabled')
+if ('noModule' in HTMLScriptElement.prototype) {
+  document.body.classList.add('govuk-frontend-supported')
+}
+initGovuk()
+initMoj()
+
+// Countdowns: every element with data-deadline (ISO 8601) shows the time left and turns red
+// when overdue. The server decides the order and the deadline; this only ticks the clock.
+function formatRemaining (ms) {
+  const overdue = ms < 0
+  let s = Math.floor(Math.abs(ms) / 1000)
+  const h = Math.floor(s / 3600)
+  s -= h * 3600
+  const m = Math.floor(s / 60)
+  s -= m * 60
+  const text = (h ? h + 'h ' : '') + String(m).padStart(h ? 2 : 1, '0') + 'm ' + String(s).padStart(2, '0') + 's'
+  return overdue ? 'overdue by ' + text : text + ' left'
+}
+
+function tickCountdowns () {
+  const now = Date.now()
+  document.querySelectorAll('[data-deadline]').forEach(function (el) {
+    const due = Date.parse(el.getAttribute('data-deadline'))
+    if (Number.isNaN(due)) return
+    const ms = due - now
+    el.textContent = formatRemaining(ms)
+    el.classList.toggle('app-countdown--overdue', ms < 0)
+  })
+}
+tickCountdowns()
+setInterval(tickCountdowns, 1000)
+document.body.addEventListener('htmx:afterSwap', tickCountdowns)

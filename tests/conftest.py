@@ -1,0 +1,102 @@
+"""Shared fixtures: one persona per role (healthchecks ``hc/test.py``, Zulip ``example_user``).
+
+State is set up through services, not raw ORM writes, so tests exercise the same rules as users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from dapolice.accounts.choices import Role
+from dapolice.accounts.models import Agency, User
+from dapolice.accounts.services import system_user, user_create
+
+PASSWORD = "correct horse battery staple"
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Tests marked ``postgres`` are skipped, visibly, on SQLite."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def system(db: None) -> User:
+    return system_user()
+
+
+@pytest.fixture
+def agency_health(db: None) -> Agency:
+    return Agency.objects.create(name="Demo Health Trust", code="health", kind="health")
+
+
+@pytest.fixture
+def agency_housing(db: None) -> Agency:
+    return Agency.objects.create(name="Demo Housing", code="housing", kind="housing")
+
+
+@pytest.fixture
+def make_user(db: None, system: User) -> Callable[..., User]:
+    counter = {"n": 0}
+
+    def make(*roles: str, agency: Agency | None = None, username: str | None = None) -> User:
+        counter["n"] += 1
+        name = username or f"{'-'.join(roles) or 'norole'}-{counter['n']}"
+        return user_create(
+            actor=system,
+            username=name,
+            password=PASSWORD,
+            roles=roles,
+            first_name=name.split("-")[0].replace("_", " ").title(),
+            last_name=f"Tester{counter['n']}",
+            agency=agency,
+        )
+
+    return make
+
+
+@pytest.fixture
+def personas(make_user: Callable[..., User], agency_health: Agency) -> dict[str, User]:
+    """One user per role, plus an outsider with no role."""
+    users = {role.value: make_user(role.value) for role in Role if role != Role.PARTNER}
+    users[Role.PARTNER] = make_user(Role.PARTNER, agency=agency_health)
+    users["outsider"] = make_user()
+    return users
+
+
+@pytest.fixture
+def call_taker(make_user: Callable[..., User]) -> User:
+    return make_user(Role.CALL_TAKER)
+
+
+@pytest.fixture
+def control_supervisor(make_user: Callable[..., User]) -> User:
+    return make_user(Role.CONTROL_SUPERVISOR)
+
+
+@pytest.fixture
+def client_for(db: None) -> Callable[[User], Client]:
+    """A test client signed in as ``user`` (forced login: MFA is off in test settings)."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
