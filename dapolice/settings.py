@@ -101,12 +101,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Messages and htmx before the two below: signing an idle user out leaves a message, and an
+    # htmx request is answered with HX-Redirect (request.htmx).
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "dapolice.accounts.middleware.IdleTimeoutMiddleware",
     "dapolice.accounts.middleware.MFARequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     # AxesMiddleware turns a locked-out login into the lockout response; it must be last.
     "axes.middleware.AxesMiddleware",
 ]
