@@ -351,7 +351,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env.int("DAPOLICE_API_PAGE_SIZE", default=50),
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "dapolice.common.schema.AutoSchema",
     "EXCEPTION_HANDLER": "dapolice.common.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"match": env.str("DAPOLICE_MATCH_THROTTLE", default="120/min")},
 }
