@@ -399,3 +399,11 @@ ADMINS: list[tuple[str, str]] = []
 DAPOLICE_FORCE_NAME = env.str("DAPOLICE_FORCE_NAME", default="Demo Constabulary")
 DAPOLICE_INCIDENT_REFERENCE_PREFIX = env.str("DAPOLICE_INCIDENT_REFERENCE_PREFIX", default="DA")
 DAPOLICE_BREAK_GLASS_MINUTES = env.int("DAPOLICE_BREAK_GLASS_MINUTES", default=15)
+
+# Call intake (incidents). Attendance categories and rural areas are admin-edited rows.
+#: "Repeat victim": a DA victim in more than one incident within this many months.
+DAPOLICE_REPEAT_VICTIM_MONTHS = env.int("DAPOLICE_REPEAT_VICTIM_MONTHS", default=12)
+#: "Serial perpetrator": suspect in DA against at least this many different victims (HMIC rec. 3).
+DAPOLICE_SERIAL_PERPETRATOR_VICTIMS = env.int("DAPOLICE_SERIAL_PERPETRATOR_VICTIMS", default=2)
+#: How far back the match panel counts a person's incidents and highest risk level.
+DAPOLICE_MATCH_HISTORY_MONTHS = env.int("DAPOLICE_MATCH_HISTORY_MONTHS", default=12)

@@ -2,4 +2,6 @@ from django.utils.translation import gettext_lazy as _
 
 from dapolice.access.navigation import NavItem, register
 
+register(NavItem(_("New incident"), "incidents:create", "incidents.create", order=10))
+register(NavItem(_("Control-room board"), "incidents:board", "incidents.board", order=20))
 register(NavItem(_("Incidents"), "incidents:list", "incidents.view", order=30))

@@ -1,25 +1,169 @@
-"""Every read of call-intake data: visibility applied, and the read audited."""
+"""Every read of call-intake data: visibility applied, and the read audited.
+
+Flags (repeat victim, known and serial perpetrator) are computed here, for a batch of persons
+in a constant number of queries, from the involvement index.
+"""
 
 from __future__ import annotations
 
+import calendar
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from dapolice.audit.services import record_list
-from incidents.models import Incident
+from django.conf import settings
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from dapolice.audit.models import AuditEvent
+from dapolice.audit.services import record_list, record_read
+from incidents.choices import OPEN_STATUSES, RISK_RANK, PersonRole, RiskLevel
+from incidents.matching import keys
+from incidents.models import Address, Incident, IncidentPerson, Marker, Person
 
 INCIDENT_PAGE_SIZE = 50
+BOARD_LIMIT = 200
+ADDRESS_PEOPLE_LIMIT = 20
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same wall-clock moment ``months`` calendar months earlier (31 March -> 28/29 Feb)."""
+    year, month = divmod(moment.month - 1 - months, 12)
+    year += moment.year
+    month += 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+# --- Flags ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PersonFlags:
+    """What the call taker must see at once about a person."""
+
+    repeat_victim: bool = False
+    known_perpetrator: bool = False
+    serial_perpetrator: bool = False
+    victim_count: int = 0  # distinct victims, as a suspect, ever
+    recent_incidents: int = 0  # incidents in the history window
+    highest_risk: str = RiskLevel.NOT_ASSESSED
+    recent_roles: set[str] = field(default_factory=set)
+    markers: list[Marker] = field(default_factory=list)
+
+    @property
+    def highest_risk_label(self) -> str:
+        return str(RiskLevel(self.highest_risk).label)
+
+
+def person_flags(
+    person_ids: Iterable[int],
+    *,
+    at: datetime | None = None,
+    exclude_incident_id: int | None = None,
+    address_ids: dict[int, int | None] | None = None,
+) -> dict[int, PersonFlags]:
+    """Flags for each person as of ``at`` (now): three queries whatever the history size.
+
+    * repeat victim: a victim in another incident within ``DAPOLICE_REPEAT_VICTIM_MONTHS``
+      before ``at`` (the window includes its first moment), so with this call they are a DA
+      victim in more than one incident in the period;
+    * known perpetrator: a suspect in any incident; serial: against at least
+      ``DAPOLICE_SERIAL_PERPETRATOR_VICTIMS`` different victims;
+    * recent incidents and highest risk level in ``DAPOLICE_MATCH_HISTORY_MONTHS``;
+    * active markers on the person and on their current address.
+    """
+    ids = list(dict.fromkeys(person_ids))
+    flags = {pk: PersonFlags() for pk in ids}
+    if not ids:
+        return flags
+    at = at or timezone.now()
+    repeat_from = months_before(at, settings.DAPOLICE_REPEAT_VICTIM_MONTHS)
+    history_from = months_before(at, settings.DAPOLICE_MATCH_HISTORY_MONTHS)
+    window_start = min(repeat_from, history_from)
+
+    recent = IncidentPerson.objects.filter(
+        person_id__in=ids, received_at__gte=window_start, received_at__lte=at
+    )
+    if exclude_incident_id is not None:
+        recent = recent.exclude(incident_id=exclude_incident_id)
+    seen_incidents: dict[int, set[int]] = defaultdict(set)
+    for row in recent.values(
+        "person_id", "role", "incident_id", "received_at", "incident__risk_level"
+    ):
+        f = flags[row["person_id"]]
+        if row["received_at"] >= repeat_from and row["role"] == PersonRole.VICTIM:
+            f.repeat_victim = True
+        if row["received_at"] >= history_from:
+            f.recent_roles.add(row["role"])
+            seen_incidents[row["person_id"]].add(row["incident_id"])
+            level = row["incident__risk_level"] or RiskLevel.NOT_ASSESSED
+            if RISK_RANK[RiskLevel(level)] > RISK_RANK[RiskLevel(f.highest_risk)]:
+                f.highest_risk = level
+    for pk, incident_ids in seen_incidents.items():
+        flags[pk].recent_incidents = len(incident_ids)
+
+    as_suspect = (
+        IncidentPerson.objects.filter(person_id__in=ids, role=PersonRole.SUSPECT)
+        .values("person_id")
+        .annotate(
+            victims=Count(
+                "incident__people__person",
+                filter=Q(incident__people__role=PersonRole.VICTIM),
+                distinct=True,
+            )
+        )
+    )
+    for row in as_suspect:
+        f = flags[row["person_id"]]
+        f.known_perpetrator = True
+        f.victim_count = row["victims"]
+        f.serial_perpetrator = row["victims"] >= settings.DAPOLICE_SERIAL_PERPETRATOR_VICTIMS
+
+    if address_ids is None:
+        address_ids = dict(Person.objects.filter(pk__in=ids).values_list("pk", "address_id"))
+    by_address: dict[int, list[int]] = defaultdict(list)
+    for pk, address_id in address_ids.items():
+        if address_id is not None:
+            by_address[address_id].append(pk)
+    markers = Marker.objects.active().filter(
+        Q(person_id__in=ids) | Q(address_id__in=list(by_address))
+    )
+    for marker in markers.order_by("kind", "pk"):
+        owners = [marker.person_id] if marker.person_id else by_address.get(marker.address_id, [])
+        for pk in owners:
+            if pk in flags:
+                flags[pk].markers.append(marker)
+    return flags
+
+
+# --- Incidents ------------------------------------------------------------------------------
+
+
+def incident_queryset(*, user: Any, filters: Any = None) -> Any:
+    """Visible incidents, newest first, filtered by ``IncidentFilter`` data. Not audited: the
+    caller audits the page it shows (``incident_list``, the API's ``AuditedListMixin``)."""
+    from incidents.filters import IncidentFilter
+
+    qs = (
+        Incident.objects.visible_to(user)
+        .select_related("category", "location")
+        .order_by("-received_at", "-pk")
+    )
+    if filters:
+        qs = IncidentFilter(filters, queryset=qs).qs
+    return qs
 
 
 def incident_list(
-    *, user: Any, page: int = 1, page_size: int = INCIDENT_PAGE_SIZE
+    *, user: Any, page: int = 1, page_size: int = INCIDENT_PAGE_SIZE, filters: Any = None
 ) -> list[Incident]:
     """Newest first, one page; the ids shown are written to the audit trail."""
     start = (max(page, 1) - 1) * page_size
-    incidents = list(
-        Incident.objects.visible_to(user)
-        .select_related("category", "location")
-        .order_by("-received_at", "-pk")[start : start + page_size]
-    )
+    incidents = list(incident_queryset(user=user, filters=filters)[start : start + page_size])
     record_list(
         actor=user,
         action="incidents.incident.listed",
@@ -27,3 +171,209 @@ def incident_list(
         ids=[i.pk for i in incidents],
     )
     return incidents
+
+
+def incident_board(*, user: Any, limit: int = BOARD_LIMIT) -> list[Incident]:
+    """Open incidents, the nearest (and so every overdue) deadline first."""
+    incidents = list(
+        Incident.objects.visible_to(user)
+        .filter(status__in=OPEN_STATUSES)
+        .select_related("category", "location", "attending_officer")
+        .order_by("deadline_at", "pk")[:limit]
+    )
+    record_list(
+        actor=user,
+        action="incidents.incident.board_viewed",
+        model=Incident,
+        ids=[i.pk for i in incidents],
+    )
+    return incidents
+
+
+@dataclass
+class IncidentDetail:
+    incident: Incident
+    people: list[IncidentPerson]
+    flags: dict[int, PersonFlags]
+    location_markers: list[Marker]
+    history: list[AuditEvent]
+
+
+def incident_get_for_user(*, user: Any, pk: int) -> Incident:
+    """One incident the user may see (404 otherwise, the same as "does not exist")."""
+    incident = get_object_or_404(
+        Incident.objects.visible_to(user).select_related("category", "location"), pk=pk
+    )
+    record_read(actor=user, action="incidents.incident.read", subject=incident)
+    return incident
+
+
+def incident_detail(*, user: Any, pk: int) -> IncidentDetail:
+    """The incident, its people with flags as they stood when the call came in, and history."""
+    incident = incident_get_for_user(user=user, pk=pk)
+    people = list(
+        incident.people.select_related("person", "person__address").order_by("role", "pk")
+    )
+    flags = person_flags(
+        [p.person_id for p in people],
+        at=incident.received_at,
+        exclude_incident_id=incident.pk,
+        address_ids={p.person_id: p.person.address_id for p in people},
+    )
+    record_list(
+        actor=user,
+        action="incidents.person.listed",
+        model=Person,
+        ids=[p.person_id for p in people],
+    )
+    location_markers = list(Marker.objects.active().filter(address=incident.location_id))
+    history = list(
+        AuditEvent.objects.filter(
+            subject_type=Incident._meta.label_lower,
+            subject_id=str(incident.pk),
+            kind__in=[AuditEvent.Kind.CREATE, AuditEvent.Kind.CHANGE],
+        )
+        .select_related("actor")
+        .order_by("at", "pk")
+    )
+    return IncidentDetail(
+        incident=incident,
+        people=people,
+        flags=flags,
+        location_markers=location_markers,
+        history=history,
+    )
+
+
+# --- People and addresses -------------------------------------------------------------------
+
+
+def person_get_for_user(*, user: Any, pk: int) -> Person:
+    person = get_object_or_404(Person.objects.visible_to(user).select_related("address"), pk=pk)
+    record_read(actor=user, action="incidents.person.read", subject=person)
+    return person
+
+
+def person_list(*, user: Any, ids: Iterable[int]) -> list[Person]:
+    """Persons by id with their names and phones (API and panels); audited as a list read."""
+    persons = list(
+        Person.objects.visible_to(user)
+        .filter(pk__in=list(ids))
+        .select_related("address")
+        .prefetch_related("names", "phones")
+        .order_by("pk")
+    )
+    record_list(
+        actor=user, action="incidents.person.listed", model=Person, ids=[p.pk for p in persons]
+    )
+    return persons
+
+
+def address_residents(
+    *, user: Any, postcode: str, house: str, exclude: Iterable[int] = ()
+) -> tuple[Address | None, list[Person], list[Marker]]:
+    """People and markers at an address: shown beside the matches, never as matches.
+
+    Victim, suspect and children often share an address (and a surname), so living there says
+    nothing about who is on the phone; it does say who else may be in the house.
+    """
+    address, residents, markers = _residents_quiet(
+        user=user, postcode=postcode, house=house, exclude=exclude
+    )
+    record_list(
+        actor=user,
+        action="incidents.person.listed_at_address",
+        model=Person,
+        ids=[p.pk for p in residents],
+    )
+    return address, residents, markers
+
+
+# --- Matching (the live panel and /api/persons/match/) --------------------------------------
+
+
+@dataclass
+class MatchRow:
+    person: Person
+    score: float
+    flagged: bool
+    reasons: list[str]
+    flags: PersonFlags
+
+
+@dataclass
+class MatchResult:
+    rows: list[MatchRow]
+    address: Address | None
+    residents: list[Person]
+    address_markers: list[Marker]
+
+
+def person_match(*, user: Any, query: Any, limit: int = 5) -> MatchResult:
+    """Possible matches for a person being typed, with their flags and the reasons in words.
+
+    Every person shown (matches and people at the address) is recorded in the audit trail as a
+    search by this user. Candidates the user may not see are dropped before anything is shown.
+    """
+    from incidents.matching.engine import match_persons
+
+    candidates = match_persons(query, limit=limit)
+    visible = {
+        p.pk: p
+        for p in Person.objects.visible_to(user)
+        .filter(pk__in=[c.person_id for c in candidates])
+        .select_related("address")
+        .prefetch_related("names", "phones")
+    }
+    shown = [c for c in candidates if c.person_id in visible]
+    flags = person_flags(
+        [c.person_id for c in shown],
+        address_ids={pk: p.address_id for pk, p in visible.items()},
+    )
+    rows = [
+        MatchRow(
+            person=visible[c.person_id],
+            score=c.score,
+            flagged=c.flagged,
+            reasons=list(c.reasons),
+            flags=flags[c.person_id],
+        )
+        for c in shown
+    ]
+    address, residents, markers = _residents_quiet(
+        user=user, postcode=query.postcode, house=query.house, exclude=visible
+    )
+    record_list(
+        actor=user,
+        action="incidents.person.matched",
+        model=Person,
+        ids=[r.person.pk for r in rows] + [p.pk for p in residents],
+        kind=AuditEvent.Kind.SEARCH,
+        changes={"shown_at_address": [None, [p.pk for p in residents]]},
+    )
+    return MatchResult(rows=rows, address=address, residents=residents, address_markers=markers)
+
+
+def _residents_quiet(
+    *, user: Any, postcode: str, house: str, exclude: Iterable[int]
+) -> tuple[Address | None, list[Person], list[Marker]]:
+    """``address_residents`` without its own audit row (the match search records them)."""
+    postcode_key, house_key = keys.postcode_key(postcode), keys.house_key(house)
+    if not (postcode_key and house_key):
+        return None, [], []
+    address = (
+        Address.objects.visible_to(user)
+        .filter(postcode_key=postcode_key, house_key=house_key)
+        .order_by("pk")
+        .first()
+    )
+    if address is None:
+        return None, [], []
+    residents = list(
+        Person.objects.visible_to(user)
+        .filter(address=address)
+        .exclude(pk__in=list(exclude))
+        .order_by("family_name", "given_name", "pk")[:ADDRESS_PEOPLE_LIMIT]
+    )
+    markers = list(Marker.objects.active().filter(address=address).order_by("kind", "pk"))
+    return address, residents, markers

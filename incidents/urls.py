@@ -5,4 +5,12 @@ from incidents import views
 app_name = "incidents"
 urlpatterns = [
     path("", views.IncidentListView.as_view(), name="list"),
+    path("new/", views.IncidentCreateView.as_view(), name="create"),
+    path("new/match/", views.PersonMatchPanelView.as_view(), name="match-panel"),
+    path("board/", views.IncidentBoardView.as_view(), name="board"),
+    path("<int:pk>/", views.IncidentDetailView.as_view(), name="detail"),
+    path("<int:pk>/defer/", views.IncidentDeferView.as_view(), name="defer"),
+    path("<int:pk>/dispatch/", views.IncidentDispatchView.as_view(), name="dispatch"),
+    path("<int:pk>/arrival/", views.IncidentArrivalView.as_view(), name="arrival"),
+    path("addresses/<int:pk>/reveal/", views.AddressRevealView.as_view(), name="address-reveal"),
 ]

@@ -35,3 +35,23 @@ function tickCountdowns () {
 tickCountdowns()
 setInterval(tickCountdowns, 1000)
 document.body.addEventListener('htmx:afterSwap', tickCountdowns)
+
+// Match panels on the intake page: Alt+1..9 links the nth match of the person block that holds
+// the focus (one key press, no mouse). The server renders the linked state; we move the focus to
+// it so a screen reader announces it and Tab carries on to the next block.
+document.addEventListener('keydown', function (event) {
+  if (!event.altKey || event.ctrlKey || event.metaKey) return
+  const n = Number.parseInt(event.key, 10)
+  if (Number.isNaN(n) || n < 1 || n > 9) return
+  const block = document.activeElement && document.activeElement.closest('[data-person-block]')
+  if (!block) return
+  const button = block.querySelector('[data-link-index="' + n + '"]')
+  if (!button) return
+  event.preventDefault()
+  button.click()
+})
+
+document.body.addEventListener('htmx:afterSwap', function (event) {
+  const heading = event.target.querySelector && event.target.querySelector('[data-linked-heading]')
+  if (heading && event.target.matches('[data-match-panel]')) heading.focus()
+})

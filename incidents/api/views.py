@@ -1,0 +1,415 @@
+"""The call-intake API: the same selectors, services and policies as the HTML pages."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from dapolice import access
+from dapolice.audit.api import AuditedListMixin
+from incidents import selectors, services
+from incidents.choices import MarkerKind, PersonRole, Relationship
+from incidents.filters import IncidentFilter
+from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput, Thrive
+from incidents.models import Address, Incident, Marker, Person
+from incidents.policies import can_see_address_in_clear
+
+# --- Output -------------------------------------------------------------------------------------
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "restricted": {"type": "boolean"},
+            "text": {"type": "string"},
+            "postcode": {"type": "string", "nullable": True},
+            "rural": {"type": "boolean"},
+        },
+    }
+)
+class AddressField(serializers.Field):
+    """An address in clear only for a user entitled to see it; otherwise "Restricted address"."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Address) -> dict[str, Any]:
+        user = self.context["request"].user
+        clear = can_see_address_in_clear(user, value)
+        return {
+            "id": value.pk,
+            "restricted": value.is_restricted,
+            "text": value.full_text if clear else str(value),
+            "postcode": value.postcode if clear else None,
+            "rural": value.is_rural,
+        }
+
+
+class FlagsSerializer(serializers.Serializer):
+    repeat_victim = serializers.BooleanField()
+    known_perpetrator = serializers.BooleanField()
+    serial_perpetrator = serializers.BooleanField()
+    victim_count = serializers.IntegerField()
+    recent_incidents = serializers.IntegerField()
+    highest_risk = serializers.CharField()
+    recent_roles = serializers.ListField(child=serializers.CharField())
+    markers = serializers.SerializerMethodField()
+
+    def get_markers(self, flags: Any) -> list[str]:
+        return [m.kind for m in flags.markers]
+
+
+class PersonOutput(serializers.ModelSerializer):
+    address = AddressField()
+    names = serializers.SerializerMethodField()
+    phones = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = ["id", "given_name", "family_name", "date_of_birth", "address", "names", "phones"]
+
+    def get_names(self, person: Person) -> list[dict[str, Any]]:
+        return [
+            {"given_name": n.given_name, "family_name": n.family_name, "primary": n.is_primary}
+            for n in person.names.all()
+        ]
+
+    def get_phones(self, person: Person) -> list[str]:
+        return [p.number for p in person.phones.all()]
+
+
+class IncidentOutput(serializers.ModelSerializer):
+    category = serializers.CharField(source="category.code")
+    location = AddressField()
+    attended_within_target = serializers.BooleanField(read_only=True, allow_null=True)
+    people = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id", "reference", "received_at", "status", "category", "target_minutes",
+            "target_at", "deadline_at", "deferred_at", "deferral_reason", "victim_wishes",
+            "dispatched_at", "arrived_at", "attended_within_target", "risk_level",
+            "relationship", "location", "location_is_rural", "immediate_risk", "injuries",
+            "weapons", "children_present", "firearm_at_address", "happened_before",
+            "happened_before_details", "victim_vulnerable", "vulnerability_details",
+            "narrative", "people",
+        ]  # fmt: skip
+
+    def get_people(self, incident: Incident) -> list[dict[str, Any]]:
+        people = self.context.get("people", {}).get(incident.pk)
+        if people is None:
+            return []
+        return [
+            {"person_id": ip.person_id, "role": ip.role, "is_caller": ip.is_caller} for ip in people
+        ]
+
+
+# --- Input --------------------------------------------------------------------------------------
+
+
+class AddressInputSerializer(serializers.Serializer):
+    house = serializers.CharField(max_length=80, allow_blank=True, default="")
+    street = serializers.CharField(max_length=200, allow_blank=True, default="")
+    town = serializers.CharField(max_length=100, allow_blank=True, default="")
+    postcode = serializers.CharField(max_length=10, allow_blank=True, default="")
+    is_rural = serializers.BooleanField(allow_null=True, default=None)
+
+
+class PersonInputSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=PersonRole.choices)
+    person_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    given_name = serializers.CharField(max_length=100, allow_blank=True, default="")
+    family_name = serializers.CharField(max_length=100, allow_blank=True, default="")
+    aliases = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField(allow_blank=True), min_length=2,
+                                    max_length=2),
+        default=list,
+    )  # fmt: skip
+    date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    phones = serializers.ListField(child=serializers.CharField(max_length=30), default=list)
+    address = AddressInputSerializer(required=False, allow_null=True, default=None)
+    lives_at_location = serializers.BooleanField(default=False)
+    is_caller = serializers.BooleanField(default=False)
+
+
+def _address_input(data: dict[str, Any] | None) -> AddressInput | None:
+    return AddressInput(**data) if data else None
+
+
+def _person_input(data: dict[str, Any]) -> PersonInput:
+    return PersonInput(
+        role=data["role"],
+        person_id=data.get("person_id"),
+        given_name=data.get("given_name", ""),
+        family_name=data.get("family_name", ""),
+        aliases=tuple((a[0], a[1]) for a in data.get("aliases", [])),
+        date_of_birth=data.get("date_of_birth"),
+        phones=tuple(data.get("phones", [])),
+        address=_address_input(data.get("address")),
+        lives_at_location=data.get("lives_at_location", False),
+        is_caller=data.get("is_caller", False),
+    )
+
+
+class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
+    """List incidents (filtered, paginated) or log a new one."""
+
+    policies = {"get": "incidents.view", "post": "incidents.create"}
+    serializer_class = IncidentOutput
+    filterset_class = IncidentFilter
+    audit_list_action = "incidents.incident.listed"
+
+    class InputSerializer(serializers.Serializer):
+        idempotency_key = serializers.UUIDField(required=False, allow_null=True, default=None)
+        received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+        location = AddressInputSerializer()
+        relationship = serializers.ChoiceField(choices=Relationship.choices)
+        category = serializers.CharField(max_length=4)
+        immediate_risk = serializers.BooleanField()
+        injuries = serializers.BooleanField()
+        weapons = serializers.BooleanField()
+        children_present = serializers.BooleanField()
+        firearm_at_address = serializers.BooleanField()
+        happened_before = serializers.BooleanField()
+        happened_before_details = serializers.CharField(allow_blank=True, default="")
+        victim_vulnerable = serializers.BooleanField()
+        vulnerability_details = serializers.CharField(allow_blank=True, default="")
+        narrative = serializers.CharField(allow_blank=True, default="")
+        thrive = serializers.DictField(child=serializers.CharField(allow_blank=True), default=dict)
+        people = PersonInputSerializer(many=True)
+
+    def get_queryset(self) -> Any:
+        return selectors.incident_queryset(user=self.request.user)
+
+    @extend_schema(request=InputSerializer, responses={201: IncidentOutput})
+    def post(self, request: Request) -> Response:
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        thrive_keys = {"threat", "harm", "risk", "investigation", "vulnerability", "engagement"}
+        data = IncidentInput(
+            location=AddressInput(**d["location"]),
+            relationship=d["relationship"],
+            checklist=Checklist(
+                immediate_risk=d["immediate_risk"],
+                injuries=d["injuries"],
+                weapons=d["weapons"],
+                children_present=d["children_present"],
+                firearm_at_address=d["firearm_at_address"],
+                happened_before=d["happened_before"],
+                victim_vulnerable=d["victim_vulnerable"],
+                happened_before_details=d["happened_before_details"],
+                vulnerability_details=d["vulnerability_details"],
+            ),
+            category_code=d["category"],
+            people=tuple(_person_input(p) for p in d["people"]),
+            thrive=Thrive(**{k: v for k, v in d["thrive"].items() if k in thrive_keys}),
+            narrative=d["narrative"],
+            received_at=d["received_at"],
+            idempotency_key=d["idempotency_key"],
+        )
+        incident = services.incident_create(actor=request.user, data=data)
+        detail = selectors.incident_detail(user=request.user, pk=incident.pk)
+        out = IncidentOutput(
+            detail.incident,
+            context={"request": request, "people": {incident.pk: detail.people}},
+        )
+        return Response(out.data, status=status.HTTP_201_CREATED)
+
+
+class IncidentDetailApi(APIView):
+    policy = "incidents.view"
+
+    @extend_schema(responses=IncidentOutput)
+    def get(self, request: Request, pk: int) -> Response:
+        detail = selectors.incident_detail(user=request.user, pk=pk)
+        out = IncidentOutput(
+            detail.incident, context={"request": request, "people": {pk: detail.people}}
+        )
+        return Response(out.data)
+
+
+class IncidentDeferApi(APIView):
+    """Control-room supervisors only: defer attendance with a reason and the victim's wishes."""
+
+    policy = "incidents.defer"
+
+    class InputSerializer(serializers.Serializer):
+        until = serializers.DateTimeField()
+        reason = serializers.CharField()
+        victim_wishes = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses=IncidentOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        incident = selectors.incident_get_for_user(user=request.user, pk=pk)
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        incident = services.incident_defer(
+            actor=request.user, incident=incident, **s.validated_data
+        )
+        return Response(IncidentOutput(incident, context={"request": request}).data)
+
+
+class IncidentArrivalApi(APIView):
+    policy = "incidents.record_attendance"
+
+    class InputSerializer(serializers.Serializer):
+        at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    @extend_schema(request=InputSerializer, responses=IncidentOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        incident = selectors.incident_get_for_user(user=request.user, pk=pk)
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        incident = services.incident_record_arrival(
+            actor=request.user, incident=incident, at=s.validated_data["at"]
+        )
+        return Response(IncidentOutput(incident, context={"request": request}).data)
+
+
+# --- Persons and markers --------------------------------------------------------------------
+
+
+class PersonCreateApi(APIView):
+    policy = "incidents.person.create"
+
+    @extend_schema(request=PersonInputSerializer, responses={201: PersonOutput})
+    def post(self, request: Request) -> Response:
+        s = PersonInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        person = services.person_create(actor=request.user, data=_person_input(s.validated_data))
+        shown = selectors.person_list(user=request.user, ids=[person.pk])[0]
+        return Response(
+            PersonOutput(shown, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+
+
+class PersonDetailApi(APIView):
+    policy = "incidents.match"
+
+    class OutputSerializer(PersonOutput):
+        flags = serializers.SerializerMethodField()
+
+        class Meta(PersonOutput.Meta):
+            fields = [*PersonOutput.Meta.fields, "flags"]
+
+        def get_flags(self, person: Person) -> dict[str, Any]:
+            return dict(FlagsSerializer(self.context["flags"]).data)
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        person = selectors.person_get_for_user(user=request.user, pk=pk)
+        flags = selectors.person_flags([person.pk])[person.pk]
+        out = self.OutputSerializer(person, context={"request": request, "flags": flags})
+        return Response(out.data)
+
+
+class PersonMatchApi(APIView):
+    """Possible matches for a person being typed: the live panel's search, as JSON."""
+
+    policy = "incidents.match"
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "match"
+
+    class OutputSerializer(serializers.Serializer):
+        person = PersonOutput()
+        score = serializers.FloatField()
+        flagged = serializers.BooleanField()
+        reasons = serializers.ListField(child=serializers.CharField())
+        flags = FlagsSerializer()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("given_name", str),
+            OpenApiParameter("family_name", str),
+            OpenApiParameter("date_of_birth", date),
+            OpenApiParameter("phone", str, many=True),
+            OpenApiParameter("postcode", str),
+            OpenApiParameter("house", str),
+        ],
+        responses=OutputSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        from incidents.matching.engine import MatchQuery
+
+        q = request.query_params
+        try:
+            dob = date.fromisoformat(q["date_of_birth"]) if q.get("date_of_birth") else None
+        except ValueError:
+            raise serializers.ValidationError(
+                {"date_of_birth": ["Use the format YYYY-MM-DD."]}
+            ) from None
+        query = MatchQuery(
+            given_name=q.get("given_name", "").strip(),
+            family_name=q.get("family_name", "").strip(),
+            date_of_birth=dob,
+            phones=tuple(p for p in q.getlist("phone") if p.strip()),
+            postcode=q.get("postcode", ""),
+            house=q.get("house", ""),
+        )
+        if not (query.given_name or query.family_name or query.phones or query.date_of_birth):
+            raise serializers.ValidationError(
+                {"detail": ["Give a name, a phone number or a date of birth."]}
+            )
+        result = selectors.person_match(user=request.user, query=query)
+        rows = [
+            {
+                "person": r.person,
+                "score": r.score,
+                "flagged": r.flagged,
+                "reasons": r.reasons,
+                "flags": r.flags,
+            }
+            for r in result.rows
+        ]
+        return Response(self.OutputSerializer(rows, many=True, context={"request": request}).data)
+
+
+class MarkerOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Marker
+        fields = ["id", "kind", "person", "address", "note", "active", "created_at"]
+
+
+class MarkerCreateApi(APIView):
+    policy = "incidents.marker.create"
+
+    class InputSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=MarkerKind.choices)
+        person = serializers.IntegerField(required=False, allow_null=True, default=None)
+        address = serializers.IntegerField(required=False, allow_null=True, default=None)
+        note = serializers.CharField(max_length=300, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses={201: MarkerOutput})
+    def post(self, request: Request) -> Response:
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        person = (
+            selectors.person_get_for_user(user=request.user, pk=d["person"])
+            if d["person"]
+            else None
+        )
+        address = None
+        if d["address"]:
+            address = Address.objects.visible_to(request.user).filter(pk=d["address"]).first()
+            if address is None:
+                raise serializers.ValidationError({"address": ["No such address."]})
+        if not access.check(request.user, "incidents.marker.create"):
+            raise PermissionDenied
+        marker = services.marker_add(
+            actor=request.user, kind=d["kind"], person=person, address=address, note=d["note"]
+        )
+        return Response(MarkerOutput(marker).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,463 @@
+"""Intake forms: clean what the call taker typed into the service inputs (``incidents.inputs``).
+
+A bound form re-renders with everything that was typed; each error sits beside its field.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import HTML, Field, Fieldset, Layout, Size
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from incidents.choices import MarkerKind, PersonRole, Relationship
+from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput, Thrive
+from incidents.matching import keys
+from incidents.models import AttendanceCategory
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+def _yes_no(label: str, hint: str = "") -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        help_text=hint,
+        choices=YES_NO,
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Answer yes or no: %(q)s") % {"q": label}},
+    )
+
+
+def _helper(layout: Layout) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    helper.layout = layout
+    return helper
+
+
+class PostcodeField(forms.CharField):
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("max_length", 10)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        if value and not keys.postcode_key(value):
+            raise forms.ValidationError(_("Enter a real UK postcode, like NR1 2AB."))
+        return keys.postcode_display(value) if value else ""
+
+
+class PhoneField(forms.CharField):
+    """One or more phone numbers separated by commas, each cleaned to E.164."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("max_length", 100)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> tuple[str, ...]:  # type: ignore[override]
+        value = super().clean(value)
+        numbers: list[str] = []
+        for part in (value or "").split(","):
+            if not part.strip():
+                continue
+            e164 = keys.phone_key(part)
+            if e164 is None:
+                raise forms.ValidationError(
+                    _("Enter a phone number, like 07700 900123 or +44 7700 900123.")
+                )
+            numbers.append(e164)
+        return tuple(numbers)
+
+
+class DateOfBirthField(DateInputField):
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("require_all_fields", False)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> date | None:  # type: ignore[override]
+        if not value or not any(value):
+            return None
+        if not all(value):
+            raise forms.ValidationError(_("Enter the day, month and year of birth."))
+        try:
+            day, month, year = (int(v) for v in value)
+            born = date(year, month, day)
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("Date of birth must be a real date.")) from None
+        if born > timezone.localdate():
+            raise forms.ValidationError(_("Date of birth must be in the past."))
+        if born.year < 1900:
+            raise forms.ValidationError(_("Date of birth must be after 1900."))
+        return born
+
+
+def _aliases(text: str) -> tuple[tuple[str, str], ...]:
+    out = []
+    for part in (text or "").split(","):
+        words = part.split()
+        if words:
+            out.append((" ".join(words[:-1]), words[-1]) if len(words) > 1 else ("", words[0]))
+    return tuple(out)
+
+
+class PersonForm(forms.Form):
+    """One person in the call. ``person_id`` is set when the call taker links a match."""
+
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(PersonRole.CHILD, _("Child")), (PersonRole.OTHER, _("Other person present"))],
+        required=False,
+    )
+    # Rendered by the match panel (incidents/_match_panel.html) when the call taker links a match.
+    person_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    given_name = forms.CharField(label=_("Given name"), max_length=100, required=False)
+    family_name = forms.CharField(label=_("Family name"), max_length=100, required=False)
+    aliases = forms.CharField(
+        label=_("Other names"),
+        help_text=_("Maiden names or nicknames, separated by commas"),
+        max_length=300,
+        required=False,
+    )
+    date_of_birth = DateOfBirthField(label=_("Date of birth"))
+    phones = PhoneField(label=_("Phone numbers"), help_text=_("Separate numbers with commas"))
+    lives_at_location = forms.BooleanField(
+        label=_("Lives at the incident location"), required=False
+    )
+    house = forms.CharField(label=_("House number or name"), max_length=80, required=False)
+    street = forms.CharField(label=_("Street"), max_length=200, required=False)
+    town = forms.CharField(label=_("Town or city"), max_length=100, required=False)
+    postcode = PostcodeField(label=_("Postcode"))
+
+    def __init__(self, *args: Any, fixed_role: str | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fixed_role = fixed_role
+        if fixed_role is not None:
+            del self.fields["role"]
+        fields: list[Any] = [] if fixed_role else [Field.select("role")]
+        self.helper = _helper(
+            Layout(
+                *fields,
+                Field.text("given_name", field_width=20),
+                Field.text("family_name", field_width=20),
+                Field.text("aliases", field_width=30),
+                Field("date_of_birth"),
+                Field.text("phones", field_width=20),
+                Field.checkbox("lives_at_location", small=True),
+                Fieldset(
+                    Field.text("house", field_width=10),
+                    Field.text("street", field_width=30),
+                    Field.text("town", field_width=20),
+                    Field.text("postcode", field_width=10),
+                    legend=_("Home address, if not the incident location"),
+                    legend_size=Size.SMALL,
+                ),
+            )
+        )
+
+    @property
+    def is_blank(self) -> bool:
+        """Nothing typed and nothing linked: an unused optional block."""
+        if not self.is_bound:
+            return True
+        names = ["person_id", "given_name", "family_name", "aliases", "phones", "house",
+                 "street", "town", "postcode"]  # fmt: skip
+        typed = any((self.data.get(self.add_prefix(n)) or "").strip() for n in names)
+        dob = any(
+            (self.data.get(f"{self.add_prefix('date_of_birth')}_{i}") or "").strip()
+            for i in range(3)
+        )
+        return not (typed or dob)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        named = data.get("given_name") or data.get("family_name")
+        if not self.is_blank and not data.get("person_id") and not named:
+            self.add_error("family_name", _("Enter a name, or link a match."))
+        return data
+
+    def to_input(self, *, role: str | None = None, is_caller: bool = False) -> PersonInput:
+        d = self.cleaned_data
+        address = AddressInput(
+            house=d.get("house", ""),
+            street=d.get("street", ""),
+            town=d.get("town", ""),
+            postcode=d.get("postcode", ""),
+        )
+        return PersonInput(
+            role=role or self.fixed_role or d.get("role") or PersonRole.OTHER,
+            person_id=d.get("person_id"),
+            given_name=d.get("given_name", ""),
+            family_name=d.get("family_name", ""),
+            aliases=_aliases(d.get("aliases", "")),
+            date_of_birth=d.get("date_of_birth"),
+            phones=d.get("phones", ()),
+            address=None if address.is_empty else address,
+            lives_at_location=bool(d.get("lives_at_location")),
+            is_caller=is_caller,
+        )
+
+
+RURALITY = [
+    ("auto", _("Decide from the postcode")),
+    ("urban", _("Urban")),
+    ("rural", _("Rural")),
+]
+CALLER = [
+    ("victim", _("The victim")),
+    ("other", _("Someone else (enter them under Caller)")),
+]
+
+
+class IncidentForm(forms.Form):
+    """The call itself: where, the checklist, what happened and the grade."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    location_house = forms.CharField(label=_("House number or name"), max_length=80)
+    location_street = forms.CharField(label=_("Street"), max_length=200, required=False)
+    location_town = forms.CharField(label=_("Town or city"), max_length=100, required=False)
+    location_postcode = PostcodeField(label=_("Postcode"))
+    location_rurality = forms.ChoiceField(
+        label=_("Urban or rural"), choices=RURALITY, initial="auto", widget=forms.RadioSelect
+    )
+    caller = forms.ChoiceField(
+        label=_("Who is calling?"), choices=CALLER, initial="victim", widget=forms.RadioSelect
+    )
+    relationship = forms.ChoiceField(
+        label=_("Relationship of the victim to the suspect"),
+        choices=Relationship.choices,
+        widget=forms.RadioSelect,
+    )
+    immediate_risk = _yes_no(_("Is anyone at immediate risk of harm?"))
+    injuries = _yes_no(_("Is anyone injured?"))
+    weapons = _yes_no(_("Are weapons involved or threatened?"))
+    children_present = _yes_no(_("Are children present?"))
+    firearm_at_address = _yes_no(_("Is there a firearm at the address?"))
+    happened_before = _yes_no(
+        _("Has this happened before?"), _("Including elsewhere, or never reported")
+    )
+    happened_before_details = forms.CharField(
+        label=_("When and where did it happen before?"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    victim_vulnerable = _yes_no(
+        _("Is the victim particularly vulnerable?"),
+        _("For example pregnant, disabled, elderly, isolated, mental health"),
+    )
+    vulnerability_details = forms.CharField(
+        label=_("How is the victim vulnerable?"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    narrative = forms.CharField(
+        label=_("What is happening?"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    thrive_threat = forms.CharField(
+        label=_("Threat"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    thrive_harm = forms.CharField(
+        label=_("Harm"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    thrive_risk = forms.CharField(
+        label=_("Risk"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    thrive_investigation = forms.CharField(
+        label=_("Investigation"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    thrive_vulnerability = forms.CharField(
+        label=_("Vulnerability"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    thrive_engagement = forms.CharField(
+        label=_("Engagement"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    category = forms.ChoiceField(label=_("Attendance category"), widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4())
+        categories = list(AttendanceCategory.objects.filter(active=True).order_by("order"))
+        self.fields["category"].choices = [(c.code, _category_label(c)) for c in categories]
+        self.location_helper = _helper(
+            Layout(
+                "idempotency_key",
+                Field.text("location_house", field_width=10),
+                Field.text("location_street", field_width=30),
+                Field.text("location_town", field_width=20),
+                Field.text("location_postcode", field_width=10),
+                Field.radios("location_rurality", legend_size=Size.SMALL, inline=True),
+                Field.radios("caller", legend_size=Size.SMALL, inline=True),
+            )
+        )
+        self.checklist_helper = _helper(
+            Layout(
+                Field.radios("relationship", legend_size=Size.SMALL),
+                *[
+                    Field.radios(name, legend_size=Size.SMALL, inline=True)
+                    for name in (
+                        "immediate_risk",
+                        "injuries",
+                        "weapons",
+                        "children_present",
+                        "firearm_at_address",
+                        "happened_before",
+                    )  # fmt: skip
+                ],
+                Field.textarea("happened_before_details"),
+                Field.radios("victim_vulnerable", legend_size=Size.SMALL, inline=True),
+                Field.textarea("vulnerability_details"),
+                Field.textarea("narrative"),
+            )
+        )
+        self.grading_helper = _helper(
+            Layout(
+                HTML(
+                    '<p class="govuk-body">'
+                    + str(_("THRIVE: note what you weighed, then choose the category."))
+                    + "</p>"
+                ),
+                *[
+                    Field.textarea(f"thrive_{n}")
+                    for n in (
+                        "threat",
+                        "harm",
+                        "risk",
+                        "investigation",
+                        "vulnerability",
+                        "engagement",
+                    )  # fmt: skip
+                ],
+                Field.radios("category", legend_size=Size.MEDIUM),
+            )
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("happened_before") and not (data.get("happened_before_details") or "").strip():
+            self.add_error(
+                "happened_before_details",
+                _("Say when and where it happened before (also elsewhere or unreported)."),
+            )
+        return data
+
+    def location_input(self) -> AddressInput:
+        d = self.cleaned_data
+        rurality = d.get("location_rurality", "auto")
+        return AddressInput(
+            house=d["location_house"],
+            street=d.get("location_street", ""),
+            town=d.get("location_town", ""),
+            postcode=d.get("location_postcode", ""),
+            is_rural=None if rurality == "auto" else rurality == "rural",
+        )
+
+    def to_input(self, people: tuple[PersonInput, ...]) -> IncidentInput:
+        d = self.cleaned_data
+        return IncidentInput(
+            location=self.location_input(),
+            relationship=d["relationship"],
+            checklist=Checklist(
+                immediate_risk=d["immediate_risk"],
+                injuries=d["injuries"],
+                weapons=d["weapons"],
+                children_present=d["children_present"],
+                firearm_at_address=d["firearm_at_address"],
+                happened_before=d["happened_before"],
+                victim_vulnerable=d["victim_vulnerable"],
+                happened_before_details=d.get("happened_before_details", ""),
+                vulnerability_details=d.get("vulnerability_details", ""),
+            ),
+            category_code=d["category"],
+            people=people,
+            thrive=Thrive(
+                threat=d.get("thrive_threat", ""),
+                harm=d.get("thrive_harm", ""),
+                risk=d.get("thrive_risk", ""),
+                investigation=d.get("thrive_investigation", ""),
+                vulnerability=d.get("thrive_vulnerability", ""),
+                engagement=d.get("thrive_engagement", ""),
+            ),
+            narrative=d.get("narrative", ""),
+            idempotency_key=d["idempotency_key"],
+        )
+
+
+def _category_label(category: AttendanceCategory) -> str:
+    if category.urban_minutes == category.rural_minutes:
+        minutes = _("%(m)d minutes") % {"m": category.urban_minutes}
+    else:
+        minutes = _("%(u)d minutes urban, %(r)d rural") % {
+            "u": category.urban_minutes,
+            "r": category.rural_minutes,
+        }
+    return f"{category.code}: {category.name} ({minutes})"
+
+
+class DeferForm(forms.Form):
+    until = forms.DateTimeField(
+        label=_("Defer attendance until"),
+        help_text=_("Date and time, for example 2026-11-23 18:30"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the deferral"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    victim_wishes = forms.CharField(
+        label=_("The victim's wishes"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Layout(
+                Field.text("until", field_width=20),
+                Field.textarea("reason"),
+                Field.textarea("victim_wishes"),
+            )  # fmt: skip
+        )
+
+
+class AttendanceForm(forms.Form):
+    at = forms.DateTimeField(
+        label=_("Time"),
+        required=False,
+        help_text=_("Leave empty for now"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Layout(Field.text("at", field_width=20)))
+
+
+class RevealAddressForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you need to see this restricted address?"),
+        help_text=_("Your reason is recorded with your name and the time."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=10,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Layout(Field.textarea("reason")))
+
+
+class MarkerForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Marker"), choices=MarkerKind.choices)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Layout(Field.select("kind"), Field.text("note")))

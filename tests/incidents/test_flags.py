@@ -1,0 +1,115 @@
+"""Flags the call taker sees at once: repeat victim, known and serial perpetrator, markers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from incidents import services
+from incidents.choices import MarkerKind, RiskLevel
+from incidents.selectors import months_before, person_flags
+from tests.incidents.conftest import suspect_of, victim_of
+
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+YEAR_AGO = datetime(2025, 11, 23, 14, 0, tzinfo=UTC)
+
+
+def test_months_before_is_calendar_months_and_clamps_month_ends():
+    assert months_before(NOW, 12) == YEAR_AGO
+    assert months_before(datetime(2026, 3, 31, tzinfo=UTC), 1) == datetime(2026, 2, 28, tzinfo=UTC)
+    assert months_before(datetime(2025, 2, 28, tzinfo=UTC), 12) == datetime(2024, 2, 28, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("earlier", "repeat"),
+    [
+        (YEAR_AGO, True),  # exactly 12 months before: inside the window
+        (YEAR_AGO + timedelta(minutes=1), True),
+        (YEAR_AGO - timedelta(minutes=1), False),  # just over 12 months: a new victim again
+        (NOW - timedelta(days=2), True),
+    ],
+)
+def test_repeat_victim_window_edges(log_incident, earlier, repeat):
+    first = log_incident(received_at=earlier)
+    victim = victim_of(first)
+    assert person_flags([victim.pk], at=NOW)[victim.pk].repeat_victim is repeat
+
+
+def test_repeat_victim_window_is_configuration(log_incident, settings):
+    settings.DAPOLICE_REPEAT_VICTIM_MONTHS = 6
+    victim = victim_of(log_incident(received_at=NOW - timedelta(days=200)))
+    assert person_flags([victim.pk], at=NOW)[victim.pk].repeat_victim is False
+
+
+def test_being_a_suspect_before_does_not_make_a_repeat_victim(log_incident):
+    incident = log_incident(received_at=NOW - timedelta(days=30), suspect={"family_name": "Roe"})
+    suspect = suspect_of(incident)
+    flags = person_flags([suspect.pk], at=NOW)[suspect.pk]
+    assert flags.repeat_victim is False
+    assert flags.known_perpetrator is True
+
+
+def test_an_incidents_own_people_are_flagged_as_of_the_call(log_incident):
+    first = log_incident(received_at=NOW - timedelta(days=400))
+    victim = victim_of(first)
+    second = log_incident(victim=victim, received_at=NOW - timedelta(days=10))
+    # Counting the second call itself would make everyone a repeat victim.
+    flags = person_flags([victim.pk], at=second.received_at, exclude_incident_id=second.pk)
+    assert flags[victim.pk].repeat_victim is False
+
+
+def test_serial_perpetrator_needs_two_different_victims(log_incident):
+    first = log_incident(
+        victim={"given_name": "Ann", "family_name": "One"},
+        suspect={"given_name": "Pat", "family_name": "Cruel"},
+    )
+    pat = suspect_of(first)
+    ann = victim_of(first)
+    log_incident(victim=ann, suspect=pat)  # the same victim again
+    flags = person_flags([pat.pk], at=NOW + timedelta(days=1))[pat.pk]
+    assert (flags.known_perpetrator, flags.serial_perpetrator, flags.victim_count) == (
+        True,
+        False,
+        1,
+    )
+    log_incident(victim={"given_name": "Bea", "family_name": "Two"}, suspect=pat)
+    flags = person_flags([pat.pk], at=NOW + timedelta(days=1))[pat.pk]
+    assert (flags.serial_perpetrator, flags.victim_count) == (True, 2)
+
+
+def test_highest_risk_and_incident_count_in_the_last_12_months(log_incident, call_taker):
+    old = log_incident(received_at=NOW - timedelta(days=500))
+    victim = victim_of(old)
+    services.incident_set_risk_level(actor=call_taker, incident=old, level=RiskLevel.HIGH)
+    recent = log_incident(victim=victim, received_at=NOW - timedelta(days=20))
+    services.incident_set_risk_level(actor=call_taker, incident=recent, level=RiskLevel.MEDIUM)
+    flags = person_flags([victim.pk], at=NOW)[victim.pk]
+    assert flags.recent_incidents == 1
+    assert flags.highest_risk == RiskLevel.MEDIUM  # the high one is older than 12 months
+
+
+def test_markers_on_the_person_and_their_address_are_shown(log_incident, call_taker, make_user):
+    incident = log_incident(
+        victim={"given_name": "Val", "family_name": "Hope", "lives_at_location": True}
+    )
+    victim = victim_of(incident)
+    supervisor = make_user("control_supervisor")
+    services.marker_add(actor=supervisor, kind=MarkerKind.TREAT_AS_EMERGENCY, person=victim)
+    services.marker_add(
+        actor=supervisor, kind=MarkerKind.FIREARM_CERTIFICATE, address=incident.location
+    )
+    kinds = {m.kind for m in person_flags([victim.pk])[victim.pk].markers}
+    assert kinds == {MarkerKind.TREAT_AS_EMERGENCY, MarkerKind.FIREARM_CERTIFICATE}
+
+
+def test_flags_for_many_people_take_a_constant_number_of_queries(
+    log_incident, django_assert_max_num_queries
+):
+    ids = [victim_of(log_incident()).pk for _ in range(3)]
+    with django_assert_max_num_queries(4):
+        person_flags(ids[:1], at=NOW)
+    for _ in range(10):
+        ids.append(victim_of(log_incident()).pk)
+    with django_assert_max_num_queries(4):
+        person_flags(ids, at=NOW)
