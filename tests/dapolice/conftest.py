@@ -21,6 +21,8 @@ _CLEARED = (
     "DJANGO_SECRET_KEY",
     "DJANGO_ALLOWED_HOSTS",
     "DJANGO_SETTINGS_MODULE",
+    # pytest-env sets this for the test process only; `check --deploy` rightly refuses it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
 
@@ -29,10 +31,11 @@ def run_manage_py() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run ``manage.py <args>`` in a child process, under test or production settings.
 
     Production mode gets what a deployer must set: a long random secret key and allowed hosts.
+    ``env`` adds variables, or removes them when the value is ``None``.
     """
 
     def run(
-        *args: str, production: bool = False, env: dict[str, str] | None = None
+        *args: str, production: bool = False, env: dict[str, str | None] | None = None
     ) -> subprocess.CompletedProcess[str]:
         child_env = {k: v for k, v in os.environ.items() if k not in _CLEARED}
         child_env["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -42,7 +45,11 @@ def run_manage_py() -> Callable[..., subprocess.CompletedProcess[str]]:
             child_env["DJANGO_ALLOWED_HOSTS"] = "dapolice.force.example"
         else:
             child_env["DAPOLICE_ENV"] = "test"
-        child_env.update(env or {})
+        for key, value in (env or {}).items():
+            if value is None:
+                child_env.pop(key, None)
+            else:
+                child_env[key] = value
         return subprocess.run(  # noqa: S603 (a fixed command line, no user input)
             [sys.executable, str(BASE_DIR / "manage.py"), *args],
             cwd=BASE_DIR,
