@@ -113,7 +113,13 @@ class Address(BaseModel):
     def __str__(self) -> str:
         if self.is_restricted:
             return str(_("Restricted address"))
-        return ", ".join(p for p in (self.house, self.street, self.town, self.postcode) if p)
+        return self.full_text
+
+    @property
+    def full_text(self) -> str:
+        """The address in clear. Templates use the ``address_for`` filter, which checks policy."""
+        parts = (self.house, self.street, self.locality, self.town, self.postcode)
+        return ", ".join(p for p in parts if p)
 
 
 class PersonQuerySet(models.QuerySet["Person"]):
@@ -164,6 +170,7 @@ class PersonName(models.Model):
     family_name = models.CharField(_("family name"), max_length=100, blank=True)
     is_primary = models.BooleanField(default=False)
     # Keys computed by incidents.matching.keys.name_keys
+    dob_key = models.DateField(null=True, blank=True, editable=False)
     given_norm = models.CharField(max_length=100, blank=True, editable=False)
     given_canon = models.CharField(max_length=100, blank=True, editable=False)
     given_phon = models.CharField(max_length=12, blank=True, editable=False)
@@ -183,6 +190,11 @@ class PersonName(models.Model):
             models.Index(fields=["family_phon", "given_phon"], name="name_phon_idx"),
             models.Index(fields=["family_phon_alt", "given_phon"], name="name_phon_alt_idx"),
             models.Index(fields=["family_norm", "given_canon"], name="name_norm_idx"),
+            # Blocks of incidents.matching.engine: date of birth (exact or a typed variant) with
+            # a surname or a given name that sounds alike; a surname typed with a typo.
+            models.Index(fields=["dob_key", "family_phon"], name="name_dob_family_idx"),
+            models.Index(fields=["dob_key", "given_phon"], name="name_dob_given_idx"),
+            models.Index(fields=["given_canon", "family_norm"], name="name_canon_family_idx"),
         ]
 
     def __str__(self) -> str:

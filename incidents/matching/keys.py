@@ -6,7 +6,10 @@
 * phone numbers: E.164 (``phonenumbers``), UK by default;
 * postcodes: upper case without spaces, validated against the UK format;
 * house numbers: the leading number and letter ("12a", "Flat 3, 12A" -> "12A"), else the
-  normalised house name.
+  normalised house name;
+* dates of birth: copied onto every ``PersonName`` row as ``dob_key`` (None for a placeholder
+  date), so "this date of birth and a surname that sounds like this" is one composite index
+  probe instead of a join through every person born that day.
 """
 
 from __future__ import annotations
@@ -105,11 +108,29 @@ def given_canon(name: str) -> str:
     return sorted(canon)[0]
 
 
-def name_keys(given: str, family: str) -> dict[str, str]:
-    """The key columns of a ``PersonName`` row."""
+def dob_key(date_of_birth: date | None) -> date | None:
+    """The date of birth as a blocking key: None when unknown or a placeholder (1 Jan 1900...).
+
+    Thousands of records share a placeholder date, so it would join strangers together.
+    """
+    if date_of_birth is None or date_of_birth in PLACEHOLDER_DOBS:
+        return None
+    return date_of_birth
+
+
+def name_keys(
+    given: str, family: str, *, date_of_birth: date | None
+) -> dict[str, str | date | None]:
+    """The key columns of a ``PersonName`` row (the person's date of birth is one of them).
+
+    ``date_of_birth`` is required so that no writer can forget it: when a person's date of birth
+    changes, every one of their names must be re-keyed, e.g.
+    ``person.names.update(dob_key=keys.dob_key(person.date_of_birth))``.
+    """
     family_primary, family_alt = phonetic(family)
     given_primary, _ = phonetic(given_canon(given) or given)
     return {
+        "dob_key": dob_key(date_of_birth),
         "given_norm": fold(given)[:100],
         "given_canon": given_canon(given)[:100],
         "given_phon": given_primary[:12],

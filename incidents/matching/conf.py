@@ -1,0 +1,28 @@
+"""The matching engine's tunables: Django settings, with their defaults defined here only.
+
+A force may change any of them in ``dapolice/settings.py`` (or the environment behind it); code
+reads them through :func:`setting`, never through a constant of its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # A candidate whose score reaches this is flagged in the panel as "probably this person".
+    # Tuned on the synthetic labelled set (bench/matching): precision >= 0.99 there.
+    "DAPOLICE_MATCH_FLAG_THRESHOLD": 0.9,
+    # Candidates scoring below this are not shown at all.
+    "DAPOLICE_MATCH_MIN_SCORE": 0.2,
+    # Rows each candidate block may return (the LIMIT of every block query).
+    "DAPOLICE_MATCH_BLOCK_LIMIT": 30,
+    # People listed at an address (``persons_at_address``); a separate list, not matches.
+    "DAPOLICE_MATCH_ADDRESS_LIMIT": 50,
+}
+
+
+def setting(name: str) -> Any:
+    """The configured value of one of :data:`DEFAULTS`."""
+    return getattr(settings, name, DEFAULTS[name])

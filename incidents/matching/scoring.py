@@ -1,0 +1,415 @@
+"""How alike a typed person and a stored one are: field comparisons, weights, reasons in words.
+
+Pure functions on plain values (no database), so the benchmark can re-score the same candidates
+under other weights.
+
+The score is a log-odds sum in the manner of Fellegi and Sunter: each field adds a weight for
+how it compares (agree exactly, sounds alike, a nickname, a typo, disagree, not known) to a
+negative prior, and the logistic of the sum is the score in 0..1. The weights are set by hand and
+checked on the synthetic labelled set (``bench/matching``).
+
+One rule overrides the sum, because victim, suspect and children usually share an address and a
+surname: without evidence about *this* individual (the given name, the date of birth or a phone
+number) a candidate's score is capped below the flag threshold, however much the household
+evidence adds up to.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+from doublemetaphone import doublemetaphone
+from rapidfuzz.distance import OSA, JaroWinkler
+
+from incidents.matching import keys
+
+# Levels of a name comparison
+EXACT = "exact"
+PHONETIC = "phonetic"
+NICKNAME = "nickname"
+TYPO = "typo"
+PARTIAL = "partial"  # one family name inside the other: Smith / Smith-Jones
+INITIAL = "initial"
+MISMATCH = "mismatch"
+MISSING = "missing"
+# Levels of a date-of-birth comparison (besides EXACT, MISMATCH, MISSING)
+DAY_MONTH_SWAP = "day_month_swap"
+ONE_DIGIT = "one_digit"
+TRANSPOSED = "transposed"
+# Levels of a phone or address comparison (besides MISMATCH, MISSING)
+SAME = "same"
+SAME_POSTCODE = "same_postcode"
+
+#: Levels that say something about the individual, not just the household.
+_GIVEN_AGREES = frozenset({EXACT, PHONETIC, NICKNAME, TYPO})
+_DOB_AGREES = frozenset({EXACT, DAY_MONTH_SWAP, ONE_DIGIT, TRANSPOSED})
+#: Jaro-Winkler similarity that two phonetically equal names must also have: Double Metaphone
+#: drops vowels, so Jane, Joan, June and John all key as JN.
+_PHONETIC_MIN_SIMILARITY = 0.8
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Log-odds weights (natural log) of each comparison level."""
+
+    prior: float = -9.0
+    given: Mapping[str, float] = field(
+        default_factory=lambda: {
+            EXACT: 4.0,
+            PHONETIC: 3.0,
+            NICKNAME: 3.0,
+            TYPO: 2.5,
+            INITIAL: 1.0,
+            MISMATCH: -4.0,
+            MISSING: 0.0,
+        }
+    )
+    family: Mapping[str, float] = field(
+        default_factory=lambda: {
+            EXACT: 4.5,
+            PHONETIC: 3.5,
+            TYPO: 3.0,
+            PARTIAL: 2.5,
+            MISMATCH: -3.0,
+            MISSING: 0.0,
+        }
+    )
+    swapped: float = -0.5
+    alias: float = -0.25
+    dob: Mapping[str, float] = field(
+        default_factory=lambda: {
+            EXACT: 7.0,
+            DAY_MONTH_SWAP: 5.0,
+            ONE_DIGIT: 4.5,
+            TRANSPOSED: 4.0,
+            MISMATCH: -6.0,
+            MISSING: 0.0,
+        }
+    )
+    phone: Mapping[str, float] = field(
+        default_factory=lambda: {SAME: 7.0, MISMATCH: -0.5, MISSING: 0.0}
+    )
+    address: Mapping[str, float] = field(
+        default_factory=lambda: {SAME: 3.0, SAME_POSTCODE: 1.0, MISMATCH: -0.5, MISSING: 0.0}
+    )
+    #: The most a candidate may score with no evidence about the individual (see module doc).
+    household_cap: float = 0.5
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+# --- The two sides ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What the call taker typed, normalised once per search."""
+
+    given: str
+    family: str
+    given_folded: str
+    family_folded: str
+    dob: date | None  # None when not given or a placeholder
+    phones: frozenset[str]  # E.164
+    postcode_key: str
+    house_key: str
+
+    @classmethod
+    def from_raw(
+        cls,
+        *,
+        given: str,
+        family: str,
+        date_of_birth: date | None,
+        phones: Iterable[str],
+        postcode: str,
+        house: str,
+    ) -> Typed:
+        e164 = {keys.phone_key(p) for p in phones}
+        return cls(
+            given=given.strip(),
+            family=family.strip(),
+            given_folded=keys.fold(given),
+            family_folded=keys.fold(family),
+            dob=keys.dob_key(date_of_birth),
+            phones=frozenset(p for p in e164 if p),
+            postcode_key=keys.postcode_key(postcode),
+            house_key=keys.house_key(house) if house and house.strip() else "",
+        )
+
+
+@dataclass
+class Stored:
+    """A candidate person as read from the database: every name, the phones, the address."""
+
+    person_id: int
+    dob: date | None
+    postcode_key: str
+    house_key: str
+    names: list[tuple[str, str, bool]] = field(default_factory=list)  # given, family, primary
+    phones: dict[str, str] = field(default_factory=dict)  # E.164 -> kind
+
+
+# --- Field comparisons --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=65536)
+def _codes(folded: str) -> frozenset[str]:
+    return frozenset(c for c in doublemetaphone(folded) if c) if folded else frozenset()
+
+
+def _sounds_alike(a: str, b: str) -> bool:
+    return bool(_codes(a) & _codes(b)) and (
+        JaroWinkler.similarity(a, b) >= _PHONETIC_MIN_SIMILARITY
+    )
+
+
+def _typo(a: str, b: str) -> bool:
+    """One edit (or a transposition) apart, two for long names; or one cut short."""
+    shorter = min(len(a), len(b))
+    if shorter >= 4 and OSA.distance(a, b, score_cutoff=1) <= 1:
+        return True
+    if shorter >= 8 and OSA.distance(a, b, score_cutoff=2) <= 2:
+        return True
+    return shorter >= 4 and (a.startswith(b) or b.startswith(a))
+
+
+@lru_cache(maxsize=65536)
+def given_level(typed: str, stored: str) -> str:
+    """Compare two folded given names."""
+    if not typed or not stored:
+        return MISSING
+    if typed == stored:
+        return EXACT
+    if _sounds_alike(typed, stored):
+        return PHONETIC
+    if keys.canonical_given_names(typed) & keys.canonical_given_names(stored):
+        return NICKNAME
+    if _typo(typed, stored):
+        return TYPO
+    if (len(typed) == 1 or len(stored) == 1) and typed[0] == stored[0]:
+        return INITIAL
+    return MISMATCH
+
+
+@lru_cache(maxsize=65536)
+def family_level(typed: str, stored: str) -> str:
+    """Compare two folded family names."""
+    if not typed or not stored:
+        return MISSING
+    if typed == stored:
+        return EXACT
+    if _sounds_alike(typed, stored):
+        return PHONETIC
+    if _typo(typed, stored):
+        return TYPO
+    shorter, longer = sorted((typed, stored), key=len)
+    if len(shorter) >= 4 and shorter in longer:
+        return PARTIAL
+    return MISMATCH
+
+
+def _digits(d: date) -> str:
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
+
+
+def dob_level(typed: date | None, stored: date | None) -> str:
+    """Compare dates of birth; placeholders were turned into None by ``keys.dob_key``."""
+    stored = keys.dob_key(stored)
+    if typed is None or stored is None:
+        return MISSING
+    if typed == stored:
+        return EXACT
+    if typed.day == stored.month and typed.month == stored.day and typed.year == stored.year:
+        return DAY_MONTH_SWAP
+    a, b = _digits(typed), _digits(stored)
+    diffs = [i for i in range(8) if a[i] != b[i]]
+    if len(diffs) == 1:
+        return ONE_DIGIT
+    if len(diffs) == 2:
+        i, j = diffs
+        if j == i + 1 and a[i] == b[j] and a[j] == b[i]:
+            return TRANSPOSED
+    return MISMATCH
+
+
+def phone_level(typed: frozenset[str], stored: Mapping[str, str]) -> tuple[str, str]:
+    """(level, kind of the matching number)."""
+    if not typed or not stored:
+        return MISSING, ""
+    for number in sorted(typed):
+        if number in stored:
+            return SAME, stored[number]
+    return MISMATCH, ""
+
+
+def address_level(typed: Typed, stored: Stored) -> str:
+    if not typed.postcode_key or not stored.postcode_key:
+        return MISSING
+    if typed.postcode_key != stored.postcode_key:
+        return MISMATCH
+    if typed.house_key and typed.house_key == stored.house_key:
+        return SAME
+    return SAME_POSTCODE
+
+
+# --- Evidence, weight, score ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NameEvidence:
+    given: str
+    family: str
+    swapped: bool
+    primary: bool
+    stored_given: str
+    stored_family: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    names: tuple[NameEvidence, ...]
+    dob: str
+    phone: str
+    phone_kind: str
+    address: str
+
+
+def compare(typed: Typed, stored: Stored) -> Evidence:
+    """Every comparison of ``typed`` with ``stored`` (each name both ways round)."""
+    names: list[NameEvidence] = []
+    both = bool(typed.given_folded and typed.family_folded)
+    for given, family, primary in stored.names or [("", "", True)]:
+        g, f = keys.fold(given), keys.fold(family)
+        names.append(
+            NameEvidence(
+                given=given_level(typed.given_folded, g),
+                family=family_level(typed.family_folded, f),
+                swapped=False,
+                primary=primary,
+                stored_given=given,
+                stored_family=family,
+            )
+        )
+        if both and g != f:
+            names.append(
+                NameEvidence(
+                    given=given_level(typed.family_folded, g),
+                    family=family_level(typed.given_folded, f),
+                    swapped=True,
+                    primary=primary,
+                    stored_given=given,
+                    stored_family=family,
+                )
+            )
+    phone, kind = phone_level(typed.phones, stored.phones)
+    return Evidence(
+        names=tuple(names),
+        dob=dob_level(typed.dob, stored.dob),
+        phone=phone,
+        phone_kind=kind,
+        address=address_level(typed, stored),
+    )
+
+
+def _name_weight(name: NameEvidence, w: Weights) -> float:
+    total = w.given[name.given] + w.family[name.family]
+    if name.swapped:
+        total += w.swapped
+    if not name.primary:
+        total += w.alias
+    return total
+
+
+def best_name(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS) -> NameEvidence:
+    return max(evidence.names, key=lambda n: _name_weight(n, w))
+
+
+def about_the_individual(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS) -> bool:
+    """Whether anything agrees that a household does not share: given name, birth date, phone."""
+    return (
+        best_name(evidence, w).given in _GIVEN_AGREES
+        or evidence.dob in _DOB_AGREES
+        or evidence.phone == SAME
+    )
+
+
+def score(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS, *, flag_threshold: float) -> float:
+    """The score in 0..1; household evidence alone stays below ``flag_threshold``."""
+    name = best_name(evidence, w)
+    total = (
+        w.prior
+        + _name_weight(name, w)
+        + w.dob[evidence.dob]
+        + w.phone[evidence.phone]
+        + w.address[evidence.address]
+    )
+    value = 1.0 / (1.0 + math.exp(-total))
+    if not about_the_individual(evidence, w):
+        value = min(value, w.household_cap, flag_threshold - 0.01)
+    return value
+
+
+# --- Reasons in words ---------------------------------------------------------------------------
+
+
+def _full(given: str, family: str) -> str:
+    return " ".join(p for p in (given, family) if p)
+
+
+def reasons(evidence: Evidence, typed: Typed, w: Weights = DEFAULT_WEIGHTS) -> list[str]:
+    """Short sentences a call taker reads: what agrees first, then what does not."""
+    out: list[str] = []
+    name = best_name(evidence, w)
+    typed_given, typed_family = (
+        (typed.family, typed.given) if name.swapped else (typed.given, typed.family)
+    )
+    levels = {name.given, name.family}
+    stored_full = _full(name.stored_given, name.stored_family)
+    typed_full = _full(typed.given, typed.family)
+    if evidence.phone == SAME:
+        out.append("same mobile number" if evidence.phone_kind == "mobile" else "same phone number")
+    if name.swapped:
+        out.append("first and last name swapped")
+    if name.given == EXACT and name.family == EXACT:
+        out.append("same name")
+    else:
+        if name.given == NICKNAME:
+            out.append(f"nickname: {typed_given} / {name.stored_given}")
+        if PHONETIC in levels:
+            out.append(f"name sounds alike: {typed_full} / {stored_full}")
+        elif TYPO in levels or PARTIAL in levels:
+            out.append(f"name spelt similarly: {typed_full} / {stored_full}")
+        if name.given == INITIAL:
+            out.append(f"initial matches: {typed_given} / {name.stored_given}")
+        if name.given == EXACT:
+            out.append("same given name")
+        if name.family == EXACT:
+            out.append("same family name")
+    if not name.primary:
+        out.append(f"known by another name: {stored_full}")
+    dob_words = {
+        EXACT: "same date of birth",
+        DAY_MONTH_SWAP: "date of birth with day and month swapped",
+        ONE_DIGIT: "date of birth one digit different",
+        TRANSPOSED: "date of birth with two digits swapped",
+    }
+    if evidence.dob in dob_words:
+        out.append(dob_words[evidence.dob])
+    if evidence.address == SAME:
+        out.append("same postcode and house number")
+    elif evidence.address == SAME_POSTCODE:
+        out.append("same postcode")
+    # What does not agree: the call taker needs it to rule a candidate out.
+    if name.given == MISMATCH and typed_given:
+        out.append(f"different given name: {typed_given} / {name.stored_given}")
+    if name.family == MISMATCH and typed_family:
+        out.append(f"different family name: {typed_family} / {name.stored_family}")
+    if evidence.dob == MISMATCH:
+        out.append("different date of birth")
+    return out
