@@ -45,7 +45,8 @@ def _helper(layout: Layout) -> FormHelper:
 
 class PostcodeField(forms.CharField):
     def __init__(self, **kwargs: Any):
-        kwargs.setdefault("max_length", 10)
+        # Generous, so a wrong postcode gets the postcode message rather than a length one.
+        kwargs.setdefault("max_length", 20)
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 

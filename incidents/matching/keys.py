@@ -140,11 +140,16 @@ def name_keys(
     }
 
 
+MIN_NATIONAL_DIGITS = 9
+
+
 def phone_key(raw: str, region: str = "GB") -> str | None:
     """E.164, or None when the text cannot be a phone number.
 
     "Possible" rather than "valid": a number in a range not yet allocated (or Ofcom's drama
-    ranges, which the demo data uses) is still what the caller said.
+    ranges, which the demo data uses) is still what the caller said. "Possible" alone accepts
+    fragments such as "0770 09" (local short numbers), so a number must also have at least
+    ``MIN_NATIONAL_DIGITS`` digits unless ``phonenumbers`` knows it as valid.
     """
     if not raw or not raw.strip():
         return None
@@ -152,7 +157,10 @@ def phone_key(raw: str, region: str = "GB") -> str | None:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(number):
+    if not phonenumbers.is_valid_number(number) and (
+        not phonenumbers.is_possible_number(number)
+        or len(str(number.national_number)) < MIN_NATIONAL_DIGITS
+    ):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -1,0 +1,416 @@
+"""Intake pages end to end through the Django test client: access, forms, audit, query budgets."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from dapolice.audit.models import AuditEvent
+from incidents import services
+from incidents.choices import MarkerKind, PersonRole
+from incidents.models import Address, Incident, Person
+from tests.incidents.conftest import victim_of
+
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+
+
+def intake_post(**overrides: Any) -> dict[str, Any]:
+    """A complete, valid intake form as the browser would send it."""
+    data = {
+        "idempotency_key": str(uuid.uuid4()),
+        "location_house": "12",
+        "location_street": "Mill Road",
+        "location_town": "Norwich",
+        "location_postcode": "nr1 2ab",
+        "location_rurality": "auto",
+        "caller": "victim",
+        "relationship": "partner",
+        "immediate_risk": "yes",
+        "injuries": "no",
+        "weapons": "no",
+        "children_present": "no",
+        "firearm_at_address": "no",
+        "happened_before": "yes",
+        "happened_before_details": "Last month at her sister's, not reported",
+        "victim_vulnerable": "no",
+        "narrative": "Shouting heard, caller frightened",
+        "category": "A",
+        "victim-given_name": "Jane",
+        "victim-family_name": "Smith",
+        "victim-date_of_birth_0": "4",
+        "victim-date_of_birth_1": "7",
+        "victim-date_of_birth_2": "1988",
+        "victim-phones": "07700 900123",
+        "victim-lives_at_location": "on",
+        "suspect-given_name": "John",
+        "suspect-family_name": "Smith",
+        "suspect-lives_at_location": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+# --- Who may open what --------------------------------------------------------------------------
+
+PAGES = ["incidents:list", "incidents:create", "incidents:board"]
+EXPECTED = {
+    # role: (list, create, board)
+    "call_taker": (200, 200, 200),
+    "control_supervisor": (200, 200, 200),
+    "attending_officer": (200, 403, 200),
+    "supervisor": (200, 403, 403),
+    "mash": (200, 403, 403),
+    "investigator": (200, 403, 403),
+    "marac_coordinator": (200, 403, 403),
+    "analyst": (403, 403, 403),
+    "partner": (403, 403, 403),
+    "sysadmin": (403, 403, 403),
+    "outsider": (403, 403, 403),
+}
+
+
+@pytest.mark.parametrize("role", list(EXPECTED))
+def test_role_matrix_for_intake_pages(personas, client_for, role):
+    client = client_for(personas[role])
+    got = tuple(client.get(reverse(name)).status_code for name in PAGES)
+    assert got == EXPECTED[role]
+
+
+def test_anonymous_users_are_sent_to_sign_in(client):
+    for name in PAGES:
+        response = client.get(reverse(name))
+        assert response.status_code == 302
+        assert response["Location"].startswith("/account/login/")
+
+
+@pytest.mark.parametrize("role", ["analyst", "partner", "sysadmin", "outsider"])
+def test_incident_detail_is_not_found_for_roles_without_access(
+    personas, client_for, log_incident, role
+):
+    incident = log_incident()
+    response = client_for(personas[role]).get(reverse("incidents:detail", args=[incident.pk]))
+    assert response.status_code in (403, 404)  # 403: no role; never the content
+    assert b"Timson" not in response.content
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("call_taker", 403), ("attending_officer", 403), ("control_supervisor", 302)],
+)
+def test_only_a_control_room_supervisor_can_defer_through_the_page(
+    personas, client_for, log_incident, role, status
+):
+    incident = log_incident(category="A")
+    until = (incident.deadline_at + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    response = client_for(personas[role]).post(
+        reverse("incidents:defer", args=[incident.pk]),
+        {"until": until, "reason": "No unit free", "victim_wishes": "Safe at work until 6"},
+    )
+    assert response.status_code == status
+    incident.refresh_from_db()
+    assert (incident.deferred_at is not None) is (status == 302)
+
+
+# --- Logging a call -----------------------------------------------------------------------------
+
+
+def test_call_taker_logs_an_incident_and_sees_its_deadline(client_for, call_taker):
+    client = client_for(call_taker)
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(reverse("incidents:create"), intake_post())
+    assert response.status_code == 302
+    incident = Incident.objects.get()
+    assert response["Location"] == reverse("incidents:detail", args=[incident.pk])
+    assert incident.deadline_at == NOW + timedelta(minutes=15)
+    assert incident.people.filter(role=PersonRole.VICTIM, is_caller=True).exists()
+    victim = victim_of(incident)
+    assert victim.address_id == incident.location_id  # lives at the location
+    assert list(victim.phones.values_list("number", flat=True)) == ["+447700900123"]
+    page = client.get(response["Location"])
+    assert incident.reference.encode() in page.content
+    assert b"data-deadline" in page.content
+
+
+def test_bad_input_gets_a_clear_message_and_loses_nothing(client_for, call_taker):
+    client = client_for(call_taker)
+    data = intake_post(
+        **{
+            "victim-phones": "0770 09",
+            "location_postcode": "NOT A POSTCODE",
+            "victim-date_of_birth_0": "31",
+            "victim-date_of_birth_1": "2",
+        }
+    )
+    del data["injuries"]
+    response = client.post(reverse("incidents:create"), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "There is a problem" in html
+    assert "Enter a phone number" in html
+    assert "Enter a real UK postcode" in html
+    assert "Date of birth must be a real date" in html
+    assert "Answer yes or no: Is anyone injured?" in html
+    # What was typed is still there.
+    for typed in ("0770 09", "NOT A POSTCODE", "Jane", "Last month at her sister&#x27;s"):
+        assert typed in html
+    assert data["idempotency_key"] in html
+    assert Incident.objects.count() == 0
+
+
+def test_double_submit_creates_one_incident(client_for, call_taker):
+    client = client_for(call_taker)
+    data = intake_post()
+    first = client.post(reverse("incidents:create"), data)
+    second = client.post(reverse("incidents:create"), data)
+    assert Incident.objects.count() == 1
+    assert first["Location"] == second["Location"]
+
+
+def test_linking_a_match_uses_the_existing_person(client_for, call_taker, log_incident):
+    jane = victim_of(log_incident(victim={"given_name": "Jane", "family_name": "Smith"}))
+    client = client_for(call_taker)
+    response = client.post(
+        reverse("incidents:create"),
+        intake_post(**{"victim-person_id": str(jane.pk), "victim-given_name": "Jayne"}),
+    )
+    assert response.status_code == 302
+    assert Person.objects.filter(family_name="Smith", given_name="Jane").count() == 1
+    assert victim_of(Incident.objects.latest("pk")).pk == jane.pk
+
+
+def test_intake_page_and_submit_use_constant_queries_whatever_the_history(
+    client_for, call_taker, log_incident, django_assert_max_num_queries
+):
+    jane = victim_of(log_incident(victim={"given_name": "Jane", "family_name": "Smith"}))
+    client = client_for(call_taker)
+    client.get(reverse("incidents:create"))  # warm the session
+
+    def measure() -> None:
+        with django_assert_max_num_queries(12):
+            client.get(reverse("incidents:create"))
+        with django_assert_max_num_queries(60):
+            client.post(reverse("incidents:create"), intake_post(**{"victim-person_id": jane.pk}))
+
+    measure()
+    for _ in range(25):
+        log_incident(victim=jane)
+    measure()
+
+
+# --- The live match panel --------------------------------------------------------------------
+
+
+def panel(client: Any, **fields: str) -> Any:
+    data = {"panel": "victim", **{f"victim-{k}": v for k, v in fields.items()}}
+    return client.post(reverse("incidents:match-panel"), data, HTTP_HX_REQUEST="true")
+
+
+def test_match_panel_shows_a_misspelt_repeat_victim_with_reasons_and_audits_it(
+    client_for, call_taker, log_incident
+):
+    first = log_incident(
+        victim={
+            "given_name": "John",
+            "family_name": "Smith",
+            "phones": ("07700 900123",),
+        },
+        received_at=datetime(2026, 9, 1, tzinfo=UTC),
+    )
+    john = victim_of(first)
+    client = client_for(call_taker)
+    response = panel(client, given_name="Jon", family_name="Smyth", phones="+44 7700 900123")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'data-match="{john.pk}"' in html
+    assert "Repeat victim" in html
+    assert "same mobile number" in html.lower() or "same phone" in html.lower()
+    search = AuditEvent.objects.filter(actor=call_taker, kind="search").latest("pk")
+    assert search.action == "incidents.person.matched"
+    assert str(john.pk) in search.object_ids
+
+
+def test_linking_in_the_panel_renders_the_hidden_person_id_and_unlink(
+    client_for, call_taker, log_incident
+):
+    jane = victim_of(log_incident(victim={"given_name": "Jane", "family_name": "Doe"}))
+    client = client_for(call_taker)
+    linked = client.post(
+        reverse("incidents:match-panel"),
+        {"panel": "victim", "link": str(jane.pk)},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert f'name="victim-person_id" value="{jane.pk}"' in linked
+    unlinked = client.post(
+        reverse("incidents:match-panel"),
+        {"panel": "victim", "victim-person_id": str(jane.pk), "unlink": "1"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "victim-person_id" not in unlinked
+
+
+def test_match_panel_is_refused_to_roles_without_person_search(personas, client_for):
+    for role in ("partner", "analyst", "sysadmin"):
+        response = client_for(personas[role]).post(
+            reverse("incidents:match-panel"), {"panel": "victim", "victim-family_name": "Smith"}
+        )
+        assert response.status_code == 403
+
+
+# --- Restricted (refuge) addresses ------------------------------------------------------------
+
+
+@pytest.fixture
+def refuge_incident(log_incident, make_user):
+    incident = log_incident(
+        victim={"given_name": "Rae", "family_name": "Safe", "lives_at_location": True},
+        location=services.AddressInput(
+            house="7", street="Hidden Close", town="Norwich", postcode="NR3 1XX"
+        ),
+    )
+    supervisor = make_user("control_supervisor")
+    services.address_mark_restricted(
+        actor=supervisor, address=incident.location, reason="Refuge placement"
+    )
+    return incident
+
+
+def test_restricted_address_is_never_shown_in_clear_to_a_call_taker(
+    client_for, call_taker, refuge_incident
+):
+    client = client_for(call_taker)
+    pages = [
+        client.get(reverse("incidents:detail", args=[refuge_incident.pk])),
+        client.get(reverse("incidents:board")),
+        panel(client, given_name="Rae", family_name="Safe"),
+        client.get(reverse("api-incident-detail", args=[refuge_incident.pk])),
+    ]
+    for response in pages:
+        assert response.status_code == 200
+        assert b"Hidden Close" not in response.content
+        assert b"NR3 1XX" not in response.content
+    assert b"Restricted address" in pages[0].content
+    reveal = client.get(reverse("incidents:address-reveal", args=[refuge_incident.location_id]))
+    assert reveal.status_code == 403
+
+
+def test_supervisor_reveals_with_a_reason_for_a_short_time_and_it_is_audited(
+    client_for, make_user, refuge_incident
+):
+    sergeant = make_user("supervisor")
+    client = client_for(sergeant)
+    url = reverse("incidents:address-reveal", args=[refuge_incident.location_id])
+    detail = reverse("incidents:detail", args=[refuge_incident.pk])
+    with time_machine.travel(NOW, tick=False):
+        refused = client.post(url, {"reason": "short"})
+        assert refused.status_code == 400
+        assert b"Hidden Close" not in refused.content
+        shown = client.post(url, {"reason": "Arranging a welfare visit at the refuge"})
+        assert b"Hidden Close" in shown.content
+        assert b"Hidden Close" in client.get(detail).content
+    grant = AuditEvent.objects.get(action="access.break_glass")
+    assert grant.actor == sergeant
+    assert grant.reason == "Arranging a welfare visit at the refuge"
+    with time_machine.travel(NOW + timedelta(minutes=16), tick=False):
+        assert b"Hidden Close" not in client.get(detail).content
+
+
+# --- Audit of reads -----------------------------------------------------------------------------
+
+
+def test_reading_an_incident_audits_the_incident_and_the_people_shown(
+    client_for, call_taker, log_incident
+):
+    incident = log_incident(suspect={"family_name": "Roe"})
+    client_for(call_taker).get(reverse("incidents:detail", args=[incident.pk]))
+    read = AuditEvent.objects.get(action="incidents.incident.read")
+    assert (read.actor, read.subject_id) == (call_taker, str(incident.pk))
+    listed = AuditEvent.objects.filter(action="incidents.person.listed").latest("pk")
+    assert set(listed.object_ids) == {str(p.person_id) for p in incident.people.all()}
+
+
+def test_list_and_board_audit_the_records_shown(client_for, call_taker, log_incident):
+    ids = {str(log_incident().pk) for _ in range(3)}
+    client = client_for(call_taker)
+    client.get(reverse("incidents:list"))
+    client.get(reverse("incidents:board"))
+    for action in ("incidents.incident.listed", "incidents.incident.board_viewed"):
+        assert set(AuditEvent.objects.filter(action=action).latest("pk").object_ids) == ids
+
+
+# --- The control-room board -------------------------------------------------------------------
+
+
+def test_board_lists_open_incidents_overdue_first_with_countdowns(
+    client_for, call_taker, log_incident
+):
+    with time_machine.travel(NOW, tick=False):
+        c = log_incident(category="C")  # due in 4 hours
+        a = log_incident(category="A", received_at=NOW - timedelta(minutes=30))  # overdue
+        b = log_incident(category="B")  # due in 1 hour
+        done = log_incident(category="A")
+        services.incident_record_arrival(actor=call_taker, incident=done)
+        html = client_for(call_taker).get(reverse("incidents:board")).content.decode()
+    order = [html.index(i.reference) for i in (a, b, c)]
+    assert order == sorted(order)
+    assert done.reference not in html
+    assert html.count("data-deadline=") == 3
+
+
+def test_board_uses_a_constant_number_of_queries(
+    client_for, call_taker, log_incident, django_assert_max_num_queries
+):
+    client = client_for(call_taker)
+    log_incident()
+    client.get(reverse("incidents:board"))
+    with django_assert_max_num_queries(12):
+        client.get(reverse("incidents:board"))
+    for _ in range(20):
+        log_incident()
+    with django_assert_max_num_queries(12):
+        client.get(reverse("incidents:board"))
+
+
+def test_list_uses_a_constant_number_of_queries(
+    client_for, call_taker, log_incident, django_assert_max_num_queries
+):
+    client = client_for(call_taker)
+    log_incident()
+    with django_assert_max_num_queries(12):
+        client.get(reverse("incidents:list"))
+    for _ in range(20):
+        log_incident()
+    with django_assert_max_num_queries(12):
+        client.get(reverse("incidents:list"))
+
+
+def test_markers_at_the_address_are_listed_apart_from_matches(
+    client_for, call_taker, log_incident, make_user
+):
+    incident = log_incident(
+        victim={"given_name": "Amy", "family_name": "Cole", "lives_at_location": True},
+        suspect={"given_name": "Rick", "family_name": "Cole", "lives_at_location": True},
+    )
+    services.marker_add(
+        actor=make_user("mash"), kind=MarkerKind.FIREARM_CERTIFICATE, address=incident.location
+    )
+    html = panel(
+        client_for(call_taker),
+        given_name="Zoe",
+        family_name="Cole",
+        house="12",
+        postcode="NR1 2AB",
+    ).content.decode()
+    assert "People and markers at this address" in html
+    assert "Firearm certificate" in html
+    residents = html.split("People and markers at this address")[1]
+    assert "Rick Cole" in residents
+
+
+def test_address_model_text_hides_a_restricted_address_by_default(refuge_incident):
+    address = Address.objects.get(pk=refuge_incident.location_id)
+    assert str(address) == "Restricted address"
