@@ -15,7 +15,7 @@ DEFAULTS: dict[str, Any] = {
     # Tuned on the synthetic labelled set (bench/matching): precision >= 0.99 there.
     "DAPOLICE_MATCH_FLAG_THRESHOLD": 0.9,
     # Candidates scoring below this are not shown at all.
-    "DAPOLICE_MATCH_MIN_SCORE": 0.2,
+    "DAPOLICE_MATCH_MIN_SCORE": 0.05,
     # Rows each candidate block may return (the LIMIT of every block query).
     "DAPOLICE_MATCH_BLOCK_LIMIT": 30,
     # People listed at an address (``persons_at_address``); a separate list, not matches.
