@@ -39,6 +39,11 @@ def deadline_set(*, kind: str, subject: models.Model, due_at: datetime) -> Deadl
             defaults={"due_at": due_at},
         )
         if not created and (deadline.due_at != due_at or deadline.cancelled_at is not None):
+            if deadline.fired_at is not None:
+                # The old moment's alerts stay in the inbox (they keep kind and subject) but let
+                # go of the deadline: the constraints allow one alert per deadline and recipient,
+                # so the new moment could otherwise never raise its own.
+                Alert.objects.filter(deadline=deadline).update(deadline=None)
             deadline.due_at = due_at
             deadline.cancelled_at = None
             deadline.fired_at = None
