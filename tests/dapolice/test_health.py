@@ -1,7 +1,9 @@
 """``/healthz``: database, broker and worker heartbeat; a stopped Redis is reported unhealthy.
 
-The checks run in worker threads (django-health-check's executor), so these tests use
-``transactional_db``: a thread cannot see rows inside the test's open transaction.
+The checks run in worker threads (django-health-check's executor), so these tests commit
+(``transaction=True``): a thread cannot see rows inside the test's open transaction. With
+``serialized_rollback`` the flush after each test leaves no half-made rows behind for the next
+serialized test (roles and the system user come back from the migration snapshot).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.conf import settings as django_settings
 
 from dapolice.health.tasks import worker_heartbeat
 
-pytestmark = pytest.mark.usefixtures("transactional_db")
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
