@@ -100,3 +100,23 @@ def client_for(db: None) -> Callable[[User], Client]:
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+#: Role (persona key) -> the navigation entries (``data-nav`` url names) its holder sees. The
+#: inbox (``alerts:list``) is always there for a signed-in user and is not in this table.
+EXPECTED_NAVIGATION: dict[str, frozenset[str]] = {
+    "call_taker": frozenset({"incidents:create", "incidents:board", "incidents:list"}),
+    "control_supervisor": frozenset(
+        {"incidents:create", "incidents:board", "incidents:list", "audit:list"}
+    ),
+    "attending_officer": frozenset({"incidents:board", "incidents:list"}),
+    "supervisor": frozenset({"incidents:list"}),
+    "mash": frozenset({"incidents:list"}),
+    "investigator": frozenset({"incidents:list"}),
+    "marac_coordinator": frozenset({"incidents:list"}),
+    "analyst": frozenset(),
+    "partner": frozenset(),
+    "outsider": frozenset(),
+    "sysadmin": frozenset({"audit:list"}),
+}
+INBOX_NAV = "alerts:list"

@@ -20,28 +20,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dapolice.accounts.middleware import BACKGROUND_HEADER
 from dapolice.audit.models import AuditEvent
-from tests.conftest import PASSWORD
+from tests.conftest import EXPECTED_NAVIGATION, INBOX_NAV, PASSWORD
 
 LOGIN_URL = "/account/login/"
 SETUP_URL = "/account/two_factor/setup/"
 # A quiet moment, well inside one TOTP step, so a frozen clock never straddles a code change.
 T0 = datetime(2026, 3, 2, 9, 0, 5, tzinfo=UTC)
 
-#: Role -> the navigation entries (``data-nav`` url names) its holder sees, besides the inbox.
-EXPECTED_NAVIGATION: dict[str, set[str]] = {
-    "call_taker": {"incidents:create", "incidents:board", "incidents:list"},
-    "control_supervisor": {"incidents:create", "incidents:board", "incidents:list", "audit:list"},
-    "attending_officer": {"incidents:board", "incidents:list"},
-    "supervisor": {"incidents:list"},
-    "mash": {"incidents:list"},
-    "investigator": {"incidents:list"},
-    "marac_coordinator": {"incidents:list"},
-    "analyst": set(),
-    "partner": set(),
-    "outsider": set(),
-    "sysadmin": {"audit:list"},
-}
-INBOX = "alerts:list"
 NAV_LINK = re.compile(r'data-nav="([^"]+)"')
 
 
@@ -95,7 +80,7 @@ def test_each_role_signs_in_through_the_form_and_sees_only_its_navigation(
     home = client.get("/")
     assert home.status_code == 200
     html = home.content.decode()
-    assert nav_keys(html) == EXPECTED_NAVIGATION[persona] | {INBOX}
+    assert nav_keys(html) == EXPECTED_NAVIGATION[persona] | {INBOX_NAV}
     assert 'data-testid="identity"' in html
     assert str(user) in html
 
