@@ -26,6 +26,7 @@ def test_each_role_signs_in_and_sees_its_navigation_with_keyboard_and_axe(
     login(page, live_server, personas[persona])
 
     assert page.url == f"{live_server.url}/"
+    assert page.title() == "Home – dapolice"
     assert nav_keys(page) == EXPECTED_NAVIGATION[persona] | {INBOX_NAV}
 
     # The skip link is the first thing a keyboard user reaches, and it moves focus to the content.
@@ -40,7 +41,7 @@ def test_each_role_signs_in_and_sees_its_navigation_with_keyboard_and_axe(
 
 def test_login_page_is_accessible_also_with_an_error(page, live_server, assert_accessible, db):
     page.goto("/account/login/")
-    assert page.title().startswith("Sign in")
+    assert page.title() == "Sign in – dapolice"
     assert_accessible(page)
 
     page.get_by_label("Username").fill("nobody")
@@ -48,6 +49,7 @@ def test_login_page_is_accessible_also_with_an_error(page, live_server, assert_a
     page.keyboard.press("Enter")  # the primary button comes first, so Enter signs in
     summary = page.locator(".govuk-error-summary")
     summary.wait_for()
+    assert page.title() == "Error: Sign in – dapolice"
     # GOV.UK Frontend moves focus to the error summary so a screen reader announces it.
     assert page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
     assert_accessible(page)
