@@ -96,6 +96,26 @@ CALL_TAKERS = tuple(f"synthetic.calltaker{i:02d}" for i in range(1, 13))
 OFFICERS = tuple(f"synthetic.officer{i:02d}" for i in range(1, 25))
 CONTROL_SUPERVISORS = ("synthetic.controlsup01", "synthetic.controlsup02")
 
+#: The scripted demo stories (``generate(stories=True)``): title, the person at its centre, note.
+STORY_PEOPLE = (
+    (
+        "Repeat victim",
+        ("Sarah", "Whitmore"),
+        "5 calls in 12 months, risk rising to high; the latest is open and overdue on the board "
+        "(also known as Sarah Pike; try typing 'Sara Witmore')",
+    ),
+    (
+        "Serial perpetrator",
+        ("Wayne", "Kettle"),
+        "suspect against three victims: Lisa Bright, Joanne Platt, Kelly Ashworth",
+    ),
+    (
+        "Refuge address",
+        ("Emma", "Clarke"),
+        "now living in a refuge: a restricted address, never shown in clear to a call taker",
+    ),
+)
+
 _TABLES = (Address, Person, PersonName, PersonPhone, Marker, Incident, IncidentPerson)
 _DAY = 86_400
 _YEAR = 365.25 * _DAY
@@ -993,10 +1013,12 @@ class _IncidentGenerator(_Generator):
             arrive = allowed * (1 + rng.expovariate(2.5))
         now = self.now
         age = (now - at).total_seconds()
+        dispatch = min(arrive * rng.uniform(0.1, 0.6), allowed)
         if age < 4 * 3600 and rng.random() < 0.7:
             # A busy shift: some of the last hours' calls are still waiting for an officer.
             arrive = max(arrive, age + allowed * rng.uniform(0.05, 0.8))
-        dispatch = min(arrive * rng.uniform(0.1, 0.6), allowed)
+            if rng.random() < 0.5:
+                dispatch = arrive * 0.9
         arrived_at: datetime | None = at + timedelta(seconds=arrive)
         dispatched_at: datetime | None = at + timedelta(seconds=dispatch)
         officer: int | None = rng.choice(self.officers)
