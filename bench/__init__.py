@@ -1,0 +1,1 @@
+"""Benchmarks: ``make bench`` (``python -m bench``). See bench/README.md for the protocol."""
