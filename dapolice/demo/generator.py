@@ -490,11 +490,14 @@ class _Generator:
         note = self.rng.choice(texts.MARKER_NOTES.get(kind, ("",)))
         self.t_marker.add(at, at, kind, person, address, note, True, by)
 
-    def dob(self, at: datetime, low: float, high: float, missing: float) -> date | None:
+    def dob(
+        self, at: datetime, low: float, high: float, missing: float, placeholder: float = 0.008
+    ) -> date | None:
+        """Aged ``low`` to ``high`` years at ``at``; unknown, or the placeholder, sometimes."""
         r = self.rng.random()
         if r < missing:
             return None
-        if r < missing + 0.008:
+        if r < missing + placeholder:
             return PLACEHOLDER_DOB
         age_days = int(self.rng.uniform(low, high) * 365.25)
         return at.date() - timedelta(days=age_days)
@@ -589,11 +592,12 @@ class _Generator:
         return pk
 
     def phones(
-        self, *, adult: bool = True, landline: str | None = None
+        self, *, adult: bool = True, landline: str | None = None, known: float = 0.88
     ) -> list[tuple[str, str, bool]]:
+        """A mobile (known to police with probability ``known``) and the household landline."""
         rng = self.rng
         out: list[tuple[str, str, bool]] = []
-        if rng.random() < (0.88 if adult else 0.5):
+        if rng.random() < (known if adult else 0.5):
             out.append((synth.mobile(rng), PhoneKind.MOBILE, False))
         if landline:
             out.append((landline, PhoneKind.LANDLINE, False))
@@ -655,7 +659,7 @@ class _IncidentGenerator(_Generator):
     """Cases and their incidents over a time line, oldest first."""
 
     def __init__(self, *, incidents: int, years: float, **kwargs: Any) -> None:
-        super().__init__(capacity=int(incidents * 1.6), **kwargs)
+        super().__init__(capacity=int(incidents * 2.5), **kwargs)
         self.n = incidents
         self.years = years
         self.stats_refuges: list[int] = []
@@ -802,7 +806,7 @@ class _IncidentGenerator(_Generator):
                 rng.random() < 0.4
             ):
                 for _ in range(rng.choice((1, 1, 2, 2, 3))):
-                    child_dob = self.dob(at, 0.3, 16, 0.0) or at.date()
+                    child_dob = self.dob(at, 0.3, 16, 0.0, placeholder=0.0) or at.date()
                     child = self.person(
                         sex=rng.choice(("female", "male")), family=own_family, dob=child_dob,
                         home=case.home, home_id=home_id, at=at, by=by,
@@ -837,7 +841,7 @@ class _IncidentGenerator(_Generator):
             case.suspect = self.person(
                 sex=suspect_sex, family=family, dob=self.dob(at, *age, 0.08), home=suspect_home,
                 home_id=suspect_home_id, at=at, by=by,
-                phones=self.phones(landline=landline if cohabits else None),
+                phones=self.phones(landline=landline if cohabits else None, known=0.7),
             )  # fmt: skip
             case.suspect_home_id = suspect_home_id
             case.suspect_home_rural = suspect_rural
@@ -1401,7 +1405,7 @@ def generate_people(
         loader = _Loader()
         rebuild = loader.postgres and persons >= REBUILD_INDEXES_FROM
         with _indexes_rebuilt_after(_report(None)) if rebuild else _nothing():
-            gen = _Generator(seed=seed, now=now, loader=loader, capacity=int(persons * 0.8))
+            gen = _Generator(seed=seed, now=now, loader=loader, capacity=int(persons * 1.2))
             gen.truth = []
             gen.households(persons)
             loader.flush()
@@ -1415,7 +1419,7 @@ def people_truth(
     """What :func:`generate_people` wrote with these arguments into tables whose next person
     id was ``first_id``, rebuilt without the database (for a cached data set)."""
     loader = _Loader(dry=True)
-    gen = _Generator(seed=seed, now=_now(now), loader=loader, capacity=int(persons * 0.8))
+    gen = _Generator(seed=seed, now=_now(now), loader=loader, capacity=int(persons * 1.2))
     gen.t_person.next_id = first_id
     gen.truth = []
     gen.households(persons)

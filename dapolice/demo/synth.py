@@ -359,8 +359,9 @@ def nickname(rng: random.Random, given: str) -> str | None:
 
 @cache
 def _package_nicknames(given: str) -> tuple[str, ...]:
+    # The package's table is broad (it gives Paul "Polly"); keep the obvious diminutives.
     found = sorted(_nicknamer().nicknames_of(given))
-    return tuple(n.title() for n in found if n.isalpha() and len(n) > 2)
+    return tuple(n.title() for n in found if n.isalpha() and len(n) > 2 and n[0] == given[0])
 
 
 @cache
