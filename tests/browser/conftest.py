@@ -47,7 +47,7 @@ BROWSER_DB = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser(django_db_setup: None) -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(
             f"{CHROMIUM} is missing: apt-get install chromium (never a Playwright download)"
@@ -56,9 +56,17 @@ def browser() -> Iterator[Any]:
         pytest.skip(
             "the GOV.UK front end is not built: run `npm ci && npm run build` (make frontend)"
         )
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API leaves an asyncio loop running in this thread. From then on Django's
+    # connection handler (a thread-critical asgiref Local) reads a separate, empty namespace and
+    # makes new connection objects, which lack the test database's serialized snapshot: every
+    # serialized_rollback would silently restore nothing. Keep the objects made before the start.
+    before = {alias: connections[alias] for alias in connections}
     with sync_playwright() as playwright:
+        for alias, wrapper in before.items():
+            connections[alias] = wrapper
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
