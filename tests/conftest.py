@@ -120,3 +120,47 @@ EXPECTED_NAVIGATION: dict[str, frozenset[str]] = {
     "sysadmin": frozenset({"audit:list"}),
 }
 INBOX_NAV = "alerts:list"
+
+
+@pytest.fixture
+def log_incident(call_taker: Any) -> Callable[..., Any]:
+    """``log_incident(victim=..., suspect=..., category="A", received_at=..., location=...)``.
+
+    ``victim``/``suspect`` are a Person (linked) or a dict of PersonInput fields (new person).
+    """
+
+    from incidents import services
+    from incidents.inputs import Checklist, IncidentInput, PersonInput
+    from tests.incidents.helpers import HOME, NO, person_input
+
+    def log(
+        *,
+        victim: Any = None,
+        suspect: Any = None,
+        others: tuple[Any, ...] = (),
+        category: str = "B",
+        received_at: Any = None,
+        location: Any = None,
+        actor: Any = None,
+        key: Any = None,
+    ) -> Any:
+        people = []
+        for role, who in (("victim", victim), ("suspect", suspect)):
+            if who is None and role == "victim":
+                who = {"given_name": "Vic", "family_name": "Timson"}
+            if hasattr(who, "pk"):
+                people.append(person_input(role, who))
+            elif who is not None:
+                people.append(PersonInput(role=role, **who))
+        data = IncidentInput(
+            location=location or HOME,
+            relationship="partner",
+            checklist=Checklist(**NO),
+            category_code=category,
+            people=(*people, *others),
+            received_at=received_at,
+            idempotency_key=key,
+        )
+        return services.incident_create(actor=actor or call_taker, data=data)
+
+    return log

@@ -9,7 +9,7 @@ import pytest
 from incidents import services
 from incidents.choices import MarkerKind, RiskLevel
 from incidents.selectors import months_before, person_flags
-from tests.incidents.conftest import suspect_of, victim_of
+from tests.incidents.helpers import suspect_of, victim_of
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 YEAR_AGO = datetime(2025, 11, 23, 14, 0, tzinfo=UTC)

@@ -16,7 +16,7 @@ from incidents import services
 from incidents.choices import IncidentStatus, PersonRole
 from incidents.inputs import AddressInput, PersonInput
 from incidents.models import AttendanceCategory, Incident, Person, RuralArea
-from tests.incidents.conftest import HOME, victim_of
+from tests.incidents.helpers import HOME, victim_of
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 RURAL = AddressInput(house="3", street="Church Lane", town="Holt", postcode="NR25 6AB")
@@ -91,7 +91,7 @@ def test_exactly_one_victim_is_required(log_incident, call_taker):
 
 def test_happened_before_needs_the_details(call_taker):
     from incidents.inputs import Checklist, IncidentInput
-    from tests.incidents.conftest import NO
+    from tests.incidents.helpers import NO
 
     data = IncidentInput(
         location=HOME,

@@ -14,7 +14,7 @@ from dapolice.audit.models import AuditEvent
 from incidents import services
 from incidents.choices import MarkerKind, PersonRole
 from incidents.models import Address, Incident, Person
-from tests.incidents.conftest import victim_of
+from tests.incidents.helpers import victim_of
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 

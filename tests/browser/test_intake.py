@@ -1,0 +1,116 @@
+"""Logging a call in a real browser, keyboard only (issue 3, "Done when")."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from incidents.models import Incident
+from tests.browser.conftest import BROWSER_DB
+from tests.incidents.helpers import victim_of
+
+pytestmark = [pytest.mark.browser, BROWSER_DB]
+
+
+def tab_to(page, selector: str, limit: int = 250) -> None:
+    """Press Tab until the focused element matches ``selector`` (the way a call taker moves)."""
+    for _ in range(limit):
+        if page.evaluate(
+            "(s) => document.activeElement && document.activeElement.matches(s)", selector
+        ):
+            return
+        page.keyboard.press("Tab")
+    pytest.fail(f"Tab never reached {selector}")
+
+
+def answer(page, name: str, yes: bool) -> None:
+    """A GOV.UK yes/no radio group: Space picks the first (Yes), the arrow key moves to No."""
+    tab_to(page, f"input[name='{name}']")
+    page.keyboard.press("Space" if yes else "ArrowRight")
+
+
+def test_call_taker_logs_a_repeat_victim_with_only_the_keyboard(
+    page, live_server, login, assert_accessible, call_taker, log_incident
+):
+    earlier = log_incident(
+        victim={
+            "given_name": "John",
+            "family_name": "Smith",
+            "phones": ("07700 900123",),
+        },
+        received_at=timezone.now() - timedelta(days=60),
+    )
+    john = victim_of(earlier)
+    login(page, live_server, call_taker)
+    page.goto("/incidents/new/")
+    assert page.title() == "New incident – dapolice"
+
+    tab_to(page, "#id_location_house")
+    page.keyboard.type("12")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Mill Road")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Norwich")
+    page.keyboard.press("Tab")
+    page.keyboard.type("NR1 2AB")
+
+    # The victim's name, misspelt as a caller in distress gives it.
+    tab_to(page, "#id_victim-given_name")
+    page.keyboard.type("Jon")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Smyth")
+    match = page.locator(f"#matches-victim [data-match='{john.pk}']")
+    match.wait_for()
+    assert "Repeat victim" in match.inner_text()
+    assert match.locator("[data-testid=reasons] li").count() >= 1
+    assert_accessible(page)  # the panel is visible before the form is sent
+
+    page.keyboard.press("Alt+1")  # one key press links the first match
+    page.locator(f"#matches-victim [data-linked='{john.pk}']").wait_for()
+    assert page.locator("input[name='victim-person_id']").input_value() == str(john.pk)
+
+    tab_to(page, "input[name='relationship']")
+    page.keyboard.press("Space")  # partner
+    answer(page, "immediate_risk", yes=True)
+    for question in ("injuries", "weapons", "children_present", "firearm_at_address"):
+        answer(page, question, yes=False)
+    answer(page, "happened_before", yes=False)
+    answer(page, "victim_vulnerable", yes=False)
+    tab_to(page, "input[name='category']")
+    page.keyboard.press("Space")  # A: emergency
+    tab_to(page, "#intake-form button[type='submit']")
+    page.keyboard.press("Enter")
+
+    page.wait_for_url(re.compile(r".*/incidents/\d+/$"))
+    incident = Incident.objects.get(pk=int(page.url.rstrip("/").rsplit("/", 1)[1]))
+    assert victim_of(incident).pk == john.pk
+    assert incident.category.code == "A"
+    assert incident.deadline_at == incident.received_at + timedelta(minutes=15)
+    people = page.locator("[data-testid=people]")
+    assert "Repeat victim" in people.inner_text()
+
+    page.goto("/incidents/board/")
+    row = page.locator(f"tr[data-incident='{incident.reference}']")
+    row.wait_for()
+    deadline = timezone.localtime(incident.deadline_at).strftime("%H:%M")
+    assert deadline in row.locator("[data-testid=deadline]").inner_text()
+    assert "left" in row.locator("[data-deadline]").inner_text()
+    assert_accessible(page)
+
+
+def test_intake_errors_keep_what_was_typed_and_pass_axe(
+    page, live_server, login, assert_accessible, call_taker
+):
+    login(page, live_server, call_taker)
+    page.goto("/incidents/new/")
+    page.locator("#id_victim-family_name").fill("Jones")
+    page.locator("#id_victim-phones").fill("12")
+    page.locator("#intake-form button[type='submit']").click()
+    page.locator(".govuk-error-summary").wait_for()
+    assert page.locator("#id_victim-family_name").input_value() == "Jones"
+    assert page.locator("#id_victim-phones").input_value() == "12"
+    assert "Enter a phone number" in page.locator(".govuk-error-summary").inner_text()
+    assert_accessible(page)
