@@ -148,6 +148,24 @@ class Context:
             samples.append((time.perf_counter_ns() - started) / 1e6)
         return Timing(samples)
 
+    def measure_interleaved(
+        self, fns: dict[str, Callable[[], Any]], *, n: int | None = None, warmup: int = 3
+    ) -> dict[str, Timing]:
+        """Time several functions in turn, round after round, so that a ratio between them
+        (an endpoint and its bare SQL) is not skewed by load that comes and goes."""
+        n = n or self.repeat
+        for _ in range(warmup):
+            for fn in fns.values():
+                fn()
+        gc.collect()
+        samples: dict[str, list[float]] = {name: [] for name in fns}
+        for _ in range(n):
+            for name, fn in fns.items():
+                started = time.perf_counter_ns()
+                fn()
+                samples[name].append((time.perf_counter_ns() - started) / 1e6)
+        return {name: Timing(values) for name, values in samples.items()}
+
 
 # --- Discovery ------------------------------------------------------------------------------
 
