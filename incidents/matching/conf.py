@@ -11,11 +11,11 @@ from typing import Any
 from django.conf import settings
 
 DEFAULTS: dict[str, Any] = {
-    # A candidate whose score reaches this is flagged in the panel as "probably this person".
-    # Tuned on the synthetic labelled set (bench/matching): precision >= 0.99 there.
-    "DAPOLICE_MATCH_FLAG_THRESHOLD": 0.9,
+    # A candidate whose score reaches this is flagged in the panel as "probably this person"
+    # (the call taker still confirms). Chosen on the synthetic labelled set (bench/matching).
+    "DAPOLICE_MATCH_FLAG_THRESHOLD": 0.5,
     # Candidates scoring below this are not shown at all.
-    "DAPOLICE_MATCH_MIN_SCORE": 0.05,
+    "DAPOLICE_MATCH_MIN_SCORE": 0.01,
     # Rows each candidate block may return (the LIMIT of every block query).
     "DAPOLICE_MATCH_BLOCK_LIMIT": 30,
     # People listed at an address (``persons_at_address``); a separate list, not matches.

@@ -10,6 +10,8 @@ block             finds persons with                                      index
 ================  ======================================================  =====================
 ``phone``         a phone number typed (E.164)                            PersonPhone.number
 ``address``       the postcode and house number typed                     address_key_idx
+``postcode_...``  the postcode and a surname that sounds alike            address_key_idx
+                  (``postcode_family``; house number missing or wrong)
 ``name``          surname and given name that sound alike (nicknames      name_phon_idx,
                   too)                                                    name_phon_alt_idx
 ``name_swapped``  the same with first and last name swapped               name_phon_idx
@@ -89,7 +91,8 @@ def _given_codes(given: str) -> set[str]:
     if not keys.fold(given):
         return set()
     names = {keys.given_canon(given), *keys.canonical_given_names(given)}
-    return {code for code in (keys.phonetic(n)[0] for n in names) if code}
+    # Stored keys are primary codes; the typed name's alternate code catches Luge -> LK (Luke).
+    return {code for n in names for code in keys.phonetic(n) if code}
 
 
 def _family_codes(family: str) -> set[str]:
@@ -151,6 +154,15 @@ def candidate_blocks(query: MatchQuery) -> list[Block]:
         if query.exclude_person_ids:
             qs = qs.exclude(pk__in=query.exclude_person_ids)
         add("address", qs, "id")
+    if postcode and family_codes:
+        # The house number missing or mistyped: the postcode (a street, ~15 homes) and surname.
+        add(
+            "postcode_family",
+            names.filter(
+                person__address__postcode_key=postcode,
+                family_phon__in=family_codes | swapped_family,
+            ),
+        )
     if family_codes and given_codes:
         add(
             "name",
@@ -279,23 +291,22 @@ def rank(
 ) -> list[Candidate]:
     """Score and order candidates (best first); drop those below the minimum score."""
     typed = typed_of(query)
-    flag = float(setting("DAPOLICE_MATCH_FLAG_THRESHOLD"))
-    minimum = float(setting("DAPOLICE_MATCH_MIN_SCORE"))
-    scored = []
-    for person in stored:
-        evidence = scoring.compare(typed, person)
-        value = scoring.score(evidence, weights, flag_threshold=flag)
-        if value >= minimum:
-            scored.append((value, person.person_id, evidence))
-    scored.sort(key=lambda item: (-item[0], item[1]))
+    ranked = scoring.rank(
+        ((person, scoring.compare(typed, person)) for person in stored),
+        weights,
+        flag_threshold=float(setting("DAPOLICE_MATCH_FLAG_THRESHOLD")),
+        min_score=float(setting("DAPOLICE_MATCH_MIN_SCORE")),
+        limit=limit,
+    )
     return [
         Candidate(
-            person_id=pk,
-            score=round(value, 4),
-            flagged=value >= flag,
-            reasons=scoring.reasons(evidence, typed, weights),
+            person_id=r.person_id,
+            score=r.score,
+            flagged=r.flagged,
+            reasons=scoring.reasons(r.evidence, typed, weights)
+            + ([scoring.BETTER_AT_ADDRESS] if r.outranked_at_address else []),
         )
-        for value, pk, evidence in scored[:limit]
+        for r in ranked
     ]
 
 
