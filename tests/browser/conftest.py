@@ -5,7 +5,8 @@ Never downloads a browser (a test tool's own download cannot work here): it laun
 
 Fixtures for every browser test:
 
-* ``browser`` (session): one headless Chromium.
+* ``browser`` (module): one headless Chromium per test module (see the fixture for why not
+  per session).
 * ``page``: a fresh context (cookies, storage) per test, pointed at ``live_server``. It fails the
   test on a Content-Security-Policy violation or an uncaught script error, so a page that needs
   inline script or style, or a CDN, cannot pass.
@@ -46,7 +47,11 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 BROWSER_DB = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is running, an asyncio loop runs in the
+# main thread, and any later non-browser test that goes through async_to_sync (an async view such
+# as /healthz, through the test client) fails with "cannot use AsyncToSync in the same thread as an
+# async event loop". Closing it after each module costs about a second per browser module.
+@pytest.fixture(scope="module")
 def browser(django_db_setup: None) -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(
