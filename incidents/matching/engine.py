@@ -19,6 +19,8 @@ block             finds persons with                                      index
 ``dob_family``    date of birth (exact, day/month swapped or one digit    name_dob_family_idx
                   off) and a surname that sounds alike (either name)
 ``dob_given``     the same with a given name that sounds alike            name_dob_given_idx
+``dob``           born that day (or day and month swapped), when only     name_dob_family_idx
+                  one name is typed
 ``family_typo``   the given name (or a nickname of it) and a surname      name_canon_family_idx
                   starting with the same three letters
 ``given_typo``    the exact surname and a given name starting with the    name_norm_idx
@@ -200,6 +202,10 @@ def candidate_blocks(query: MatchQuery) -> list[Block]:
     elif family_codes:
         add("family", names.filter(family_phon__in=family_codes))
     dates = dob_variants(query.date_of_birth)
+    if dates and not (given_folded and family_folded):
+        # One name not typed (or garbled past its sound): everyone born that day, or with day
+        # and month swapped, up to the limit.
+        add("dob", names.filter(dob_key__in=dates[:2]))
     if dates:
         if family_codes or swapped_family:
             add(

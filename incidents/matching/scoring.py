@@ -180,8 +180,14 @@ def _sounds_alike(a: str, b: str) -> bool:
 
 
 def _typo(a: str, b: str) -> bool:
-    """One edit (or a transposition) apart, two for long names; or one cut short (Rya/Ryan)."""
+    """One edit (or a transposition) apart, two for long names; or one cut short (Rya/Ryan).
+
+    Three-letter names allow a letter missed or two swapped (Mak/Mark, Seu/Sue) but not one
+    changed, which is usually another name (Jon/Jan, Tom/Tim).
+    """
     shorter = min(len(a), len(b))
+    if shorter == 3 and a[0] == b[0] and OSA.distance(a, b, score_cutoff=1) <= 1:
+        return len(a) != len(b) or sorted(a) == sorted(b)
     if shorter >= 4 and OSA.distance(a, b, score_cutoff=1) <= 1:
         return True
     if shorter >= 8 and OSA.distance(a, b, score_cutoff=2) <= 2:
