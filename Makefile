@@ -46,7 +46,7 @@ format: $(STAMP) ## Apply ruff format and fixes
 	$(BIN)/ruff check --fix .
 
 test: install lint ## Lint, then the whole suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
-	DAPOLICE_ENV=test $(BIN)/pytest -p no:cacheprovider --create-db $(PYTEST_ARGS)
+	DAPOLICE_ENV=test $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install ## Benchmarks under bench/ (not part of make test); prints one table
 	DAPOLICE_ENV=test $(PY) -m bench $(BENCH_ARGS)

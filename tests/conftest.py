@@ -20,9 +20,15 @@ PASSWORD = "correct horse battery staple"
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    """Tests marked ``postgres`` are skipped, visibly, on SQLite."""
+    """Browser tests run last; tests marked ``postgres`` are skipped, visibly, on SQLite.
+
+    Playwright's sync API keeps an asyncio loop running in the test thread for the rest of the
+    session once a browser has started, and Django's async views (``/healthz``) cannot run
+    synchronously in a thread with a running loop; so every browser test goes after the rest.
+    """
     from django.conf import settings
 
+    items.sort(key=lambda item: "browser" in item.keywords)
     if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
