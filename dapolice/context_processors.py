@@ -14,6 +14,7 @@ def layout(request: HttpRequest) -> dict[str, Any]:
         "embedded_demo": settings.EMBEDDED_DATABASE,
         "environment": settings.DAPOLICE_ENV,
         "protective_marking": "OFFICIAL-SENSITIVE",
+        "mfa_required": settings.MFA_REQUIRED,
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:

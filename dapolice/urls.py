@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from two_factor.urls import urlpatterns as two_factor_urls
 
-from dapolice.accounts.views import HomeView, admin_login
+from dapolice.accounts.views import HomeView, MFADisableView, admin_login
 from dapolice.health.views import HealthzView
 
 admin.site.site_header = "dapolice administration"
@@ -14,6 +14,12 @@ admin.site.login = admin_login  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    # Before two_factor's own "disable" URL: refused while MFA is required.
+    path(
+        "account/two_factor/disable/",
+        MFADisableView.as_view(),
+        name="mfa-disable",
+    ),
     # django-two-factor-auth: account/login/, account/two_factor/setup/, ...
     path("", include(two_factor_urls)),
     path("account/", include("dapolice.accounts.urls")),

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from two_factor import views as two_factor_views
 from django.http import HttpRequest, HttpResponse
 from django.views.generic import TemplateView
 
@@ -24,3 +27,12 @@ class HomeView(PolicyRequiredMixin, TemplateView):
 def admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
     """The admin signs in through the same two-factor login (and lockout) as everyone else."""
     return redirect_to_login(request.get_full_path())
+
+
+class MFADisableView(two_factor_views.DisableView):
+    """Turning the second factor off is refused while the force requires it (403)."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if settings.MFA_REQUIRED:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)

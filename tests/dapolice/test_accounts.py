@@ -388,3 +388,22 @@ def test_htmx_request_after_idle_gets_hx_redirect(client, call_taker):
         assert response.status_code == 204
         assert response["HX-Redirect"] == LOGIN_URL
         assert not signed_in(client)
+
+
+def test_second_factor_cannot_be_turned_off_while_required(client_for, call_taker, settings):
+    settings.MFA_REQUIRED = True
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from dapolice.accounts.models import User
+
+    TOTPDevice.objects.create(user=call_taker, name="default", confirmed=True)
+    client = client_for(User.objects.get(pk=call_taker.pk))
+    # Mark the session as verified, as the token step of the login does.
+    session = client.session
+    device = TOTPDevice.objects.get(user=call_taker)
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    assert client.get("/account/two_factor/disable/").status_code == 403
+    assert TOTPDevice.objects.filter(user=call_taker).exists()
+    profile = client.get("/account/two_factor/").content.decode()
+    assert "/account/two_factor/disable/" not in profile
