@@ -5,9 +5,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from two_factor import views as two_factor_views
 from django.http import HttpRequest, HttpResponse
 from django.views.generic import TemplateView
+from two_factor import views as two_factor_views
 
 from dapolice.access.views import PolicyRequiredMixin
 
