@@ -28,9 +28,7 @@ from incidents.matching.conf import setting
 from incidents.matching.engine import fetch_candidates, match_persons, typed_of
 
 from .corrupt import REPLACEMENTS, LabelledQuery
-
-#: Queries in the headline: duplicates with the issue's corruptions, and people not on record.
-HEADLINE_KINDS = ("duplicate", "new person", "new at a known address", "namesake")
+from .population import HEADLINE_KINDS
 
 
 @dataclass

@@ -109,3 +109,57 @@ def labelled(queries: list, id_of: dict[str, int]) -> list[LabelledQuery]:
         )
         for original, q in queries
     ]
+
+
+def load_records(people: list[SynthPerson]) -> list[int]:
+    """Write Febrl records as persons, keyed with ``incidents.matching.keys`` as the services
+    and the generator key theirs; their person ids in order. The caller rolls this back."""
+    from incidents.matching import keys
+    from incidents.models import Address, Person, PersonName
+
+    addresses: dict[tuple[str, str], Address] = {}
+    for p in people:
+        if p.address is not None:
+            key = (keys.postcode_key(p.address.postcode), keys.house_key(p.address.house))
+            addresses.setdefault(
+                key,
+                Address(
+                    house=p.address.house,
+                    street=p.address.street,
+                    town=p.address.town,
+                    postcode=p.address.postcode,
+                    postcode_key=key[0],
+                    house_key=key[1],
+                ),
+            )
+    Address.objects.bulk_create(addresses.values(), batch_size=2000)
+    persons = Person.objects.bulk_create(
+        (
+            Person(
+                given_name=p.given_name,
+                family_name=p.family_name,
+                date_of_birth=p.date_of_birth,
+                address=addresses[
+                    (keys.postcode_key(p.address.postcode), keys.house_key(p.address.house))
+                ]
+                if p.address
+                else None,
+            )
+            for p in people
+        ),
+        batch_size=2000,
+    )
+    PersonName.objects.bulk_create(
+        (
+            PersonName(
+                person=row,
+                given_name=p.given_name,
+                family_name=p.family_name,
+                is_primary=True,
+                **keys.name_keys(p.given_name, p.family_name, date_of_birth=p.date_of_birth),
+            )
+            for p, row in zip(people, persons, strict=True)
+        ),
+        batch_size=2000,
+    )
+    return [row.pk for row in persons]

@@ -41,13 +41,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection
-from django.db.models import Q, QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from incidents.matching import keys, scoring
 from incidents.matching.conf import setting
-from incidents.models import Person, PersonName, PersonPhone
+from incidents.models import Address, Person, PersonName, PersonPhone
 
 #: Upper bound of a prefix range on folded names (which hold only the letters a-z).
 _PREFIX_END = "z" * 100
@@ -79,10 +77,11 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Block:
-    """One candidate block: a name for EXPLAIN and the bench, and its LIMITed queryset."""
+    """One candidate block: its name (for EXPLAIN and the bench), SQL with a LIMIT, params."""
 
     name: str
-    queryset: QuerySet
+    sql: str
+    params: tuple
 
 
 # --- Query-side keys ----------------------------------------------------------------------------
@@ -128,143 +127,209 @@ def dob_variants(typed: date | None) -> list[date]:
 # --- Blocks ---------------------------------------------------------------------------------
 
 
+class _Sql:
+    """Quoted table and column names of the models the blocks read (plain, portable SQL:
+    Django's ORM took longer to build nine small querysets than PostgreSQL took to run them)."""
+
+    def __init__(self) -> None:
+        q = connection.ops.quote_name
+
+        def col(model: type, name: str) -> str:
+            return q(model._meta.get_field(name).column)
+
+        self.name = q(PersonName._meta.db_table)
+        self.person = q(Person._meta.db_table)
+        self.address = q(Address._meta.db_table)
+        self.phone = q(PersonPhone._meta.db_table)
+        self.n = {
+            f: col(PersonName, f)
+            for f in (
+                "person", "given_name", "family_name", "is_primary", "dob_key", "given_canon",
+                "given_phon", "family_norm", "family_phon", "family_phon_alt",
+            )
+        }  # fmt: skip
+        self.p = {f: col(Person, f) for f in ("id", "date_of_birth", "address")}
+        self.a = {f: col(Address, f) for f in ("id", "postcode_key", "house_key")}
+        self.ph = {f: col(PersonPhone, f) for f in ("person", "number", "kind")}
+
+
+def _sql() -> _Sql:
+    # Per connection vendor (quoting differs); cheap to build, cached on first use.
+    cached = _SQL.get(connection.vendor)
+    if cached is None:
+        cached = _SQL[connection.vendor] = _Sql()
+    return cached
+
+
+_SQL: dict[str, _Sql] = {}
+
+
+def _in(column: str, values: Iterable[object], params: list[object]) -> str:
+    values = sorted(values, key=str)
+    params.extend(values)
+    return f"{column} IN ({', '.join(['%s'] * len(values))})"
+
+
 def candidate_blocks(query: MatchQuery) -> list[Block]:
     """The blocks this query can use (a block needs its keys typed), each with its LIMIT."""
-    limit = setting("DAPOLICE_MATCH_BLOCK_LIMIT")
+    t = _sql()
+    n, p, a, ph = t.n, t.p, t.a, t.ph
+    limit = int(setting("DAPOLICE_MATCH_BLOCK_LIMIT"))
     given, family = query.given_name, query.family_name
     given_folded, family_folded = keys.fold(given), keys.fold(family)
     given_codes, family_codes = _given_codes(given), _family_codes(family)
     # Either typed name may be the other: "Smith John".
     swapped_given, swapped_family = _given_codes(family), _family_codes(given)
-    names = PersonName.objects.all()
-    if query.exclude_person_ids:
-        names = names.exclude(person_id__in=query.exclude_person_ids)
+    excluded = sorted(set(query.exclude_person_ids))
     blocks: list[Block] = []
 
-    def add(name: str, qs: QuerySet, column: str = "person_id") -> None:
-        blocks.append(Block(name, qs.values(column)[:limit]))
+    def add(name: str, select: str, where: list[str], params: list[object], pk: str) -> None:
+        if excluded:
+            where.append("NOT " + _in(pk, excluded, params))
+        # Names come from the models' _meta, values are parameters: nothing typed is in the text.
+        sql = f"SELECT {pk} AS pid FROM {select} WHERE {' AND '.join(where)} LIMIT {limit}"  # noqa: S608
+        blocks.append(Block(name, sql, tuple(params)))
 
-    phones = sorted({p for p in (keys.phone_key(raw) for raw in query.phones) if p})
+    def names(name: str, *conditions: tuple[str, Iterable[object]]) -> None:
+        """A block on the names table; each condition is (column, values) for an IN, or
+        (SQL with %s, its params) when the first item holds a space."""
+        args: list[object] = []
+        where = []
+        for first, values in conditions:
+            if " " in first:
+                where.append(first)
+                args.extend(values)
+            else:
+                where.append(_in(n[first], values, args))
+        add(name, t.name, where, args, n["person"])
+
+    phones = {e164 for e164 in (keys.phone_key(raw) for raw in query.phones) if e164}
     if phones:
-        qs = PersonPhone.objects.filter(number__in=phones)
-        if query.exclude_person_ids:
-            qs = qs.exclude(person_id__in=query.exclude_person_ids)
-        add("phone", qs)
+        args: list[object] = []
+        add("phone", t.phone, [_in(ph["number"], phones, args)], args, ph["person"])
     postcode, house = keys.postcode_key(query.postcode), keys.house_key(query.house)
     if postcode and house:
-        qs = Person.objects.filter(address__postcode_key=postcode, address__house_key=house)
-        if query.exclude_person_ids:
-            qs = qs.exclude(pk__in=query.exclude_person_ids)
-        add("address", qs, "id")
+        add(
+            "address",
+            f"{t.person} JOIN {t.address} ON {t.address}.{a['id']} = {t.person}.{p['address']}",
+            [f"{t.address}.{a['postcode_key']} = %s", f"{t.address}.{a['house_key']} = %s"],
+            [postcode, house],
+            f"{t.person}.{p['id']}",
+        )
     if postcode and family_codes:
         # The house number missing or mistyped: the postcode (a street, ~15 homes) and surname.
+        args = [postcode]
         add(
             "postcode_family",
-            names.filter(
-                person__address__postcode_key=postcode,
-                family_phon__in=family_codes | swapped_family,
-            ),
+            f"{t.name} JOIN {t.person} ON {t.person}.{p['id']} = {t.name}.{n['person']} "
+            f"JOIN {t.address} ON {t.address}.{a['id']} = {t.person}.{p['address']}",
+            [
+                f"{t.address}.{a['postcode_key']} = %s",
+                _in(f"{t.name}.{n['family_phon']}", family_codes | swapped_family, args),
+            ],
+            args,
+            f"{t.name}.{n['person']}",
         )
     if family_codes and given_codes:
-        add(
-            "name",
-            names.filter(
-                Q(family_phon__in=family_codes) | Q(family_phon_alt__in=family_codes),
-                given_phon__in=given_codes,
-            ),
+        args = []
+        either = (
+            f"({_in(n['family_phon'], family_codes, args)} "
+            f"OR {_in(n['family_phon_alt'], family_codes, args)})"
         )
+        names("name", (either, args), ("given_phon", given_codes))
         if swapped_family and swapped_given and given_folded != family_folded:
-            add(
-                "name_swapped",
-                names.filter(family_phon__in=swapped_family, given_phon__in=swapped_given),
-            )
-        canon = {keys.given_canon(given), *keys.canonical_given_names(given)}
+            names("name_swapped", ("family_phon", swapped_family), ("given_phon", swapped_given))
         if len(family_folded) >= 3:
             prefix = family_folded[:3]
-            add(
+            names(
                 "family_typo",
-                names.filter(
-                    given_canon__in=canon,
-                    family_norm__gte=prefix,
-                    family_norm__lte=prefix + _PREFIX_END,
-                ),
+                ("given_canon", {keys.given_canon(given), *keys.canonical_given_names(given)}),
+                (f"{n['family_norm']} BETWEEN %s AND %s", (prefix, prefix + _PREFIX_END)),
             )
         if len(given_folded) >= 2:
             prefix = given_folded[:2]
-            add(
+            names(
                 "given_typo",
-                names.filter(
-                    family_norm=family_folded,
-                    given_canon__gte=prefix,
-                    given_canon__lte=prefix + _PREFIX_END,
-                ),
+                (f"{n['family_norm']} = %s", (family_folded,)),
+                (f"{n['given_canon']} BETWEEN %s AND %s", (prefix, prefix + _PREFIX_END)),
             )
     elif family_codes:
-        add("family", names.filter(family_phon__in=family_codes))
-    dates = dob_variants(query.date_of_birth)
+        names("family", ("family_phon", family_codes))
+    dates = [connection.ops.adapt_datefield_value(d) for d in dob_variants(query.date_of_birth)]
     if dates and not (given_folded and family_folded):
         # One name not typed (or garbled past its sound): everyone born that day, or with day
         # and month swapped, up to the limit.
-        add("dob", names.filter(dob_key__in=dates[:2]))
+        names("dob", ("dob_key", dates[:2]))
     if dates:
         if family_codes or swapped_family:
-            add(
-                "dob_family",
-                names.filter(dob_key__in=dates, family_phon__in=family_codes | swapped_family),
-            )
+            names("dob_family", ("dob_key", dates), ("family_phon", family_codes | swapped_family))
         if given_codes or swapped_given:
-            add(
-                "dob_given",
-                names.filter(dob_key__in=dates, given_phon__in=given_codes | swapped_given),
-            )
+            names("dob_given", ("dob_key", dates), ("given_phon", given_codes | swapped_given))
     return blocks
 
 
-def _compiled(qs: QuerySet) -> tuple[str, tuple]:
-    sql, params = qs.query.get_compiler(using=qs.db).as_sql()
-    return sql, tuple(params)
-
-
 def candidate_sql(query: MatchQuery) -> tuple[str, tuple] | None:
-    """The union of the blocks as one SQL statement of person ids (None: nothing to search)."""
-    parts: list[str] = []
-    params: list = []
-    for i, block in enumerate(candidate_blocks(query)):
-        sql, block_params = _compiled(block.queryset)
-        # The wrapping SELECT lets each block keep its own LIMIT on every backend.
-        parts.append(f"SELECT * FROM ({sql}) AS b{i}")  # noqa: S608 (ORM-compiled SQL, params)
-        params.extend(block_params)
-    if not parts:
+    """The union of the blocks: one statement of person ids (None: nothing to search)."""
+    blocks = candidate_blocks(query)
+    if not blocks:
         return None
-    return " UNION ALL ".join(parts), tuple(params)
+    # The wrapping SELECT lets each block keep its own LIMIT on every backend.
+    sql = " UNION ALL ".join(
+        f"SELECT pid FROM ({b.sql}) AS b{i}"  # noqa: S608 (the blocks' own SQL)
+        for i, b in enumerate(blocks)
+    )
+    return sql, tuple(v for b in blocks for v in b.params)
 
 
 # --- The search -------------------------------------------------------------------------------
 
-_DETAIL_COLUMNS = (
-    "pk",
-    "date_of_birth",
-    "address__postcode_key",
-    "address__house_key",
-    "names__given_name",
-    "names__family_name",
-    "names__is_primary",
-    "phones__number",
-    "phones__kind",
-)
+
+def candidate_statement(query: MatchQuery) -> tuple[str, tuple] | None:
+    """The one statement a search sends: every block's candidates with their names, date of
+    birth, phones and address (None when nothing typed can be searched)."""
+    union = candidate_sql(query)
+    if union is None:
+        return None
+    t = _sql()
+    n, p, a, ph = t.n, t.p, t.a, t.ph
+    pid = f"{t.person}.{p['id']}"
+    columns = ", ".join(
+        [
+            pid,
+            f"{t.person}.{p['date_of_birth']}",
+            f"{t.address}.{a['postcode_key']}",
+            f"{t.address}.{a['house_key']}",
+            f"{t.name}.{n['given_name']}",
+            f"{t.name}.{n['family_name']}",
+            f"{t.name}.{n['is_primary']}",
+            f"{t.phone}.{ph['number']}",
+            f"{t.phone}.{ph['kind']}",
+        ]
+    )
+    joins = (
+        f"LEFT JOIN {t.address} ON {t.address}.{a['id']} = {t.person}.{p['address']} "
+        f"LEFT JOIN {t.name} ON {t.name}.{n['person']} = {pid} "
+        f"LEFT JOIN {t.phone} ON {t.phone}.{ph['person']} = {pid}"
+    )
+    # Names from the models' _meta, values are parameters: nothing typed is in the text.
+    sql = f"SELECT {columns} FROM {t.person} {joins} WHERE {pid} IN ({union[0]})"  # noqa: S608
+    return sql, union[1]
 
 
 def fetch_candidates(query: MatchQuery) -> list[scoring.Stored]:
     """Every candidate of every block with what scoring needs, in one query."""
-    union = candidate_sql(query)
-    if union is None:
+    statement = candidate_statement(query)
+    if statement is None:
         return []
-    # The union is ORM-compiled SQL with its values as parameters, nothing typed in the text.
-    rows = Person.objects.filter(pk__in=RawSQL(*union)).values_list(*_DETAIL_COLUMNS)  # noqa: S611
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        rows = cursor.fetchall()
     found: dict[int, scoring.Stored] = {}
     for pk, dob, postcode, house, given, family, primary, number, kind in rows:
         stored = found.get(pk)
         if stored is None:
+            if isinstance(dob, str):  # SQLite hands back the text
+                dob = date.fromisoformat(dob)
             stored = found[pk] = scoring.Stored(
                 person_id=pk, dob=dob, postcode_key=postcode or "", house_key=house or ""
             )
@@ -342,16 +407,14 @@ def persons_at_address(postcode: str, house: str) -> list[int]:
 
 
 def explain(query: MatchQuery, *, analyze: bool = False) -> dict[str, str]:
-    """EXPLAIN of each block on its own (for the bench): block name -> plan text."""
+    """EXPLAIN of each block on its own (for the bench and a test): block name -> plan text."""
+    if connection.vendor == "sqlite":
+        prefix = "EXPLAIN QUERY PLAN "
+    else:
+        prefix = "EXPLAIN ANALYZE " if analyze else "EXPLAIN "
     plans = {}
-    for block in candidate_blocks(query):
-        sql, params = _compiled(block.queryset)
-        prefix = "EXPLAIN ANALYZE " if analyze and connection.vendor == "postgresql" else "EXPLAIN "
-        if connection.vendor == "sqlite":
-            prefix = "EXPLAIN QUERY PLAN "
-        with connection.cursor() as cursor:
-            cursor.execute(prefix + sql, params)
-            plans[block.name] = "\n".join(
-                " ".join(str(c) for c in row) for row in cursor.fetchall()
-            )
+    with connection.cursor() as cursor:
+        for block in candidate_blocks(query):
+            cursor.execute(prefix + block.sql, block.params)
+            plans[block.name] = "\n".join(" ".join(map(str, row)) for row in cursor.fetchall())
     return plans
