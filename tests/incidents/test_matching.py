@@ -183,6 +183,23 @@ def test_dob_variants_are_swaps_and_single_digit_typos() -> None:
     assert dob_variants(date(1900, 1, 1)) == []
 
 
+def test_date_of_birth_added_later_is_searchable(
+    add_person: Callable[..., Person], call_taker: Any
+) -> None:
+    # The services re-key every name when a missing date of birth is filled in from a call.
+    person = add_person("Ayesha", "Khan", aliases=(("Ayesha", "Malik"),))
+    services.person_update_from_call(
+        actor=call_taker,
+        person=person,
+        data=PersonInput(
+            role=PersonRole.VICTIM, person_id=person.pk, date_of_birth=date(1991, 4, 7)
+        ),
+    )
+    assert set(person.names.values_list("dob_key", flat=True)) == {date(1991, 4, 7)}
+    query = MatchQuery(given_name="Ayesha", family_name="Kahnn", date_of_birth=date(1991, 7, 4))
+    assert person.pk in [s.person_id for s in fetch_candidates(query)]
+
+
 # --- Placeholders -------------------------------------------------------------------------------
 
 
