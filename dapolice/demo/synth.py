@@ -5,6 +5,11 @@ accuracy evaluation (``bench/matching``). Name pools come from Faker's locale da
 package, not copied here); sampling uses our own ``random.Random`` so a seed reproduces a data
 set exactly and a million rows take seconds, not Faker's per-call overhead.
 
+Places: ``Gazetteer`` is a seeded set of streets in the demo force's towns (Norfolk) with
+consistent postcodes, so neighbours share a street and usually a postcode and one postcode plus
+house number is one dwelling; ``RURAL_DISTRICTS`` are the districts it treats as rural. Names:
+``nickname`` and ``typo`` give the variants records really hold (aliases, misspellings).
+
 Nothing here is real: phone numbers are drawn from Ofcom's ranges reserved for drama
 (07700 900xxx and friends) where the set is small, and from random mobile numbers otherwise.
 """
