@@ -207,7 +207,7 @@ class Databases:
         from django.db import connection
         from django.utils import timezone
 
-        from dapolice.demo.generator import GENERATOR_VERSION
+        from dapolice.demo.generator import VERSIONS
 
         if kind not in LOADERS:
             raise ValueError(f"unknown data set kind {kind!r} (one of {sorted(LOADERS)})")
@@ -219,7 +219,7 @@ class Databases:
             if self.exists(name):
                 self.use(name)
                 found = self._marker(kind, size, seed)
-                if found is not None and found[0] == GENERATOR_VERSION:
+                if found is not None and found[0] == VERSIONS[kind]:
                     self.migrate()  # a migration added since the load applies to the data
                     return Dataset(kind, size, seed, name, found[1], stats=found[2], cached=True)
                 self.use(self.home)
@@ -240,7 +240,7 @@ class Databases:
                 cursor.execute(
                     "INSERT INTO bench_dataset (kind, size, seed, generator_version, "
                     "generated_now, stats) VALUES (%s, %s, %s, %s, %s, %s)",
-                    [kind, size, seed, GENERATOR_VERSION, now, json.dumps(stats)],
+                    [kind, size, seed, VERSIONS[kind], now, json.dumps(stats)],
                 )
             self.say(f"{name}: loaded in {seconds:.0f} s (then VACUUM ANALYZE)")
             return Dataset(kind, size, seed, name, now, stats=stats, load_seconds=seconds)

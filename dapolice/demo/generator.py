@@ -84,8 +84,11 @@ from incidents.models import (
 
 log = logging.getLogger(__name__)
 
-#: Bump when the same seed would give different data, so cached bench data sets are rebuilt.
-GENERATOR_VERSION = 1
+#: Bump when the same seed would give different incident data (``generate``), so cached bench
+#: data sets are rebuilt; ``PEOPLE_VERSION`` likewise for ``generate_people``.
+GENERATOR_VERSION = 2
+PEOPLE_VERSION = 1
+VERSIONS = {"incidents": GENERATOR_VERSION, "people": PEOPLE_VERSION}
 #: The placeholder a call taker types when the date of birth is unknown.
 PLACEHOLDER_DOB = date(1900, 1, 1)
 assert PLACEHOLDER_DOB in PLACEHOLDER_DOBS  # noqa: S101 - keep in step with the matching keys
@@ -707,16 +710,17 @@ class _IncidentGenerator(_Generator):
         span = self.years * _YEAR
         start = end - span
         tail = min(self.n, 16, self.n // 50)
-        days = max(1, int(span // _DAY))
+        days = max(1, math.ceil(span / _DAY))
         a = 1.0  # density 1 + a * x on [0, 1]
         out: list[float] = []
-        for _ in range(self.n - tail):
+        while len(out) < self.n - tail:
             u = rng.random()
             x = (-1 + math.sqrt(1 + 2 * a * u * (1 + a / 2))) / a
             day = min(days - 1, int(x * days))
             hour = bisect_right(_HOUR_CUMULATIVE, rng.random() * _HOUR_CUMULATIVE[-1])
             t = start + day * _DAY + min(hour, 23) * 3600 + rng.random() * 3600
-            out.append(min(t, end - 600))
+            if t < end - 60:  # the last day runs up to now, not past it
+                out.append(t)
         for _ in range(tail):
             out.append(end - rng.uniform(120, 5 * 3600))
         out.sort()
