@@ -438,3 +438,44 @@ def test_seed_demo_refuses_in_production(db, settings):
         seed()
     assert not User.objects.filter(username="calltaker").exists()
     assert not Incident.objects.exists()
+
+
+# --- Large loads on PostgreSQL --------------------------------------------------------------
+
+
+def _schema() -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    from django.db import connection
+
+    tables = [m._meta.db_table for m in (Address, Person, PersonName, PersonPhone, Marker)]
+    tables += [Incident._meta.db_table, IncidentPerson._meta.db_table]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [tables]
+        )
+        indexes = set(cursor.fetchall())
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = ANY(%s::regclass[])",
+            [tables],
+        )
+        constraints = set(cursor.fetchall())
+    return indexes, constraints
+
+
+@pytest.mark.postgres
+def test_a_large_load_rebuilds_the_same_indexes_and_constraints(db, monkeypatch):
+    from dapolice.demo import generator
+
+    before = _schema()
+    monkeypatch.setattr(generator, "REBUILD_INDEXES_FROM", 1)
+    messages: list[str] = []
+    stats = generate(incidents=120, seed=9, now=NOW, progress=messages.append)
+    assert any(m.startswith("rebuilt ") for m in messages)
+    assert _schema() == before
+    assert stats.incidents == Incident.objects.count() == 120
+    # The unique constraints hold again: a duplicate reference is refused.
+    from django.db import IntegrityError, transaction
+
+    incident = Incident.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Incident.objects.filter(pk=Incident.objects.last().pk).update(reference=incident.reference)
