@@ -375,7 +375,8 @@ def rank(
             score=r.score,
             flagged=r.flagged,
             reasons=scoring.reasons(r.evidence, typed, weights)
-            + ([scoring.BETTER_AT_ADDRESS] if r.outranked_at_address else []),
+            + ([scoring.BETTER_AT_ADDRESS] if r.outranked_at_address else [])
+            + ([scoring.shared_name_reason(r.sharing_the_name)] if r.sharing_the_name > 1 else []),
         )
         for r in ranked
     ]

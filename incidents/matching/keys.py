@@ -87,6 +87,18 @@ def canonical_given_names(name: str) -> frozenset[str]:
 
 
 @cache
+def known_given_names() -> frozenset[str]:
+    """Every given name the nickname tables know (formal names and nicknames), folded.
+
+    Two different known names one letter apart (Mary, Mark) are two names, not a typo.
+    """
+    namer = _nicknamer()
+    names = {fold(n) for n in (*namer.nickname_lookup, *namer.canonical_lookup)}
+    table, formal = _uk_table()
+    return frozenset(names | set(table) | set(formal))
+
+
+@cache
 def given_canon(name: str) -> str:
     """One deterministic canonical form for the stored key column.
 

@@ -93,9 +93,9 @@ class Weights:
     dob: Mapping[str, float] = field(
         default_factory=lambda: {
             EXACT: 7.5,
-            DAY_MONTH_SWAP: 5.5,
-            ONE_DIGIT: 4.5,
-            TRANSPOSED: 4.5,
+            DAY_MONTH_SWAP: 5.0,
+            ONE_DIGIT: 3.5,
+            TRANSPOSED: 3.5,
             MISMATCH: -1.5,
             MISSING: 0.0,
         }
@@ -206,7 +206,8 @@ def given_level(typed: str, stored: str) -> str:
         return PHONETIC
     if keys.canonical_given_names(typed) & keys.canonical_given_names(stored):
         return NICKNAME
-    if _typo(typed, stored):
+    known = keys.known_given_names()
+    if _typo(typed, stored) and not (typed in known and stored in known):
         return TYPO
     if (len(typed) == 1 or len(stored) == 1) and typed[0] == stored[0]:
         return INITIAL
@@ -355,12 +356,22 @@ def about_the_individual(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS) -> bo
     )
 
 
-def score(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS, *, flag_threshold: float) -> float:
-    """The score in 0..1; household evidence alone stays below ``flag_threshold``."""
+def score(
+    evidence: Evidence,
+    w: Weights = DEFAULT_WEIGHTS,
+    *,
+    flag_threshold: float,
+    name_shared_by: float = 0.0,
+) -> float:
+    """The score in 0..1; household evidence alone stays below ``flag_threshold``.
+
+    ``name_shared_by`` is the log-odds taken off a name that several candidates share.
+    """
     name = best_name(evidence, w)
     total = (
         w.prior
         + _name_weight(name, w)
+        - name_shared_by
         + w.dob[evidence.dob]
         + w.phone[evidence.phone]
         + w.address[evidence.address]
@@ -377,6 +388,11 @@ def score(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS, *, flag_threshold: f
 BETTER_AT_ADDRESS = "someone else at this address matches better"
 
 
+def shared_name_reason(sharing: int) -> str:
+    others = sharing - 1
+    return f"{others} other {'person' if others == 1 else 'people'} found with this name"
+
+
 @dataclass(frozen=True)
 class Scored:
     person_id: int
@@ -384,6 +400,16 @@ class Scored:
     flagged: bool
     evidence: Evidence
     outranked_at_address: bool = False
+    #: Candidates (this one included) who could all carry the typed name; 0 when not counted.
+    sharing_the_name: int = 0
+
+
+def _could_be_the_name(name: NameEvidence) -> bool:
+    """The candidate may carry the typed name: every typed part agrees (or is unknown)."""
+    parts = (name.given, name.family)
+    return any(p in _GIVEN_AGREES for p in parts) and all(
+        p in _GIVEN_AGREES or p == MISSING for p in parts
+    )
 
 
 def rank(
@@ -399,19 +425,27 @@ def rank(
     A candidate with nothing about the individual in common (only an address, a surname) is
     not a match at all: they belong in the separate "people at this address" list.
 
+    A common name is weak evidence: when ``k`` candidates could all carry the typed name, the
+    name's weight is divided among them (``log k`` off each), a term-frequency adjustment
+    measured on the candidates themselves. At a million persons a common name with a date of
+    birth one digit off is someone else as often as not; a rare one is not.
+
     Twins share a birthday, a surname and an address; a son may share his father's name and
     address. When two people at one address both reach the flag, only the better match keeps
     it (its score is capped just below the threshold): one caller is one person.
     """
-    scored = [
-        (score(ev, w, flag_threshold=flag_threshold), stored, ev)
-        for stored, ev in compared
-        if about_the_individual(ev, w)
-    ]
+    kept = [(stored, ev) for stored, ev in compared if about_the_individual(ev, w)]
+    sharing = sum(1 for _, ev in kept if _could_be_the_name(best_name(ev, w)))
+    common = math.log(sharing) if sharing > 1 else 0.0
+    scored = []
+    for stored, ev in kept:
+        shared = common if _could_be_the_name(best_name(ev, w)) else 0.0
+        value = score(ev, w, flag_threshold=flag_threshold, name_shared_by=shared)
+        scored.append((value, stored, ev, sharing if shared else 0))
     scored.sort(key=lambda t: (-t[0], t[1].person_id))
     flagged_homes: set[tuple[str, str]] = set()
     out: list[Scored] = []
-    for value, stored, ev in scored:
+    for value, stored, ev, namesakes in scored:
         value = round(value, 4)
         outranked = False
         home = (stored.postcode_key, stored.house_key)
@@ -421,7 +455,9 @@ def rank(
             else:
                 flagged_homes.add(home)
         if value >= min_score:
-            out.append(Scored(stored.person_id, value, value >= flag_threshold, ev, outranked))
+            out.append(
+                Scored(stored.person_id, value, value >= flag_threshold, ev, outranked, namesakes)
+            )
     out.sort(key=lambda s: (-s.score, s.person_id))
     return out[:limit]
 

@@ -139,6 +139,13 @@ def test_alias_is_searched_like_any_name(add_person: Callable[..., Person]) -> N
     assert "known by another name: Joanne Okafor" in best.reasons
 
 
+def test_two_known_names_one_letter_apart_are_two_names() -> None:
+    assert scoring.given_level("mary", "mark") == scoring.MISMATCH
+    assert scoring.given_level("victoriz", "victoria") == scoring.TYPO
+    assert scoring.given_level("mak", "mark") == scoring.TYPO  # not a name: a letter missed
+    assert scoring.given_level("jon", "jan") == scoring.MISMATCH
+
+
 def test_surname_typo_found_by_name_alone(add_person: Callable[..., Person]) -> None:
     # "Hargraeves" does not sound like "Hargreaves" to Double Metaphone; the prefix block finds it.
     person = add_person("Nadia", "Hargreaves")
@@ -467,7 +474,44 @@ def test_nothing_typed_searches_nothing(add_person: Callable[..., Person]) -> No
     assert match_persons(MatchQuery(postcode="NR1 2AB")) == []
 
 
+def test_a_common_name_is_weaker_evidence_than_a_rare_one(
+    add_person: Callable[..., Person],
+) -> None:
+    # With a date of birth one digit off and nothing else, a name shared by many people on
+    # record is not enough to flag; the same evidence for a rare name is.
+    _namesakes("John", "Smith", 24)
+    common = add_person("John", "Smith", date(1980, 3, 14))
+    rare = add_person("Zebedee", "Quarrington", date(1980, 3, 14))
+    one_digit_off = date(1980, 3, 15)
+    found = match_persons(
+        MatchQuery(given_name="John", family_name="Smith", date_of_birth=one_digit_off)
+    )
+    assert found[0].person_id == common.pk
+    assert not found[0].flagged
+    assert any(r.endswith("other people found with this name") for r in found[0].reasons)
+    best = top(
+        MatchQuery(given_name="Zebedee", family_name="Quarrington", date_of_birth=one_digit_off)
+    )
+    assert best.person_id == rare.pk
+    assert best.flagged
+
+
 # --- Cost: one query, whatever the table size ---------------------------------------------------
+
+
+def _namesakes(given: str, family: str, n: int) -> None:
+    """``n`` people of one name, born on different days (rows written with ``keys``)."""
+    persons = Person.objects.bulk_create(
+        Person(given_name=given, family_name=family, date_of_birth=date(1950 + i, 6, 1))
+        for i in range(n)
+    )
+    PersonName.objects.bulk_create(
+        PersonName(
+            person=p, given_name=given, family_name=family, is_primary=True,
+            **keys.name_keys(given, family, date_of_birth=p.date_of_birth),
+        )
+        for p in persons
+    )  # fmt: skip
 
 
 def _bulk_people(n: int, *, start: int) -> None:
