@@ -6,8 +6,9 @@ cached ``people`` data set (``generate_people``):
 
 * accuracy on the synthetic labelled set (``population``, ``corrupt``): top-1, recall at 5,
   precision and recall at the flag threshold, the false-flag rate for people not on record,
-  broken down by kind and corruption, with a flag-threshold sweep. This is the set the weights
-  and threshold were chosen on (at 10k and 20k persons), so it is not an unbiased test;
+  broken down by kind and corruption, with a flag-threshold sweep. This is the set the weights,
+  the threshold and the common-name adjustment were chosen on (at 10k to 1M persons), so it is
+  not an unbiased test;
 * speed (``speed``): the engine, its bare SQL, the endpoint, name-only searches, EXPLAIN.
 
 Once, at the end: the same accuracy figures on Febrl 4 (``febrl``), loaded into the home
