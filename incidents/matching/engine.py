@@ -27,6 +27,10 @@ block             finds persons with                                      index
                   same two letters
 ================  ======================================================  =====================
 
+The index is the one the block was made for; the planner may combine others (at 1M persons
+it answers ``dob_family`` with a BitmapAnd of name_dob_given_idx and name_phon_idx). Every block
+is an index scan: ``python -m bench.matching`` prints each block's EXPLAIN ANALYZE.
+
 Placeholder dates of birth (``keys.PLACEHOLDER_DOBS``) are never keys: they are stored as NULL
 ``dob_key`` and never searched for. The blocks run as one SQL statement that also reads every
 candidate's names, date of birth, phones and address, so a search is one query whatever the
