@@ -407,3 +407,14 @@ DAPOLICE_REPEAT_VICTIM_MONTHS = env.int("DAPOLICE_REPEAT_VICTIM_MONTHS", default
 DAPOLICE_SERIAL_PERPETRATOR_VICTIMS = env.int("DAPOLICE_SERIAL_PERPETRATOR_VICTIMS", default=2)
 #: How far back the match panel counts a person's incidents and highest risk level.
 DAPOLICE_MATCH_HISTORY_MONTHS = env.int("DAPOLICE_MATCH_HISTORY_MONTHS", default=12)
+# The matching engine's tunables (DAPOLICE_MATCH_FLAG_THRESHOLD, DAPOLICE_MATCH_MIN_SCORE,
+# DAPOLICE_MATCH_BLOCK_LIMIT, DAPOLICE_MATCH_ADDRESS_LIMIT): their documented defaults live in
+# incidents/matching/conf.py; the environment overrides them here.
+for _name, _cast in (
+    ("DAPOLICE_MATCH_FLAG_THRESHOLD", float),
+    ("DAPOLICE_MATCH_MIN_SCORE", float),
+    ("DAPOLICE_MATCH_BLOCK_LIMIT", int),
+    ("DAPOLICE_MATCH_ADDRESS_LIMIT", int),
+):
+    if env.str(_name, default=""):
+        globals()[_name] = _cast(env.str(_name))

@@ -1,0 +1,163 @@
+"""The call-intake API: same rules and audit as the pages, token and session authentication."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from dapolice.audit.models import AuditEvent
+from incidents.models import Incident, Marker
+from tests.incidents.helpers import victim_of
+
+
+def api_for(user) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def incident_payload(**overrides):
+    payload = {
+        "idempotency_key": str(uuid.uuid4()),
+        "location": {"house": "4", "street": "Elm Row", "town": "Diss", "postcode": "IP22 4AA"},
+        "relationship": "ex_partner",
+        "category": "B",
+        "immediate_risk": False,
+        "injuries": True,
+        "weapons": False,
+        "children_present": True,
+        "firearm_at_address": False,
+        "happened_before": False,
+        "victim_vulnerable": False,
+        "people": [
+            {"role": "victim", "given_name": "Liz", "family_name": "Brown",
+             "phones": ["07700 900456"], "is_caller": True, "lives_at_location": True},
+            {"role": "suspect", "given_name": "Gary", "family_name": "Brown"},
+            {"role": "child", "given_name": "Mia", "family_name": "Brown",
+             "date_of_birth": "2018-05-02", "lives_at_location": True},
+        ],
+    }  # fmt: skip
+    payload.update(overrides)
+    return payload
+
+
+def test_call_taker_creates_an_incident_through_the_api(call_taker):
+    response = api_for(call_taker).post(
+        reverse("api-incident-list"), incident_payload(), format="json"
+    )
+    assert response.status_code == 201, response.data
+    body = response.json()
+    incident = Incident.objects.get(pk=body["id"])
+    assert body["reference"] == incident.reference
+    assert body["category"] == "B"
+    assert {p["role"] for p in body["people"]} == {"victim", "suspect", "child"}
+    assert datetime.fromisoformat(body["deadline_at"]) - datetime.fromisoformat(
+        body["received_at"]
+    ) == timedelta(hours=1)
+
+
+def test_api_refuses_bad_input_with_the_field_named(call_taker):
+    payload = incident_payload()
+    payload["people"][0]["phones"] = ["call me"]
+    response = api_for(call_taker).post(reverse("api-incident-list"), payload, format="json")
+    assert response.status_code == 400
+    assert "phones" in response.json()
+    assert Incident.objects.count() == 0
+
+
+def test_api_list_is_filtered_paginated_and_audited(call_taker, log_incident):
+    a = log_incident(category="A")
+    log_incident(category="C")
+    response = api_for(call_taker).get(reverse("api-incident-list"), {"category": "A"})
+    assert response.status_code == 200
+    assert [r["id"] for r in response.json()["results"]] == [a.pk]
+    listed = AuditEvent.objects.filter(action="incidents.incident.listed").latest("pk")
+    assert listed.object_ids == [str(a.pk)]
+
+
+@pytest.mark.parametrize("role", ["partner", "analyst", "sysadmin", "outsider"])
+def test_roles_without_intake_access_get_nothing_from_the_api(personas, log_incident, role):
+    incident = log_incident()
+    client = api_for(personas[role])
+    assert client.get(reverse("api-incident-list")).status_code == 403
+    assert client.get(reverse("api-incident-detail", args=[incident.pk])).status_code == 403
+    assert client.get(reverse("api-person-match"), {"family_name": "Timson"}).status_code == 403
+
+
+def test_anonymous_api_requests_are_refused(client, log_incident):
+    incident = log_incident()
+    response = client.get(reverse("api-incident-detail", args=[incident.pk]))
+    assert response.status_code in (401, 403)
+
+
+def test_only_a_control_room_supervisor_defers_through_the_api(
+    call_taker, control_supervisor, log_incident
+):
+    incident = log_incident(category="A")
+    body = {
+        "until": (incident.deadline_at + timedelta(hours=1)).isoformat(),
+        "reason": "All units committed",
+        "victim_wishes": "Happy to wait, suspect has left",
+    }
+    url = reverse("api-incident-defer", args=[incident.pk])
+    assert api_for(call_taker).post(url, body, format="json").status_code == 403
+    ok = api_for(control_supervisor).post(url, body, format="json")
+    assert ok.status_code == 200
+    assert ok.json()["deferral_reason"] == "All units committed"
+    again = api_for(control_supervisor).post(
+        url, {**body, "reason": ""}, format="json"
+    )  # a blank reason never passes
+    assert again.status_code == 400
+
+
+def test_match_api_returns_candidates_with_reasons_and_flags(call_taker, log_incident):
+    first = log_incident(
+        victim={"given_name": "Elizabeth", "family_name": "Jones", "phones": ("07700 900789",)},
+        received_at=datetime(2026, 10, 1, tzinfo=UTC),
+    )
+    liz = victim_of(first)
+    response = api_for(call_taker).get(
+        reverse("api-person-match"), {"given_name": "Liz", "family_name": "Jones"}
+    )
+    assert response.status_code == 200
+    rows = response.json()
+    assert rows[0]["person"]["id"] == liz.pk
+    assert rows[0]["reasons"]
+    assert rows[0]["flags"]["repeat_victim"] is True
+    event = AuditEvent.objects.filter(action="incidents.person.matched").latest("pk")
+    assert str(liz.pk) in event.object_ids
+
+
+def test_match_api_needs_something_to_search_on(call_taker):
+    response = api_for(call_taker).get(reverse("api-person-match"), {"postcode": "NR1 2AB"})
+    assert response.status_code == 400
+    bad = api_for(call_taker).get(reverse("api-person-match"), {"date_of_birth": "31/02/1990"})
+    assert bad.status_code == 400
+
+
+def test_person_read_is_audited_and_shows_flags(call_taker, log_incident):
+    jane = victim_of(log_incident())
+    response = api_for(call_taker).get(reverse("api-person-detail", args=[jane.pk]))
+    assert response.status_code == 200
+    assert "flags" in response.json()
+    assert AuditEvent.objects.filter(
+        action="incidents.person.read", subject_id=str(jane.pk), actor=call_taker
+    ).exists()
+
+
+def test_markers_are_added_through_the_api_and_audited(control_supervisor, log_incident):
+    jane = victim_of(log_incident())
+    response = api_for(control_supervisor).post(
+        reverse("api-marker-create"),
+        {"kind": "treat_as_emergency", "person": jane.pk, "note": "Stalking"},
+        format="json",
+    )
+    assert response.status_code == 201
+    assert Marker.objects.filter(person=jane, kind="treat_as_emergency").exists()
+    assert AuditEvent.objects.filter(action="incidents.marker.created").exists()
