@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,11 @@ class Checklist:
     happened_before_details: str = ""
     vulnerability_details: str = ""
 
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Checklist:
+        """From cleaned form or API data keyed by the field names."""
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
 
 @dataclass(frozen=True)
 class Thrive:
@@ -66,6 +73,11 @@ class Thrive:
     investigation: str = ""
     vulnerability: str = ""
     engagement: str = ""
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], prefix: str = "") -> Thrive:
+        """From ``{prefix + name: text}`` (``thrive_threat`` on the form, ``threat`` in the API)."""
+        return cls(**{f.name: data.get(prefix + f.name) or "" for f in fields(cls)})
 
 
 @dataclass(frozen=True)

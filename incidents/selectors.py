@@ -53,10 +53,17 @@ class PersonFlags:
     highest_risk: str = RiskLevel.NOT_ASSESSED
     recent_roles: set[str] = field(default_factory=set)
     markers: list[Marker] = field(default_factory=list)
+    history_months: int = 12
 
     @property
     def highest_risk_label(self) -> str:
         return str(RiskLevel(self.highest_risk).label)
+
+    @property
+    def recent_role_labels(self) -> list[str]:
+        return [
+            str(PersonRole(r).label).lower() for r in PersonRole.values if r in self.recent_roles
+        ]
 
 
 def person_flags(
@@ -77,7 +84,8 @@ def person_flags(
     * active markers on the person and on their current address.
     """
     ids = list(dict.fromkeys(person_ids))
-    flags = {pk: PersonFlags() for pk in ids}
+    months = settings.DAPOLICE_MATCH_HISTORY_MONTHS
+    flags = {pk: PersonFlags(history_months=months) for pk in ids}
     if not ids:
         return flags
     at = at or timezone.now()

@@ -543,62 +543,78 @@ def incident_defer(
     return locked
 
 
-def incident_dispatch(
-    *, actor: Any, incident: Incident, officer: Any | None = None, at: datetime | None = None
+def _attendance_step(
+    *,
+    actor: Any,
+    incident: Incident,
+    at: datetime | None,
+    status: str,
+    time_field: str,
+    action: str,
+    late_or_early: str,
+    officer: Any | None = None,
 ) -> Incident:
-    """An officer is on the way."""
+    """Dispatch and arrival: an open incident, a time after the call and not in the future."""
     if not access.check(actor, "incidents.record_attendance"):
         raise access_denied()
     at = at or timezone.now()
-    fields = ["status", "dispatched_at", "attending_officer"]
+    fields = ["status", time_field, "attending_officer"]
     with transaction.atomic():
         locked = _lock_open(incident)
         if at < locked.received_at or at > timezone.now() + timedelta(minutes=1):
-            raise DomainError(
-                _("Dispatch time must be after the call and not in the future."), field="at"
-            )
+            raise DomainError(late_or_early, field="at")
         before = snapshot(locked, fields)
-        locked.status = IncidentStatus.DISPATCHED
-        locked.dispatched_at = at
+        locked.status = status
+        setattr(locked, time_field, at)
         if officer is not None:
             locked.attending_officer = officer
         locked.save(update_fields=[*fields, "updated_at"])
         record_change(
             actor=actor,
-            action="incidents.incident.dispatched",
+            action=action,
             subject=locked,
             changes=diff(before, snapshot(locked, fields)),
         )
     return locked
+
+
+def incident_dispatch(
+    *, actor: Any, incident: Incident, officer: Any | None = None, at: datetime | None = None
+) -> Incident:
+    """An officer is on the way."""
+    return _attendance_step(
+        actor=actor,
+        incident=incident,
+        at=at,
+        status=IncidentStatus.DISPATCHED,
+        time_field="dispatched_at",
+        action="incidents.incident.dispatched",
+        late_or_early=_("Dispatch time must be after the call and not in the future."),
+        officer=officer,
+    )
 
 
 def incident_record_arrival(
     *, actor: Any, incident: Incident, at: datetime | None = None
 ) -> Incident:
-    """The attending officer arrived; "attended within target" follows from the grade's target."""
-    if not access.check(actor, "incidents.record_attendance"):
-        raise access_denied()
-    at = at or timezone.now()
-    fields = ["status", "arrived_at", "attending_officer"]
-    with transaction.atomic():
-        locked = _lock_open(incident)
-        if at < locked.received_at or at > timezone.now() + timedelta(minutes=1):
-            raise DomainError(
-                _("Arrival time must be after the call and not in the future."), field="at"
-            )
-        before = snapshot(locked, fields)
-        locked.status = IncidentStatus.ATTENDED
-        locked.arrived_at = at
-        if locked.attending_officer_id is None and actor.has_role(Role.ATTENDING_OFFICER):
-            locked.attending_officer = actor
-        locked.save(update_fields=[*fields, "updated_at"])
-        record_change(
-            actor=actor,
-            action="incidents.incident.attended",
-            subject=locked,
-            changes=diff(before, snapshot(locked, fields)),
-        )
-    return locked
+    """The attending officer arrived; "attended within target" follows from the grade's target.
+
+    An attending officer recording their own arrival becomes the incident's officer if none was
+    dispatched by name.
+    """
+    officer = None
+    if incident.attending_officer_id is None and actor.has_role(Role.ATTENDING_OFFICER):
+        officer = actor
+    return _attendance_step(
+        actor=actor,
+        incident=incident,
+        at=at,
+        status=IncidentStatus.ATTENDED,
+        time_field="arrived_at",
+        action="incidents.incident.attended",
+        late_or_early=_("Arrival time must be after the call and not in the future."),
+        officer=officer,
+    )
 
 
 def incident_set_risk_level(*, actor: Any, incident: Incident, level: str) -> Incident:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 from datetime import date
 from typing import Any
 
@@ -282,9 +283,15 @@ class IncidentDeferView(_IncidentActionView):
         return response
 
 
-class IncidentDispatchView(_IncidentActionView):
+class _AttendanceView(_IncidentActionView, abc.ABC):
+    """Record a dispatch or an arrival, now or at the time given."""
+
     policy = "incidents.record_attendance"
     rule = "incidents.record_attendance"
+
+    @abc.abstractmethod
+    def record(self, request: HttpRequest, incident: Any, at: Any) -> str:
+        """Call this step's service; return the message for the user."""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         incident = self.load(request, pk)
@@ -292,34 +299,24 @@ class IncidentDispatchView(_IncidentActionView):
             form = AttendanceForm(request.POST)
             at = form.cleaned_data.get("at") if form.is_valid() else None
             try:
-                services.incident_dispatch(actor=request.user, incident=incident, at=at)
-                messages.success(request, _("Dispatch recorded."))
+                messages.success(request, self.record(request, incident, at))
             except DomainError as exc:
                 messages.error(request, exc.message)
         return redirect("incidents:detail", pk=pk)
 
 
-class IncidentArrivalView(_IncidentActionView):
-    policy = "incidents.record_attendance"
-    rule = "incidents.record_attendance"
+class IncidentDispatchView(_AttendanceView):
+    def record(self, request: HttpRequest, incident: Any, at: Any) -> str:
+        services.incident_dispatch(actor=request.user, incident=incident, at=at)
+        return _("Dispatch recorded.")
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        incident = self.load(request, pk)
-        if incident is not None:
-            form = AttendanceForm(request.POST)
-            at = form.cleaned_data.get("at") if form.is_valid() else None
-            try:
-                done = services.incident_record_arrival(
-                    actor=request.user, incident=incident, at=at
-                )
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                if done.attended_within_target:
-                    messages.success(request, _("Arrival recorded: within target."))
-                else:
-                    messages.warning(request, _("Arrival recorded: after the target time."))
-        return redirect("incidents:detail", pk=pk)
+
+class IncidentArrivalView(_AttendanceView):
+    def record(self, request: HttpRequest, incident: Any, at: Any) -> str:
+        done = services.incident_record_arrival(actor=request.user, incident=incident, at=at)
+        if done.attended_within_target:
+            return _("Arrival recorded: within target.")
+        return _("Arrival recorded: after the target time.")
 
 
 class AddressRevealView(PolicyRequiredMixin, View):

@@ -198,24 +198,13 @@ class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
-        thrive_keys = {"threat", "harm", "risk", "investigation", "vulnerability", "engagement"}
         data = IncidentInput(
             location=AddressInput(**d["location"]),
             relationship=d["relationship"],
-            checklist=Checklist(
-                immediate_risk=d["immediate_risk"],
-                injuries=d["injuries"],
-                weapons=d["weapons"],
-                children_present=d["children_present"],
-                firearm_at_address=d["firearm_at_address"],
-                happened_before=d["happened_before"],
-                victim_vulnerable=d["victim_vulnerable"],
-                happened_before_details=d["happened_before_details"],
-                vulnerability_details=d["vulnerability_details"],
-            ),
+            checklist=Checklist.from_mapping(d),
             category_code=d["category"],
             people=tuple(_person_input(p) for p in d["people"]),
-            thrive=Thrive(**{k: v for k, v in d["thrive"].items() if k in thrive_keys}),
+            thrive=Thrive.from_mapping(d["thrive"]),
             narrative=d["narrative"],
             received_at=d["received_at"],
             idempotency_key=d["idempotency_key"],
