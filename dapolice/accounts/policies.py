@@ -23,3 +23,9 @@ def can_view_audit(user: Any, obj: Any = None) -> bool:
     # Reading the trail reveals who looked at whom; administrators and supervisors of the
     # control room audit calls (domain.md, roles).
     return user.has_role(Role.SYSADMIN, Role.CONTROL_SUPERVISOR) or user.is_superuser
+
+
+@access.rule("accounts.manage_configuration")
+def can_manage_configuration(user: Any, obj: Any = None) -> bool:
+    """Attendance categories, rural areas, agencies: system administrators."""
+    return user.has_role(Role.SYSADMIN) or user.is_superuser

@@ -15,7 +15,8 @@ from dapolice.audit.services import record_change, record_create
 from dapolice.common.errors import DomainError
 
 
-def _validate_roles(roles: set[str], agency: Agency | None) -> None:
+def validate_roles(roles: set[str], agency: Agency | None) -> None:
+    """A partner needs an agency and holds no police role (raises ``DomainError``)."""
     unknown = roles - set(Role.values)
     if unknown:
         raise DomainError(_("Unknown role."), field="roles")
@@ -44,7 +45,7 @@ def user_create(
 ) -> User:
     """Create a user holding ``roles``; a partner needs an agency and no police role."""
     role_set = set(roles)
-    _validate_roles(role_set, agency)
+    validate_roles(role_set, agency)
     with transaction.atomic():
         user = User(
             username=username,
@@ -78,7 +79,7 @@ def user_create(
 
 def user_set_roles(*, actor: Any, user: User, roles: Iterable[str]) -> User:
     role_set = set(roles)
-    _validate_roles(role_set, user.agency)
+    validate_roles(role_set, user.agency)
     with transaction.atomic():
         before = sorted(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
         user.groups.set(Group.objects.filter(name__in=role_set))

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db import transaction
 from django.http import HttpRequest
 
 from dapolice import access
@@ -30,3 +31,69 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class AuditedModelAdmin(admin.ModelAdmin):
+    """A configuration admin whose every save and delete writes an audit row.
+
+    ``audit_prefix`` names the action (``incidents.attendancecategory`` → ``...created``,
+    ``...changed``, ``...deleted``); the changed fields go in as ``[old, new]``. Access follows
+    the ``policy`` rule (default: system administrators).
+    """
+
+    policy = "accounts.manage_configuration"
+
+    @property
+    def audit_prefix(self) -> str:
+        return self.model._meta.label_lower
+
+    def _allowed(self, request: HttpRequest) -> bool:
+        return access.check(request.user, self.policy)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        from dapolice.audit.services import diff, record_change, record_create, snapshot
+
+        names = [f for f in form.changed_data if f in {x.name for x in obj._meta.concrete_fields}]
+        with transaction.atomic():
+            before = snapshot(type(obj).objects.get(pk=obj.pk), names) if change and names else {}
+            super().save_model(request, obj, form, change)
+            if change:
+                record_change(
+                    actor=request.user,
+                    action=f"{self.audit_prefix}.changed",
+                    subject=obj,
+                    changes=diff(before, snapshot(obj, names)),
+                )
+            else:
+                record_create(
+                    actor=request.user,
+                    action=f"{self.audit_prefix}.created",
+                    subject=obj,
+                    fields=names,
+                )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        from dapolice.audit.services import record_delete
+
+        with transaction.atomic():
+            record_delete(actor=request.user, action=f"{self.audit_prefix}.deleted", subject=obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)

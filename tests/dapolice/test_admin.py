@@ -1,0 +1,74 @@
+"""The admin site: system administrators manage users and configuration, every change audited;
+case content is not there at all."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+
+from dapolice.accounts.models import User
+from dapolice.audit.models import AuditEvent
+from incidents.models import AttendanceCategory
+
+
+@pytest.fixture
+def admin_client(client_for, personas):
+    return client_for(personas["sysadmin"])
+
+
+def test_only_system_administrators_reach_user_and_configuration_admin(client_for, personas):
+    for role, status in (("sysadmin", 200), ("call_taker", 302), ("control_supervisor", 302)):
+        response = client_for(personas[role]).get("/admin/accounts/user/")
+        assert response.status_code == status, role
+
+
+def test_case_content_is_not_in_the_admin(admin_client):
+    for url in ("/admin/incidents/incident/", "/admin/incidents/person/",
+                "/admin/incidents/address/"):  # fmt: skip
+        assert admin_client.get(url).status_code == 404
+
+
+def test_changing_an_attendance_target_is_audited(admin_client, personas):
+    category = AttendanceCategory.objects.get(code="C")
+    response = admin_client.post(
+        f"/admin/incidents/attendancecategory/{category.pk}/change/",
+        {"code": "C", "name": "Scheduled", "description": "", "urban_minutes": 120,
+         "rural_minutes": 180, "order": 3, "active": "on"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    category.refresh_from_db()
+    assert (category.urban_minutes, category.rural_minutes) == (120, 180)
+    event = AuditEvent.objects.get(action="incidents.attendancecategory.changed")
+    assert event.actor == personas["sysadmin"]
+    assert event.changes["urban_minutes"] == [240, 120]
+
+
+def test_a_partner_without_an_agency_is_refused_in_the_admin(admin_client):
+    partner = Group.objects.get(name="partner")
+    response = admin_client.post(
+        "/admin/accounts/user/add/",
+        {"username": "newpartner", "first_name": "New", "last_name": "Partner", "agency": "",
+         "groups": [partner.pk], "password1": "a long enough password 1",
+         "password2": "a long enough password 1"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert b"must belong to an agency" in response.content
+    assert not User.objects.filter(username="newpartner").exists()
+
+
+def test_role_changes_in_the_admin_are_audited(admin_client, personas):
+    officer = personas["attending_officer"]
+    group = Group.objects.get(name="supervisor")
+    response = admin_client.post(
+        f"/admin/accounts/user/{officer.pk}/change/",
+        {"username": officer.username, "first_name": officer.first_name,
+         "last_name": officer.last_name, "email": "", "collar_number": "", "agency": "",
+         "groups": [group.pk], "is_active": "on", "date_joined_0": "2026-01-01",
+         "date_joined_1": "00:00:00"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content[:2000]
+    event = AuditEvent.objects.filter(
+        action="accounts.user.roles_changed", subject_id=str(officer.pk)
+    ).latest("pk")
+    assert event.changes["roles"] == [["attending_officer"], ["supervisor"]]
+    assert event.actor == personas["sysadmin"]
