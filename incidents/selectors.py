@@ -317,7 +317,9 @@ class MatchResult:
     address_markers: list[Marker]
 
 
-def person_match(*, user: Any, query: Any, limit: int = 5) -> MatchResult:
+def person_match(
+    *, user: Any, query: Any, limit: int = 5, with_names_and_phones: bool = False
+) -> MatchResult:
     """Possible matches for a person being typed, with their flags and the reasons in words.
 
     Every person shown (matches and people at the address) is recorded in the audit trail as a
@@ -326,13 +328,14 @@ def person_match(*, user: Any, query: Any, limit: int = 5) -> MatchResult:
     from incidents.matching.engine import match_persons
 
     candidates = match_persons(query, limit=limit)
-    visible = {
-        p.pk: p
-        for p in Person.objects.visible_to(user)
+    persons = (
+        Person.objects.visible_to(user)
         .filter(pk__in=[c.person_id for c in candidates])
         .select_related("address")
-        .prefetch_related("names", "phones")
-    }
+    )
+    if with_names_and_phones:  # the API shows them; the panel does not
+        persons = persons.prefetch_related("names", "phones")
+    visible = {p.pk: p for p in persons}
     shown = [c for c in candidates if c.person_id in visible]
     flags = person_flags(
         [c.person_id for c in shown],
@@ -365,23 +368,28 @@ def person_match(*, user: Any, query: Any, limit: int = 5) -> MatchResult:
 def _residents_quiet(
     *, user: Any, postcode: str, house: str, exclude: Iterable[int]
 ) -> tuple[Address | None, list[Person], list[Marker]]:
-    """``address_residents`` without its own audit row (the match search records them)."""
+    """``address_residents`` without its own audit row (the match search records them).
+
+    Two queries, both on the address key index: the residents and the markers at the address.
+    """
     postcode_key, house_key = keys.postcode_key(postcode), keys.house_key(house)
     if not (postcode_key and house_key):
         return None, [], []
-    address = (
-        Address.objects.visible_to(user)
-        .filter(postcode_key=postcode_key, house_key=house_key)
-        .order_by("pk")
-        .first()
-    )
-    if address is None:
-        return None, [], []
+    at_address = Q(address__postcode_key=postcode_key, address__house_key=house_key)
     residents = list(
         Person.objects.visible_to(user)
-        .filter(address=address)
+        .filter(at_address)
         .exclude(pk__in=list(exclude))
+        .select_related("address")
         .order_by("family_name", "given_name", "pk")[:ADDRESS_PEOPLE_LIMIT]
     )
-    markers = list(Marker.objects.active().filter(address=address).order_by("kind", "pk"))
+    markers = list(
+        Marker.objects.active()
+        .filter(at_address, address__in=Address.objects.visible_to(user))
+        .select_related("address")
+        .order_by("kind", "pk")
+    )
+    address = (residents[0].address if residents else None) or (
+        markers[0].address if markers else None
+    )
     return address, residents, markers

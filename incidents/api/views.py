@@ -352,7 +352,7 @@ class PersonMatchApi(APIView):
             raise serializers.ValidationError(
                 {"detail": ["Give a name, a phone number or a date of birth."]}
             )
-        result = selectors.person_match(user=request.user, query=query)
+        result = selectors.person_match(user=request.user, query=query, with_names_and_phones=True)
         rows = [
             {
                 "person": r.person,
