@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -306,11 +305,36 @@ class PersonDetailApi(APIView):
 
 
 class PersonMatchApi(APIView):
-    """Possible matches for a person being typed: the live panel's search, as JSON."""
+    """Possible matches for a person being typed: the live panel's search, as JSON.
+
+    A POST with a JSON body, not a GET: names, dates of birth and phone numbers never go into a
+    URL, where access logs and proxies would keep them.
+    """
 
     policy = "incidents.match"
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "match"
+
+    class InputSerializer(serializers.Serializer):
+        given_name = serializers.CharField(max_length=100, allow_blank=True, default="")
+        family_name = serializers.CharField(max_length=100, allow_blank=True, default="")
+        date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+        phones = serializers.ListField(
+            child=serializers.CharField(max_length=30), default=list, max_length=5
+        )
+        postcode = serializers.CharField(max_length=20, allow_blank=True, default="")
+        house = serializers.CharField(max_length=80, allow_blank=True, default="")
+        limit = serializers.IntegerField(min_value=1, max_value=20, default=5)
+
+        def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+            if not (
+                data["given_name"].strip()
+                or data["family_name"].strip()
+                or data["phones"]
+                or data["date_of_birth"]
+            ):
+                raise serializers.ValidationError("Give a name, a phone number or a date of birth.")
+            return data
 
     class OutputSerializer(serializers.Serializer):
         person = PersonOutput()
@@ -319,40 +343,24 @@ class PersonMatchApi(APIView):
         reasons = serializers.ListField(child=serializers.CharField())
         flags = FlagsSerializer()
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("given_name", str),
-            OpenApiParameter("family_name", str),
-            OpenApiParameter("date_of_birth", date),
-            OpenApiParameter("phone", str, many=True),
-            OpenApiParameter("postcode", str),
-            OpenApiParameter("house", str),
-        ],
-        responses=OutputSerializer(many=True),
-    )
-    def get(self, request: Request) -> Response:
+    @extend_schema(request=InputSerializer, responses=OutputSerializer(many=True))
+    def post(self, request: Request) -> Response:
         from incidents.matching.engine import MatchQuery
 
-        q = request.query_params
-        try:
-            dob = date.fromisoformat(q["date_of_birth"]) if q.get("date_of_birth") else None
-        except ValueError:
-            raise serializers.ValidationError(
-                {"date_of_birth": ["Use the format YYYY-MM-DD."]}
-            ) from None
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
         query = MatchQuery(
-            given_name=q.get("given_name", "").strip(),
-            family_name=q.get("family_name", "").strip(),
-            date_of_birth=dob,
-            phones=tuple(p for p in q.getlist("phone") if p.strip()),
-            postcode=q.get("postcode", ""),
-            house=q.get("house", ""),
+            given_name=d["given_name"].strip(),
+            family_name=d["family_name"].strip(),
+            date_of_birth=d["date_of_birth"],
+            phones=tuple(p for p in d["phones"] if p.strip()),
+            postcode=d["postcode"],
+            house=d["house"],
         )
-        if not (query.given_name or query.family_name or query.phones or query.date_of_birth):
-            raise serializers.ValidationError(
-                {"detail": ["Give a name, a phone number or a date of birth."]}
-            )
-        result = selectors.person_match(user=request.user, query=query, with_names_and_phones=True)
+        result = selectors.person_match(
+            user=request.user, query=query, limit=d["limit"], with_names_and_phones=True
+        )
         rows = [
             {
                 "person": r.person,

@@ -87,7 +87,8 @@ def test_roles_without_intake_access_get_nothing_from_the_api(personas, log_inci
     client = api_for(personas[role])
     assert client.get(reverse("api-incident-list")).status_code == 403
     assert client.get(reverse("api-incident-detail", args=[incident.pk])).status_code == 403
-    assert client.get(reverse("api-person-match"), {"family_name": "Timson"}).status_code == 403
+    match = client.post(reverse("api-person-match"), {"family_name": "Timson"}, format="json")
+    assert match.status_code == 403
 
 
 def test_anonymous_api_requests_are_refused(client, log_incident):
@@ -122,8 +123,8 @@ def test_match_api_returns_candidates_with_reasons_and_flags(call_taker, log_inc
         received_at=datetime(2026, 10, 1, tzinfo=UTC),
     )
     liz = victim_of(first)
-    response = api_for(call_taker).get(
-        reverse("api-person-match"), {"given_name": "Liz", "family_name": "Jones"}
+    response = api_for(call_taker).post(
+        reverse("api-person-match"), {"given_name": "Liz", "family_name": "Jones"}, format="json"
     )
     assert response.status_code == 200
     rows = response.json()
@@ -135,10 +136,17 @@ def test_match_api_returns_candidates_with_reasons_and_flags(call_taker, log_inc
 
 
 def test_match_api_needs_something_to_search_on(call_taker):
-    response = api_for(call_taker).get(reverse("api-person-match"), {"postcode": "NR1 2AB"})
-    assert response.status_code == 400
-    bad = api_for(call_taker).get(reverse("api-person-match"), {"date_of_birth": "31/02/1990"})
+    client = api_for(call_taker)
+    url = reverse("api-person-match")
+    assert client.post(url, {"postcode": "NR1 2AB"}, format="json").status_code == 400
+    bad = client.post(url, {"family_name": "X", "date_of_birth": "31/02/1990"}, format="json")
     assert bad.status_code == 400
+    assert "date_of_birth" in bad.json()
+
+
+def test_match_api_takes_no_personal_data_in_the_url(call_taker):
+    response = api_for(call_taker).get(reverse("api-person-match"), {"family_name": "Jones"})
+    assert response.status_code == 405
 
 
 def test_person_read_is_audited_and_shows_flags(call_taker, log_incident):
