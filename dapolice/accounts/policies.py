@@ -25,6 +25,13 @@ def can_view_audit(user: Any, obj: Any = None) -> bool:
     return user.has_role(Role.SYSADMIN, Role.CONTROL_SUPERVISOR) or user.is_superuser
 
 
+@access.rule("audit.view_values")
+def can_view_audited_values(user: Any, obj: Any = None) -> bool:
+    """Old and new values and reasons can be case content (names, dates of birth): police
+    auditors see them; a system administrator sees which fields changed, not to what."""
+    return can_view_audit(user) and user.is_police
+
+
 @access.rule("accounts.manage_configuration")
 def can_manage_configuration(user: Any, obj: Any = None) -> bool:
     """Attendance categories, rural areas, agencies: system administrators."""

@@ -20,6 +20,12 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return access.check(request.user, "audit.view")
 
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Values and reasons can be case content; the same rule as the audit page.
+        if access.check(request.user, "audit.view_values"):
+            return ()
+        return ("changes", "reason")
+
     def has_module_permission(self, request: HttpRequest) -> bool:
         return access.check(request.user, "audit.view")
 

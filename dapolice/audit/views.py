@@ -4,6 +4,7 @@ from typing import Any
 
 from django.views.generic import TemplateView
 
+from dapolice import access
 from dapolice.access.views import PolicyRequiredMixin
 from dapolice.audit.selectors import audit_event_list
 
@@ -24,4 +25,5 @@ class AuditEventListView(PolicyRequiredMixin, TemplateView):
         }
         ctx["filters"] = filters
         ctx["events"] = audit_event_list(actor=self.request.user, **filters)
+        ctx["show_values"] = access.check(self.request.user, "audit.view_values")
         return ctx

@@ -72,3 +72,21 @@ def test_role_changes_in_the_admin_are_audited(admin_client, personas):
     ).latest("pk")
     assert event.changes["roles"] == [["attending_officer"], ["supervisor"]]
     assert event.actor == personas["sysadmin"]
+
+
+def test_audit_values_are_case_content_hidden_from_a_system_administrator(
+    client_for, personas, log_incident
+):
+    incident = log_incident(victim={"given_name": "Zelda", "family_name": "Quorn"})
+    victim = incident.people.get(role="victim").person
+    event = AuditEvent.objects.get(action="incidents.person.created", subject_id=str(victim.pk))
+    admin_page = client_for(personas["sysadmin"]).get(f"/admin/audit/auditevent/{event.pk}/change/")
+    trail = client_for(personas["sysadmin"]).get("/audit/", {"action": "incidents.person"})
+    for response in (admin_page, trail):
+        assert response.status_code == 200
+        assert b"Quorn" not in response.content
+    # A police auditor (control-room supervisor) sees the values.
+    police = client_for(personas["control_supervisor"]).get(
+        "/audit/", {"action": "incidents.person"}
+    )
+    assert b"Quorn" in police.content
