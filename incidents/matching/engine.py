@@ -35,6 +35,13 @@ Placeholder dates of birth (``keys.PLACEHOLDER_DOBS``) are never keys: they are 
 ``dob_key`` and never searched for. The blocks run as one SQL statement that also reads every
 candidate's names, date of birth, phones and address, so a search is one query whatever the
 table size; the candidates are then scored in Python (``scoring``).
+
+A restricted (refuge or safe) address is never evidence: the engine has no user to decide who
+is entitled to it, so it treats it as unknown to everyone. The blocks joining addresses skip
+persons whose current address is restricted (in their SQL), a candidate found by another block
+is read with no address keys (no address weight, no "same postcode" reason), and
+``persons_at_address`` lists nobody there. Otherwise typing a postcode with any name would find
+or confirm where someone's refuge is.
 """
 
 from __future__ import annotations
@@ -153,7 +160,7 @@ class _Sql:
             )
         }  # fmt: skip
         self.p = {f: col(Person, f) for f in ("id", "date_of_birth", "address")}
-        self.a = {f: col(Address, f) for f in ("id", "postcode_key", "house_key")}
+        self.a = {f: col(Address, f) for f in ("id", "postcode_key", "house_key", "is_restricted")}
         self.ph = {f: col(PersonPhone, f) for f in ("person", "number", "kind")}
 
 
@@ -212,11 +219,17 @@ def candidate_blocks(query: MatchQuery) -> list[Block]:
         args: list[object] = []
         add("phone", t.phone, [_in(ph["number"], phones, args)], args, ph["person"])
     postcode, house = keys.postcode_key(query.postcode), keys.house_key(query.house)
+    # Every block joining addresses: a restricted (refuge) address is never searched.
+    unrestricted = f"NOT {t.address}.{a['is_restricted']}"
     if postcode and house:
         add(
             "address",
             f"{t.person} JOIN {t.address} ON {t.address}.{a['id']} = {t.person}.{p['address']}",
-            [f"{t.address}.{a['postcode_key']} = %s", f"{t.address}.{a['house_key']} = %s"],
+            [
+                f"{t.address}.{a['postcode_key']} = %s",
+                f"{t.address}.{a['house_key']} = %s",
+                unrestricted,
+            ],
             [postcode, house],
             f"{t.person}.{p['id']}",
         )
@@ -230,6 +243,7 @@ def candidate_blocks(query: MatchQuery) -> list[Block]:
             [
                 f"{t.address}.{a['postcode_key']} = %s",
                 _in(f"{t.name}.{n['family_phon']}", family_codes | swapped_family, args),
+                unrestricted,
             ],
             args,
             f"{t.name}.{n['person']}",
@@ -290,7 +304,11 @@ def candidate_sql(query: MatchQuery) -> tuple[str, tuple] | None:
 
 def candidate_statement(query: MatchQuery) -> tuple[str, tuple] | None:
     """The one statement a search sends: every block's candidates with their names, date of
-    birth, phones and address (None when nothing typed can be searched)."""
+    birth, phones and address (None when nothing typed can be searched).
+
+    A restricted address is read as no address (NULL keys): whoever a block found, a refuge
+    postcode typed never agrees with it.
+    """
     union = candidate_sql(query)
     if union is None:
         return None
@@ -312,6 +330,7 @@ def candidate_statement(query: MatchQuery) -> tuple[str, tuple] | None:
     )
     joins = (
         f"LEFT JOIN {t.address} ON {t.address}.{a['id']} = {t.person}.{p['address']} "
+        f"AND NOT {t.address}.{a['is_restricted']} "
         f"LEFT JOIN {t.name} ON {t.name}.{n['person']} = {pid} "
         f"LEFT JOIN {t.phone} ON {t.phone}.{ph['person']} = {pid}"
     )
@@ -398,14 +417,19 @@ def persons_at_address(postcode: str, house: str) -> list[int]:
     """Ids of the persons whose current address has this postcode and house number.
 
     A separate list in the panel ("people at this address"), never matches: a household shares
-    an address. At most ``DAPOLICE_MATCH_ADDRESS_LIMIT``; empty unless both keys are valid.
+    an address. At most ``DAPOLICE_MATCH_ADDRESS_LIMIT``; empty unless both keys are valid, and
+    empty for a restricted (refuge) address.
     """
     postcode_key, house_key = keys.postcode_key(postcode), keys.house_key(house)
     if not (postcode_key and house_key):
         return []
     limit = setting("DAPOLICE_MATCH_ADDRESS_LIMIT")
     return list(
-        Person.objects.filter(address__postcode_key=postcode_key, address__house_key=house_key)
+        Person.objects.filter(
+            address__postcode_key=postcode_key,
+            address__house_key=house_key,
+            address__is_restricted=False,
+        )
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )

@@ -155,7 +155,11 @@ class Typed:
 
 @dataclass
 class Stored:
-    """A candidate person as read from the database: every name, the phones, the address."""
+    """A candidate person as read from the database: every name, the phones, the address.
+
+    The address keys are blank when there is no address and when it is restricted (a refuge):
+    the engine reads a restricted address as none, so it is never evidence.
+    """
 
     person_id: int
     dob: date | None

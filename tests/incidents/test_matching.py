@@ -293,6 +293,106 @@ def test_persons_at_address_lists_the_household_with_a_limit(
     assert persons_at_address("not a postcode", "7A") == []
 
 
+# --- Restricted (refuge) addresses -------------------------------------------------------------
+# The engine has no user to decide who is entitled to a refuge address, so it never uses one:
+# typing a postcode must not find or confirm where someone's refuge is.
+
+REFUGE = {"postcode": "NR3 1XX", "house": "7"}
+ADDRESS_BLOCKS = {"address", "postcode_family"}
+
+
+@pytest.fixture
+def refuge_resident(add_person: Callable[..., Person], control_supervisor: Any) -> Person:
+    person = add_person("Rae", "Safe", date(1990, 5, 6), **REFUGE)
+    services.address_mark_restricted(
+        actor=control_supervisor, address=person.address, reason="Refuge placement"
+    )
+    return person
+
+
+def _found_by(query: MatchQuery) -> dict[str, set[int]]:
+    """Block name -> the person ids that block alone returns."""
+    found = {}
+    with connection.cursor() as cursor:
+        for block in candidate_blocks(query):
+            cursor.execute(block.sql, block.params)
+            found[block.name] = {row[0] for row in cursor.fetchall()}
+    return found
+
+
+@pytest.mark.parametrize(("given", "family"), [("Jo", "Bloggs"), ("Kim", "Safe")])
+def test_a_refuge_address_typed_with_another_name_finds_nobody(
+    refuge_resident: Person, given: str, family: str
+) -> None:
+    query = MatchQuery(given_name=given, family_name=family, **REFUGE)
+    found = _found_by(query)
+    assert set(found) >= ADDRESS_BLOCKS  # the address blocks ran, and found nobody
+    assert all(not found.get(block) for block in ADDRESS_BLOCKS), found
+    assert refuge_resident.pk not in [s.person_id for s in fetch_candidates(query)]
+    assert match_persons(query) == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        {"postcode": "NR3 1XX", "house": "9"},  # the refuge postcode, a wrong house number
+        REFUGE,  # the refuge itself
+        {"postcode": "NR1 2AB", "house": "7"},  # somewhere else: no "mismatch" either
+    ],
+)
+def test_a_refuge_address_is_no_evidence_for_its_resident(
+    refuge_resident: Person, address: dict[str, str]
+) -> None:
+    alone = top(MatchQuery(given_name="Rae", family_name="Safe"))
+    query = MatchQuery(given_name="Rae", family_name="Safe", **address)
+    best = top(query)
+    assert best.person_id == alone.person_id == refuge_resident.pk
+    assert not [r for r in best.reasons if "postcode" in r]
+    assert (best.score, best.flagged, best.reasons) == (alone.score, alone.flagged, alone.reasons)
+    assert not best.flagged
+    # Read with no address at all: nothing of the refuge reaches scoring.
+    (stored,) = [s for s in fetch_candidates(query) if s.person_id == refuge_resident.pk]
+    assert (stored.postcode_key, stored.house_key) == ("", "")
+
+
+def test_a_refuge_resident_is_still_found_by_name_and_date_of_birth(
+    refuge_resident: Person,
+) -> None:
+    by_name = MatchQuery(given_name="Rae", family_name="Safe", date_of_birth=date(1990, 5, 6))
+    alone = top(by_name)
+    assert alone.person_id == refuge_resident.pk
+    assert alone.flagged
+    assert "same date of birth" in alone.reasons
+    query = MatchQuery(
+        given_name="Rae", family_name="Safe", date_of_birth=date(1990, 5, 6), **REFUGE
+    )
+    found = _found_by(query)
+    assert {b for b, ids in found.items() if refuge_resident.pk in ids} >= {
+        "name",
+        "dob_family",
+        "dob_given",
+    }
+    assert all(refuge_resident.pk not in found[b] for b in ADDRESS_BLOCKS), found
+    best = top(query)
+    assert (best.person_id, best.score, best.flagged, best.reasons) == (
+        refuge_resident.pk,
+        alone.score,
+        True,
+        alone.reasons,
+    )
+
+
+def test_nobody_is_listed_at_a_refuge_address(
+    add_person: Callable[..., Person], refuge_resident: Person
+) -> None:
+    other = add_person("Ann", "Lee", **REFUGE)  # moved in later: the same (restricted) address
+    assert other.address_id == refuge_resident.address_id
+    assert persons_at_address("NR3 1XX", "7") == []
+    assert persons_at_address("nr31xx", "7") == []
+    neighbour = add_person("Tom", "Vale", postcode="NR3 1XX", house="9")
+    assert persons_at_address("NR3 1XX", "9") == [neighbour.pk]
+
+
 # --- The domestic abuse traps -----------------------------------------------------------------
 
 
