@@ -49,6 +49,9 @@ else:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or _local_secret_key()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+if PRODUCTION and DEBUG:
+    # Debug pages show POST bodies: names, dates of birth, what happened.
+    raise environ.ImproperlyConfigured("DJANGO_DEBUG cannot be on with DAPOLICE_ENV=production")
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
@@ -157,7 +160,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("DAPOLICE_CACHE_PREFIX", default="dapolice"),
+            "KEY_PREFIX": env.str(
+                "DAPOLICE_CACHE_PREFIX",
+                default="dapolice-test" if DAPOLICE_ENV == "test" else "dapolice",
+            ),
         }
     }
 else:
@@ -345,7 +351,7 @@ CRISPY_GDS_FRONTEND_VERSION = "5.14.0"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "dapolice.accounts.authentication.MFATokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["dapolice.access.api.PolicyPermission"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -405,6 +411,11 @@ DAPOLICE_BREAK_GLASS_MINUTES = env.int("DAPOLICE_BREAK_GLASS_MINUTES", default=1
 DAPOLICE_REPEAT_VICTIM_MONTHS = env.int("DAPOLICE_REPEAT_VICTIM_MONTHS", default=12)
 #: "Serial perpetrator": suspect in DA against at least this many different victims (HMIC rec. 3).
 DAPOLICE_SERIAL_PERPETRATOR_VICTIMS = env.int("DAPOLICE_SERIAL_PERPETRATOR_VICTIMS", default=2)
+#: Most open incidents the control-room board lists (it says so when there are more).
+DAPOLICE_BOARD_LIMIT = env.int("DAPOLICE_BOARD_LIMIT", default=200)
+#: How long a call may have been open when the form is sent: the deadline runs from when the
+#: intake page was opened (signed), and an older stamp is refused rather than trusted.
+DAPOLICE_MAX_CALL_MINUTES = env.int("DAPOLICE_MAX_CALL_MINUTES", default=120)
 #: How far back the match panel counts a person's incidents and highest risk level.
 DAPOLICE_MATCH_HISTORY_MONTHS = env.int("DAPOLICE_MATCH_HISTORY_MONTHS", default=12)
 # The matching engine's tunables (DAPOLICE_MATCH_FLAG_THRESHOLD, DAPOLICE_MATCH_MIN_SCORE,

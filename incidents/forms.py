@@ -6,16 +6,19 @@ A bound form re-renders with everything that was typed; each error sits beside i
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Field, Fieldset, Layout, Size
 from django import forms
+from django.conf import settings
+from django.core import signing
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dapolice.access.breakglass import MIN_REASON_LENGTH
 from incidents.choices import MarkerKind, PersonRole, Relationship
 from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput, Thrive
 from incidents.matching import keys
@@ -220,10 +223,23 @@ CALLER = [
 ]
 
 
+CALL_STAMP_SALT = "incidents.call_started"
+
+
+def call_stamp(moment: datetime) -> str:
+    """A signed stamp of when the intake page was opened (the call's start)."""
+    return signing.TimestampSigner(salt=CALL_STAMP_SALT).sign(str(int(moment.timestamp())))
+
+
 class IncidentForm(forms.Form):
-    """The call itself: where, the checklist, what happened and the grade."""
+    """The call itself: where, the checklist, what happened and the grade.
+
+    ``call_started`` is signed when the page opens, so the attendance deadline runs from the
+    start of the call, not from when the call taker finally sends the form.
+    """
 
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    call_started = forms.CharField(widget=forms.HiddenInput)
     location_house = forms.CharField(label=_("House number or name"), max_length=80)
     location_street = forms.CharField(label=_("Street"), max_length=200, required=False)
     location_town = forms.CharField(label=_("Town or city"), max_length=100, required=False)
@@ -288,11 +304,13 @@ class IncidentForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4())
+            self.initial.setdefault("call_started", call_stamp(timezone.now()))
         categories = list(AttendanceCategory.objects.filter(active=True).order_by("order"))
         self.fields["category"].choices = [(c.code, _category_label(c)) for c in categories]
         self.location_helper = _helper(
             Layout(
                 "idempotency_key",
+                "call_started",
                 Field.text("location_house", field_width=10),
                 Field.text("location_street", field_width=30),
                 Field.text("location_town", field_width=20),
@@ -343,6 +361,27 @@ class IncidentForm(forms.Form):
             )
         )
 
+    def clean_call_started(self) -> datetime:
+        from incidents.services import call_start_problem
+
+        max_age = settings.DAPOLICE_MAX_CALL_MINUTES * 60
+        try:
+            seconds = signing.TimestampSigner(salt=CALL_STAMP_SALT).unsign(
+                self.cleaned_data["call_started"], max_age=max_age
+            )
+            started = datetime.fromtimestamp(int(seconds), tz=UTC)
+        except (signing.BadSignature, ValueError):
+            # Too old or tampered with: the page gets a fresh stamp; the call taker sends again.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("call_started")] = call_stamp(timezone.now())
+            raise forms.ValidationError(
+                _("This page was opened too long ago to time the call. Check it and send again.")
+            ) from None
+        problem = call_start_problem(started)
+        if problem:
+            raise forms.ValidationError(problem)
+        return started
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("happened_before") and not (data.get("happened_before_details") or "").strip():
@@ -373,6 +412,7 @@ class IncidentForm(forms.Form):
             people=people,
             thrive=Thrive.from_mapping(d, prefix="thrive_"),
             narrative=d.get("narrative", ""),
+            received_at=d["call_started"],
             idempotency_key=d["idempotency_key"],
         )
 
@@ -430,7 +470,7 @@ class RevealAddressForm(forms.Form):
         label=_("Why do you need to see this restricted address?"),
         help_text=_("Your reason is recorded with your name and the time."),
         widget=forms.Textarea(attrs={"rows": 3}),
-        min_length=10,
+        min_length=MIN_REASON_LENGTH,
     )
 
     def __init__(self, *args: Any, **kwargs: Any):

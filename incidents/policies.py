@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from dapolice import access
 from dapolice.access.breakglass import break_glass_active
+from dapolice.accounts.choices import Role
 
 NOTHING = Q(pk__in=[])
 
@@ -66,8 +67,16 @@ def can_create_marker(user: Any, obj: Any = None) -> bool:
 
 @access.rule("incidents.defer")
 def can_defer(user: Any, incident: Any = None) -> bool:
-    """Only a control-room supervisor may defer attendance past the deadline (HMIC rec. 2)."""
-    if not (_police(user) and user.has_perm("incidents.defer_incident")):
+    """Only a control-room supervisor may defer attendance past the deadline (HMIC rec. 2).
+
+    The role is checked as well as the permission: granting the permission to another role in
+    the admin must not break the rule.
+    """
+    if not (
+        _police(user)
+        and user.has_role(Role.CONTROL_SUPERVISOR)
+        and user.has_perm("incidents.defer_incident")
+    ):
         return False
     return incident is None or incident.is_open
 
@@ -81,8 +90,15 @@ def can_record_attendance(user: Any, incident: Any = None) -> bool:
 
 @access.rule("incidents.address.reveal")
 def can_request_reveal(user: Any, address: Any = None) -> bool:
-    """May ask to see a restricted address in clear (with a reason; break-glass)."""
-    return _police(user) and user.has_perm("incidents.reveal_restricted_address")
+    """May ask to see a restricted address in clear (with a reason; break-glass).
+
+    Never a call taker (domain.md: must never see refuge addresses), whatever the admin grants.
+    """
+    return (
+        _police(user)
+        and not user.has_role(Role.CALL_TAKER)
+        and user.has_perm("incidents.reveal_restricted_address")
+    )
 
 
 def can_see_address_in_clear(user: Any, address: Any) -> bool:

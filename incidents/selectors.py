@@ -22,11 +22,11 @@ from dapolice.audit.models import AuditEvent
 from dapolice.audit.services import record_list, record_read
 from incidents.choices import OPEN_STATUSES, RISK_RANK, PersonRole, RiskLevel
 from incidents.matching import keys
+from incidents.matching.conf import setting
 from incidents.models import Address, Incident, IncidentPerson, Marker, Person
+from incidents.policies import can_see_address_in_clear
 
 INCIDENT_PAGE_SIZE = 50
-BOARD_LIMIT = 200
-ADDRESS_PEOPLE_LIMIT = 20
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -72,12 +72,15 @@ def person_flags(
     at: datetime | None = None,
     exclude_incident_id: int | None = None,
     address_ids: dict[int, int | None] | None = None,
+    new_call: bool = True,
 ) -> dict[int, PersonFlags]:
     """Flags for each person as of ``at`` (now): three queries whatever the history size.
 
-    * repeat victim: a victim in another incident within ``DAPOLICE_REPEAT_VICTIM_MONTHS``
-      before ``at`` (the window includes its first moment), so with this call they are a DA
-      victim in more than one incident in the period;
+    * repeat victim: a DA victim in more than one incident within
+      ``DAPOLICE_REPEAT_VICTIM_MONTHS`` before ``at`` (the window includes its first moment).
+      ``new_call`` (the default: a call being logged, or ``exclude_incident_id``'s own call)
+      counts that call, so one earlier victim incident is enough; without it (a person's
+      record on its own) two are needed;
     * known perpetrator: a suspect in any incident; serial: against at least
       ``DAPOLICE_SERIAL_PERPETRATOR_VICTIMS`` different victims;
     * recent incidents and highest risk level in ``DAPOLICE_MATCH_HISTORY_MONTHS``;
@@ -99,12 +102,13 @@ def person_flags(
     if exclude_incident_id is not None:
         recent = recent.exclude(incident_id=exclude_incident_id)
     seen_incidents: dict[int, set[int]] = defaultdict(set)
+    victim_incidents: dict[int, set[int]] = defaultdict(set)
     for row in recent.values(
         "person_id", "role", "incident_id", "received_at", "incident__risk_level"
     ):
         f = flags[row["person_id"]]
         if row["received_at"] >= repeat_from and row["role"] == PersonRole.VICTIM:
-            f.repeat_victim = True
+            victim_incidents[row["person_id"]].add(row["incident_id"])
         if row["received_at"] >= history_from:
             f.recent_roles.add(row["role"])
             seen_incidents[row["person_id"]].add(row["incident_id"])
@@ -113,16 +117,21 @@ def person_flags(
                 f.highest_risk = level
     for pk, incident_ids in seen_incidents.items():
         flags[pk].recent_incidents = len(incident_ids)
+    needed = 1 if new_call else 2
+    for pk, incident_ids in victim_incidents.items():
+        flags[pk].repeat_victim = len(incident_ids) >= needed
 
-    as_suspect = (
-        IncidentPerson.objects.filter(person_id__in=ids, role=PersonRole.SUSPECT)
-        .values("person_id")
-        .annotate(
-            victims=Count(
-                "incident__people__person",
-                filter=Q(incident__people__role=PersonRole.VICTIM),
-                distinct=True,
-            )
+    # Known and serial perpetrator as of ``at``: incidents up to then, this one excluded.
+    as_suspect_rows = IncidentPerson.objects.filter(
+        person_id__in=ids, role=PersonRole.SUSPECT, received_at__lte=at
+    )
+    if exclude_incident_id is not None:
+        as_suspect_rows = as_suspect_rows.exclude(incident_id=exclude_incident_id)
+    as_suspect = as_suspect_rows.values("person_id").annotate(
+        victims=Count(
+            "incident__people__person",
+            filter=Q(incident__people__role=PersonRole.VICTIM),
+            distinct=True,
         )
     )
     for row in as_suspect:
@@ -181,8 +190,10 @@ def incident_list(
     return incidents
 
 
-def incident_board(*, user: Any, limit: int = BOARD_LIMIT) -> list[Incident]:
-    """Open incidents, the nearest (and so every overdue) deadline first."""
+def incident_board(*, user: Any, limit: int | None = None) -> list[Incident]:
+    """Open incidents, the nearest (and so every overdue) deadline first, up to
+    ``DAPOLICE_BOARD_LIMIT`` (the page says when there are more)."""
+    limit = limit or settings.DAPOLICE_BOARD_LIMIT
     incidents = list(
         Incident.objects.visible_to(user)
         .filter(status__in=OPEN_STATUSES)
@@ -381,7 +392,7 @@ def _residents_quiet(
         .filter(at_address)
         .exclude(pk__in=list(exclude))
         .select_related("address")
-        .order_by("family_name", "given_name", "pk")[:ADDRESS_PEOPLE_LIMIT]
+        .order_by("family_name", "given_name", "pk")[: setting("DAPOLICE_MATCH_ADDRESS_LIMIT")]
     )
     markers = list(
         Marker.objects.active()
@@ -392,4 +403,7 @@ def _residents_quiet(
     address = (residents[0].address if residents else None) or (
         markers[0].address if markers else None
     )
+    if address is not None and not can_see_address_in_clear(user, address):
+        # Who lives at a refuge, or that a typed address is one, is itself the secret.
+        return None, [], []
     return address, residents, markers

@@ -104,24 +104,16 @@ def address_get_or_create(*, actor: Any, data: AddressInput) -> Address:
             .first()
         )
         if existing is not None:
-            if data.is_rural is not None and existing.is_rural != data.is_rural:
-                before = snapshot(existing, ["is_rural"])
-                existing.is_rural = data.is_rural
-                existing.save(update_fields=["is_rural", "updated_at"])
-                record_change(
-                    actor=actor,
-                    action="incidents.address.changed",
-                    subject=existing,
-                    changes=diff(before, snapshot(existing, ["is_rural"])),
-                )
             return existing
     is_rural = data.is_rural if data.is_rural is not None else rural_for_postcode(data.postcode)
     address = Address.objects.create(**fields, is_rural=is_rural)
+    # No postcode or street in the audit row: the trail is read by auditors, and the address may
+    # later become a refuge.
     record_create(
         actor=actor,
         action="incidents.address.created",
         subject=address,
-        fields=["postcode_key", "is_rural", "is_restricted"],
+        fields=["is_rural", "is_restricted"],
     )
     return address
 
@@ -327,6 +319,23 @@ def attendance_target(
     return minutes, received_at + timedelta(minutes=minutes)
 
 
+def call_start_problem(received_at: datetime) -> str | None:
+    """Why a call-start time given by a client cannot be trusted, or None.
+
+    The deadline runs from it, so it may be neither in the future nor older than a call can
+    last (``DAPOLICE_MAX_CALL_MINUTES``): backdating would shorten, and a stale time lengthen,
+    nothing else.
+    """
+    now = timezone.now()
+    if received_at > now + timedelta(minutes=1):
+        return _("The call cannot start in the future.")
+    if received_at < now - timedelta(minutes=settings.DAPOLICE_MAX_CALL_MINUTES):
+        return _("The call started more than %(m)d minutes ago; log it with the current time.") % {
+            "m": settings.DAPOLICE_MAX_CALL_MINUTES
+        }
+    return None
+
+
 def _validate_incident(data: IncidentInput) -> None:
     if data.relationship not in Relationship.values:
         raise DomainError(_("Choose the relationship."), field="relationship")
@@ -358,10 +367,9 @@ def incident_create(*, actor: Any, data: IncidentInput) -> Incident:
     incident the first one created.
     """
     access.require(actor, "incidents.create")
-    if data.idempotency_key is not None:
-        existing = Incident.objects.filter(idempotency_key=data.idempotency_key).first()
-        if existing is not None:
-            return existing
+    existing = _by_idempotency_key(actor=actor, key=data.idempotency_key)
+    if existing is not None:
+        return existing
     _validate_incident(data)
     category = _category(data.category_code)
     linked_ids = [p.person_id for p in data.people if p.person_id is not None]
@@ -373,20 +381,35 @@ def incident_create(*, actor: Any, data: IncidentInput) -> Incident:
             incident = _incident_insert(actor=actor, data=data, category=category, linked=linked)
     except IntegrityError:
         # Two submissions with one key raced; the unique key let exactly one through.
-        if data.idempotency_key is not None:
-            winner = Incident.objects.filter(idempotency_key=data.idempotency_key).first()
-            if winner is not None:
-                return winner
+        winner = _by_idempotency_key(actor=actor, key=data.idempotency_key)
+        if winner is not None:
+            return winner
         raise
     transaction.on_commit(lambda: signals.incident_created.send(Incident, incident_id=incident.pk))
     return incident
+
+
+def _by_idempotency_key(*, actor: Any, key: uuid.UUID | None) -> Incident | None:
+    """The incident this actor already logged with ``key``; someone else's key is refused."""
+    if key is None:
+        return None
+    existing = Incident.objects.filter(idempotency_key=key).first()
+    if existing is not None and existing.taken_by_id != actor.pk:
+        raise Conflict(_("This form was already used by someone else. Open a new one."))
+    return existing
 
 
 def _incident_insert(
     *, actor: Any, data: IncidentInput, category: AttendanceCategory, linked: dict[int, Person]
 ) -> Incident:
     location = address_get_or_create(actor=actor, data=data.location)
-    rural = data.location.is_rural if data.location.is_rural is not None else location.is_rural
+    # Decided per call: the call taker's choice, else today's rural-area table. A per-call choice
+    # is never written onto the shared address row.
+    rural = (
+        data.location.is_rural
+        if data.location.is_rural is not None
+        else rural_for_postcode(data.location.postcode)
+    )
     received_at = data.received_at or timezone.now()
     minutes, target_at = attendance_target(received_at=received_at, category=category, rural=rural)
     checklist = data.checklist
@@ -488,6 +511,13 @@ def incident_regrade(
         minutes, target_at = attendance_target(
             received_at=locked.received_at, category=category, rural=locked.location_is_rural
         )
+        if (
+            target_at > locked.target_at
+            and timezone.now() > locked.target_at
+            and not access.check(actor, "incidents.defer", locked)
+        ):
+            # Lowering the grade once the target has passed is a deferral in all but name.
+            raise access_denied()
         locked.category = category
         locked.target_minutes = minutes
         locked.target_at = target_at
@@ -563,6 +593,8 @@ def _attendance_step(
         locked = _lock_open(incident)
         if at < locked.received_at or at > timezone.now() + timedelta(minutes=1):
             raise DomainError(late_or_early, field="at")
+        if time_field == "arrived_at" and locked.dispatched_at and at < locked.dispatched_at:
+            raise DomainError(_("Arrival cannot be before the dispatch."), field="at")
         before = snapshot(locked, fields)
         locked.status = status
         setattr(locked, time_field, at)

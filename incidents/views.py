@@ -6,6 +6,7 @@ import abc
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -66,6 +67,7 @@ class IncidentBoardView(PolicyRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         ctx["incidents"] = selectors.incident_board(user=self.request.user)
+        ctx["board_limit"] = settings.DAPOLICE_BOARD_LIMIT
         ctx["can_defer"] = access.check(self.request.user, "incidents.defer")
         return ctx
 
@@ -186,9 +188,16 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
     """
 
     policy = "incidents.match"
+    throttle_scope = "match"
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        from rest_framework.throttling import ScopedRateThrottle
+
         from incidents.matching.engine import MatchQuery
+
+        # The same per-user rate as /api/persons/match/ (DAPOLICE_MATCH_THROTTLE).
+        if not ScopedRateThrottle().allow_request(request, self):  # type: ignore[arg-type]
+            return HttpResponse(_("Too many searches; wait a moment."), status=429)
 
         data = request.POST
         prefix = data.get("panel", "")
@@ -297,9 +306,12 @@ class _AttendanceView(_IncidentActionView, abc.ABC):
         incident = self.load(request, pk)
         if incident is not None:
             form = AttendanceForm(request.POST)
-            at = form.cleaned_data.get("at") if form.is_valid() else None
+            if not form.is_valid():
+                # Never record "now" in place of a time the user typed wrongly.
+                messages.error(request, _("Enter the time as a date and time, or leave it empty."))
+                return redirect("incidents:detail", pk=pk)
             try:
-                messages.success(request, self.record(request, incident, at))
+                messages.success(request, self.record(request, incident, form.cleaned_data["at"]))
             except DomainError as exc:
                 messages.error(request, exc.message)
         return redirect("incidents:detail", pk=pk)
@@ -326,7 +338,10 @@ class AddressRevealView(PolicyRequiredMixin, View):
     template_name = "incidents/address_reveal.html"
 
     def _address(self, request: HttpRequest, pk: int) -> Address:
-        return get_object_or_404(Address.objects.visible_to(request.user), pk=pk)
+        # Only restricted addresses are revealed here; anything else is "not found".
+        return get_object_or_404(
+            Address.objects.visible_to(request.user).filter(is_restricted=True), pk=pk
+        )
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         address = self._address(request, pk)

@@ -37,6 +37,25 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache (throttle counters, the worker heartbeat).
+
+    On Redis only this run's own keys go (the test key prefix), never the rest of the database.
+    """
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if "redis" in settings.CACHES["default"]["BACKEND"].lower():
+        prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+        client = cache._cache.get_client(None, write=True)  # type: ignore[attr-defined]
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
 @pytest.fixture
 def system(db: None) -> User:
     return system_user()

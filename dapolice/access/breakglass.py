@@ -37,6 +37,8 @@ def break_glass_grant(*, actor: Any, subject: Any, reason: str, what: str = "") 
             field="reason",
         )
     minutes = settings.DAPOLICE_BREAK_GLASS_MINUTES
+    if hasattr(actor, _CACHE_ATTR):
+        delattr(actor, _CACHE_ATTR)
     return record_access(
         actor=actor,
         action=ACTION,
@@ -46,17 +48,27 @@ def break_glass_grant(*, actor: Any, subject: Any, reason: str, what: str = "") 
     )
 
 
+_CACHE_ATTR = "_dapolice_break_glass_scopes"
+
+
+def active_scopes(actor: Any) -> frozenset[str]:
+    """Every scope ``actor`` has opened and not yet expired: one query, kept on the user object
+    (which lives for one request), so a page of restricted addresses costs one query, not one
+    per address."""
+    cached = getattr(actor, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    since = timezone.now() - timedelta(minutes=settings.DAPOLICE_BREAK_GLASS_MINUTES)
+    scopes = frozenset(
+        changes.get("scope", [None, None])[1]
+        for changes in AuditEvent.objects.filter(
+            actor=actor, action=ACTION, at__gte=since
+        ).values_list("changes", flat=True)
+    )
+    setattr(actor, _CACHE_ATTR, scopes)
+    return scopes
+
+
 def break_glass_active(*, actor: Any, subject: Any, what: str = "") -> bool:
     """True while a grant for this scope, made by ``actor``, has not expired."""
-    since = timezone.now() - timedelta(minutes=settings.DAPOLICE_BREAK_GLASS_MINUTES)
-    scope = scope_for(subject, what)
-    return any(
-        ev.changes.get("scope", [None, None])[1] == scope
-        for ev in AuditEvent.objects.filter(
-            actor=actor,
-            action=ACTION,
-            subject_type=subject._meta.label_lower,
-            subject_id=str(subject.pk),
-            at__gte=since,
-        ).only("changes")
-    )
+    return scope_for(subject, what) in active_scopes(actor)

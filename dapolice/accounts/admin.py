@@ -71,6 +71,15 @@ class UserAdmin(DjangoUserAdmin):
     )  # fmt: skip
     readonly_fields = ["last_login", "date_joined"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # Only a superuser makes superusers or staff; nobody edits their own roles.
+            readonly += ["is_superuser", "is_staff", "user_permissions"]
+        if obj is not None and obj.pk == request.user.pk:
+            readonly += ["groups", "is_active"]
+        return readonly
+
     def _allowed(self, request: HttpRequest) -> bool:
         return access.check(request.user, "accounts.manage_users")
 

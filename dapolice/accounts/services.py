@@ -20,6 +20,13 @@ def validate_roles(roles: set[str], agency: Agency | None) -> None:
     unknown = roles - set(Role.values)
     if unknown:
         raise DomainError(_("Unknown role."), field="roles")
+    if Role.SYSADMIN in roles and roles - {Role.SYSADMIN}:
+        # Administrators get no case content: an administrator who also held a police role
+        # could grant themselves access to anything.
+        raise DomainError(
+            _("A system administrator cannot hold another role; use a second account."),
+            field="groups",
+        )
     if Role.PARTNER in roles:
         if agency is None:
             raise DomainError(

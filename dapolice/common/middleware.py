@@ -13,6 +13,10 @@ from dapolice.common import context
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
 
 
+def _behind_proxy() -> bool:
+    return bool(getattr(settings, "AXES_IPWARE_PROXY_COUNT", None))
+
+
 def client_ip(request: HttpRequest) -> str | None:
     """The client address, trusting X-Forwarded-For only behind a configured proxy count."""
     proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", None) or 0
@@ -29,7 +33,9 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
+        # A client-chosen id would let anyone make audit rows collide: trust the header only from
+        # a configured reverse proxy that sets it.
+        incoming = request.headers.get("X-Request-ID", "") if _behind_proxy() else ""
         request_id = incoming if _REQUEST_ID.match(incoming) else context.new_request_id()
         ctx = context.RequestContext(request_id=request_id, ip=client_ip(request))
         request.request_id = request_id  # type: ignore[attr-defined]

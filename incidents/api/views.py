@@ -173,6 +173,16 @@ class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
     class InputSerializer(serializers.Serializer):
         idempotency_key = serializers.UUIDField(required=False, allow_null=True, default=None)
         received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+        def validate_received_at(self, value: Any) -> Any:
+            # A command-and-control system may send when the call began; not backdated further
+            # than a call can last (the deadline runs from it).
+            if value is not None:
+                problem = services.call_start_problem(value)
+                if problem:
+                    raise serializers.ValidationError(problem)
+            return value
+
         location = AddressInputSerializer()
         relationship = serializers.ChoiceField(choices=Relationship.choices)
         category = serializers.CharField(max_length=4)
@@ -299,7 +309,7 @@ class PersonDetailApi(APIView):
     @extend_schema(responses=OutputSerializer)
     def get(self, request: Request, pk: int) -> Response:
         person = selectors.person_get_for_user(user=request.user, pk=pk)
-        flags = selectors.person_flags([person.pk])[person.pk]
+        flags = selectors.person_flags([person.pk], new_call=False)[person.pk]
         out = self.OutputSerializer(person, context={"request": request, "flags": flags})
         return Response(out.data)
 

@@ -90,3 +90,33 @@ def test_audit_values_are_case_content_hidden_from_a_system_administrator(
         "/audit/", {"action": "incidents.person"}
     )
     assert b"Quorn" in police.content
+
+
+def test_an_administrator_cannot_make_themselves_superuser_or_police(admin_client, personas):
+    admin = personas["sysadmin"]
+    mash = Group.objects.get(name="mash")
+    sysadmin = Group.objects.get(name="sysadmin")
+    response = admin_client.post(
+        f"/admin/accounts/user/{admin.pk}/change/",
+        {"username": admin.username, "first_name": "A", "last_name": "B", "email": "",
+         "collar_number": "", "agency": "", "groups": [sysadmin.pk, mash.pk],
+         "is_active": "on", "is_superuser": "on", "is_staff": "on"},
+    )  # fmt: skip
+    admin.refresh_from_db()
+    assert response.status_code in (200, 302)
+    assert admin.is_superuser is False
+    assert set(admin.groups.values_list("name", flat=True)) == {"sysadmin"}
+
+
+def test_an_administrator_cannot_also_hold_a_police_role(admin_client, personas):
+    officer = personas["attending_officer"]
+    groups = Group.objects.filter(name__in=["attending_officer", "sysadmin"])
+    response = admin_client.post(
+        f"/admin/accounts/user/{officer.pk}/change/",
+        {"username": officer.username, "first_name": "A", "last_name": "B", "email": "",
+         "collar_number": "", "agency": "", "groups": [g.pk for g in groups],
+         "is_active": "on"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert b"cannot hold another role" in response.content
+    assert set(officer.groups.values_list("name", flat=True)) == {"attending_officer"}

@@ -60,3 +60,10 @@ def test_pages_carry_a_strict_content_security_policy(client, db):
     assert directives["style-src"] == "'self'"
     assert directives["default-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
+
+
+def test_production_refuses_debug(run_manage_py):
+    # Debug pages would show POST bodies: names, dates of birth, what happened.
+    result = run_manage_py("check", production=True, env={"DJANGO_DEBUG": "true"})
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG cannot be on" in result.stderr
