@@ -273,6 +273,17 @@ def person_get_for_user(*, user: Any, pk: int) -> Person:
     return person
 
 
+def address_get_for_user(*, user: Any, pk: int, restricted_only: bool = False) -> Address:
+    """One address the user may see (404 otherwise); shown as text only through
+    ``address_for`` (restricted ones need break-glass)."""
+    qs = Address.objects.visible_to(user)
+    if restricted_only:
+        qs = qs.filter(is_restricted=True)
+    address = get_object_or_404(qs, pk=pk)
+    record_read(actor=user, action="incidents.address.read", subject=address)
+    return address
+
+
 def person_list(*, user: Any, ids: Iterable[int]) -> list[Person]:
     """Persons by id with their names and phones (API and panels); audited as a list read."""
     persons = list(

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -339,9 +339,7 @@ class AddressRevealView(PolicyRequiredMixin, View):
 
     def _address(self, request: HttpRequest, pk: int) -> Address:
         # Only restricted addresses are revealed here; anything else is "not found".
-        return get_object_or_404(
-            Address.objects.visible_to(request.user).filter(is_restricted=True), pk=pk
-        )
+        return selectors.address_get_for_user(user=request.user, pk=pk, restricted_only=True)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         address = self._address(request, pk)

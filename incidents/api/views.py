@@ -409,11 +409,11 @@ class MarkerCreateApi(APIView):
             if d["person"]
             else None
         )
-        address = None
-        if d["address"]:
-            address = Address.objects.visible_to(request.user).filter(pk=d["address"]).first()
-            if address is None:
-                raise serializers.ValidationError({"address": ["No such address."]})
+        address = (
+            selectors.address_get_for_user(user=request.user, pk=d["address"])
+            if d["address"]
+            else None
+        )
         if not access.check(request.user, "incidents.marker.create"):
             raise PermissionDenied
         marker = services.marker_add(
