@@ -88,7 +88,7 @@ class Address(BaseModel):
     """A place: a victim's home, an incident location, a refuge.
 
     A restricted (refuge or safe) address is never shown in clear to anyone who is not entitled;
-    its text is read only through ``incidents.selectors.address_reveal`` (break-glass, audited).
+    its text is shown only through the ``address_for`` filter after ``address_reveal``.
     """
 
     house = models.CharField(_("house number or name"), max_length=80, blank=True)

@@ -16,12 +16,16 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dapolice import access
 from dapolice.access.breakglass import break_glass_grant
 from dapolice.accounts.choices import Role
+from dapolice.alerts.choices import Severity
+from dapolice.alerts.registry import AlertSpec
+from dapolice.alerts.services import alert_raise
 from dapolice.audit.services import diff, record_change, record_create, snapshot
 from dapolice.common.errors import Conflict, DomainError
 from incidents import signals
@@ -141,12 +145,35 @@ def address_mark_restricted(*, actor: Any, address: Address, reason: str) -> Add
     return locked
 
 
-def address_reveal(*, actor: Any, address: Address, reason: str) -> Address:
-    """Break-glass: show a restricted address in clear to ``actor`` for a short time, audited."""
+def address_reveal(*, actor: Any, incident: Incident, address: Address, reason: str) -> Address:
+    """Break-glass: show a restricted address in clear to ``actor`` for a short time.
+
+    Only for a case in hand: the address must be the incident's location or the address of a
+    person in it. The grant is audited with the reason and the incident, and the control room's
+    supervisors are told (an alert naming the incident and who looked, never the address).
+    """
     access.require(actor, "incidents.address.reveal", address)
     if not address.is_restricted:
-        return address
-    break_glass_grant(actor=actor, subject=address, reason=reason)
+        raise DomainError(_("This address is not restricted."), field="address")
+    in_case = (
+        incident.location_id == address.pk
+        or incident.people.filter(person__address_id=address.pk).exists()
+    )
+    if not in_case:
+        raise DomainError(_("This address is not part of this incident."), field="address")
+    with transaction.atomic():
+        break_glass_grant(actor=actor, subject=address, reason=reason, case=incident.reference)
+        alert_raise(
+            kind="incidents.address.revealed",
+            subject=incident,
+            spec=AlertSpec(
+                title=_("Restricted address on %(ref)s revealed by %(who)s")
+                % {"ref": incident.reference, "who": actor},
+                link=reverse("incidents:detail", args=[incident.pk]),
+                recipient_role=Role.CONTROL_SUPERVISOR,
+                severity=Severity.WARNING,
+            ),
+        )
     return address
 
 

@@ -12,5 +12,9 @@ urlpatterns = [
     path("<int:pk>/defer/", views.IncidentDeferView.as_view(), name="defer"),
     path("<int:pk>/dispatch/", views.IncidentDispatchView.as_view(), name="dispatch"),
     path("<int:pk>/arrival/", views.IncidentArrivalView.as_view(), name="arrival"),
-    path("addresses/<int:pk>/reveal/", views.AddressRevealView.as_view(), name="address-reveal"),
+    path(
+        "<int:pk>/addresses/<int:address_pk>/reveal/",
+        views.AddressRevealView.as_view(),
+        name="address-reveal",
+    ),
 ]

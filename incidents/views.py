@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -243,6 +243,7 @@ class IncidentDetailView(PolicyRequiredMixin, TemplateView):
         ctx["incident"] = detail.incident
         ctx["can_defer"] = access.check(user, "incidents.defer", detail.incident)
         ctx["can_record"] = access.check(user, "incidents.record_attendance", detail.incident)
+        ctx["can_reveal"] = access.check(user, "incidents.address.reveal")
         ctx["defer_form"] = kwargs.get("defer_form") or DeferForm()
         ctx["attendance_form"] = AttendanceForm()
         return ctx
@@ -332,31 +333,41 @@ class IncidentArrivalView(_AttendanceView):
 
 
 class AddressRevealView(PolicyRequiredMixin, View):
-    """Break-glass: a reason, then the restricted address in clear for a short time."""
+    """Break-glass for one incident: a reason, then its restricted address in clear, briefly."""
 
     policy = "incidents.address.reveal"
     template_name = "incidents/address_reveal.html"
 
-    def _address(self, request: HttpRequest, pk: int) -> Address:
+    def _load(self, request: HttpRequest, pk: int, address_pk: int) -> tuple[Any, Address]:
+        incident = selectors.incident_get_for_user(user=request.user, pk=pk)
         # Only restricted addresses are revealed here; anything else is "not found".
-        return selectors.address_get_for_user(user=request.user, pk=pk, restricted_only=True)
-
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        address = self._address(request, pk)
-        return render(
-            request, self.template_name, {"address": address, "form": RevealAddressForm()}
+        address = selectors.address_get_for_user(
+            user=request.user, pk=address_pk, restricted_only=True
         )
+        return incident, address
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        address = self._address(request, pk)
+    def get(self, request: HttpRequest, pk: int, address_pk: int) -> HttpResponse:
+        incident, address = self._load(request, pk, address_pk)
+        ctx = {"incident": incident, "address": address, "form": RevealAddressForm()}
+        return render(request, self.template_name, ctx)
+
+    def post(self, request: HttpRequest, pk: int, address_pk: int) -> HttpResponse:
+        incident, address = self._load(request, pk, address_pk)
         form = RevealAddressForm(request.POST)
         if form.is_valid():
             try:
                 services.address_reveal(
-                    actor=request.user, address=address, reason=form.cleaned_data["reason"]
+                    actor=request.user,
+                    incident=incident,
+                    address=address,
+                    reason=form.cleaned_data["reason"],
                 )
             except DomainError as exc:
+                if exc.field == "address":
+                    raise Http404 from None
                 form.add_error("reason", exc.message)
             else:
-                return render(request, self.template_name, {"address": address, "revealed": True})
-        return render(request, self.template_name, {"address": address, "form": form}, status=400)
+                ctx = {"incident": incident, "address": address, "revealed": True}
+                return render(request, self.template_name, ctx)
+        ctx = {"incident": incident, "address": address, "form": form}
+        return render(request, self.template_name, ctx, status=400)

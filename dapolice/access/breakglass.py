@@ -27,8 +27,13 @@ def scope_for(subject: Any, what: str = "") -> str:
     return f"{base}:{what}" if what else base
 
 
-def break_glass_grant(*, actor: Any, subject: Any, reason: str, what: str = "") -> AuditEvent:
-    """Open ``subject`` (or one part of it, ``what``) to ``actor`` for a short time."""
+def break_glass_grant(
+    *, actor: Any, subject: Any, reason: str, what: str = "", case: str = ""
+) -> AuditEvent:
+    """Open ``subject`` (or one part of it, ``what``) to ``actor`` for a short time.
+
+    ``case`` names the case the access was for (an incident reference), kept in the audit row.
+    """
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise DomainError(
@@ -44,7 +49,11 @@ def break_glass_grant(*, actor: Any, subject: Any, reason: str, what: str = "") 
         action=ACTION,
         subject=subject,
         reason=reason,
-        changes={"scope": [None, scope_for(subject, what)], "minutes": [None, minutes]},
+        changes={
+            "scope": [None, scope_for(subject, what)],
+            "minutes": [None, minutes],
+            **({"case": [None, case]} if case else {}),
+        },
     )
 
 

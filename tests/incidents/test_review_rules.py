@@ -57,14 +57,16 @@ def test_granting_reveal_to_call_takers_does_not_let_them_reveal(
         actor=make_user("mash"), address=incident.location, reason="Refuge placement"
     )
     with pytest.raises(PermissionDenied):
-        services.address_reveal(actor=call_taker, address=incident.location, reason="x" * 20)
-    url = reverse("incidents:address-reveal", args=[incident.location_id])
+        services.address_reveal(
+            actor=call_taker, incident=incident, address=incident.location, reason="x" * 20
+        )
+    url = reverse("incidents:address-reveal", args=[incident.pk, incident.location_id])
     assert client_for(call_taker).get(url).status_code == 403
 
 
 def test_reveal_page_is_only_for_restricted_addresses(log_incident, make_user, client_for):
     incident = log_incident()
-    url = reverse("incidents:address-reveal", args=[incident.location_id])
+    url = reverse("incidents:address-reveal", args=[incident.pk, incident.location_id])
     assert client_for(make_user("supervisor")).get(url).status_code == 404
 
 
@@ -271,3 +273,29 @@ def test_board_costs_the_same_queries_with_many_restricted_locations(
         refuge(n)
     with django_assert_max_num_queries(14):
         client.get(reverse("incidents:board"))
+
+
+def test_break_glass_is_for_an_address_in_the_case_and_tells_the_control_room(
+    log_incident, make_user, client_for
+):
+    from dapolice.alerts.models import Alert
+
+    mash = make_user("mash")
+    refuge = log_incident(location=FARM)
+    services.address_mark_restricted(actor=mash, address=refuge.location, reason="Refuge")
+    other = log_incident()
+    sergeant = make_user("supervisor")
+    client = client_for(sergeant)
+    reason = {"reason": "Welfare visit arranged with the refuge manager"}
+    # The refuge is not part of the other incident: not found, nothing granted.
+    wrong = reverse("incidents:address-reveal", args=[other.pk, refuge.location_id])
+    assert client.post(wrong, reason).status_code == 404
+    assert not AuditEvent.objects.filter(action="access.break_glass").exists()
+    right = reverse("incidents:address-reveal", args=[refuge.pk, refuge.location_id])
+    assert b"Farm Lane" in client.post(right, reason).content
+    grant = AuditEvent.objects.get(action="access.break_glass")
+    assert grant.changes["case"] == [None, refuge.reference]
+    alert = Alert.objects.get(kind="incidents.address.revealed")
+    assert alert.recipient_role == "control_supervisor"
+    assert refuge.reference in alert.title
+    assert "Farm" not in alert.title

@@ -298,7 +298,9 @@ def test_restricted_address_is_never_shown_in_clear_to_a_call_taker(
         assert b"Hidden Close" not in response.content
         assert b"NR3 1XX" not in response.content
     assert b"Restricted address" in pages[0].content
-    reveal = client.get(reverse("incidents:address-reveal", args=[refuge_incident.location_id]))
+    reveal = client.get(
+        reverse("incidents:address-reveal", args=[refuge_incident.pk, refuge_incident.location_id])
+    )
     assert reveal.status_code == 403
 
 
@@ -308,7 +310,9 @@ def test_supervisor_reveals_with_a_reason_for_a_short_time_and_it_is_audited(
     settings.SESSION_IDLE_TIMEOUT_MINUTES = 60  # the session outlives the break-glass window
     sergeant = make_user("supervisor")
     client = client_for(sergeant)
-    url = reverse("incidents:address-reveal", args=[refuge_incident.location_id])
+    url = reverse(
+        "incidents:address-reveal", args=[refuge_incident.pk, refuge_incident.location_id]
+    )
     detail = reverse("incidents:detail", args=[refuge_incident.pk])
     with time_machine.travel(NOW, tick=False):
         refused = client.post(url, {"reason": "short"})
