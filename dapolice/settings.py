@@ -223,7 +223,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # Axes first, so a locked-out user is refused before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "dapolice.accounts.backends.RoleBackend",
 ]
 LOGIN_URL = "two_factor:login"
 LOGIN_REDIRECT_URL = "home"

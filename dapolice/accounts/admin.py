@@ -75,7 +75,7 @@ class UserAdmin(DjangoUserAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             # Only a superuser makes superusers or staff; nobody edits their own roles.
-            readonly += ["is_superuser", "is_staff", "user_permissions"]
+            readonly += ["is_superuser", "is_staff"]
         if obj is not None and obj.pk == request.user.pk:
             readonly += ["groups", "is_active"]
         return readonly

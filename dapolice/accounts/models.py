@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
-
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -47,13 +45,33 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
-    @cached_property
+    @property
     def roles(self) -> frozenset[str]:
         """Role codes held, read once per request (a user object lives for one request)."""
+        return self.role_grants()[0]
+
+    def role_grants(self) -> tuple[frozenset[str], frozenset[str]]:
+        """(role codes, "app.codename" permissions of those roles), in one query, kept on the
+        object: every page asks both (policies check the role and the permission)."""
+        cached = self.__dict__.get("_role_grants")
+        if cached is not None:
+            return cached
         if not self.is_active or self.pk is None:
-            return frozenset()
-        names = self.groups.values_list("name", flat=True)
-        return frozenset(n for n in names if n in Role.values)
+            grants: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+        else:
+            rows = self.groups.values_list(
+                "name", "permissions__content_type__app_label", "permissions__codename"
+            )
+            names = {name for name, _, _ in rows}
+            perms = {f"{app}.{code}" for _, app, code in rows if code}
+            grants = (frozenset(n for n in names if n in Role.values), frozenset(perms))
+        self.__dict__["_role_grants"] = grants
+        return grants
+
+    def forget_grants(self) -> None:
+        """After a change of roles: the next check reads them again."""
+        for attr in ("_role_grants", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+            self.__dict__.pop(attr, None)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

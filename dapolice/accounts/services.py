@@ -92,7 +92,7 @@ def user_set_roles(*, actor: Any, user: User, roles: Iterable[str]) -> User:
         user.groups.set(Group.objects.filter(name__in=role_set))
         user.is_staff = Role.SYSADMIN in role_set or user.is_superuser
         user.save(update_fields=["is_staff"])
-        user.__dict__.pop("roles", None)
+        user.forget_grants()
         record_change(
             actor=actor,
             action="accounts.user.roles_changed",

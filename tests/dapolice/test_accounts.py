@@ -407,3 +407,22 @@ def test_second_factor_cannot_be_turned_off_while_required(client_for, call_take
     assert TOTPDevice.objects.filter(user=call_taker).exists()
     profile = client.get("/account/two_factor/").content.decode()
     assert "/account/two_factor/disable/" not in profile
+
+
+def test_roles_and_their_permissions_are_read_in_one_query(call_taker, django_assert_num_queries):
+    from dapolice.accounts.models import User
+
+    user = User.objects.get(pk=call_taker.pk)
+    with django_assert_num_queries(1):
+        assert user.roles == {"call_taker"}
+        assert user.has_perm("incidents.add_incident")
+        assert not user.has_perm("incidents.defer_incident")
+
+
+def test_a_permission_comes_only_from_a_role(call_taker):
+    from django.contrib.auth.models import Permission
+
+    from dapolice.accounts.models import User
+
+    call_taker.user_permissions.add(Permission.objects.get(codename="defer_incident"))
+    assert not User.objects.get(pk=call_taker.pk).has_perm("incidents.defer_incident")
