@@ -428,6 +428,21 @@ def _category_label(category: AttendanceCategory) -> str:
     return f"{category.code}: {category.name} ({minutes})"
 
 
+class RegradeForm(forms.Form):
+    """THRIVE re-applied when the situation changes: a new category and what changed."""
+
+    category = forms.ChoiceField(label=_("New attendance category"), widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("What has changed?"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        categories = AttendanceCategory.objects.filter(active=True).order_by("order")
+        self.fields["category"].choices = [(c.code, _category_label(c)) for c in categories]
+        self.helper = _helper(
+            Layout(Field.radios("category", legend_size=Size.SMALL), Field.textarea("reason"))
+        )
+
+
 class DeferForm(forms.Form):
     until = forms.DateTimeField(
         label=_("Defer attendance until"),

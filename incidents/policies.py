@@ -65,6 +65,14 @@ def can_create_marker(user: Any, obj: Any = None) -> bool:
     return _police(user) and user.has_perm("incidents.add_marker")
 
 
+@access.rule("incidents.regrade")
+def can_regrade(user: Any, incident: Any = None) -> bool:
+    """The control room re-applies THRIVE to an open incident when the situation changes."""
+    if not can_create_incident(user):
+        return False
+    return incident is None or incident.is_open
+
+
 @access.rule("incidents.defer")
 def can_defer(user: Any, incident: Any = None) -> bool:
     """Only a control-room supervisor may defer attendance past the deadline (HMIC rec. 2).

@@ -527,7 +527,8 @@ def incident_regrade(
 
     A deferral in force stays in force only if it is later than the new target.
     """
-    access.require(actor, "incidents.create")
+    if not access.check(actor, "incidents.regrade"):
+        raise access_denied()
     if not reason.strip():
         raise DomainError(_("Say what changed."), field="reason")
     category = _category(category_code)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("board/", views.IncidentBoardView.as_view(), name="board"),
     path("<int:pk>/", views.IncidentDetailView.as_view(), name="detail"),
     path("<int:pk>/defer/", views.IncidentDeferView.as_view(), name="defer"),
+    path("<int:pk>/regrade/", views.IncidentRegradeView.as_view(), name="regrade"),
     path("<int:pk>/dispatch/", views.IncidentDispatchView.as_view(), name="dispatch"),
     path("<int:pk>/arrival/", views.IncidentArrivalView.as_view(), name="arrival"),
     path(

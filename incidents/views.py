@@ -27,6 +27,7 @@ from incidents.forms import (
     DeferForm,
     IncidentForm,
     PersonForm,
+    RegradeForm,
     RevealAddressForm,
 )
 from incidents.inputs import PersonInput
@@ -245,6 +246,10 @@ class IncidentDetailView(PolicyRequiredMixin, TemplateView):
         ctx["can_record"] = access.check(user, "incidents.record_attendance", detail.incident)
         ctx["can_reveal"] = access.check(user, "incidents.address.reveal")
         ctx["defer_form"] = kwargs.get("defer_form") or DeferForm()
+        ctx["can_regrade"] = access.check(user, "incidents.regrade", detail.incident)
+        ctx["regrade_form"] = kwargs.get("regrade_form") or RegradeForm(
+            initial={"category": detail.incident.category.code}
+        )
         ctx["attendance_form"] = AttendanceForm()
         return ctx
 
@@ -289,6 +294,33 @@ class IncidentDeferView(_IncidentActionView):
                 return redirect("incidents:detail", pk=pk)
         view = IncidentDetailView.as_view()
         response = view(request, pk=pk, defer_form=form)
+        response.status_code = 400
+        return response
+
+
+class IncidentRegradeView(_IncidentActionView):
+    policy = "incidents.regrade"
+    rule = "incidents.regrade"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        incident = self.load(request, pk)
+        if incident is None:
+            return redirect("incidents:detail", pk=pk)
+        form = RegradeForm(request.POST)
+        if form.is_valid():
+            try:
+                services.incident_regrade(
+                    actor=request.user,
+                    incident=incident,
+                    category_code=form.cleaned_data["category"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("Incident regraded; the deadline has been updated."))
+                return redirect("incidents:detail", pk=pk)
+        response = IncidentDetailView.as_view()(request, pk=pk, regrade_form=form)
         response.status_code = 400
         return response
 

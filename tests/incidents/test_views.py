@@ -426,3 +426,26 @@ def test_markers_at_the_address_are_listed_apart_from_matches(
 def test_address_model_text_hides_a_restricted_address_by_default(refuge_incident):
     address = Address.objects.get(pk=refuge_incident.location_id)
     assert str(address) == "Restricted address"
+
+
+def test_the_control_room_regrades_an_open_incident_when_the_situation_changes(
+    client_for, call_taker, personas, log_incident
+):
+    with time_machine.travel(NOW, tick=False):
+        incident = log_incident(category="C")
+        url = reverse("incidents:regrade", args=[incident.pk])
+        refused = client_for(personas["attending_officer"]).post(
+            url, {"category": "A", "reason": "Suspect back at the address"}
+        )
+        assert refused.status_code == 403
+        missing = client_for(call_taker).post(url, {"category": "A", "reason": ""})
+        assert missing.status_code == 400
+        response = client_for(call_taker).post(
+            url, {"category": "A", "reason": "Suspect back at the address"}
+        )
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert incident.category.code == "A"
+    assert incident.deadline_at == NOW + timedelta(minutes=15)
+    event = AuditEvent.objects.get(action="incidents.incident.regraded")
+    assert event.reason == "Suspect back at the address"
