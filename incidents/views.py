@@ -245,12 +245,14 @@ class IncidentDetailView(PolicyRequiredMixin, TemplateView):
         ctx["can_defer"] = access.check(user, "incidents.defer", detail.incident)
         ctx["can_record"] = access.check(user, "incidents.record_attendance", detail.incident)
         ctx["can_reveal"] = access.check(user, "incidents.address.reveal")
-        ctx["defer_form"] = kwargs.get("defer_form") or DeferForm()
+        # Prefixes keep the ids of the several forms on this page unique.
+        ctx["defer_form"] = kwargs.get("defer_form") or DeferForm(prefix="defer")
         ctx["can_regrade"] = access.check(user, "incidents.regrade", detail.incident)
         ctx["regrade_form"] = kwargs.get("regrade_form") or RegradeForm(
-            initial={"category": detail.incident.category.code}
+            prefix="regrade", initial={"category": detail.incident.category.code}
         )
-        ctx["attendance_form"] = AttendanceForm()
+        ctx["dispatch_form"] = AttendanceForm(prefix="dispatch")
+        ctx["arrival_form"] = AttendanceForm(prefix="arrival")
         return ctx
 
 
@@ -277,7 +279,7 @@ class IncidentDeferView(_IncidentActionView):
         incident = self.load(request, pk)
         if incident is None:
             return redirect("incidents:detail", pk=pk)
-        form = DeferForm(request.POST)
+        form = DeferForm(request.POST, prefix="defer")
         if form.is_valid():
             try:
                 services.incident_defer(
@@ -306,7 +308,7 @@ class IncidentRegradeView(_IncidentActionView):
         incident = self.load(request, pk)
         if incident is None:
             return redirect("incidents:detail", pk=pk)
-        form = RegradeForm(request.POST)
+        form = RegradeForm(request.POST, prefix="regrade")
         if form.is_valid():
             try:
                 services.incident_regrade(
@@ -330,6 +332,7 @@ class _AttendanceView(_IncidentActionView, abc.ABC):
 
     policy = "incidents.record_attendance"
     rule = "incidents.record_attendance"
+    prefix: str
 
     @abc.abstractmethod
     def record(self, request: HttpRequest, incident: Any, at: Any) -> str:
@@ -338,7 +341,7 @@ class _AttendanceView(_IncidentActionView, abc.ABC):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         incident = self.load(request, pk)
         if incident is not None:
-            form = AttendanceForm(request.POST)
+            form = AttendanceForm(request.POST, prefix=self.prefix)
             if not form.is_valid():
                 # Never record "now" in place of a time the user typed wrongly.
                 messages.error(request, _("Enter the time as a date and time, or leave it empty."))
@@ -351,12 +354,16 @@ class _AttendanceView(_IncidentActionView, abc.ABC):
 
 
 class IncidentDispatchView(_AttendanceView):
+    prefix = "dispatch"
+
     def record(self, request: HttpRequest, incident: Any, at: Any) -> str:
         services.incident_dispatch(actor=request.user, incident=incident, at=at)
         return _("Dispatch recorded.")
 
 
 class IncidentArrivalView(_AttendanceView):
+    prefix = "arrival"
+
     def record(self, request: HttpRequest, incident: Any, at: Any) -> str:
         done = services.incident_record_arrival(actor=request.user, incident=incident, at=at)
         if done.attended_within_target:

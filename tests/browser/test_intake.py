@@ -91,6 +91,7 @@ def test_call_taker_logs_a_repeat_victim_with_only_the_keyboard(
     assert incident.deadline_at == incident.received_at + timedelta(minutes=15)
     people = page.locator("[data-testid=people]")
     assert "Repeat victim" in people.inner_text()
+    assert_accessible(page)  # the incident page with its attendance and regrade forms
 
     page.goto("/incidents/board/")
     row = page.locator(f"tr[data-incident='{incident.reference}']")
@@ -113,4 +114,27 @@ def test_intake_errors_keep_what_was_typed_and_pass_axe(
     assert page.locator("#id_victim-family_name").input_value() == "Jones"
     assert page.locator("#id_victim-phones").input_value() == "12"
     assert "Enter a phone number" in page.locator(".govuk-error-summary").inner_text()
+    assert_accessible(page)
+
+
+def test_control_room_supervisor_defers_an_overdue_incident(
+    page, live_server, login, assert_accessible, control_supervisor, log_incident
+):
+    incident = log_incident(category="A", received_at=timezone.now() - timedelta(minutes=30))
+    login(page, live_server, control_supervisor)
+    page.goto("/incidents/board/")
+    row = page.locator(f"tr[data-incident='{incident.reference}']")
+    assert "overdue" in row.locator("[data-deadline]").inner_text()
+    row.get_by_role("link", name=incident.reference).click()
+    page.wait_for_url(re.compile(rf".*/incidents/{incident.pk}/$"))
+    assert_accessible(page)
+    until = timezone.localtime(timezone.now() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    page.locator("#id_defer-until").fill(until)
+    page.locator("#id_defer-reason").fill("No unit free; victim safe at a friend's")
+    page.locator("#id_defer-victim_wishes").fill("Attend after 6pm at the friend's")
+    page.get_by_role("button", name="Defer attendance").click()
+    deferral = page.locator("[data-testid=deferral]")
+    deferral.wait_for()
+    assert "No unit free" in deferral.inner_text()
+    assert "Attend after 6pm" in deferral.inner_text()
     assert_accessible(page)

@@ -135,7 +135,7 @@ def test_arrival_cannot_be_before_the_dispatch(log_incident, call_taker):
 def test_a_mistyped_arrival_time_records_nothing(client_for, call_taker, log_incident):
     incident = log_incident()
     response = client_for(call_taker).post(
-        reverse("incidents:arrival", args=[incident.pk]), {"at": "ten past two"}
+        reverse("incidents:arrival", args=[incident.pk]), {"arrival-at": "ten past two"}
     )
     assert response.status_code == 302
     incident.refresh_from_db()

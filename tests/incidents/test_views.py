@@ -112,7 +112,11 @@ def test_only_a_control_room_supervisor_can_defer_through_the_page(
     until = (incident.deadline_at + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
     response = client_for(personas[role]).post(
         reverse("incidents:defer", args=[incident.pk]),
-        {"until": until, "reason": "No unit free", "victim_wishes": "Safe at work until 6"},
+        {
+            "defer-until": until,
+            "defer-reason": "No unit free",
+            "defer-victim_wishes": "Safe at work until 6",
+        },
     )
     assert response.status_code == status
     incident.refresh_from_db()
@@ -434,15 +438,12 @@ def test_the_control_room_regrades_an_open_incident_when_the_situation_changes(
     with time_machine.travel(NOW, tick=False):
         incident = log_incident(category="C")
         url = reverse("incidents:regrade", args=[incident.pk])
-        refused = client_for(personas["attending_officer"]).post(
-            url, {"category": "A", "reason": "Suspect back at the address"}
-        )
+        form = {"regrade-category": "A", "regrade-reason": "Suspect back at the address"}
+        refused = client_for(personas["attending_officer"]).post(url, form)
         assert refused.status_code == 403
-        missing = client_for(call_taker).post(url, {"category": "A", "reason": ""})
+        missing = client_for(call_taker).post(url, {**form, "regrade-reason": ""})
         assert missing.status_code == 400
-        response = client_for(call_taker).post(
-            url, {"category": "A", "reason": "Suspect back at the address"}
-        )
+        response = client_for(call_taker).post(url, form)
     assert response.status_code == 302
     incident.refresh_from_db()
     assert incident.category.code == "A"
