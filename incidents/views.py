@@ -6,6 +6,7 @@ import abc
 from datetime import date
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -271,60 +273,67 @@ class _IncidentActionView(PolicyRequiredMixin, View):
         return incident
 
 
-class IncidentDeferView(_IncidentActionView):
+class _IncidentFormView(_IncidentActionView, abc.ABC):
+    """A form posted from the incident page: valid and accepted, back to the page with a
+    message; refused, the page again (400) with the form as typed and the error beside it."""
+
+    form_class: type[forms.Form]
+    prefix: str
+    success_message: str
+
+    @abc.abstractmethod
+    def act(self, request: HttpRequest, incident: Any, data: dict[str, Any]) -> None:
+        """Call this form's service."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        incident = self.load(request, pk)
+        if incident is None:
+            return redirect("incidents:detail", pk=pk)
+        form = self.form_class(request.POST, prefix=self.prefix)
+        if form.is_valid():
+            try:
+                self.act(request, incident, form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, self.success_message)
+                return redirect("incidents:detail", pk=pk)
+        response = IncidentDetailView.as_view()(request, pk=pk, **{f"{self.prefix}_form": form})
+        response.status_code = 400
+        return response
+
+
+class IncidentDeferView(_IncidentFormView):
     policy = "incidents.defer"
     rule = "incidents.defer"
+    form_class = DeferForm
+    prefix = "defer"
+    success_message = _lazy("Attendance deferred.")
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        incident = self.load(request, pk)
-        if incident is None:
-            return redirect("incidents:detail", pk=pk)
-        form = DeferForm(request.POST, prefix="defer")
-        if form.is_valid():
-            try:
-                services.incident_defer(
-                    actor=request.user,
-                    incident=incident,
-                    until=form.cleaned_data["until"],
-                    reason=form.cleaned_data["reason"],
-                    victim_wishes=form.cleaned_data["victim_wishes"],
-                )
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                messages.success(request, _("Attendance deferred."))
-                return redirect("incidents:detail", pk=pk)
-        view = IncidentDetailView.as_view()
-        response = view(request, pk=pk, defer_form=form)
-        response.status_code = 400
-        return response
+    def act(self, request: HttpRequest, incident: Any, data: dict[str, Any]) -> None:
+        services.incident_defer(
+            actor=request.user,
+            incident=incident,
+            until=data["until"],
+            reason=data["reason"],
+            victim_wishes=data["victim_wishes"],
+        )
 
 
-class IncidentRegradeView(_IncidentActionView):
+class IncidentRegradeView(_IncidentFormView):
     policy = "incidents.regrade"
     rule = "incidents.regrade"
+    form_class = RegradeForm
+    prefix = "regrade"
+    success_message = _lazy("Incident regraded; the deadline has been updated.")
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        incident = self.load(request, pk)
-        if incident is None:
-            return redirect("incidents:detail", pk=pk)
-        form = RegradeForm(request.POST, prefix="regrade")
-        if form.is_valid():
-            try:
-                services.incident_regrade(
-                    actor=request.user,
-                    incident=incident,
-                    category_code=form.cleaned_data["category"],
-                    reason=form.cleaned_data["reason"],
-                )
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                messages.success(request, _("Incident regraded; the deadline has been updated."))
-                return redirect("incidents:detail", pk=pk)
-        response = IncidentDetailView.as_view()(request, pk=pk, regrade_form=form)
-        response.status_code = 400
-        return response
+    def act(self, request: HttpRequest, incident: Any, data: dict[str, Any]) -> None:
+        services.incident_regrade(
+            actor=request.user,
+            incident=incident,
+            category_code=data["category"],
+            reason=data["reason"],
+        )
 
 
 class _AttendanceView(_IncidentActionView, abc.ABC):
