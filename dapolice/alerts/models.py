@@ -73,6 +73,15 @@ class Alert(models.Model):
         related_name="alerts",
     )
     recipient_role = models.CharField(_("recipient role"), max_length=32, blank=True)
+    # A role alert for partner-agency members goes to one agency's members only.
+    recipient_agency = models.ForeignKey(
+        "accounts.Agency",
+        verbose_name=_("recipient agency"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     deadline = models.ForeignKey(
         Deadline, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
     )
@@ -101,6 +110,11 @@ class Alert(models.Model):
                 condition=(Q(recipient__isnull=False) & Q(recipient_role=""))
                 | (Q(recipient__isnull=True) & ~Q(recipient_role="")),
                 name="alert_one_recipient_kind",
+            ),
+            # Partners see only what was shared with their agency.
+            models.CheckConstraint(
+                condition=~Q(recipient_role="partner") | Q(recipient_agency__isnull=False),
+                name="alert_partner_role_needs_agency",
             ),
             # A deadline raises each recipient's alert once, even if two scans race.
             models.UniqueConstraint(

@@ -12,7 +12,10 @@ from dapolice import access
 def alert_visibility(user: Any) -> Q:
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
-    return Q(recipient=user) | Q(recipient__isnull=True, recipient_role__in=list(user.roles))
+    same_agency = Q(recipient_agency__isnull=True) | Q(recipient_agency_id=user.agency_id)
+    return Q(recipient=user) | (
+        Q(recipient__isnull=True, recipient_role__in=list(user.roles)) & same_agency
+    )
 
 
 @access.rule("alerts.inbox")
@@ -25,5 +28,7 @@ def can_acknowledge(user: Any, alert: Any = None) -> bool:
     if alert is None:
         return True
     return alert.recipient_id == user.pk or (
-        alert.recipient_id is None and alert.recipient_role in user.roles
+        alert.recipient_id is None
+        and alert.recipient_role in user.roles
+        and alert.recipient_agency_id in (None, user.agency_id)
     )

@@ -21,6 +21,7 @@ class AlertSpec:
     link: str = ""
     recipient_id: int | None = None
     recipient_role: str = ""
+    recipient_agency_id: int | None = None
     severity: str = Severity.WARNING
 
 

@@ -76,6 +76,7 @@ def _raise(
         link=spec.link,
         recipient_id=spec.recipient_id,
         recipient_role=spec.recipient_role,
+        recipient_agency_id=spec.recipient_agency_id,
         subject_type=subject[0],
         subject_id=subject[1],
     )

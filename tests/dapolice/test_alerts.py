@@ -214,7 +214,6 @@ def test_user_sees_only_their_own_and_their_roles_alerts(personas):
     for_my_role = raise_for(role=Role.CALL_TAKER, title="my role")
     raise_for(supervisor, title="someone else's")
     raise_for(role=Role.CONTROL_SUPERVISOR, title="another role")
-    raise_for(role=Role.PARTNER, title="partners")
 
     assert set(alert_list_for_user(user=call_taker)) == {mine, for_my_role}
     assert alert_open_count(user=call_taker) == 2
@@ -266,3 +265,32 @@ def test_inbox_uses_a_constant_number_of_queries(
     with django_assert_max_num_queries(len(one)):
         response = client.get("/alerts/", {"show": "all"})
     assert response.content.count(b"data-alert=") == 30
+
+
+def test_a_partner_role_alert_reaches_only_that_agencys_members(
+    make_user, agency_health, agency_housing
+):
+    from django.db import IntegrityError, transaction
+
+    from dapolice.alerts.registry import AlertSpec
+    from dapolice.alerts.selectors import alert_list_for_user
+    from dapolice.alerts.services import alert_raise
+
+    health = make_user("partner", agency=agency_health)
+    housing = make_user("partner", agency=agency_housing)
+    alert_raise(
+        kind="marac.action.due",
+        subject=None,
+        spec=AlertSpec(
+            title="Action due", recipient_role="partner", recipient_agency_id=agency_health.pk
+        ),
+    )
+    assert [a.title for a in alert_list_for_user(user=health)] == ["Action due"]
+    assert list(alert_list_for_user(user=housing)) == []
+    # A partner alert without an agency would reach every agency: the database refuses it.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        alert_raise(
+            kind="marac.action.due",
+            subject=None,
+            spec=AlertSpec(title="Everyone", recipient_role="partner"),
+        )
