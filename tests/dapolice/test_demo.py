@@ -382,7 +382,8 @@ def test_seed_demo_creates_one_user_per_role_and_prints_credentials(db, monkeypa
     partner = User.objects.get(username="partner.health")
     assert partner.is_partner
     assert partner.agency.kind == "health"
-    assert User.objects.get(username="admin").is_superuser
+    admin = User.objects.get(username="admin")
+    assert (admin.is_superuser, admin.is_staff, admin.roles) == (False, True, {"sysadmin"})
     assert (
         Agency.objects.filter(kind__in=["health", "housing", "childrens_services", "idva"]).count()
         == 4

@@ -18,7 +18,6 @@ from django.urls import reverse
 from dapolice.accounts.choices import AgencyKind, Role
 from dapolice.accounts.models import Agency, User
 from dapolice.accounts.services import system_user, user_create
-from dapolice.audit.services import record_change
 from dapolice.demo.generator import STORY_PEOPLE, generate
 from incidents.models import Incident, IncidentPerson, PersonName
 
@@ -103,7 +102,7 @@ class Command(BaseCommand):
         for spec in USERS:
             if spec.username in existing:
                 continue
-            user = user_create(
+            user_create(
                 actor=actor,
                 username=spec.username,
                 password=password,
@@ -113,17 +112,8 @@ class Command(BaseCommand):
                 email=f"{spec.username}@demo.invalid",
                 agency=agencies[spec.agency] if spec.agency else None,
             )
-            if spec.role == Role.SYSADMIN:
-                # The demo administrator may use every admin page; MFA still applies in
-                # production, where this command never runs.
-                User.objects.filter(pk=user.pk).update(is_superuser=True)
-                record_change(
-                    actor=actor,
-                    action="accounts.user.superuser_granted",
-                    subject=user,
-                    changes={"is_superuser": [False, True]},
-                    reason="demo data",
-                )
+            # The demo administrator is a system administrator, not a superuser: the role gives
+            # users, agencies and configuration, and no case content, as in production.
             created.add(spec.username)
         return created
 
