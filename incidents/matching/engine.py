@@ -16,10 +16,10 @@ block             finds persons with                                      index
                   too)                                                    name_phon_alt_idx
 ``name_swapped``  the same with first and last name swapped               name_phon_idx
 ``family``        surname that sounds alike, when no given name is typed  name_phon_idx
-``dob_family``    date of birth (exact, day/month swapped or one digit    name_dob_family_idx
+``dob_family``    date of birth (exact, day/month swapped or one digit    name_family_dob_idx
                   off) and a surname that sounds alike (either name)
-``dob_given``     the same with a given name that sounds alike            name_dob_given_idx
-``dob``           born that day (or day and month swapped), when only     name_dob_family_idx
+``dob_given``     the same with a given name that sounds alike            name_given_dob_idx
+``dob``           born that day (or day and month swapped), when only     person_dob_idx
                   one name is typed
 ``family_typo``   the given name (or a nickname of it) and a surname      name_canon_family_idx
                   starting with the same three letters
@@ -27,14 +27,24 @@ block             finds persons with                                      index
                   same two letters
 ================  ======================================================  =====================
 
-The index is the one the block was made for; the planner may combine others (at 1M persons
-it answers ``dob_family`` with a BitmapAnd of name_dob_given_idx and name_phon_idx). Every block
-is an index scan: ``python -m bench.matching`` prints each block's EXPLAIN ANALYZE.
+The index is the one the block was made for. The two date-of-birth indexes are led by the name
+code, and no index on the names table starts with ``dob_key``: otherwise PostgreSQL answers
+``dob_family`` (some 40 dates, a few surname codes) with a BitmapAnd of everyone born on those
+days and everyone with that surname (at 1M persons ~20,000 index entries read, 1 ms) instead of
+probing the composite index once per (code, date) pair (0.1-0.2 ms). Every block is an index scan:
+``python -m bench.matching`` prints each block's EXPLAIN ANALYZE.
 
 Placeholder dates of birth (``keys.PLACEHOLDER_DOBS``) are never keys: they are stored as NULL
-``dob_key`` and never searched for. The blocks run as one SQL statement that also reads every
-candidate's names, date of birth, phones and address, so a search is one query whatever the
-table size; the candidates are then scored in Python (``scoring``).
+``dob_key`` and never searched for. The date-of-birth blocks read the date typed and its
+day/month swap before the one-digit typos, so a block cut short by its LIMIT (common names at a
+million persons) keeps the likely dates. The blocks run as one SQL statement that also reads
+every candidate's names, date of birth, phones and address, so a search is one query whatever
+the table size; the candidates are then scored in Python (``scoring``).
+
+What grows with the table is the number of candidates (blocks fill up to their LIMIT) and the
+pages read for each. A candidate's date of birth and address come from person_match_idx and
+address_match_idx alone (index-only scans); phones are read only when one is typed, from
+phone_match_idx alone.
 
 A restricted (refuge or safe) address is never evidence: the engine has no user to decide who
 is entitled to it, so it treats it as unknown to everyone. The blocks joining addresses skip
@@ -181,6 +191,11 @@ def _in(column: str, values: Iterable[object], params: list[object]) -> str:
     return f"{column} IN ({', '.join(['%s'] * len(values))})"
 
 
+def _typed_phones(query: MatchQuery) -> set[str]:
+    """The numbers typed that are valid (E.164), as ``scoring.Typed`` reads them."""
+    return {e164 for e164 in (keys.phone_key(raw) for raw in query.phones) if e164}
+
+
 def candidate_blocks(query: MatchQuery) -> list[Block]:
     """The blocks this query can use (a block needs its keys typed), each with its LIMIT."""
     t = _sql()
@@ -194,16 +209,35 @@ def candidate_blocks(query: MatchQuery) -> list[Block]:
     excluded = sorted(set(query.exclude_person_ids))
     blocks: list[Block] = []
 
-    def add(name: str, select: str, where: list[str], params: list[object], pk: str) -> None:
-        if excluded:
-            where.append("NOT " + _in(pk, excluded, params))
-        # Names come from the models' _meta, values are parameters: nothing typed is in the text.
-        sql = f"SELECT {pk} AS pid FROM {select} WHERE {' AND '.join(where)} LIMIT {limit}"  # noqa: S608
-        blocks.append(Block(name, sql, tuple(params)))
+    def add(
+        name: str,
+        select: str,
+        where: list[str],
+        params: list[object],
+        pk: str,
+        *,
+        then: tuple[list[str], list[object]] | None = None,
+    ) -> None:
+        """A block; ``then`` is a second, less likely condition (with its params) whose rows
+        only fill what the first leaves of the LIMIT."""
+        parts, args = [], []
+        for tier_where, tier_params in [(where, params)] + ([then] if then else []):
+            if excluded:
+                tier_where.append("NOT " + _in(pk, excluded, tier_params))
+            # Names come from the models' _meta, values are parameters: nothing typed is in
+            # the text.
+            parts.append(f"SELECT {pk} AS pid FROM {select} WHERE {' AND '.join(tier_where)}")  # noqa: S608
+            args.extend(tier_params)
+        if len(parts) == 1:
+            sql = f"{parts[0]} LIMIT {limit}"
+        else:
+            # The branches of a UNION ALL are read in order, so the LIMIT keeps the likely rows.
+            sql = f"SELECT pid FROM ({' UNION ALL '.join(parts)}) AS tiers LIMIT {limit}"  # noqa: S608
+        blocks.append(Block(name, sql, tuple(args)))
 
-    def names(name: str, *conditions: tuple[str, Iterable[object]]) -> None:
-        """A block on the names table; each condition is (column, values) for an IN, or
-        (SQL with %s, its params) when the first item holds a space."""
+    def conditions_sql(
+        conditions: Iterable[tuple[str, Iterable[object]]],
+    ) -> tuple[list[str], list[object]]:
         args: list[object] = []
         where = []
         for first, values in conditions:
@@ -212,9 +246,20 @@ def candidate_blocks(query: MatchQuery) -> list[Block]:
                 args.extend(values)
             else:
                 where.append(_in(n[first], values, args))
-        add(name, t.name, where, args, n["person"])
+        return where, args
 
-    phones = {e164 for e164 in (keys.phone_key(raw) for raw in query.phones) if e164}
+    def names(
+        name: str,
+        *conditions: tuple[str, Iterable[object]],
+        then: Iterable[tuple[str, Iterable[object]]] = (),
+    ) -> None:
+        """A block on the names table; each condition is (column, values) for an IN, or
+        (SQL with %s, its params) when the first item holds a space; ``then`` as for add."""
+        where, args = conditions_sql(conditions)
+        second = conditions_sql(then) if then else None
+        add(name, t.name, where, args, n["person"], then=second)
+
+    phones = _typed_phones(query)
     if phones:
         args: list[object] = []
         add("phone", t.phone, [_in(ph["number"], phones, args)], args, ph["person"])
@@ -273,16 +318,35 @@ def candidate_blocks(query: MatchQuery) -> list[Block]:
             )
     elif family_codes:
         names("family", ("family_phon", family_codes))
-    dates = [connection.ops.adapt_datefield_value(d) for d in dob_variants(query.date_of_birth)]
-    if dates and not (given_folded and family_folded):
-        # One name not typed (or garbled past its sound): everyone born that day, or with day
-        # and month swapped, up to the limit.
-        names("dob", ("dob_key", dates[:2]))
-    if dates:
-        if family_codes or swapped_family:
-            names("dob_family", ("dob_key", dates), ("family_phon", family_codes | swapped_family))
-        if given_codes or swapped_given:
-            names("dob_given", ("dob_key", dates), ("given_phon", given_codes | swapped_given))
+    typed, variants = query.date_of_birth, dob_variants(query.date_of_birth)
+    # The date typed and its day/month swap (dob_variants lists them first), then one-digit
+    # typos: a date-of-birth block with more rows than its LIMIT keeps them in that order.
+    swapped = [d for d in variants[1:2] if typed and (d.day, d.month) == (typed.month, typed.day)]
+    near = [connection.ops.adapt_datefield_value(d) for d in variants[:1] + swapped]
+    far = [connection.ops.adapt_datefield_value(d) for d in variants[len(near) :]]
+    if near and not (given_folded and family_folded):
+        # One name not typed (or garbled past its sound): everyone born that day, then with day
+        # and month swapped, up to the limit. Read from persons (person_dob_idx): the names
+        # table has no index led by dob_key (see the module docstring), and dates of birth here
+        # are never placeholders, so date_of_birth and dob_key agree.
+        args = []
+        where = [_in(p["date_of_birth"], near[:1], args)]
+        then: tuple[list[str], list[object]] | None = None
+        if len(near) > 1:
+            then_args: list[object] = []
+            then = ([_in(p["date_of_birth"], near[1:], then_args)], then_args)
+        add("dob", t.person, where, args, p["id"], then=then)
+    for name, column, codes in (
+        ("dob_family", "family_phon", family_codes | swapped_family),
+        ("dob_given", "given_phon", given_codes | swapped_given),
+    ):
+        if near and codes:
+            names(
+                name,
+                (column, codes),
+                ("dob_key", near),
+                then=[(column, codes), ("dob_key", far)] if far else (),
+            )
     return blocks
 
 
@@ -307,7 +371,9 @@ def candidate_statement(query: MatchQuery) -> tuple[str, tuple] | None:
     birth, phones and address (None when nothing typed can be searched).
 
     A restricted address is read as no address (NULL keys): whoever a block found, a refuge
-    postcode typed never agrees with it.
+    postcode typed never agrees with it. Phones are read only when a valid number was typed:
+    scoring compares stored numbers with typed ones and nothing else (``phone_level``), and
+    at a million persons that lookup was a fifth of the statement's page reads for nothing.
     """
     union = candidate_sql(query)
     if union is None:
@@ -324,16 +390,18 @@ def candidate_statement(query: MatchQuery) -> tuple[str, tuple] | None:
             f"{t.name}.{n['given_name']}",
             f"{t.name}.{n['family_name']}",
             f"{t.name}.{n['is_primary']}",
-            f"{t.phone}.{ph['number']}",
-            f"{t.phone}.{ph['kind']}",
         ]
     )
     joins = (
         f"LEFT JOIN {t.address} ON {t.address}.{a['id']} = {t.person}.{p['address']} "
         f"AND NOT {t.address}.{a['is_restricted']} "
-        f"LEFT JOIN {t.name} ON {t.name}.{n['person']} = {pid} "
-        f"LEFT JOIN {t.phone} ON {t.phone}.{ph['person']} = {pid}"
+        f"LEFT JOIN {t.name} ON {t.name}.{n['person']} = {pid}"
     )
+    if _typed_phones(query):
+        columns += f", {t.phone}.{ph['number']}, {t.phone}.{ph['kind']}"
+        joins += f" LEFT JOIN {t.phone} ON {t.phone}.{ph['person']} = {pid}"
+    else:
+        columns += ", NULL, NULL"
     # Names from the models' _meta, values are parameters: nothing typed is in the text.
     sql = f"SELECT {columns} FROM {t.person} {joins} WHERE {pid} IN ({union[0]})"  # noqa: S608
     return sql, union[1]

@@ -8,6 +8,7 @@ directly, as the demo generator does, to keep 500 persons fast.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -21,10 +22,12 @@ from incidents.matching import keys, scoring
 from incidents.matching.engine import (
     MatchQuery,
     candidate_blocks,
+    candidate_statement,
     dob_variants,
     fetch_candidates,
     match_persons,
     persons_at_address,
+    typed_of,
 )
 from incidents.models import Address, Person, PersonName, PersonPhone
 
@@ -179,6 +182,31 @@ def test_date_of_birth_variant_finds_a_garbled_name(add_person: Callable[..., Pe
     )
 
 
+def test_a_full_date_of_birth_block_keeps_the_date_typed_first(
+    add_person: Callable[..., Person], settings: Any
+) -> None:
+    # More people born on a variant than a block's LIMIT: the date typed, then its day/month
+    # swap, are kept before one-digit typos, even when the typos were recorded first (a table
+    # or an index read in order would reach them first).
+    settings.DAPOLICE_MATCH_BLOCK_LIMIT = 2
+    typos = [add_person("Zofia", "Nowak", d) for d in (date(1975, 3, 7), date(1985, 3, 1))]
+    swapped = add_person("Zofia", "Nowak", date(1985, 7, 3))
+    exact = add_person("Zofia", "Nowak", date(1985, 3, 7))
+    query = MatchQuery(given_name="Zofia", family_name="Nowak", date_of_birth=date(1985, 3, 7))
+    found = _found_by(query)
+    assert found["dob_family"] == found["dob_given"] == {exact.pk, swapped.pk}
+    # Persons already linked are left out of every tier; a typo fills the place.
+    found = _found_by(replace(query, exclude_person_ids=(exact.pk,)))
+    assert found["dob_family"] == found["dob_given"]
+    assert swapped.pk in found["dob_family"]
+    assert found["dob_family"] - {swapped.pk} <= {t.pk for t in typos}
+    # One name typed: everyone born that day first, then with day and month swapped.
+    settings.DAPOLICE_MATCH_BLOCK_LIMIT = 1
+    one_name = MatchQuery(given_name="Zofia", date_of_birth=date(1985, 3, 7))
+    assert _found_by(one_name)["dob"] == {exact.pk}
+    assert _found_by(replace(one_name, exclude_person_ids=(exact.pk,)))["dob"] == {swapped.pk}
+
+
 def test_dob_variants_are_swaps_and_single_digit_typos() -> None:
     variants = set(dob_variants(date(1985, 3, 14)))
     assert date(1985, 3, 14) in variants
@@ -270,6 +298,25 @@ def test_phone_number_reformatted_still_matches(
 def test_phone_alone_finds_the_person(add_person: Callable[..., Person]) -> None:
     person = add_person("Dean", "Moss", phones=("07700 900123",))
     assert ids(MatchQuery(phones=("+447700900123",))) == [person.pk]
+
+
+def test_phones_are_read_only_when_a_number_is_typed(add_person: Callable[..., Person]) -> None:
+    # Scoring compares stored numbers with typed ones only: without a valid number typed the
+    # statement skips the phone lookup for every candidate, and the result is the same.
+    person = add_person("Dean", "Moss", date(1980, 2, 3), phones=("07700 900123",))
+    phone_table = PersonPhone._meta.db_table
+    for typed in ((), ("12",)):  # none, or not a valid number
+        query = MatchQuery(given_name="Dean", family_name="Moss", phones=typed)
+        statement = candidate_statement(query)
+        assert statement is not None
+        assert phone_table not in statement[0]
+        [stored] = fetch_candidates(query)
+        assert (stored.person_id, stored.phones) == (person.pk, {})
+        assert "same mobile number" not in top(query).reasons
+    query = MatchQuery(given_name="Dean", family_name="Moss", phones=("07700900999",))
+    [stored] = fetch_candidates(query)
+    assert stored.phones == {"+447700900123": "mobile"}
+    assert scoring.compare(typed_of(query), stored).phone == scoring.MISMATCH
 
 
 @pytest.mark.parametrize("typed", ["nr12ab", "NR1 2AB", " nr1  2Ab "])
@@ -699,13 +746,23 @@ def test_every_block_can_be_answered_from_its_index(add_person: Callable[..., Pe
         postcode="NR12AB",
         house="12",
     )
+    one_name = MatchQuery(given_name="Bill", date_of_birth=date(1980, 3, 14))
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
         try:
             plans = explain(query)
+            plans["dob"] = explain(one_name)["dob"]
         finally:
             cursor.execute("RESET enable_seqscan")
-    assert set(plans) >= {"phone", "address", "name", "name_swapped", "dob_family", "dob_given"}
+    assert set(plans) >= {
+        "phone", "address", "name", "name_swapped", "dob_family", "dob_given", "dob"
+    }  # fmt: skip
     for name, plan in plans.items():
         assert "Seq Scan" not in plan, (name, plan)
         assert "Index" in plan, (name, plan)
+    # A date-of-birth block is one probe of its composite index per (name code, date), never
+    # a BitmapAnd of everyone born on those days with everyone of that name.
+    assert "name_family_dob_idx" in plans["dob_family"], plans["dob_family"]
+    assert "name_given_dob_idx" in plans["dob_given"], plans["dob_given"]
+    assert "person_dob_idx" in plans["dob"], plans["dob"]
+    assert not [name for name, plan in plans.items() if "BitmapAnd" in plan]
