@@ -124,7 +124,12 @@ class Address(BaseModel):
     @property
     def full_text(self) -> str:
         """The address in clear. Templates use the ``address_for`` filter, which checks policy."""
-        parts = (self.house, self.street, self.locality, self.town, self.postcode)
+        # "14 Magdalen Road", but "Rose Cottage, Church Lane" (UK convention).
+        if self.house[:1].isdigit() and self.street:
+            first = f"{self.house} {self.street}"
+        else:
+            first = ", ".join(p for p in (self.house, self.street) if p)
+        parts = (first, self.locality, self.town, self.postcode)
         return ", ".join(p for p in parts if p)
 
 

@@ -450,3 +450,10 @@ def test_the_control_room_regrades_an_open_incident_when_the_situation_changes(
     assert incident.deadline_at == NOW + timedelta(minutes=15)
     event = AuditEvent.objects.get(action="incidents.incident.regraded")
     assert event.reason == "Suspect back at the address"
+
+
+def test_addresses_read_the_uk_way():
+    numbered = Address(house="14", street="Magdalen Road", town="Norwich", postcode="NR3 4LA")
+    named = Address(house="Rose Cottage", street="Church Lane", town="Holt", postcode="NR25 6AB")
+    assert numbered.full_text == "14 Magdalen Road, Norwich, NR3 4LA"
+    assert named.full_text == "Rose Cottage, Church Lane, Holt, NR25 6AB"
