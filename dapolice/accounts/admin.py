@@ -40,7 +40,7 @@ class _RoleRulesMixin:
 
 
 class UserChangeForm(_RoleRulesMixin, DjangoUserAdmin.form):  # type: ignore[name-defined,misc]
-    pass
+    """Django's user change form with the role rules of ``user_create``."""
 
 
 class UserCreationForm(_RoleRulesMixin, DjangoUserAdmin.add_form):  # type: ignore[name-defined,misc]

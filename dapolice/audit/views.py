@@ -6,6 +6,7 @@ from django.views.generic import TemplateView
 
 from dapolice import access
 from dapolice.access.views import PolicyRequiredMixin
+from dapolice.audit.forms import AuditFilterForm
 from dapolice.audit.selectors import audit_event_list
 
 
@@ -17,13 +18,8 @@ class AuditEventListView(PolicyRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        q = self.request.GET
-        filters = {
-            "action": q.get("action", "")[:100],
-            "subject_type": q.get("subject_type", "")[:100],
-            "subject_id": q.get("subject_id", "")[:64],
-        }
-        ctx["filters"] = filters
-        ctx["events"] = audit_event_list(actor=self.request.user, **filters)
+        form = AuditFilterForm(self.request.GET or None)
+        ctx["form"] = form
+        ctx["events"] = audit_event_list(actor=self.request.user, **form.filters())
         ctx["show_values"] = access.check(self.request.user, "audit.view_values")
         return ctx
