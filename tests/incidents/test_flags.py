@@ -60,20 +60,26 @@ def test_an_incidents_own_people_are_flagged_as_of_the_call(log_incident):
 
 
 def test_serial_perpetrator_needs_two_different_victims(log_incident):
+    # Every call is logged at a fixed time, so the 12-month window holds on any date.
     first = log_incident(
         victim={"given_name": "Ann", "family_name": "One"},
         suspect={"given_name": "Pat", "family_name": "Cruel"},
+        received_at=NOW - timedelta(days=30),
     )
     pat = suspect_of(first)
     ann = victim_of(first)
-    log_incident(victim=ann, suspect=pat)  # the same victim again
+    log_incident(victim=ann, suspect=pat, received_at=NOW - timedelta(days=20))  # same victim
     flags = person_flags([pat.pk], at=NOW + timedelta(days=1))[pat.pk]
     assert (flags.known_perpetrator, flags.serial_perpetrator, flags.victim_count) == (
         True,
         False,
         1,
     )
-    log_incident(victim={"given_name": "Bea", "family_name": "Two"}, suspect=pat)
+    log_incident(
+        victim={"given_name": "Bea", "family_name": "Two"},
+        suspect=pat,
+        received_at=NOW - timedelta(days=10),
+    )
     flags = person_flags([pat.pk], at=NOW + timedelta(days=1))[pat.pk]
     assert (flags.serial_perpetrator, flags.victim_count) == (True, 2)
 
