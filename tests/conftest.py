@@ -18,6 +18,10 @@ from dapolice.accounts.services import system_user, user_create
 
 PASSWORD = "correct horse battery staple"
 
+#: ``--suite-clock`` (the whole session at another instant) and one cache and scratch directory
+#: per test process (pytest-xdist, and never the demo's ``var/``).
+pytest_plugins = ["tests.plugins.suite_clock", "tests.plugins.isolation"]
+
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     """Browser tests run last; tests marked ``postgres`` are skipped, visibly, on SQLite.
@@ -41,15 +45,16 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 def _fresh_cache() -> None:
     """Each test starts with an empty cache (throttle counters, the worker heartbeat).
 
-    On Redis only this run's own keys go (the test key prefix), never the rest of the database.
+    On Redis only this process's own keys go (its key prefix, one per xdist worker: see
+    ``tests/plugins/isolation.py``), never the rest of the database.
     """
     from django.conf import settings
     from django.core.cache import cache
 
+    from tests.plugins.isolation import cache_prefix_keys
+
     if "redis" in settings.CACHES["default"]["BACKEND"].lower():
-        prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
-        client = cache._cache.get_client(None, write=True)  # type: ignore[attr-defined]
-        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        client, keys = cache_prefix_keys(cache, settings.CACHES["default"]["KEY_PREFIX"])
         if keys:
             client.delete(*keys)
     else:

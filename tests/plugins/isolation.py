@@ -1,0 +1,91 @@
+"""Each test process gets its own cache and scratch directory (pytest-xdist and the demo).
+
+Without this, the suite shares the demo's ``var/`` (the file cache that ``make run`` uses, which
+each test empties) and, under ``pytest -n``, the workers share one cache: one worker's throttle
+counters and heartbeat land in another's test, and each worker's "empty the cache" fixture wipes
+the others' keys mid-test.
+
+* Redis: the key prefix gets the worker's name (``dapolice-test-gw0``); the autouse
+  ``_fresh_cache`` fixture and the end of the session delete only that prefix.
+* Embedded default: the file cache, the filesystem broker and the static root move to a
+  temporary directory of this process, removed at the end.
+* ``DAPOLICE_VAR_DIR`` points there too, for the ``manage.py`` child processes some tests run.
+
+The database needs nothing: pytest-django gives each xdist worker its own test database
+(``test_<name>_gw0``).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_STATE = pytest.StashKey[tuple[Any, Path]]()
+
+
+def worker_name(config: pytest.Config) -> str:
+    """``gw0``, ``gw1``... under pytest-xdist; ``main`` otherwise."""
+    workerinput = getattr(config, "workerinput", None)
+    return workerinput["workerid"] if workerinput else "main"
+
+
+def cache_prefix_keys(cache: Any, prefix: str) -> tuple[Any, list[bytes]]:
+    """The Redis client and every key under ``prefix`` (Django's ``<prefix>:<version>:<key>``)."""
+    client = cache._cache.get_client(None, write=True)
+    return client, list(client.scan_iter(match=f"{prefix}:*"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    worker = worker_name(config)
+    scratch = Path(tempfile.mkdtemp(prefix=f"dapolice-test-{worker}-"))
+    caches = copy.deepcopy(settings.CACHES)
+    default = caches["default"]
+    overrides: dict[str, Any] = {"CACHES": caches, "STATIC_ROOT": scratch / "static"}
+    if "redis" in default["BACKEND"].lower():
+        default["KEY_PREFIX"] = f"{default.get('KEY_PREFIX') or 'dapolice-test'}-{worker}"
+    else:
+        default["LOCATION"] = str(scratch / "cache")
+    if settings.CELERY_BROKER_URL.startswith("filesystem"):
+        broker = scratch / "broker"
+        for sub in ("queue", "control"):
+            (broker / sub).mkdir(parents=True)
+        overrides["CELERY_BROKER_TRANSPORT_OPTIONS"] = {
+            **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+            "data_folder_in": str(broker / "queue"),
+            "data_folder_out": str(broker / "queue"),
+            "control_folder": str(broker / "control"),
+        }
+    overrides["CELERY_BEAT_SCHEDULE_FILENAME"] = str(scratch / "celerybeat-schedule")
+    os.environ["DAPOLICE_VAR_DIR"] = str(scratch)
+    override = override_settings(**overrides)
+    override.enable()
+    config.stash[_STATE] = (override, scratch)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is None:
+        return
+    override, scratch = state
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if "redis" in settings.CACHES["default"]["BACKEND"].lower():
+        try:
+            client, keys = cache_prefix_keys(cache, settings.CACHES["default"]["KEY_PREFIX"])
+            if keys:
+                client.delete(*keys)
+        except Exception:  # noqa: BLE001, S110 (Redis gone at the end: nothing left to tidy)
+            pass
+    override.disable()
+    shutil.rmtree(scratch, ignore_errors=True)
+    del config.stash[_STATE]
