@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from dapolice.accounts.choices import Role
 from dapolice.accounts.models import Agency, User
@@ -21,6 +22,11 @@ PASSWORD = "correct horse battery staple"
 #: ``--suite-clock`` (the whole session at another instant) and one cache and scratch directory
 #: per test process (pytest-xdist, and never the demo's ``var/``).
 pytest_plugins = ["tests.plugins.suite_clock", "tests.plugins.isolation"]
+
+# Hypothesis: no example database on disk (nothing to commit or share between workers) and no
+# per-example deadline (the machine is shared; speed is measured by the benchmarks, not here).
+hypothesis_settings.register_profile("dapolice", database=None, deadline=None, max_examples=50)
+hypothesis_settings.load_profile("dapolice")
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
