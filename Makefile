@@ -52,6 +52,9 @@ PYTEST_WORKERS ?= 0
 test: install $(if $(SKIP_LINT),,lint) ## Lint, then the whole suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
 	DAPOLICE_ENV=test $(BIN)/pytest -p no:cacheprovider $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
 
+mutate: install ## Mutation testing of the rule modules (mutmut; MODULE=incidents/matching/scoring.py for one); not part of make test
+	$(PY) -m tests.mutation.run $(MODULE) $(MUTATE_ARGS)
+
 bench: install ## Benchmarks under bench/ (not part of make test); prints one table
 	DAPOLICE_ENV=test $(PY) -m bench $(BENCH_ARGS)
 

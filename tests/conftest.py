@@ -47,6 +47,17 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings_parallel_suffix(
+    django_db_modify_db_settings_tox_suffix: None,
+    django_db_modify_db_settings_xdist_suffix: None,
+) -> None:
+    """pytest-django's suffixes (tox, xdist), and one per mutmut child (``make mutate``)."""
+    from tests.plugins.isolation import mutation_database_suffix
+
+    mutation_database_suffix()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Each test starts with an empty cache (throttle counters, the worker heartbeat).

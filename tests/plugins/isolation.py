@@ -11,13 +11,17 @@ the others' keys mid-test.
   temporary directory of this process, removed at the end.
 * ``DAPOLICE_VAR_DIR`` points there too, for the ``manage.py`` child processes some tests run.
 
-The database needs nothing: pytest-django gives each xdist worker its own test database
-(``test_<name>_gw0``).
+The database: pytest-django gives each xdist worker its own test database (``test_<name>_gw0``).
+Under mutmut (``make mutate``), which forks a child per mutant and runs them side by side with
+``--reuse-db``, each running child claims a slot (a lock file) and uses that slot's database
+(``test_<name>_mut0``...), created once and reused; at the end of every session the database
+connections are closed, so a forked child never inherits a socket its parent still holds.
 """
 
 from __future__ import annotations
 
 import copy
+import fcntl
 import os
 import shutil
 import tempfile
@@ -27,6 +31,7 @@ from typing import Any
 import pytest
 
 _STATE = pytest.StashKey[tuple[Any, Path]]()
+_SLOT_LOCKS: list[Any] = []  # held open (and so locked) until this process ends
 
 
 def worker_name(config: pytest.Config) -> str:
@@ -39,6 +44,28 @@ def cache_prefix_keys(cache: Any, prefix: str) -> tuple[Any, list[bytes]]:
     """The Redis client and every key under ``prefix`` (Django's ``<prefix>:<version>:<key>``)."""
     client = cache._cache.get_client(None, write=True)
     return client, list(client.scan_iter(match=f"{prefix}:*"))
+
+
+def mutation_database_suffix() -> None:
+    """Under mutmut, a test database per concurrently running child (see the module doc)."""
+    if not os.environ.get("MUTANT_UNDER_TEST") or _SLOT_LOCKS:
+        return
+    from django.conf import settings
+    from pytest_django.fixtures import _set_suffix_to_test_databases
+
+    name = settings.DATABASES["default"]["NAME"]
+    for slot in range(16):
+        lock = Path(tempfile.gettempdir()) / f"dapolice-mutmut-{Path(str(name)).name}-{slot}.lock"
+        handle = lock.open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        _SLOT_LOCKS.append(handle)
+        _set_suffix_to_test_databases(suffix=f"mut{slot}")
+        return
+    raise RuntimeError("no free mutation database slot (more than 16 children?)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -78,7 +105,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     override, scratch = state
     from django.conf import settings
     from django.core.cache import cache
+    from django.db import connections
 
+    connections.close_all()
     if "redis" in settings.CACHES["default"]["BACKEND"].lower():
         try:
             client, keys = cache_prefix_keys(cache, settings.CACHES["default"]["KEY_PREFIX"])
