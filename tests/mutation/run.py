@@ -30,6 +30,10 @@ KILLED = {"killed", "caught by type check", "segfault"}
 TIMEOUT = {"timeout"}
 
 
+def say(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+
+
 def status_of(exit_code: int | None) -> str:
     from mutmut.stats import status_by_exit_code
 
@@ -89,7 +93,7 @@ def report(modules: list[str]) -> int:
         rows.append((module, len(statuses), counts, share))
 
     header = ("module", "mutants", "killed", "timeout", "survived", "equivalent", "killed %")
-    print(f"{header[0]:<34}" + "".join(f"{h:>11}" for h in header[1:]))
+    say(f"{header[0]:<34}" + "".join(f"{h:>11}" for h in header[1:]))
     total: Counter = Counter()
     failing = False
     for module, size, counts, share in rows:
@@ -97,25 +101,26 @@ def report(modules: list[str]) -> int:
         total["mutants"] += size
         note = "" if not counts["not checked"] else f"  ({counts['not checked']} not checked)"
         failing |= share < TARGET and not counts["not checked"]
-        print(
+        say(
             f"{module:<34}{size:>11}{counts['killed']:>11}{counts['timeout']:>11}"
             f"{counts['survived']:>11}{counts['equivalent']:>11}{share:>10.1%}{note}"
         )
     judged = total["mutants"] - total["equivalent"] - total["not checked"]
     if judged:
         share = (total["killed"] + total["timeout"]) / judged
-        print(
+        say(
             f"{'all':<34}{total['mutants']:>11}{total['killed']:>11}{total['timeout']:>11}"
             f"{total['survived']:>11}{total['equivalent']:>11}{share:>10.1%}"
         )
     if survivors:
-        print(f"\n{len(survivors)} survivor(s): kill each with a test, or explain it in {EQUIVALENT}")
+        say(f"\n{len(survivors)} survivor(s): kill each with a test, or explain it in")
+        say(f"{EQUIVALENT.relative_to(ROOT)}:")
         for mutant, status in survivors:
-            print(f"  {status:<9} .venv/bin/mutmut show {mutant}")
+            say(f"  {status:<9} .venv/bin/mutmut show {mutant}")
     if stale:
-        print("\nListed as equivalent but killed (delete the entry):")
+        say("\nListed as equivalent but killed (delete the entry):")
         for mutant in stale:
-            print(f"  {mutant}")
+            say(f"  {mutant}")
     return 1 if failing or stale else 0
 
 
