@@ -124,6 +124,22 @@ def report(modules: list[str]) -> int:
     return 1 if failing or stale else 0
 
 
+def drop_mutation_databases() -> None:
+    """Each run starts from freshly migrated test databases (one per mutmut child slot)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return
+    import psycopg2
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    connection = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        for slot in range(16):
+            cursor.execute(f'DROP DATABASE IF EXISTS "test_{name}_mut{slot}"')
+    connection.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make mutate", description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help="paths such as incidents/matching/scoring.py")
@@ -132,9 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     modules = [m.strip("/") for m in args.modules]
     if not args.report:
+        drop_mutation_databases()
         command = ["nice", "-n", "10", str(Path(sys.executable).with_name("mutmut")), "run"]
         command += ["--max-children", str(args.max_children), *map(glob_of, modules)]
-        env = {**os.environ, "DAPOLICE_ENV": "test"}
+        env = {**os.environ, "DAPOLICE_ENV": "test", "DAPOLICE_MUTATION": "1"}
         subprocess.run(command, cwd=ROOT, env=env, check=False)  # noqa: S603 (fixed command)
     return report(modules)
 

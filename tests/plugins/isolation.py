@@ -12,10 +12,12 @@ the others' keys mid-test.
 * ``DAPOLICE_VAR_DIR`` points there too, for the ``manage.py`` child processes some tests run.
 
 The database: pytest-django gives each xdist worker its own test database (``test_<name>_gw0``).
-Under mutmut (``make mutate``), which forks a child per mutant and runs them side by side with
-``--reuse-db``, each running child claims a slot (a lock file) and uses that slot's database
-(``test_<name>_mut0``...), created once and reused; at the end of every session the database
-connections are closed, so a forked child never inherits a socket its parent still holds.
+Under mutmut (``make mutate`` sets ``DAPOLICE_MUTATION``), which forks a child per mutant and
+runs them side by side with ``--reuse-db``, each running child claims a slot (a lock file) and uses
+that slot's database (``test_<name>_mut0``...), made afresh by each ``make mutate`` and then
+reused. Transactional tests are left out there: their flush would empty the reused database for
+every child after them. At the end of every session the database connections are closed, so a
+forked child never inherits a socket its parent still holds.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def cache_prefix_keys(cache: Any, prefix: str) -> tuple[Any, list[bytes]]:
 
 def mutation_database_suffix() -> None:
     """Under mutmut, a test database per concurrently running child (see the module doc)."""
-    if not os.environ.get("MUTANT_UNDER_TEST") or _SLOT_LOCKS:
+    if not os.environ.get("DAPOLICE_MUTATION") or _SLOT_LOCKS:
         return
     from django.conf import settings
     from pytest_django.fixtures import _set_suffix_to_test_databases
@@ -66,6 +68,19 @@ def mutation_database_suffix() -> None:
         _set_suffix_to_test_databases(suffix=f"mut{slot}")
         return
     raise RuntimeError("no free mutation database slot (more than 16 children?)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``make mutate``, no transactional test (see the module doc)."""
+    if not os.environ.get("DAPOLICE_MUTATION"):
+        return
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        (drop if marker and marker.kwargs.get("transaction") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def pytest_configure(config: pytest.Config) -> None:
