@@ -5,6 +5,7 @@ State is set up through services, not raw ORM writes, so tests exercise the same
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -56,6 +57,17 @@ def django_db_modify_db_settings_parallel_suffix(
     from tests.plugins.isolation import mutation_database_suffix
 
     mutation_database_suffix()
+
+
+if os.environ.get("DAPOLICE_MUTATION"):  # `make mutate` only: see tests/plugins/isolation.py
+
+    @pytest.fixture(scope="session")
+    def django_db_setup(
+        django_test_environment: None, django_db_blocker: Any, django_db_modify_db_settings: None
+    ) -> None:
+        from tests.plugins.isolation import mutation_database_setup
+
+        mutation_database_setup(django_db_blocker)
 
 
 @pytest.fixture(autouse=True)

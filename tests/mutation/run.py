@@ -18,6 +18,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import tomllib
 from collections import Counter
 from pathlib import Path
@@ -138,6 +139,8 @@ def drop_mutation_databases() -> None:
         for slot in range(16):
             cursor.execute(f'DROP DATABASE IF EXISTS "test_{name}_mut{slot}"')
     connection.close()
+    for ready in Path(tempfile.gettempdir()).glob(f"dapolice-mutmut-{name}-*.ready"):
+        ready.unlink()
 
 
 def main(argv: list[str] | None = None) -> int:
