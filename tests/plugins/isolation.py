@@ -117,7 +117,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = keep
 
 
+def _clear_function_caches() -> None:
+    """Empty every ``functools`` cache of the project's modules.
+
+    mutmut forks each mutant's process from one that ran the tests on the original code: a
+    cached answer (``scoring.given_level``, ``keys.given_canon``) would hide the mutant below it.
+    """
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] in {"dapolice", "incidents", "risk", "mash", "marac"}:
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("DAPOLICE_MUTATION"):
+        _clear_function_caches()
     from django.conf import settings
     from django.test.utils import override_settings
 
