@@ -210,7 +210,7 @@ def test_a_reason_of_fewer_than_ten_characters_is_refused(make_user, refuge):
     with pytest.raises(DomainError) as refused:
         break_glass_grant(actor=sergeant, subject=refuge, reason=f"  {short}   ")
     assert refused.value.field == "reason"
-    assert "10" in str(refused.value)
+    assert str(refused.value) == "Give the reason you need this (at least 10 characters)."
     with pytest.raises(DomainError):
         break_glass_grant(actor=sergeant, subject=refuge, reason=None)  # type: ignore[arg-type]
     grant = break_glass_grant(actor=sergeant, subject=refuge, reason="x" * MIN_REASON_LENGTH)
@@ -230,6 +230,7 @@ def test_a_grant_is_an_audit_row_naming_its_scope_length_and_case(make_user, ref
         sergeant,
         "Welfare visit today",
     )
+    assert (grant.subject_type, grant.subject_id) == ("incidents.address", str(refuge.pk))
     assert grant.changes == {
         "scope": [None, f"incidents.address:{refuge.pk}:text"],
         "minutes": [None, 20],
@@ -269,3 +270,17 @@ def test_scopes_are_read_once_per_user_object_and_a_new_grant_rereads(
         assert active_scopes(sergeant) == frozenset()
     break_glass_grant(actor=sergeant, subject=refuge, reason="Welfare visit today")
     assert active_scopes(sergeant) == {scope_for(refuge)}
+
+
+def test_only_a_break_glass_row_opens_a_scope(make_user, refuge):
+    from dapolice.audit.services import record_access
+
+    sergeant = make_user(Role.SUPERVISOR)
+    # Another access event that happens to carry a scope (an export, say) opens nothing.
+    record_access(
+        actor=sergeant,
+        action="accounts.export",
+        subject=refuge,
+        changes={"scope": [None, scope_for(refuge)]},
+    )
+    assert not break_glass_active(actor=sergeant, subject=refuge)
