@@ -117,6 +117,8 @@ def test_each_writer_records_its_kind_and_subject(call_taker, control_supervisor
         actor=call_taker, action="accounts.user.deleted", subject=user, reason="r"
     )
     assert (deleted.kind, deleted.subject_type, deleted.reason) == ("delete", "accounts.user", "r")
+    unexplained = record_delete(actor=call_taker, action="accounts.user.deleted", subject=user)
+    assert unexplained.reason == ""
     read = record_read(actor=call_taker, action="accounts.user.read", subject=user, reason="why")
     assert (read.kind, read.subject_id, read.reason, read.changes) == (
         "read",
