@@ -147,13 +147,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make mutate", description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help="paths such as incidents/matching/scoring.py")
     parser.add_argument("--report", action="store_true", help="print the last results only")
+    parser.add_argument(
+        "--survivors", action="store_true", help="re-test only the last run's survivors"
+    )
     parser.add_argument("--max-children", default=os.environ.get("MUTATE_CHILDREN", "2"))
     args = parser.parse_args(argv)
     modules = [m.strip("/") for m in args.modules]
     if not args.report:
         drop_mutation_databases()
+        if args.survivors:
+            known = equivalents()
+            names = [
+                m
+                for m, status in results().items()
+                if status not in KILLED | TIMEOUT | {"not checked"}
+                and m not in known
+                and (not modules or module_of(m) in modules)
+            ]
+            if not names:
+                return report(modules)
+        else:
+            names = [glob_of(m) for m in modules]
         command = ["nice", "-n", "10", str(Path(sys.executable).with_name("mutmut")), "run"]
-        command += ["--max-children", str(args.max_children), *map(glob_of, modules)]
+        command += ["--max-children", str(args.max_children), *names]
         env = {**os.environ, "DAPOLICE_ENV": "test", "DAPOLICE_MUTATION": "1"}
         subprocess.run(command, cwd=ROOT, env=env, check=False)  # noqa: S603 (fixed command)
     return report(modules)
