@@ -103,6 +103,15 @@ def test_require_raises_403_when_refused_and_passes_when_allowed(scratch_rules):
         access.require(active_user(), "tests.no")
 
 
+def test_require_asks_about_the_object_given(scratch_rules):
+    access.rule("tests.own")(lambda user, obj=None: obj is not None and obj.owner == user.name)
+    assert (
+        access.require(active_user(name="ann"), "tests.own", SimpleNamespace(owner="ann")) is None
+    )
+    with pytest.raises(PermissionDenied):
+        access.require(active_user(name="ann"), "tests.own", SimpleNamespace(owner="bob"))
+
+
 # --- The HTML mixin and the API permission -----------------------------------------------------
 
 
@@ -134,6 +143,18 @@ def test_the_mixin_signs_in_then_checks_the_policy(scratch_rules, settings):
     anonymous = _dispatch(page, AnonymousUser())
     assert anonymous.status_code == 302
     assert anonymous["Location"].startswith("/account/login/")
+
+
+def test_the_mixin_hands_the_url_arguments_to_the_view(scratch_rules):
+    class Detail(PolicyRequiredMixin, View):
+        policy = None
+
+        def get(self, request: Any, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
+            return args, kwargs
+
+    request = RequestFactory().get("/incidents/7/")
+    request.user = active_user()
+    assert Detail.as_view()(request, "7", part="text") == (("7",), {"part": "text"})
 
 
 def test_a_policy_of_none_opens_a_page_to_every_signed_in_user(scratch_rules):

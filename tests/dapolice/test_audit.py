@@ -161,11 +161,21 @@ def test_actor_roles_are_sorted_and_comma_separated(make_user):
     assert event.actor_roles == "mash,supervisor"
 
 
-def test_an_unsaved_actor_is_refused(db):
+def test_an_unsaved_actor_or_something_else_is_refused(db):
     from dapolice.accounts.models import User
 
-    with pytest.raises(ValueError, match="named actor"):
-        record_read(actor=User(username="ghost"), action="x.y.read", subject=AuditEvent(pk=1))
+    message = "every audit event needs a named actor (use the system user for tasks)"
+    for actor in (User(username="ghost"), object()):
+        with pytest.raises(ValueError, match="named actor") as refused:
+            record_read(actor=actor, action="x.y.read", subject=AuditEvent(pk=1))
+        assert str(refused.value) == message
+
+
+def test_an_access_row_may_name_no_subject(call_taker):
+    from dapolice.audit.services import record_access
+
+    event = record_access(actor=call_taker, action="accounts.session.signed_out")
+    assert (event.subject_type, event.subject_id, event.reason, event.changes) == ("", "", "", {})
 
 
 def test_diff_keeps_only_changed_fields_as_json_values():

@@ -335,3 +335,46 @@ def test_the_outranked_score_is_rounded_like_the_others():
     pair = [(_stored(person_id=1, **home), best), (_stored(person_id=2, **home), best)]
     ranked = _rank(pair, flag_threshold=0.123456)
     assert ranked[1].score == 0.1135
+
+
+def test_typed_values_are_normalised_once():
+    typed = Typed.from_raw(
+        given="  Zoë ",
+        family=" O'Brien",
+        date_of_birth=date(1900, 1, 1),
+        phones=("07700 900123", "12"),
+        postcode="nr3 1hg",
+        house=" ",
+    )
+    assert typed == Typed(
+        given="Zoë",
+        family="O'Brien",
+        given_folded="zoe",
+        family_folded="obrien",
+        dob=None,  # a placeholder is no date
+        phones=frozenset({"+447700900123"}),  # a fragment is no number
+        postcode_key="NR31HG",
+        house_key="",
+    )
+    assert Typed.from_raw(
+        given="", family="", date_of_birth=BORN, phones=(), postcode="", house="12a"
+    ) == Typed("", "", "", "", BORN, frozenset(), "", "12A")
+
+
+def test_a_namesake_with_another_date_of_birth_scores_0_076():
+    # Issue 15: with the date-of-birth weight's sign flipped, this namesake scored 0.62.
+    namesake = evidence(given=EXACT, family=EXACT, dob=MISMATCH)
+    assert scoring.score(namesake, flag_threshold=FLAG) == pytest.approx(1 / (1 + math.exp(2.5)))
+
+
+def test_score_reads_the_best_name_and_the_cap_under_the_weights_given():
+    given_only = NameEvidence(EXACT, MISMATCH, False, True, "John", "Brown")
+    family_only = NameEvidence(MISMATCH, EXACT, False, True, "Liam", "Smith")
+    ev = replace(evidence(address=SAME), names=(given_only, family_only))
+    surname_heavy = Weights(family={**scoring.DEFAULT_WEIGHTS.family, EXACT: 10.0})
+    # Default weights: the given name is the best name, about the individual, not capped.
+    assert scoring.score(ev, flag_threshold=FLAG) == pytest.approx(1 / (1 + math.exp(2)))
+    # Surname-heavy: the surname is the best name, household evidence only, capped.
+    assert scoring.score(ev, surname_heavy, flag_threshold=FLAG) == pytest.approx(0.49)
+    assert not scoring.about_the_individual(ev, surname_heavy)
+    assert scoring.about_the_individual(ev)
