@@ -175,3 +175,22 @@ def test_a_restricted_only_address_read_is_not_found_for_an_ordinary_address(req
         selectors.address_get_for_user(
             user=user_in(Role.SUPERVISOR), pk=address.pk, restricted_only=True
         )
+
+
+@pytest.mark.parametrize("role", [Role.PARTNER, Role.SYSADMIN])
+@pytest.mark.parametrize("row", TABLE, ids=lambda row: row.name)
+def test_the_admin_cannot_open_police_records_to_a_non_police_role(request, user_in, row, role):
+    from django.contrib.auth.models import Group, Permission
+
+    # A permission granted by mistake in the admin: the policy still asks for a police role.
+    record = row.make(request)
+    views = Permission.objects.filter(
+        codename__startswith="view_", content_type__app_label="incidents"
+    )
+    Group.objects.get(name=role).permissions.add(*views)
+    user = user_in(role)
+    assert user.has_perm(f"incidents.view_{row.name}")
+    assert list(row.queryset(user)) == []
+    for get in row.getters.values():
+        with pytest.raises(Http404):
+            get(user, record)
