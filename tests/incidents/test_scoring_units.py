@@ -378,3 +378,46 @@ def test_score_reads_the_best_name_and_the_cap_under_the_weights_given():
     assert scoring.score(ev, surname_heavy, flag_threshold=FLAG) == pytest.approx(0.49)
     assert not scoring.about_the_individual(ev, surname_heavy)
     assert scoring.about_the_individual(ev)
+
+
+def test_the_common_name_deduction_reads_each_best_name_under_the_weights_given():
+    heavy_given = Weights(given={**scoring.DEFAULT_WEIGHTS.given, EXACT: 10.0})
+    given_only = NameEvidence(EXACT, MISMATCH, False, True, "John", "Brown")  # not the name
+    partial = NameEvidence(MISSING, PARTIAL, False, True, "", "Smith-Jones")  # could be
+    special = replace(evidence(dob=ONE_DIGIT), names=(given_only, partial))
+    ranked = _rank(
+        [
+            (_stored(person_id=1), STRONG),
+            (_stored(person_id=2), STRONG),
+            (_stored(person_id=3), special),
+        ],
+        w=heavy_given,
+    )
+    third = next(s for s in ranked if s.person_id == 3)
+    # Under these weights its best name is "John Brown", which cannot be the typed name.
+    assert third.sharing_the_name == 0
+    assert third.score == round(scoring.score(special, heavy_given, flag_threshold=FLAG), 4)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "typo"),
+    [
+        ("mak", "mark", True),  # three letters: one missed
+        ("seu", "sue", True),  # three letters: two swapped
+        ("jon", "jan", False),  # three letters: one changed is another name
+        ("tom", "tim", False),
+        ("abc", "xbc", False),  # three letters: the first must agree
+        ("mak", "mxyk", False),  # three letters: two edits
+        ("jone", "jane", True),  # four or more: one edit
+        ("smith", "smyth", True),
+        ("jones", "jnoes", True),  # a transposition is one edit
+        ("abcde", "abxye", False),  # two edits for a short name
+        ("caroline", "karolina", True),  # eight or more: two edits
+        ("abcdefgh", "xbcdexgx", False),  # three
+        ("chris", "christopher", True),  # one cut short
+        ("ab", "abc", False),  # too short to say
+    ],
+)
+def test_a_typo_is_one_edit_two_for_long_names_or_a_name_cut_short(a, b, typo):
+    assert scoring._typo(a, b) is typo
+    assert scoring._typo(b, a) is typo
