@@ -6,6 +6,7 @@ from typing import Any
 
 from dapolice import access
 from dapolice.accounts.choices import Role
+from dapolice.accounts.models import RoleRequest, User
 
 
 @access.rule("accounts.home")
@@ -30,6 +31,22 @@ def can_view_audited_values(user: Any, obj: Any = None) -> bool:
     """Old and new values and reasons can be case content (names, dates of birth): police
     auditors see them; a system administrator sees which fields changed, not to what."""
     return can_view_audit(user) and user.is_police
+
+
+#: Who approves or refuses a role request (the second person of the two-person rule). Control-room
+#: supervisors: on duty round the clock, they already audit calls and receive the break-glass and
+#: bulk-read alerts, so they know the people who ask. An administrator never approves.
+ROLE_APPROVER = Role.CONTROL_SUPERVISOR
+
+
+@access.rule("accounts.decide_role_requests")
+def can_decide_role_requests(user: User, request: RoleRequest | None = None) -> bool:
+    """The approvers' page; for one request, never the person who asked or the one it is for."""
+    if not user.has_role(ROLE_APPROVER):
+        return False
+    if request is None:
+        return True
+    return user.pk not in (request.requested_by_id, request.user_id)
 
 
 @access.rule("accounts.manage_configuration")
