@@ -305,9 +305,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 #: The HMAC key of the audit hash chain. Kept out of the database, so the table's owner cannot
 #: rewrite the chain. Defaults to one derived from the secret key; set it on its own so the
 #: secret key can be rotated (changing this key makes every existing row fail audit_verify).
-AUDIT_CHAIN_KEY = env.str("DAPOLICE_AUDIT_CHAIN_KEY", default="") or hashlib.sha256(
-    f"dapolice.audit.chain:{SECRET_KEY}".encode()
-).hexdigest()
+AUDIT_CHAIN_KEY = (
+    env.str("DAPOLICE_AUDIT_CHAIN_KEY", default="")
+    or hashlib.sha256(f"dapolice.audit.chain:{SECRET_KEY}".encode()).hexdigest()
+)
 #: Bulk reads: at most this many different records shown to one user per window (0: no limit).
 #: Needs Redis; without it (or while it is down) the limit is not applied.
 DAPOLICE_READ_RATE_LIMIT = env.int("DAPOLICE_READ_RATE_LIMIT", default=500)
@@ -411,8 +412,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Two models have a "kind" field with different choices.
-    "ENUM_NAME_OVERRIDES": {"AuditEventKindEnum": "dapolice.audit.models.AuditEvent.Kind"},
 }
 
 # --- Logging: no personal data in log lines -------------------------------------------------

@@ -142,8 +142,19 @@ class UserAdmin(ServiceModelAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: models.Model | None = None) -> Any:
         if obj is None:
             return (
-                (None, {"fields": ["username", "first_name", "last_name", "email",
-                                   "collar_number", "agency"]}),  # fmt: skip
+                (
+                    None,
+                    {
+                        "fields": [
+                            "username",
+                            "first_name",
+                            "last_name",
+                            "email",
+                            "collar_number",
+                            "agency",
+                        ]
+                    },
+                ),  # fmt: skip
                 (_("Roles to request"), {"fields": ["roles", "reason"]}),
             )
         person = ["username", "first_name", "last_name", "email", "collar_number", "agency"]
@@ -270,10 +281,9 @@ class RoleForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        if "permissions" in self.fields:  # not when shown read-only
-            self.fields["permissions"].queryset = Permission.objects.select_related(
-                "content_type"
-            )
+        permissions = self.fields.get("permissions")  # not there when shown read-only
+        if isinstance(permissions, forms.ModelMultipleChoiceField):
+            permissions.queryset = Permission.objects.select_related("content_type")
 
 
 if admin.site.is_registered(Group):

@@ -39,7 +39,7 @@ class RoleRequestDecisionForm(forms.Form):
 
     @property
     def approve(self) -> bool:
-        return self.cleaned_data["decision"] == "approve"
+        return bool(self.cleaned_data["decision"] == "approve")
 
 
 class ResetSetPasswordForm(SetPasswordForm):  # type: ignore[type-arg]

@@ -93,7 +93,7 @@ class MFARequiredMiddleware:
         if (
             settings.MFA_REQUIRED
             and request.user.is_authenticated
-            and not request.user.is_verified()  # type: ignore[union-attr]
+            and not request.user.is_verified()  # type: ignore[union-attr,attr-defined,unused-ignore]
             and not request.path.startswith(_MFA_EXEMPT_PREFIXES)
         ):
             from django_otp import user_has_device

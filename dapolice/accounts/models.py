@@ -53,7 +53,7 @@ class User(AbstractUser):
     def role_grants(self) -> tuple[frozenset[str], frozenset[str]]:
         """(role codes, "app.codename" permissions of those roles), in one query, kept on the
         object: every page asks both (policies check the role and the permission)."""
-        cached = self.__dict__.get("_role_grants")
+        cached: tuple[frozenset[str], frozenset[str]] | None = self.__dict__.get("_role_grants")
         if cached is not None:
             return cached
         if not self.is_active or self.pk is None:

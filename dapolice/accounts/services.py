@@ -470,9 +470,11 @@ def read_rate_alert(*, user: User, records: int, window_minutes: int) -> None:
         subject=user,
         changes={"records": [None, records], "window_minutes": [None, window_minutes]},
     )
-    title = _(
-        "Bulk reading stopped: %(user)s was shown over %(n)d records in %(m)d minutes"
-    ) % {"user": user.username, "n": settings.DAPOLICE_READ_RATE_LIMIT, "m": window_minutes}
+    title = _("Bulk reading stopped: %(user)s was shown over %(n)d records in %(m)d minutes") % {
+        "user": user.username,
+        "n": settings.DAPOLICE_READ_RATE_LIMIT,
+        "m": window_minutes,
+    }
     link = f"{reverse('audit:list')}?actor={user.pk}"
     for role in (Role.SYSADMIN, Role.CONTROL_SUPERVISOR):
         alert_raise(

@@ -93,8 +93,10 @@ class RoleRequestDecideView(RoleRequestListView):
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
-                done = _("Approved: %(role)s for %(user)s.") if form.approve else _(
-                    "Refused: %(role)s for %(user)s."
+                done = (
+                    _("Approved: %(role)s for %(user)s.")
+                    if form.approve
+                    else _("Refused: %(role)s for %(user)s.")
                 )
                 names = {"role": role_request.get_role_display(), "user": role_request.user}
                 messages.success(request, done % names)

@@ -17,7 +17,6 @@ Every registered admin derives from :class:`DapoliceModelAdmin` (a test walks th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
@@ -92,25 +91,30 @@ class DapoliceModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         raise PermissionDenied
 
-    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> None:
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         """Not written: the audit trail (written by the service) is the record."""
+        return None
 
-    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> None:
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         """Not written: the audit trail (written by the service) is the record."""
+        return None
 
-    def log_deletions(self, request: HttpRequest, queryset: Any) -> None:
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
         """Not written: the audit trail (written by the service) is the record."""
+        return None
 
     # --- No value oracles in the query string ----------------------------------------------
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
-        paths = set()
+        paths: set[str] = set()
         for item in self.get_list_filter(request) if request is not None else self.list_filter:
             if isinstance(item, type) and issubclass(item, SimpleListFilter):
                 if lookup == item.parameter_name:
                     return True
                 continue
-            paths.add(item[0] if isinstance(item, list | tuple) else item)
+            path = item[0] if isinstance(item, list | tuple) else item
+            if isinstance(path, str):
+                paths.add(path)
         if self.date_hierarchy:
             paths.add(self.date_hierarchy)
         return any(
@@ -218,9 +222,7 @@ class ServiceModelAdmin(DapoliceModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return self.allow_delete and self._allowed(request)
 
-    def service_save(
-        self, request: HttpRequest, obj: Any, form: Any, change: bool
-    ) -> models.Model:
+    def service_save(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> models.Model:
         raise NotImplementedError
 
     def service_delete(self, request: HttpRequest, obj: Any) -> None:
@@ -254,9 +256,7 @@ class AuditedModelAdmin(ServiceModelAdmin):
 
     allow_delete = True
 
-    def service_save(
-        self, request: HttpRequest, obj: Any, form: Any, change: bool
-    ) -> models.Model:
+    def service_save(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> models.Model:
         from dapolice.audit.services import configuration_save
 
         return configuration_save(
@@ -281,7 +281,7 @@ class AuditEventAdmin(DapoliceModelAdmin):
     search_fields = ["action", "subject_id", "request_id"]
     date_hierarchy = "at"
 
-    def get_exclude(self, request: HttpRequest, obj: models.Model | None = None) -> Sequence[str]:
+    def get_exclude(self, request: HttpRequest, obj: models.Model | None = None) -> tuple[str, ...]:
         # Values and reasons can be case content; the same rule as the audit page.
         if access.check(request.user, "audit.view_values"):
             return ("prev_hash", "chain_hash")
@@ -289,4 +289,3 @@ class AuditEventAdmin(DapoliceModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         return super().get_queryset(request).select_related("actor")
-

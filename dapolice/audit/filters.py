@@ -23,7 +23,7 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-class AuditEventFilter(django_filters.FilterSet):
+class AuditEventFilter(django_filters.FilterSet):  # type: ignore[misc]
     action = django_filters.CharFilter(
         label=_("Action starts with"),
         help_text=_("For example, incidents.person"),
@@ -55,7 +55,9 @@ class AuditEventFilter(django_filters.FilterSet):
         form = AuditFilterForm
         fields: list[str] = []
 
-    def filter_subject(self, queryset: AuditEventQuerySet, name: str, value: str) -> AuditEventQuerySet:
+    def filter_subject(
+        self, queryset: AuditEventQuerySet, name: str, value: str
+    ) -> AuditEventQuerySet:
         subject_type = self.form.cleaned_data.get("subject_type")
         if not value or not subject_type:
             return queryset
@@ -67,7 +69,9 @@ class AuditEventFilter(django_filters.FilterSet):
             shown = Q(object_ids__icontains=f'"{value}"')
         return queryset.filter(Q(subject_id=value) | shown)
 
-    def filter_actor(self, queryset: AuditEventQuerySet, name: str, value: str) -> AuditEventQuerySet:
+    def filter_actor(
+        self, queryset: AuditEventQuerySet, name: str, value: str
+    ) -> AuditEventQuerySet:
         value = value.strip()
         if not value:
             return queryset
@@ -75,8 +79,12 @@ class AuditEventFilter(django_filters.FilterSet):
             return queryset.filter(actor_id=int(value))
         return queryset.filter(actor__username__iexact=value)
 
-    def filter_since(self, queryset: AuditEventQuerySet, name: str, value: date) -> AuditEventQuerySet:
+    def filter_since(
+        self, queryset: AuditEventQuerySet, name: str, value: date
+    ) -> AuditEventQuerySet:
         return queryset.filter(at__gte=_local_midnight(value))
 
-    def filter_until(self, queryset: AuditEventQuerySet, name: str, value: date) -> AuditEventQuerySet:
+    def filter_until(
+        self, queryset: AuditEventQuerySet, name: str, value: date
+    ) -> AuditEventQuerySet:
         return queryset.filter(at__lt=_local_midnight(value + timedelta(days=1)))

@@ -76,7 +76,9 @@ class AuditEvent(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
-    prev_hash = models.CharField(_("previous row's hash"), max_length=64, default="", editable=False)
+    prev_hash = models.CharField(
+        _("previous row's hash"), max_length=64, default="", editable=False
+    )
     chain_hash = models.CharField(_("hash"), max_length=64, default="", editable=False)
 
     objects = AuditEventQuerySet.as_manager()

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 AUDIT_PAGE_LIMIT = 200
 
 
-def audit_event_queryset(*, actor: User, filters: Mapping[str, object] | None = None) -> AuditEventQuerySet:
+def audit_event_queryset(
+    *, actor: User, filters: Mapping[str, object] | None = None
+) -> AuditEventQuerySet:
     """Events matching ``AuditEventFilter`` data, newest first; none if the filters are invalid.
     Not audited: the caller audits the page it shows (``audit_event_list``, the API's list)."""
     qs: AuditEventQuerySet = AuditEvent.objects.select_related("actor").order_by("-id")
@@ -26,7 +28,8 @@ def audit_event_queryset(*, actor: User, filters: Mapping[str, object] | None = 
     filterset = AuditEventFilter(filters, queryset=qs)
     if not filterset.is_valid():
         return qs.none()
-    return filterset.qs
+    filtered: AuditEventQuerySet = filterset.qs
+    return filtered
 
 
 def audit_event_list(
@@ -35,7 +38,9 @@ def audit_event_list(
     """The newest ``limit`` events matching the filters; the page of ids is audited, with the
     (non-personal) filters used."""
     events = list(audit_event_queryset(actor=actor, filters=filters)[:limit])
-    used = {k: str(v) for k, v in (filters or {}).items() if k in AuditEventFilter.base_filters and v}
+    used = {
+        k: str(v) for k, v in (filters or {}).items() if k in AuditEventFilter.base_filters and v
+    }
     record_list(
         actor=actor,
         action="audit.event.listed",

@@ -54,7 +54,7 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in fields:
         field = obj._meta.get_field(name)
-        out[name] = getattr(obj, field.attname)
+        out[name] = getattr(obj, getattr(field, "attname", name))
     return out
 
 
@@ -224,9 +224,7 @@ def configuration_save(
         else:
             changes = diff(before, snapshot(obj, names))
             if changes:
-                record_change(
-                    actor=actor, action=f"{prefix}.changed", subject=obj, changes=changes
-                )
+                record_change(actor=actor, action=f"{prefix}.changed", subject=obj, changes=changes)
     return obj
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import redis
 from django.conf import settings
 from django.dispatch import Signal
+from redis.commands.core import Script
 
 if TYPE_CHECKING:
     from dapolice.accounts.models import User
@@ -36,7 +37,7 @@ read_rate_exceeded = Signal()
 
 _BACKOFF_SECONDS = 30.0
 _SOCKET_TIMEOUT_SECONDS = 0.25
-_clients: dict[str, redis.Redis] = {}
+_scripts: dict[str, Script] = {}
 _down_until: dict[str, float] = {}
 
 # Adds the records not yet counted unless that would pass the limit. Returns
@@ -68,18 +69,20 @@ class ReadRateExceeded(Exception):
         self.retry_after = retry_after
 
 
-def _client(url: str) -> redis.Redis | None:
+def _script(url: str) -> Script | None:
+    """The counting script on the Redis at ``url`` (EVALSHA; loaded on first use), or None
+    while that Redis is being left alone after a failure."""
     if _down_until.get(url, 0.0) > time.monotonic():
         return None
-    client = _clients.get(url)
-    if client is None:
+    script = _scripts.get(url)
+    if script is None:
         client = redis.Redis.from_url(
             url,
             socket_connect_timeout=_SOCKET_TIMEOUT_SECONDS,
             socket_timeout=_SOCKET_TIMEOUT_SECONDS,
         )
-        _clients[url] = client
-    return client
+        script = _scripts[url] = client.register_script(_LUA)
+    return script
 
 
 def _prefix() -> str:
@@ -94,16 +97,16 @@ def reads_allow(*, actor: User, records: list[str]) -> None:
     url = settings.REDIS_URL
     if not limit or not records or not url or getattr(actor, "is_system", False):
         return
-    client = _client(url)
-    if client is None:
+    script = _script(url)
+    if script is None:
         return
     window = settings.DAPOLICE_READ_RATE_WINDOW_MINUTES * 60
     now = time.time()
     start = int(now // window) * window
     key = f"{_prefix()}:readrate:{actor.pk}:{start}"
     try:
-        allowed, count, first = client.eval(
-            _LUA, 2, key, f"{key}:alerted", limit, window, *sorted(set(records))
+        allowed, count, first = script(
+            keys=[key, f"{key}:alerted"], args=[limit, window, *sorted(set(records))]
         )
     except redis.RedisError as exc:
         _down_until[url] = time.monotonic() + _BACKOFF_SECONDS

@@ -109,7 +109,8 @@ def test_no_response_is_cached_pages_api_admin_or_a_revealed_address(
     for response in responses:
         assert response.status_code == 200, response.wsgi_request.path
         cache = response["Cache-Control"]
-        assert "no-store" in cache and "private" in cache, (response.wsgi_request.path, cache)
+        assert "no-store" in cache, (response.wsgi_request.path, cache)
+        assert "private" in cache, (response.wsgi_request.path, cache)
 
 
 # --- Admin search terms stay out of URLs -----------------------------------------------------
@@ -136,7 +137,9 @@ def test_admin_search_is_a_post_and_the_term_never_enters_a_url(client_for, pers
 
 def test_a_search_typed_into_an_admin_url_is_dropped(client_for, personas):
     admin = client_for(personas["sysadmin"])
-    response = admin.get("/admin/accounts/user/", {"q": personas["mash"].username, "is_active__exact": "1"})
+    response = admin.get(
+        "/admin/accounts/user/", {"q": personas["mash"].username, "is_active__exact": "1"}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/admin/accounts/user/?is_active__exact=1"
 
