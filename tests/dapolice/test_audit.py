@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import threading
 import uuid
 from datetime import timedelta
@@ -379,3 +380,31 @@ def test_the_audit_filters_refuse_bad_input_and_have_no_value_filter(
 def test_the_audit_trail_is_for_auditors_only(client_for, personas):
     for persona in ("call_taker", "analyst", "partner", "outsider"):
         assert client_for(personas[persona]).get("/api/audit/events/").status_code == 403, persona
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_migration_seals_rows_written_before_the_chain_existed(call_taker, monkeypatch):
+    from django.db.migrations.executor import MigrationExecutor
+
+    monkeypatch.setattr("dapolice.audit.migrations.0003_hash_chain.BATCH", 7, raising=False)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("audit", "0002_append_only_trigger")])
+    with connection.cursor() as cursor:
+        for i in range(20):  # rows as the old code wrote them: no hash columns
+            cursor.execute(
+                "INSERT INTO audit_auditevent (at, actor_id, actor_roles, kind, action,"
+                " subject_type, subject_id, object_ids, changes, reason, ip, request_id)"
+                " VALUES (now(), %s, 'call_taker', 'read', 'accounts.user.read', 'accounts.user',"
+                " %s, '[]', %s, '', '10.0.0.1', '')",
+                [call_taker.pk, str(i), json.dumps({"n": [i, 1.0 * i]})],
+            )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert not AuditEvent.objects.filter(chain_hash="").exists()
+    ok, out = verify_output()
+    assert ok, out
+    # New rows continue the sealed chain.
+    record_read(actor=call_taker, action="accounts.user.read", subject=call_taker)
+    assert verify_output()[0]
