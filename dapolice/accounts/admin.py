@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dapolice.accounts import services
-from dapolice.accounts.choices import Role
+from dapolice.accounts.choices import SYSTEM_USERNAME, Role
 from dapolice.accounts.models import Agency, ApiTokenHolder, RoleRequest, User
 from dapolice.audit.admin import AuditedModelAdmin, DapoliceModelAdmin, ServiceModelAdmin
 from dapolice.common.errors import DomainError
@@ -124,7 +124,9 @@ class UserAdmin(ServiceModelAdmin):
     readonly_fields = ["username", "pending_roles", "last_login", "date_joined"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        return super().get_queryset(request).select_related("agency").prefetch_related("groups")
+        # The system actor (the one that may grant roles directly) is not administered here.
+        qs = super().get_queryset(request).exclude(username=SYSTEM_USERNAME)
+        return qs.select_related("agency").prefetch_related("groups")
 
     @admin.display(description=gettext_lazy("Roles"))
     def role_list(self, user: User) -> str:
@@ -339,10 +341,14 @@ def _unregister(model: type[models.Model]) -> None:
 
 
 def _register_second_factors() -> None:
+    """Every django-otp device type the site has (TOTP, backup codes, and a phone device if the
+    two_factor phone plugin were installed), whatever admin its package registered."""
+    from django_otp.models import Device
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    for model in (TOTPDevice, StaticDevice):
+    registered = [m for m in admin.site._registry if issubclass(m, Device)]
+    for model in {TOTPDevice, StaticDevice, *registered}:
         _unregister(model)
         admin.site.register(model, SecondFactorAdmin)
 

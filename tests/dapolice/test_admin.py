@@ -614,3 +614,9 @@ def test_reading_users_in_the_admin_is_audited(admin_client, personas):
     assert str(personas["mash"].pk) in audit("accounts.user.listed").object_ids
     admin_client.get(f"/admin/accounts/user/{personas['mash'].pk}/change/")
     assert audit("accounts.user.read").subject_id == str(personas["mash"].pk)
+
+
+def test_the_system_actor_is_not_administered_in_the_admin(admin_client, system):
+    assert system.username not in admin_client.get("/admin/accounts/user/").content.decode()
+    page = admin_client.get(f"/admin/accounts/user/{system.pk}/change/", follow=True)
+    assert b'name="first_name"' not in page.content
