@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 
 #: Kinds that show records to the actor: counted by the per-user read rate.
 READ_KINDS = frozenset({AuditEvent.Kind.READ, AuditEvent.Kind.LIST, AuditEvent.Kind.SEARCH})
+#: Record types the read rate does not count: staff accounts and the audit trail itself (an
+#: auditor pages through hundreds of audit rows; those reads are audited, not throttled). Case
+#: records (incidents, persons, addresses, and what risk, MASH and MARAC add) are counted.
+UNTHROTTLED_TYPES = ("audit.", "accounts.")
 
 
 class _AuditEncoder(DjangoJSONEncoder):
@@ -82,7 +86,7 @@ def _write(
         subject_type = subject._meta.label_lower
         subject_id = str(subject.pk)
     ids = [str(i) for i in object_ids]
-    if kind in READ_KINDS:
+    if kind in READ_KINDS and not subject_type.startswith(UNTHROTTLED_TYPES):
         shown = ids if ids else ([subject_id] if subject_id else [])
         throttle.reads_allow(actor=actor, records=[f"{subject_type}:{i}" for i in shown])
     ctx = context.current()

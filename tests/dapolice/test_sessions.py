@@ -263,3 +263,16 @@ def test_a_redis_outage_never_stops_reads_and_is_logged(
     assert len(warnings) == 1, "logged once, then Redis is left alone for a while"
     assert "Redis unavailable" in warnings[0]
     assert "Number" not in warnings[0]
+
+
+def test_auditors_paging_the_audit_trail_are_not_throttled(
+    client_for, control_supervisor, persons, small_limit
+):
+    client = client_for(control_supervisor)
+    with time_machine.travel(T0, tick=False):
+        for _ in range(3):
+            page = client.get("/audit/")
+            assert page.status_code == 200
+            listed = AuditEvent.objects.filter(action="audit.event.listed").latest("pk")
+            assert len(listed.object_ids) > small_limit
+    assert not Alert.objects.filter(kind="security.read_rate").exists()
