@@ -23,7 +23,6 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import connections
@@ -115,7 +114,7 @@ class Problem:
     message: str
 
 
-def verify(rows: Iterator[Mapping[str, Any]], key: bytes | None = None) -> Iterator[Problem]:
+def verify(rows: Iterator[Mapping[str, object]], key: bytes | None = None) -> Iterator[Problem]:
     """Walk ``rows`` (in id order, each with ``id``, ``prev_hash``, ``chain_hash`` and the
     hashed fields) and yield every break.
 
@@ -128,7 +127,7 @@ def verify(rows: Iterator[Mapping[str, Any]], key: bytes | None = None) -> Itera
     expected = GENESIS
     previous_id: int | None = None
     for row in rows:
-        event_id = int(row["id"])
+        event_id = int(str(row["id"]))
         if not row["chain_hash"]:
             yield Problem(event_id, "altered", f"row {event_id} is not sealed (no hash)")
         elif digest(str(row["prev_hash"]), row, key) != row["chain_hash"]:

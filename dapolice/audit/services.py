@@ -29,7 +29,7 @@ class _AuditEncoder(DjangoJSONEncoder):
     """Django's encoder, plus model instances as their key, sets as lists and full-precision
     ISO times (Django's own truncates to milliseconds)."""
 
-    def default(self, o: Any) -> Any:
+    def default(self, o: object) -> object:
         if isinstance(o, models.Model):
             return o.pk
         if isinstance(o, set | frozenset):
@@ -39,12 +39,12 @@ class _AuditEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: object) -> Any:  # JSON: whatever json.loads gives
     """``value`` exactly as the JSON column will give it back (so the row's hash is stable)."""
     return json.loads(json.dumps(value, cls=_AuditEncoder))
 
 
-def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+def diff(before: Mapping[str, object], after: Mapping[str, object]) -> dict[str, list[object]]:
     """``{field: [old, new]}`` for the fields whose value changed."""
     return {
         key: [_jsonable(before.get(key)), _jsonable(after.get(key))]
@@ -53,9 +53,9 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     }
 
 
-def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, object]:
     """The current values of ``fields`` (foreign keys as ids), for :func:`diff`."""
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for name in fields:
         field = obj._meta.get_field(name)
         out[name] = getattr(obj, getattr(field, "attname", name))
@@ -70,8 +70,8 @@ def _write(
     subject: models.Model | None = None,
     subject_type: str = "",
     subject_id: str = "",
-    object_ids: Iterable[Any] = (),
-    changes: Mapping[str, Any] | None = None,
+    object_ids: Iterable[object] = (),
+    changes: Mapping[str, object] | None = None,
     reason: str = "",
 ) -> AuditEvent:
     """Append one row to the chain, in the caller's transaction (or one of its own).
@@ -135,7 +135,7 @@ def record_change(
     actor: User,
     action: str,
     subject: models.Model,
-    changes: Mapping[str, Any] | None = None,
+    changes: Mapping[str, object] | None = None,
     reason: str = "",
 ) -> AuditEvent:
     """A change to one record; ``changes`` is ``{field: [old, new]}`` (see :func:`diff`)."""
@@ -169,9 +169,9 @@ def record_list(
     actor: User,
     action: str,
     model: type[models.Model],
-    ids: Iterable[Any],
+    ids: Iterable[object],
     kind: str = AuditEvent.Kind.LIST,
-    changes: Mapping[str, Any] | None = None,
+    changes: Mapping[str, object] | None = None,
 ) -> AuditEvent:
     """A list or search result was shown: one row naming every record on the page.
 
@@ -195,7 +195,7 @@ def record_access(
     subject_type: str = "",
     subject_id: str = "",
     reason: str = "",
-    changes: Mapping[str, Any] | None = None,
+    changes: Mapping[str, object] | None = None,
 ) -> AuditEvent:
     """Sign-in, sign-out, break-glass and exports."""
     return _write(
