@@ -142,24 +142,12 @@ class UserAdmin(ServiceModelAdmin):
         return [] if obj is None else self.readonly_fields
 
     def get_fieldsets(self, request: HttpRequest, obj: models.Model | None = None) -> Any:
+        person = ["username", "first_name", "last_name", "email", "collar_number", "agency"]
         if obj is None:
             return (
-                (
-                    None,
-                    {
-                        "fields": [
-                            "username",
-                            "first_name",
-                            "last_name",
-                            "email",
-                            "collar_number",
-                            "agency",
-                        ]
-                    },
-                ),  # fmt: skip
+                (None, {"fields": person}),
                 (_("Roles to request"), {"fields": ["roles", "reason"]}),
             )
-        person = ["username", "first_name", "last_name", "email", "collar_number", "agency"]
         return (
             (None, {"fields": person}),
             (_("Roles"), {"fields": ["roles", "pending_roles", "reason", "is_active"]}),
@@ -217,6 +205,13 @@ class UserAdmin(ServiceModelAdmin):
                 )  # fmt: skip
         if not change and user.email:
             self._send_reset(request, user)
+        elif not change:
+            self.message_user(
+                request,
+                _("%(user)s has no password yet: add their e-mail address, then send a password "
+                  "reset.") % {"user": user.username},
+                messages.WARNING,
+            )  # fmt: skip
         return user
 
     def _send_reset(self, request: HttpRequest, user: User) -> bool:
@@ -249,7 +244,7 @@ class UserAdmin(ServiceModelAdmin):
     def password_reset_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not self.has_change_permission(request):
             raise PermissionDenied
-        user = get_object_or_404(User, pk=pk)
+        user = get_object_or_404(self.get_queryset(request), pk=pk)
         self._send_reset(request, user)
         return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user.pk]))
 
@@ -443,3 +438,17 @@ def _register_credentials() -> None:
 
 
 _register_credentials()
+
+
+def _audited_own_password_change(
+    request: HttpRequest, extra_context: dict[str, Any] | None = None
+) -> HttpResponse:
+    """The admin's "change password" (one's own, with the old one): audited like a reset."""
+    response = _own_password_change(request, extra_context)
+    if request.method == "POST" and response.status_code == 302:
+        services.user_password_changed(user=_actor(request))
+    return response
+
+
+_own_password_change = admin.site.password_change
+admin.site.password_change = _audited_own_password_change  # type: ignore[method-assign]

@@ -400,6 +400,13 @@ def user_password_reset_complete(*, user: User, password: str) -> User:
         user = _locked(user)
         user.set_password(password)
         user.save(update_fields=["password"])
+        user_password_changed(user=user)
+    return user
+
+
+def user_password_changed(*, user: User) -> None:
+    """A user changed their own password (knowing the old one): audited, and they are told."""
+    with transaction.atomic():
         record_change(
             actor=user,
             action="accounts.user.password_set",
@@ -407,7 +414,6 @@ def user_password_reset_complete(*, user: User, password: str) -> User:
             changes={"password": ["(set)", "(changed)"]},
         )
         _notify(user, "password_changed")
-    return user
 
 
 def mfa_device_revoke(*, actor: User, device: Device) -> None:

@@ -620,3 +620,16 @@ def test_the_system_actor_is_not_administered_in_the_admin(admin_client, system)
     assert system.username not in admin_client.get("/admin/accounts/user/").content.decode()
     page = admin_client.get(f"/admin/accounts/user/{system.pk}/change/", follow=True)
     assert b'name="first_name"' not in page.content
+
+
+def test_an_administrators_own_password_change_is_audited(admin_client, sysadmin):
+    from tests.conftest import PASSWORD
+
+    response = admin_client.post(
+        "/admin/password_change/",
+        {"old_password": PASSWORD, "new_password1": "a new passphrase 2026",
+         "new_password2": "a new passphrase 2026"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    event = audit("accounts.user.password_set")
+    assert (event.actor, event.subject_id) == (sysadmin, str(sysadmin.pk))
