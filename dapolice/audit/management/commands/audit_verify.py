@@ -47,6 +47,8 @@ class Command(BaseCommand):
             self.stdout.write(f"BROKEN {problem.kind}: {problem.message}")
         if options["expect"]:
             event_id, _sep, expected = options["expect"].partition(":")
+            if not event_id.isdigit():
+                raise CommandError("--expect takes ID:HASH, as --head prints it")
             found = AuditEvent.objects.filter(pk=int(event_id)).values_list("chain_hash", flat=True)
             if list(found) != [expected]:
                 problems += 1
