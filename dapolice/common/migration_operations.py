@@ -77,9 +77,8 @@ class AddIndexConcurrently(pg.AddIndexConcurrently):
             )
             invalid = cursor.fetchone() is not None
         if invalid:
-            schema_editor.execute(
-                "DROP INDEX CONCURRENTLY IF EXISTS %s" % schema_editor.quote_name(self.index.name)
-            )
+            name = schema_editor.quote_name(self.index.name)
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
         super().database_forwards(app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
@@ -134,7 +133,9 @@ class ValidateConstraint(pg.ValidateConstraint):
             super().database_forwards(app_label, schema_editor, from_state, to_state)
 
 
-def id_batches(connection: Any, table: str, batch_size: int = BATCH_SIZE) -> Iterator[tuple[int, int]]:
+def id_batches(
+    connection: Any, table: str, batch_size: int = BATCH_SIZE
+) -> Iterator[tuple[int, int]]:
     """Half-open ``(low, high)`` ranges of the integer primary key ``id`` of ``table``.
 
     A data migration runs one ``UPDATE ... WHERE id >= low AND id < high`` per range, outside a
@@ -142,10 +143,9 @@ def id_batches(connection: Any, table: str, batch_size: int = BATCH_SIZE) -> Ite
     the table stays usable, and an interrupted run resumes where a rerun finds work left.
     Rows added after the first read are written by current code, which computes them itself.
     """
+    quoted = connection.ops.quote_name(table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT MIN(id), MAX(id) FROM %s" % connection.ops.quote_name(table)  # noqa: S608 (a quoted table name)
-        )
+        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {quoted}")  # noqa: S608 (a quoted name)
         low, high = cursor.fetchone()
     if low is None:
         return
