@@ -11,6 +11,8 @@ So on a large table (:data:`LARGE_MODELS`):
   checked at once) and proven on the existing rows by :class:`ValidateConstraint`, which lets
   reads and writes go on. The two must not share a transaction (the first one's lock would be held
   through the scan): put them in two migrations, or one migration with ``atomic = False``;
+* unique constraints are built by :class:`AddUniqueConstraintConcurrently` (a unique index built
+  concurrently, then attached as the constraint in a moment; ``atomic = False`` too);
 * data is rewritten in committed batches (:func:`id_batches`), never in one statement.
 
 Django's own PostgreSQL operations (``django.contrib.postgres.operations``) do the work; these
@@ -25,7 +27,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.postgres import operations as pg
-from django.db import migrations
+from django.db import migrations, transaction
+from django.db.backends.ddl_references import Statement
+from django.db.models import UniqueConstraint
 
 #: Tables that grow with every call (``app_label.model_name``): they take only the operations
 #: above. A new app adds its own large tables here (a DASH per incident, a MARAC case, ...).
@@ -53,75 +57,70 @@ def _on_postgresql(schema_editor: Any) -> bool:
     return bool(schema_editor.connection.vendor == "postgresql")
 
 
-class AddIndexConcurrently(pg.AddIndexConcurrently):
-    """``CREATE INDEX CONCURRENTLY`` on PostgreSQL (the migration needs ``atomic = False``).
+def _drop_invalid_index(schema_editor: Any, name: str) -> None:
+    """An interrupted concurrent build leaves an INVALID index of its name behind, which would
+    make the retry fail: drop it (concurrently), so running the migration again finishes."""
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname = %s AND c.relnamespace = current_schema()::regnamespace "
+            "AND NOT i.indisvalid",
+            [name],
+        )
+        invalid = cursor.fetchone() is not None
+    if invalid:
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(name)}")
 
-    An interrupted concurrent build leaves an INVALID index of the same name behind, which would
-    make the retry fail; it is dropped (concurrently) first, so running the migration again
-    finishes the job. Other databases get a plain ``CREATE INDEX``.
-    """
+
+class _PlainElsewhere:
+    """On a database other than PostgreSQL, the ordinary operation ``plain`` instead, in a
+    transaction of its own: SQLite rebuilds the table to add a constraint, and a failure half-way
+    (a duplicate) must not leave the copy behind in a migration with ``atomic = False``."""
+
+    plain: Any
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if not _on_postgresql(schema_editor):
-            migrations.AddIndex.database_forwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
+        if _on_postgresql(schema_editor):
+            self.postgresql_forwards(app_label, schema_editor, from_state, to_state)
             return
-        self._ensure_not_in_transaction(schema_editor)
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                "WHERE c.relname = %s AND c.relnamespace = current_schema()::regnamespace "
-                "AND NOT i.indisvalid",
-                [self.index.name],
-            )
-            invalid = cursor.fetchone() is not None
-        if invalid:
-            name = schema_editor.quote_name(self.index.name)
-            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
-        super().database_forwards(app_label, schema_editor, from_state, to_state)
+        with transaction.atomic(using=schema_editor.connection.alias):
+            self.plain.database_forwards(self, app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if not _on_postgresql(schema_editor):
-            migrations.AddIndex.database_backwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
+        if _on_postgresql(schema_editor):
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
             return
-        super().database_backwards(app_label, schema_editor, from_state, to_state)
+        with transaction.atomic(using=schema_editor.connection.alias):
+            self.plain.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+    def postgresql_forwards(self, app_label, schema_editor, from_state, to_state):
+        super().database_forwards(app_label, schema_editor, from_state, to_state)
 
 
-class RemoveIndexConcurrently(pg.RemoveIndexConcurrently):
+class AddIndexConcurrently(_PlainElsewhere, pg.AddIndexConcurrently):
+    """``CREATE INDEX CONCURRENTLY`` on PostgreSQL (the migration needs ``atomic = False``),
+    resuming an interrupted build; a plain ``CREATE INDEX`` elsewhere."""
+
+    plain = migrations.AddIndex
+
+    def postgresql_forwards(self, app_label, schema_editor, from_state, to_state):
+        self._ensure_not_in_transaction(schema_editor)
+        _drop_invalid_index(schema_editor, self.index.name)
+        super().postgresql_forwards(app_label, schema_editor, from_state, to_state)
+
+
+class RemoveIndexConcurrently(_PlainElsewhere, pg.RemoveIndexConcurrently):
     """``DROP INDEX CONCURRENTLY`` on PostgreSQL; a plain ``DROP INDEX`` elsewhere."""
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if not _on_postgresql(schema_editor):
-            migrations.RemoveIndex.database_forwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
-            return
-        super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if not _on_postgresql(schema_editor):
-            migrations.RemoveIndex.database_backwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
-            return
-        super().database_backwards(app_label, schema_editor, from_state, to_state)
+    plain = migrations.RemoveIndex
 
 
-class AddConstraintNotValid(pg.AddConstraintNotValid):
+class AddConstraintNotValid(_PlainElsewhere, pg.AddConstraintNotValid):
     """A CHECK constraint added ``NOT VALID`` on PostgreSQL: enforced for new and changed rows
     at once, existing rows proven later by :class:`ValidateConstraint`. Elsewhere a plain
-    ``AddConstraint``. Reversing it drops the constraint (inherited)."""
+    ``AddConstraint``. Reversing it drops the constraint."""
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if not _on_postgresql(schema_editor):
-            migrations.AddConstraint.database_forwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
-            return
-        super().database_forwards(app_label, schema_editor, from_state, to_state)
+    plain = migrations.AddConstraint
 
 
 class ValidateConstraint(pg.ValidateConstraint):
@@ -131,6 +130,61 @@ class ValidateConstraint(pg.ValidateConstraint):
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if _on_postgresql(schema_editor):
             super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+
+class AddUniqueConstraintConcurrently(
+    _PlainElsewhere, pg.NotInTransactionMixin, migrations.AddConstraint
+):
+    """A ``UniqueConstraint`` whose unique index is built ``CONCURRENTLY`` on PostgreSQL (the
+    migration needs ``atomic = False``), then, for a constraint on plain fields, attached with
+    ``ADD CONSTRAINT ... UNIQUE USING INDEX`` (no second scan). A conditional or expression
+    constraint is a unique index in Django anyway. Elsewhere a plain ``AddConstraint``.
+    Reversing it drops the constraint (inherited). Duplicates make the build fail and leave an
+    invalid index, which a rerun, once they are resolved, replaces.
+    """
+
+    atomic = False
+    plain = migrations.AddConstraint
+
+    def __init__(self, model_name: str, constraint: UniqueConstraint) -> None:
+        if not isinstance(constraint, UniqueConstraint):
+            raise TypeError("AddUniqueConstraintConcurrently takes a UniqueConstraint.")
+        super().__init__(model_name, constraint)
+
+    def describe(self) -> str:
+        return f"Concurrently create unique constraint {self.constraint.name} on {self.model_name}"
+
+    def postgresql_forwards(self, app_label, schema_editor, from_state, to_state):
+        self._ensure_not_in_transaction(schema_editor)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        _drop_invalid_index(schema_editor, self.constraint.name)
+        statement = self.constraint.create_sql(model, schema_editor)
+        concurrently = schema_editor.sql_create_unique_index.replace(
+            "CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX CONCURRENTLY", 1
+        )
+        if statement.template == schema_editor.sql_create_unique_index:
+            statement.template = concurrently
+            schema_editor.execute(statement, params=None)
+            return
+        parts = statement.parts
+        schema_editor.execute(
+            Statement(
+                concurrently,
+                table=parts["table"],
+                name=parts["name"],
+                columns=parts["columns"],
+                include="",
+                nulls_distinct=parts["nulls_distinct"],
+                condition="",
+            ),
+            params=None,
+        )
+        schema_editor.execute(
+            f"ALTER TABLE {parts['table']} ADD CONSTRAINT {parts['name']} "
+            f"UNIQUE USING INDEX {parts['name']}{parts['deferrable']}"
+        )
 
 
 def id_batches(

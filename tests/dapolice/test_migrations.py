@@ -281,6 +281,59 @@ def test_large_table_operations_work_concurrently_on_postgresql_and_plainly_on_s
     assert "probe_n_idx" not in _constraints(db.alias)
 
 
+@pytest.mark.parametrize("vendor", _vendors())
+@pytest.mark.parametrize("conditional", [False, True], ids=["plain", "conditional"])
+def test_unique_constraint_is_built_concurrently_and_a_rerun_finishes_a_failed_build(
+    scratch_database, vendor, conditional
+):
+    db = scratch_database(vendor)
+    connection = connections[db.alias]
+    create = migrations.CreateModel(
+        "Probe",
+        [
+            ("id", models.BigAutoField(primary_key=True)),
+            ("n", models.IntegerField()),
+            ("live", models.BooleanField(default=True)),
+        ],
+    )
+    state = _apply(db.alias, create, ProjectState(), atomic=True)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO probe_probe (n, live) VALUES (%s, %s)",
+            [(i, True) for i in range(20)] + [(3, True), (4, False)],
+        )
+    condition = models.Q(live=True) if conditional else None
+    unique = models.UniqueConstraint(fields=["n"], name="probe_n_unique", condition=condition)
+    add_unique = ops.AddUniqueConstraintConcurrently("probe", unique)
+    # A duplicate (n = 3, both live) stops the build; nothing half-made is left in the way.
+    with pytest.raises(IntegrityError):
+        _apply(db.alias, add_unique, state, atomic=False)
+    with connection.cursor() as cursor:
+        # Resolve the duplicates (the conditional constraint allows n = 4 twice: one is not live).
+        cursor.execute("DELETE FROM probe_probe WHERE id = 21")
+        if not conditional:
+            cursor.execute("DELETE FROM probe_probe WHERE id = 22")
+    unique_state = _apply(db.alias, add_unique, state, atomic=False)
+    constraint = _constraints(db.alias)["probe_n_unique"]
+    assert constraint["unique"]
+    with pytest.raises(IntegrityError), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO probe_probe (n, live) VALUES (5, TRUE)")
+    if vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indisvalid FROM pg_index WHERE indexrelid = 'probe_n_unique'::regclass"
+            )
+            assert cursor.fetchone() == (True,)
+            cursor.execute("SELECT contype FROM pg_constraint WHERE conname = 'probe_n_unique'")
+            # A table constraint on plain fields; Django keeps a conditional one as an index.
+            assert cursor.fetchall() == ([] if conditional else [("u",)])
+    _unapply(db.alias, add_unique, state, unique_state)
+    assert "probe_n_unique" not in _constraints(db.alias)
+    if vendor == "postgresql":
+        with pytest.raises(NotSupportedError):  # it refuses to run inside a transaction
+            _apply(db.alias, add_unique, state, atomic=True)
+
+
 # --- The rule for future migrations ---------------------------------------------------------
 
 #: Migrations written before the rule (already applied by forces; never edited): each adds an
@@ -324,7 +377,11 @@ def rule_breaches(migration: Any, loader: MigrationLoader | None = None) -> list
         )
 
     breaches = []
-    concurrent = (ops.AddIndexConcurrently, ops.RemoveIndexConcurrently)
+    concurrent = (
+        ops.AddIndexConcurrently,
+        ops.RemoveIndexConcurrently,
+        ops.AddUniqueConstraintConcurrently,
+    )
     for op in operations:
         where = f"{app}.{migration.name}: {op.describe()}"
         if isinstance(op, concurrent) and migration.atomic:
@@ -338,9 +395,12 @@ def rule_breaches(migration: Any, loader: MigrationLoader | None = None) -> list
         ):
             breaches.append(f"{where}: use AddIndexConcurrently / RemoveIndexConcurrently")
         elif isinstance(op, migrations.AddConstraint) and not isinstance(
-            op, ops.AddConstraintNotValid
+            op, ops.AddConstraintNotValid | ops.AddUniqueConstraintConcurrently
         ):
-            breaches.append(f"{where}: use AddConstraintNotValid, then ValidateConstraint")
+            breaches.append(
+                f"{where}: use AddConstraintNotValid then ValidateConstraint (a check), "
+                "AddUniqueConstraintConcurrently (a unique constraint)"
+            )
         elif isinstance(op, migrations.AddField | migrations.AlterField) and (
             op.field.db_index or op.field.unique
         ):
@@ -405,6 +465,7 @@ def _migration(*operations: Any, atomic: bool = True, app: str = "incidents") ->
 def test_the_rule_catches_each_way_of_locking_a_large_table():
     index = models.Index(fields=["given_name"], name="probe_idx")
     check = models.CheckConstraint(condition=models.Q(id__gt=0), name="probe_check")
+    unique = models.UniqueConstraint(fields=["postcode_key", "house_key"], name="probe_unique")
     locking = [
         _migration(migrations.AddIndex("person", index)),
         _migration(migrations.AddIndex("auditevent", index), app="audit"),
@@ -419,6 +480,8 @@ def test_the_rule_catches_each_way_of_locking_a_large_table():
             ops.ValidateConstraint("incident", "probe_check"),
         ),
         _migration(migrations.RunSQL("CREATE INDEX probe_idx ON incidents_person (id)")),
+        _migration(migrations.AddConstraint("address", unique)),
+        _migration(ops.AddUniqueConstraintConcurrently("address", unique), atomic=True),
     ]
     for migration in locking:
         assert rule_breaches(migration), migration.operations
@@ -432,6 +495,7 @@ def test_the_rule_catches_each_way_of_locking_a_large_table():
             atomic=False,
         ),
         _migration(migrations.AddField("person", "probe", models.CharField(max_length=5))),
+        _migration(ops.AddUniqueConstraintConcurrently("address", unique), atomic=False),
         # Small tables and tables created in the same migration take the ordinary operations.
         _migration(migrations.AddIndex("attendancecategory", index)),
         _migration(
