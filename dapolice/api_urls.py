@@ -6,5 +6,6 @@ from dapolice.accounts.api import MeApi
 
 urlpatterns = [
     path("me/", MeApi.as_view(), name="api-me"),
+    path("audit/", include("dapolice.audit.api_urls")),
     path("", include("incidents.api.urls")),
 ]

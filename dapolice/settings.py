@@ -15,6 +15,7 @@ Every variable is listed in README.md, "Configuration".
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -103,6 +104,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every response that Django (not WhiteNoise) makes: Cache-Control: no-store.
+    "dapolice.common.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Messages and htmx before the two below: signing an idle user out leaves a message, and an
     # htmx request is answered with HX-Redirect (request.htmx).
@@ -110,6 +113,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "dapolice.accounts.middleware.IdleTimeoutMiddleware",
     "dapolice.accounts.middleware.MFARequiredMiddleware",
+    # A refused bulk read (the per-user read rate) becomes a 429 with nothing personal in it.
+    "dapolice.audit.middleware.ReadRateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # AxesMiddleware turns a locked-out login into the lockout response; it must be last.
@@ -268,11 +273,46 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 # Idle timeout: the session ends after this many minutes without a user action. Background
 # polling (the inbox count, board refresh) does not count as activity.
 SESSION_IDLE_TIMEOUT_MINUTES = env.int("DAPOLICE_SESSION_IDLE_MINUTES", default=15)
-SESSION_COOKIE_AGE = env.int("DAPOLICE_SESSION_MAX_HOURS", default=12) * 3600
+# Absolute limit: the session ends this long after sign-in, however active (the sign-in time is
+# kept in the session; SESSION_COOKIE_AGE alone would move with every request that saves it).
+SESSION_MAX_HOURS = env.int("DAPOLICE_SESSION_MAX_HOURS", default=12)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+
+# Password resets: an administrator never sets a password; they send a reset link that the user
+# completes (Django's reset flow, by e-mail). The link lasts this long.
+PASSWORD_RESET_TIMEOUT = env.int("DAPOLICE_PASSWORD_RESET_HOURS", default=24) * 3600
+#: After an administrator changes a user's e-mail address, no reset is sent for this long (the
+#: old address is told at once), so changing the address and resetting cannot take an account
+#: over before its owner notices.
+DAPOLICE_RESET_AFTER_EMAIL_CHANGE_HOURS = env.int(
+    "DAPOLICE_RESET_AFTER_EMAIL_CHANGE_HOURS", default=24
+)
+
+# E-mail (password resets and the notices that tell a user what an administrator did).
+EMAIL_CONFIG = env.email_url(
+    "DAPOLICE_EMAIL_URL", default="smtp://localhost:25" if PRODUCTION else "consolemail://"
+)
+globals().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DAPOLICE_EMAIL_FROM", default="dapolice@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Audit trail ----------------------------------------------------------------------------
+
+#: The HMAC key of the audit hash chain. Kept out of the database, so the table's owner cannot
+#: rewrite the chain. Defaults to one derived from the secret key; set it on its own so the
+#: secret key can be rotated (changing this key makes every existing row fail audit_verify).
+AUDIT_CHAIN_KEY = (
+    env.str("DAPOLICE_AUDIT_CHAIN_KEY", default="")
+    or hashlib.sha256(f"dapolice.audit.chain:{SECRET_KEY}".encode()).hexdigest()
+)
+#: Bulk reads: at most this many different records shown to one user per window (0: no limit).
+#: Needs Redis; without it (or while it is down) the limit is not applied.
+DAPOLICE_READ_RATE_LIMIT = env.int("DAPOLICE_READ_RATE_LIMIT", default=500)
+DAPOLICE_READ_RATE_WINDOW_MINUTES = env.int("DAPOLICE_READ_RATE_WINDOW_MINUTES", default=10)
 
 # --- Security headers -----------------------------------------------------------------------
 

@@ -132,7 +132,13 @@ def is_postgres() -> bool:
 EXPECTED_NAVIGATION: dict[str, frozenset[str]] = {
     "call_taker": frozenset({"incidents:create", "incidents:board", "incidents:list"}),
     "control_supervisor": frozenset(
-        {"incidents:create", "incidents:board", "incidents:list", "audit:list"}
+        {
+            "incidents:create",
+            "incidents:board",
+            "incidents:list",
+            "audit:list",
+            "accounts:role-requests",
+        }
     ),
     "attending_officer": frozenset({"incidents:board", "incidents:list"}),
     "supervisor": frozenset({"incidents:list"}),

@@ -1,4 +1,5 @@
-"""Binds the request id and client address for the audit trail and log lines."""
+"""Binds the request id and client address for the audit trail and log lines; keeps every
+response out of caches."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 from dapolice.common import context
 
@@ -42,4 +44,21 @@ class RequestContextMiddleware:
         with context.bound(ctx):
             response = self.get_response(request)
         response["X-Request-ID"] = request_id
+        return response
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` (and ``private``) on every response the application makes.
+
+    Case pages, a revealed refuge address, API answers and the admin must not stay in a shared
+    computer's browser cache or a proxy. Static files are answered earlier by WhiteNoise and keep
+    their long cache lifetimes; nothing personal is in them.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        add_never_cache_headers(response)
         return response
