@@ -23,6 +23,7 @@ from incidents.choices import MarkerKind, PersonRole, Relationship
 from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput, Thrive
 from incidents.matching import keys
 from incidents.models import AttendanceCategory
+from incidents.rules import call_start_problem
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
@@ -362,8 +363,6 @@ class IncidentForm(forms.Form):
         )
 
     def clean_call_started(self) -> datetime:
-        from incidents.services import call_start_problem
-
         max_age = settings.DAPOLICE_MAX_CALL_MINUTES * 60
         try:
             seconds = signing.TimestampSigner(salt=CALL_STAMP_SALT).unsign(

@@ -20,6 +20,7 @@ from incidents.filters import IncidentFilter
 from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput, Thrive
 from incidents.models import Address, Incident, Marker, Person
 from incidents.policies import can_see_address_in_clear
+from incidents.rules import call_start_problem
 
 # --- Output -------------------------------------------------------------------------------------
 
@@ -178,7 +179,7 @@ class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
             # A command-and-control system may send when the call began; not backdated further
             # than a call can last (the deadline runs from it).
             if value is not None:
-                problem = services.call_start_problem(value)
+                problem = call_start_problem(value)
                 if problem:
                     raise serializers.ValidationError(problem)
             return value
