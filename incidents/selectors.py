@@ -227,9 +227,9 @@ def incident_get_for_user(*, user: Any, pk: int) -> Incident:
     return incident
 
 
-def incident_detail(*, user: Any, pk: int) -> IncidentDetail:
-    """The incident, its people with flags as they stood when the call came in, and history."""
-    incident = incident_get_for_user(user=user, pk=pk)
+def incident_detail(*, user: Any, incident: Incident) -> IncidentDetail:
+    """The incident (loaded by :func:`incident_get_for_user`), its people with flags as they
+    stood when the call came in, and its history."""
     people = list(
         incident.people.select_related("person", "person__address").order_by("role", "pk")
     )

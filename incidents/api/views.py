@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -12,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from dapolice import access
+from dapolice.access.api import ObjectPolicyApiMixin
 from dapolice.audit.api import AuditedListMixin
 from incidents import selectors, services
 from incidents.choices import MarkerKind, PersonRole, Relationship
@@ -220,7 +219,8 @@ class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
             idempotency_key=d["idempotency_key"],
         )
         incident = services.incident_create(actor=request.user, data=data)
-        detail = selectors.incident_detail(user=request.user, pk=incident.pk)
+        shown = selectors.incident_get_for_user(user=request.user, pk=incident.pk)
+        detail = selectors.incident_detail(user=request.user, incident=shown)
         out = IncidentOutput(
             detail.incident,
             context={"request": request, "people": {incident.pk: detail.people}},
@@ -228,19 +228,26 @@ class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
         return Response(out.data, status=status.HTTP_201_CREATED)
 
 
-class IncidentDetailApi(APIView):
+class _IncidentApi(ObjectPolicyApiMixin, APIView):
+    """An endpoint on one incident: loaded through the selector, the view's policy on it."""
+
+    def select_object(self) -> Incident:
+        return selectors.incident_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+
+class IncidentDetailApi(_IncidentApi):
     policy = "incidents.view"
 
     @extend_schema(responses=IncidentOutput)
     def get(self, request: Request, pk: int) -> Response:
-        detail = selectors.incident_detail(user=request.user, pk=pk)
+        detail = selectors.incident_detail(user=request.user, incident=self.get_object())
         out = IncidentOutput(
             detail.incident, context={"request": request, "people": {pk: detail.people}}
         )
         return Response(out.data)
 
 
-class IncidentDeferApi(APIView):
+class IncidentDeferApi(_IncidentApi):
     """Control-room supervisors only: defer attendance with a reason and the victim's wishes."""
 
     policy = "incidents.defer"
@@ -252,7 +259,7 @@ class IncidentDeferApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=IncidentOutput)
     def post(self, request: Request, pk: int) -> Response:
-        incident = selectors.incident_get_for_user(user=request.user, pk=pk)
+        incident = self.get_object()
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         incident = services.incident_defer(
@@ -261,7 +268,7 @@ class IncidentDeferApi(APIView):
         return Response(IncidentOutput(incident, context={"request": request}).data)
 
 
-class IncidentArrivalApi(APIView):
+class IncidentArrivalApi(_IncidentApi):
     policy = "incidents.record_attendance"
 
     class InputSerializer(serializers.Serializer):
@@ -269,7 +276,7 @@ class IncidentArrivalApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=IncidentOutput)
     def post(self, request: Request, pk: int) -> Response:
-        incident = selectors.incident_get_for_user(user=request.user, pk=pk)
+        incident = self.get_object()
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         incident = services.incident_record_arrival(
@@ -295,8 +302,11 @@ class PersonCreateApi(APIView):
         )
 
 
-class PersonDetailApi(APIView):
+class PersonDetailApi(ObjectPolicyApiMixin, APIView):
     policy = "incidents.match"
+
+    def select_object(self) -> Person:
+        return selectors.person_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
 
     class OutputSerializer(PersonOutput):
         flags = serializers.SerializerMethodField()
@@ -309,7 +319,7 @@ class PersonDetailApi(APIView):
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        person = selectors.person_get_for_user(user=request.user, pk=pk)
+        person = self.get_object()
         flags = selectors.person_flags([person.pk], new_call=False)[person.pk]
         out = self.OutputSerializer(person, context={"request": request, "flags": flags})
         return Response(out.data)
@@ -415,8 +425,6 @@ class MarkerCreateApi(APIView):
             if d["address"]
             else None
         )
-        if not access.check(request.user, "incidents.marker.create"):
-            raise PermissionDenied
         marker = services.marker_add(
             actor=request.user, kind=d["kind"], person=person, address=address, note=d["note"]
         )

@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -67,7 +66,6 @@ def incident_create(*, actor: Any, data: IncidentInput) -> Incident:
     or urban from the location. A repeated submission with the same idempotency key returns the
     incident the first one created.
     """
-    access.require(actor, "incidents.create")
     existing = _by_idempotency_key(actor=actor, key=data.idempotency_key)
     if existing is not None:
         return existing
@@ -201,8 +199,6 @@ def incident_regrade(
 
     A deferral in force stays in force only if it is later than the new target.
     """
-    if not access.check(actor, "incidents.regrade"):
-        raise access_denied()
     if not reason.strip():
         raise DomainError(_("Say what changed."), field="reason")
     category = _category(category_code)
@@ -213,13 +209,19 @@ def incident_regrade(
         minutes, target_at = attendance_target(
             received_at=locked.received_at, category=category, rural=locked.location_is_rural
         )
-        if (
-            target_at > locked.target_at
-            and timezone.now() > locked.target_at
-            and not access.check(actor, "incidents.defer", locked)
-        ):
-            # Lowering the grade once the target has passed is a deferral in all but name.
-            raise access_denied()
+        if target_at > locked.target_at and timezone.now() > locked.target_at:
+            # Lowering the grade once the target has passed is a deferral in all but name. When
+            # that is so is this service's to decide (under the lock); who may defer is the
+            # deferral policy's, so the service asks it (README, "Access").
+            access.require(
+                actor,
+                "incidents.defer",
+                locked,
+                message=_(
+                    "The target time has passed, so a lower grade would defer attendance: "
+                    "only a control-room supervisor may do that."
+                ),
+            )
         locked.category = category
         locked.target_minutes = minutes
         locked.target_at = target_at
@@ -254,7 +256,3 @@ def incident_set_risk_level(*, actor: Any, incident: Incident, level: str) -> In
             changes=diff(before, snapshot(locked, ["risk_level"])),
         )
     return locked
-
-
-def access_denied() -> PermissionDenied:
-    return PermissionDenied(_("Your role may not do this."))
