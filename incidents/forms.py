@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dapolice.access.breakglass import MIN_REASON_LENGTH
-from incidents.choices import MarkerKind, PersonRole, Relationship
+from incidents.choices import PersonRole, Relationship
 from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput, Thrive
 from incidents.matching import keys
 from incidents.models import AttendanceCategory
@@ -490,12 +490,3 @@ class RevealAddressForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.helper = _helper(Layout(Field.textarea("reason")))
-
-
-class MarkerForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Marker"), choices=MarkerKind.choices)
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.helper = _helper(Layout(Field.select("kind"), Field.text("note")))

@@ -299,26 +299,6 @@ def person_list(*, user: Any, ids: Iterable[int]) -> list[Person]:
     return persons
 
 
-def address_residents(
-    *, user: Any, postcode: str, house: str, exclude: Iterable[int] = ()
-) -> tuple[Address | None, list[Person], list[Marker]]:
-    """People and markers at an address: shown beside the matches, never as matches.
-
-    Victim, suspect and children often share an address (and a surname), so living there says
-    nothing about who is on the phone; it does say who else may be in the house.
-    """
-    address, residents, markers = _residents_quiet(
-        user=user, postcode=postcode, house=house, exclude=exclude
-    )
-    record_list(
-        actor=user,
-        action="incidents.person.listed_at_address",
-        model=Person,
-        ids=[p.pk for p in residents],
-    )
-    return address, residents, markers
-
-
 # --- Matching (the live panel and /api/persons/match/) --------------------------------------
 
 
@@ -373,9 +353,10 @@ def person_match(
         )
         for c in shown
     ]
-    address, residents, markers = _residents_quiet(
+    at_address = people_at_address(
         user=user, postcode=query.postcode, house=query.house, exclude=visible
     )
+    residents = at_address.residents
     record_list(
         actor=user,
         action="incidents.person.matched",
@@ -384,23 +365,42 @@ def person_match(
         kind=AuditEvent.Kind.SEARCH,
         changes={"shown_at_address": [None, [p.pk for p in residents]]},
     )
-    return MatchResult(rows=rows, address=address, residents=residents, address_markers=markers)
+    return MatchResult(
+        rows=rows,
+        address=at_address.address,
+        residents=residents,
+        address_markers=at_address.markers,
+    )
 
 
-def _residents_quiet(
-    *, user: Any, postcode: str, house: str, exclude: Iterable[int]
-) -> tuple[Address | None, list[Person], list[Marker]]:
-    """``address_residents`` without its own audit row (the match search records them).
+@dataclass
+class AtAddress:
+    address: Address | None = None
+    residents: list[Person] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+
+
+def people_at_address(
+    *, user: Any, postcode: str, house: str, exclude: Iterable[int] = ()
+) -> AtAddress:
+    """People and markers at the typed address: listed beside the matches, never as matches.
+
+    Victim, suspect and children often share an address (and a surname), so living there says
+    nothing about who is on the phone; it does say who else may be in the house. The one
+    implementation of "who lives here" (the matching engine has none), so the refuge rule is
+    here once: nobody is ever listed at a restricted (refuge or safe) address, whoever asks, and
+    its markers and the address itself only to a user who has revealed it (break-glass).
+    Not audited on its own: :func:`person_match` records everyone it shows.
 
     Two queries, both on the address key index: the residents and the markers at the address.
     """
     postcode_key, house_key = keys.postcode_key(postcode), keys.house_key(house)
     if not (postcode_key and house_key):
-        return None, [], []
+        return AtAddress()
     at_address = Q(address__postcode_key=postcode_key, address__house_key=house_key)
     residents = list(
         Person.objects.visible_to(user)
-        .filter(at_address)
+        .filter(at_address, address__is_restricted=False)
         .exclude(pk__in=list(exclude))
         .select_related("address")
         .order_by("family_name", "given_name", "pk")[: setting("DAPOLICE_MATCH_ADDRESS_LIMIT")]
@@ -415,6 +415,6 @@ def _residents_quiet(
         markers[0].address if markers else None
     )
     if address is not None and not can_see_address_in_clear(user, address):
-        # Who lives at a refuge, or that a typed address is one, is itself the secret.
-        return None, [], []
-    return address, residents, markers
+        # That a typed address is a refuge is itself the secret.
+        return AtAddress()
+    return AtAddress(address=address, residents=residents, markers=markers)
