@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dapolice.access.breakglass import MIN_REASON_LENGTH
+from incidents import validators
 from incidents.choices import PersonRole, Relationship
 from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput, Thrive
-from incidents.matching import keys
 from incidents.models import AttendanceCategory
 from incidents.rules import call_start_problem
 
@@ -55,10 +55,7 @@ class PostcodeField(forms.CharField):
         super().__init__(**kwargs)
 
     def clean(self, value: Any) -> str:
-        value = super().clean(value)
-        if value and not keys.postcode_key(value):
-            raise forms.ValidationError(_("Enter a real UK postcode, like NR1 2AB."))
-        return keys.postcode_display(value) if value else ""
+        return validators.clean_postcode(super().clean(value))
 
 
 class PhoneField(forms.CharField):
@@ -70,18 +67,7 @@ class PhoneField(forms.CharField):
         super().__init__(**kwargs)
 
     def clean(self, value: Any) -> tuple[str, ...]:  # type: ignore[override]
-        value = super().clean(value)
-        numbers: list[str] = []
-        for part in (value or "").split(","):
-            if not part.strip():
-                continue
-            e164 = keys.phone_key(part)
-            if e164 is None:
-                raise forms.ValidationError(
-                    _("Enter a phone number, like 07700 900123 or +44 7700 900123.")
-                )
-            numbers.append(e164)
-        return tuple(numbers)
+        return validators.clean_phones((super().clean(value) or "").split(","))
 
 
 class DateOfBirthField(DateInputField):
@@ -100,10 +86,7 @@ class DateOfBirthField(DateInputField):
             born = date(year, month, day)
         except (TypeError, ValueError):
             raise forms.ValidationError(_("Date of birth must be a real date.")) from None
-        if born > timezone.localdate():
-            raise forms.ValidationError(_("Date of birth must be in the past."))
-        if born.year < 1900:
-            raise forms.ValidationError(_("Date of birth must be after 1900."))
+        validators.validate_date_of_birth(born)
         return born
 
 

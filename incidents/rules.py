@@ -28,16 +28,19 @@ def attendance_target(
     return minutes, received_at + timedelta(minutes=minutes)
 
 
-def call_start_problem(received_at: datetime) -> str | None:
-    """Why a call-start time given by a client cannot be trusted, or None.
+def call_start_problem(received_at: datetime, *, any_age: bool = False) -> str | None:
+    """Why a call-start time cannot be trusted, or None.
 
-    The deadline runs from it, so it may be neither in the future nor older than a call can
-    last (``DAPOLICE_MAX_CALL_MINUTES``): backdating would shorten, and a stale time lengthen,
-    nothing else.
+    The deadline runs from it, so it may be neither in the future nor (from a client: the form's
+    stamp, the API) older than a call can last (``DAPOLICE_MAX_CALL_MINUTES``): backdating would
+    shorten, and a stale time lengthen, nothing else. ``any_age`` lifts the age limit for the
+    service's own callers (an import, a test with the clock set).
     """
     now = timezone.now()
     if received_at > now + timedelta(minutes=1):
         return _("The call cannot start in the future.")
+    if any_age:
+        return None
     if received_at < now - timedelta(minutes=settings.DAPOLICE_MAX_CALL_MINUTES):
         return _("The call started more than %(m)d minutes ago; log it with the current time.") % {
             "m": settings.DAPOLICE_MAX_CALL_MINUTES

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from dapolice.alerts.registry import AlertSpec
 from dapolice.alerts.services import alert_raise
 from dapolice.audit.services import record_change, record_create
 from dapolice.common.errors import DomainError
+from incidents import validators
 from incidents.choices import MarkerKind
 from incidents.inputs import AddressInput
 from incidents.matching import keys
@@ -32,13 +34,17 @@ def rural_for_postcode(postcode: str) -> bool:
 
 
 def _address_fields(data: AddressInput) -> dict[str, Any]:
+    try:
+        postcode = validators.clean_postcode(data.postcode)
+    except ValidationError as exc:
+        raise DomainError.from_validation(exc, field="postcode") from None
     return {
         "house": data.house.strip(),
         "street": data.street.strip(),
         "locality": data.locality.strip(),
         "town": data.town.strip(),
-        "postcode": keys.postcode_display(data.postcode) if data.postcode.strip() else "",
-        "postcode_key": keys.postcode_key(data.postcode),
+        "postcode": postcode,
+        "postcode_key": keys.postcode_key(postcode),
         "house_key": keys.house_key(data.house),
     }
 
@@ -50,8 +56,6 @@ def address_get_or_create(*, actor: Any, data: AddressInput) -> Address:
     row and "people and markers at this address" finds everything. Without both keys, a new row.
     """
     fields = _address_fields(data)
-    if data.postcode.strip() and not fields["postcode_key"]:
-        raise DomainError(_("Enter a real UK postcode, like NR1 2AB."), field="postcode")
     if fields["postcode_key"] and fields["house_key"]:
         existing = (
             Address.objects.filter(

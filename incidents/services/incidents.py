@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -18,7 +17,7 @@ from incidents import signals
 from incidents.choices import OPEN_STATUSES, PersonRole, Relationship, RiskLevel
 from incidents.inputs import IncidentInput
 from incidents.models import AttendanceCategory, Incident, IncidentPerson, Person
-from incidents.rules import attendance_target, incident_reference
+from incidents.rules import attendance_target, call_start_problem, incident_reference
 from incidents.services.addresses import address_get_or_create, rural_for_postcode
 from incidents.services.persons import person_create, person_update_from_call, validate_person
 
@@ -53,8 +52,9 @@ def _validate_incident(data: IncidentInput) -> None:
             _("Say when and where it happened before (also elsewhere or unreported)."),
             field="happened_before_details",
         )
-    if data.received_at and data.received_at > timezone.now() + timedelta(minutes=1):
-        raise DomainError(_("The call cannot be received in the future."), field="received_at")
+    problem = data.received_at and call_start_problem(data.received_at, any_age=True)
+    if problem:
+        raise DomainError(problem, field="received_at")
     for person in data.people:
         validate_person(person)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dapolice.audit.services import diff, record_change, record_create, snapshot
 from dapolice.common.errors import DomainError
+from incidents import validators
 from incidents.inputs import PersonInput
 from incidents.matching import keys
 from incidents.models import Address, Person, PersonName, PersonPhone
@@ -27,26 +28,21 @@ def _name_row(person: Person, given: str, family: str, *, primary: bool) -> Pers
     )
 
 
-def _clean_phones(raw_numbers: Iterable[str]) -> list[str]:
-    numbers: list[str] = []
-    for raw in raw_numbers:
-        if not raw.strip():
-            continue
-        e164 = keys.phone_key(raw)
-        if e164 is None:
-            raise DomainError(
-                _("%(n)s is not a phone number. Check the digits.") % {"n": raw}, field="phones"
-            )
-        if e164 not in numbers:
-            numbers.append(e164)
-    return numbers
+def _clean_phones(raw_numbers: Iterable[str]) -> tuple[str, ...]:
+    try:
+        return validators.clean_phones(raw_numbers)
+    except ValidationError as exc:
+        raise DomainError.from_validation(exc, field="phones") from None
 
 
 def validate_person(data: PersonInput) -> None:
     if data.person_id is None and not (data.given_name.strip() or data.family_name.strip()):
         raise DomainError(_("Enter a name, or link an existing person."), field="family_name")
-    if data.date_of_birth and data.date_of_birth > timezone.localdate():
-        raise DomainError(_("Date of birth must be in the past."), field="date_of_birth")
+    if data.date_of_birth:
+        try:
+            validators.validate_date_of_birth(data.date_of_birth)
+        except ValidationError as exc:
+            raise DomainError.from_validation(exc, field="date_of_birth") from None
 
 
 def person_create(*, actor: Any, data: PersonInput, address: Address | None = None) -> Person:
