@@ -6,13 +6,13 @@ in a constant number of queries, from the involvement index.
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
@@ -31,11 +31,7 @@ INCIDENT_PAGE_SIZE = 50
 
 def months_before(moment: datetime, months: int) -> datetime:
     """The same wall-clock moment ``months`` calendar months earlier (31 March -> 28/29 Feb)."""
-    year, month = divmod(moment.month - 1 - months, 12)
-    year += moment.year
-    month += 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
+    return moment - relativedelta(months=months)
 
 
 # --- Flags ----------------------------------------------------------------------------------

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-import decimal
-import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -12,20 +9,9 @@ from django.db import models
 
 from dapolice.audit.models import AuditEvent
 from dapolice.common import context
+from dapolice.common.json import to_json_value
 
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, models.Model):
-        return value.pk
-    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal | uuid.UUID):
-        return str(value)
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return value
+_jsonable = to_json_value
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
