@@ -14,6 +14,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -172,18 +173,25 @@ def incident_queryset(*, user: Any, filters: Any = None) -> Any:
 
 
 def incident_list(
-    *, user: Any, page: int = 1, page_size: int = INCIDENT_PAGE_SIZE, filters: Any = None
-) -> list[Incident]:
-    """Newest first, one page; the ids shown are written to the audit trail."""
-    start = (max(page, 1) - 1) * page_size
-    incidents = list(incident_queryset(user=user, filters=filters)[start : start + page_size])
+    *,
+    user: Any,
+    page: int | str | None = 1,
+    page_size: int = INCIDENT_PAGE_SIZE,
+    filters: Any = None,
+) -> Page[Incident]:
+    """Newest first, one page; the ids shown are written to the audit trail.
+
+    ``page`` is taken as typed in the URL: anything that is not a page number gives the first
+    page, a number past the end the last (Django's ``Paginator.get_page``).
+    """
+    shown = Paginator(incident_queryset(user=user, filters=filters), page_size).get_page(page)
     record_list(
         actor=user,
         action="incidents.incident.listed",
         model=Incident,
-        ids=[i.pk for i in incidents],
+        ids=[i.pk for i in shown],
     )
-    return incidents
+    return shown
 
 
 def incident_board(*, user: Any, limit: int | None = None) -> list[Incident]:

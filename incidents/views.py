@@ -37,21 +37,15 @@ from incidents.models import Address, Incident
 OTHER_BLOCKS = 3
 
 
-def _page(request: HttpRequest) -> int:
-    try:
-        return max(int(request.GET.get("page", "1")), 1)
-    except ValueError:
-        return 1
-
-
 class IncidentListView(PolicyRequiredMixin, TemplateView):
     policy = "incidents.view"
     template_name = "incidents/incident_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        ctx["page"] = _page(self.request)
-        ctx["incidents"] = selectors.incident_list(user=self.request.user, page=ctx["page"])
+        page = selectors.incident_list(user=self.request.user, page=self.request.GET.get("page"))
+        ctx["page_obj"] = page
+        ctx["page_numbers"] = page.paginator.get_elided_page_range(page.number, on_ends=1)
         return ctx
 
 
