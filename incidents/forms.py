@@ -22,6 +22,7 @@ from dapolice.access.breakglass import MIN_REASON_LENGTH
 from incidents import validators
 from incidents.choices import PersonRole, Relationship
 from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput, Thrive
+from incidents.matching.engine import MatchQuery
 from incidents.models import AttendanceCategory
 from incidents.rules import call_start_problem
 
@@ -473,3 +474,70 @@ class RevealAddressForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.helper = _helper(Layout(Field.textarea("reason")))
+
+
+# --- The live match panel -------------------------------------------------------------------
+
+
+class MatchSearchForm(forms.Form):
+    """What is typed so far in one person block (prefixed as the block). A field not valid yet
+    (half a date of birth) is left out of the search, never reported: the block's own form
+    reports errors when the call is sent."""
+
+    person_id = forms.IntegerField(required=False)
+    given_name = forms.CharField(max_length=100, required=False)
+    family_name = forms.CharField(max_length=100, required=False)
+    date_of_birth = DateOfBirthField()
+    phones = forms.CharField(max_length=100, required=False)
+    lives_at_location = forms.BooleanField(required=False)
+    house = forms.CharField(max_length=80, required=False)
+    postcode = forms.CharField(max_length=20, required=False)
+
+    def clean_phones(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.cleaned_data["phones"].split(",") if p.strip())
+
+
+class MatchPanelForm(forms.Form):
+    """One request of the live match panel: which block (``panel``), whether to link or unlink a
+    person, and the incident location (searched when the person lives there)."""
+
+    panel = forms.ChoiceField(choices=[])
+    link = forms.IntegerField(required=False)
+    unlink = forms.CharField(required=False)
+    location_postcode = forms.CharField(max_length=20, required=False)
+    location_house = forms.CharField(max_length=80, required=False)
+
+    def __init__(self, *args: Any, blocks: list[str], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["panel"].choices = [(b, b) for b in blocks]
+
+    def search_form(self) -> MatchSearchForm:
+        form = MatchSearchForm(self.data, prefix=self.cleaned_data["panel"])
+        form.is_valid()  # cleans what it can; invalid fields are left out of cleaned_data
+        return form
+
+    def linked_person_id(self, search: MatchSearchForm) -> int | None:
+        """The person to show as linked: one just chosen, else the one already linked (unless
+        the call taker unlinks)."""
+        if self.cleaned_data["link"]:
+            return int(self.cleaned_data["link"])
+        if self.cleaned_data["unlink"]:
+            return None
+        return search.cleaned_data.get("person_id")
+
+    def query(self, search: MatchSearchForm) -> MatchQuery | None:
+        """The search, or None when nothing searchable is typed yet (an address alone is not:
+        living there is not a match)."""
+        d = search.cleaned_data
+        here = d.get("lives_at_location")
+        query = MatchQuery(
+            given_name=(d.get("given_name") or "").strip(),
+            family_name=(d.get("family_name") or "").strip(),
+            date_of_birth=d.get("date_of_birth"),
+            phones=d.get("phones") or (),
+            postcode=self.cleaned_data["location_postcode"] if here else d.get("postcode", ""),
+            house=self.cleaned_data["location_house"] if here else d.get("house", ""),
+        )
+        if query.family_name or query.given_name or query.phones or query.date_of_birth:
+            return query
+        return None

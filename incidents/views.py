@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import abc
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
+from rest_framework.throttling import ScopedRateThrottle
 
 from dapolice import access
 from dapolice.access.views import ObjectPolicyMixin, PolicyRequiredMixin
@@ -27,6 +27,7 @@ from incidents.forms import (
     AttendanceForm,
     DeferForm,
     IncidentForm,
+    MatchPanelForm,
     PersonForm,
     RegradeForm,
     RevealAddressForm,
@@ -168,14 +169,6 @@ def _error_list(forms: list[Any]) -> list[tuple[str, str]]:
     return out
 
 
-def _posted_date(data: Any, name: str) -> date | None:
-    try:
-        day, month, year = (int(data.get(f"{name}_{i}", "")) for i in range(3))
-        return date(year, month, day)
-    except (TypeError, ValueError):
-        return None
-
-
 class PersonMatchPanelView(PolicyRequiredMixin, View):
     """The live match panel for one person block (htmx, debounced, before the form is sent).
 
@@ -187,40 +180,27 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
     throttle_scope = "match"
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        from rest_framework.throttling import ScopedRateThrottle
-
-        from incidents.matching.engine import MatchQuery
-
         # The same per-user rate as /api/persons/match/ (DAPOLICE_MATCH_THROTTLE).
         if not ScopedRateThrottle().allow_request(request, self):  # type: ignore[arg-type]
             return HttpResponse(_("Too many searches; wait a moment."), status=429)
-
-        data = request.POST
-        prefix = data.get("panel", "")
-        if prefix not in _person_forms():
-            return HttpResponse(status=400)
-        key = f"{prefix}-person_id"
-        person_id = data.get("link") or ("" if "unlink" in data else data.get(key, ""))
-        ctx: dict[str, Any] = {"prefix": prefix, "field_name": key}
-        if person_id.isdigit():
-            ctx["linked"] = selectors.person_get_for_user(user=request.user, pk=int(person_id))
-            ctx["linked_flags"] = selectors.person_flags([ctx["linked"].pk])[ctx["linked"].pk]
+        form = MatchPanelForm(request.POST, blocks=list(_person_forms()))
+        if not form.is_valid():
+            # Only a tampered request names no block of the intake page.
+            return HttpResponse(_("Unknown person block."), status=400)
+        search = form.search_form()
+        ctx: dict[str, Any] = {
+            "prefix": form.cleaned_data["panel"],
+            "field_name": search.add_prefix("person_id"),
+        }
+        person_id = form.linked_person_id(search)
+        if person_id is not None:
+            ctx["linked"] = selectors.person_get_for_user(user=request.user, pk=person_id)
+            ctx["linked_flags"] = selectors.person_flags([person_id])[ctx["linked"].pk]
             return render(request, "incidents/_match_panel.html", ctx)
-        at_location = data.get(f"{prefix}-lives_at_location") == "on"
-        postcode = data.get("location_postcode" if at_location else f"{prefix}-postcode", "")
-        house = data.get("location_house" if at_location else f"{prefix}-house", "")
-        query = MatchQuery(
-            given_name=data.get(f"{prefix}-given_name", "").strip(),
-            family_name=data.get(f"{prefix}-family_name", "").strip(),
-            date_of_birth=_posted_date(data, f"{prefix}-date_of_birth"),
-            phones=tuple(p for p in data.get(f"{prefix}-phones", "").split(",") if p.strip()),
-            postcode=postcode,
-            house=house,
-        )
-        if not (query.family_name or query.given_name or query.phones or query.date_of_birth):
-            return render(request, "incidents/_match_panel.html", ctx)
-        ctx["result"] = selectors.person_match(user=request.user, query=query)
-        ctx["searched"] = True
+        query = form.query(search)
+        if query is not None:
+            ctx["result"] = selectors.person_match(user=request.user, query=query)
+            ctx["searched"] = True
         return render(request, "incidents/_match_panel.html", ctx)
 
 

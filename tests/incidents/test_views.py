@@ -478,3 +478,15 @@ def test_the_list_pages_newest_first_and_audits_the_page_shown(call_taker, log_i
     assert [i.pk for i in last] == [logged[2].pk]
     listed = AuditEvent.objects.filter(action="incidents.incident.listed").latest("pk")
     assert listed.object_ids == [str(logged[2].pk)]
+
+
+def test_the_match_panel_searches_what_is_typed_so_far(client_for, call_taker, log_incident):
+    log_incident(victim={"given_name": "Priya", "family_name": "Ramanathan"})
+    client = client_for(call_taker)
+    # A date of birth half typed is no date yet, not an error: the name is still searched.
+    typed = {"given_name": "Priya", "family_name": "Ramanathan", "date_of_birth_0": "3"}
+    html = panel(client, **typed).content.decode()
+    assert "Priya Ramanathan" in html
+    refused = client.post(reverse("incidents:match-panel"), {"panel": "nobody"})
+    assert refused.status_code == 400
+    assert b"Unknown person block." in refused.content
