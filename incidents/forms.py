@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
@@ -15,6 +15,7 @@ from crispy_forms_gds.layout import HTML, Field, Fieldset, Layout, Size
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,10 +27,13 @@ from incidents.matching.engine import MatchQuery
 from incidents.models import AttendanceCategory
 from incidents.rules import call_start_problem
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
-def _yes_no(label: str, hint: str = "") -> forms.TypedChoiceField:
+def _yes_no(label: StrOrPromise, hint: StrOrPromise = "") -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         label=label,
         help_text=hint,
@@ -67,7 +71,7 @@ class PhoneField(forms.CharField):
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> tuple[str, ...]:  # type: ignore[override]
+    def clean(self, value: Any) -> tuple[str, ...]:
         return validators.clean_phones((super().clean(value) or "").split(","))
 
 
@@ -77,7 +81,7 @@ class DateOfBirthField(DateInputField):
         kwargs.setdefault("require_all_fields", False)
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> date | None:  # type: ignore[override]
+    def clean(self, value: Any) -> date | None:
         if not value or not any(value):
             return None
         if not all(value):
@@ -169,7 +173,7 @@ class PersonForm(forms.Form):
         return not (typed or dob)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         named = data.get("given_name") or data.get("family_name")
         if not self.is_blank and not data.get("person_id") and not named:
             self.add_error("family_name", _("Enter a name, or link a match."))
@@ -291,7 +295,9 @@ class IncidentForm(forms.Form):
             self.initial.setdefault("idempotency_key", uuid.uuid4())
             self.initial.setdefault("call_started", call_stamp(timezone.now()))
         categories = list(AttendanceCategory.objects.filter(active=True).order_by("order"))
-        self.fields["category"].choices = [(c.code, _category_label(c)) for c in categories]
+        cast(forms.ChoiceField, self.fields["category"]).choices = [
+            (c.code, _category_label(c)) for c in categories
+        ]
         self.location_helper = _helper(
             Layout(
                 "idempotency_key",
@@ -355,8 +361,9 @@ class IncidentForm(forms.Form):
             started = datetime.fromtimestamp(int(seconds), tz=UTC)
         except (signing.BadSignature, ValueError):
             # Too old or tampered with: the page gets a fresh stamp; the call taker sends again.
-            self.data = self.data.copy()
-            self.data[self.add_prefix("call_started")] = call_stamp(timezone.now())
+            fresh = cast(QueryDict, self.data).copy()
+            fresh[self.add_prefix("call_started")] = call_stamp(timezone.now())
+            self.data = fresh
             raise forms.ValidationError(
                 _("This page was opened too long ago to time the call. Check it and send again.")
             ) from None
@@ -366,7 +373,7 @@ class IncidentForm(forms.Form):
         return started
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("happened_before") and not (data.get("happened_before_details") or "").strip():
             self.add_error(
                 "happened_before_details",
@@ -420,7 +427,9 @@ class RegradeForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         categories = AttendanceCategory.objects.filter(active=True).order_by("order")
-        self.fields["category"].choices = [(c.code, _category_label(c)) for c in categories]
+        cast(forms.ChoiceField, self.fields["category"]).choices = [
+            (c.code, _category_label(c)) for c in categories
+        ]
         self.helper = _helper(
             Layout(Field.radios("category", legend_size=Size.SMALL), Field.textarea("reason"))
         )
@@ -509,7 +518,7 @@ class MatchPanelForm(forms.Form):
 
     def __init__(self, *args: Any, blocks: list[str], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["panel"].choices = [(b, b) for b in blocks]
+        cast(forms.ChoiceField, self.fields["panel"]).choices = [(b, b) for b in blocks]
 
     def search_form(self) -> MatchSearchForm:
         form = MatchSearchForm(self.data, prefix=self.cleaned_data["panel"])

@@ -16,23 +16,24 @@ from django.utils.translation import gettext_lazy as _
 from dapolice import access
 from dapolice.access.breakglass import break_glass_active
 from dapolice.accounts.choices import Role
+from dapolice.accounts.models import User
 
 NOTHING = Q(pk__in=[])
 
 
-def _police(user: Any) -> bool:
+def _police(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_police)
 
 
-def incident_visibility(user: Any) -> Q:
+def incident_visibility(user: User) -> Q:
     return Q() if _police(user) and user.has_perm("incidents.view_incident") else NOTHING
 
 
-def person_visibility(user: Any) -> Q:
+def person_visibility(user: User) -> Q:
     return Q() if _police(user) and user.has_perm("incidents.view_person") else NOTHING
 
 
-def address_visibility(user: Any) -> Q:
+def address_visibility(user: User) -> Q:
     return Q() if _police(user) and user.has_perm("incidents.view_address") else NOTHING
 
 
@@ -42,27 +43,27 @@ def address_visibility(user: Any) -> Q:
 
 
 @access.rule("incidents.create", who=_("call takers and control-room supervisors"))
-def can_create_incident(user: Any, obj: Any = None) -> bool:
+def can_create_incident(user: User, obj: Any = None) -> bool:
     return _police(user) and user.has_perm("incidents.add_incident")
 
 
 @access.rule("incidents.view", who=_("police staff with access to incidents"))
-def can_view_incidents(user: Any, obj: Any = None) -> bool:
+def can_view_incidents(user: User, obj: Any = None) -> bool:
     return _police(user) and user.has_perm("incidents.view_incident")
 
 
 @access.rule("incidents.board", who=_("the control room and attending officers"))
-def can_view_board(user: Any, obj: Any = None) -> bool:
+def can_view_board(user: User, obj: Any = None) -> bool:
     return can_view_incidents(user) and user.has_perm("incidents.record_attendance")
 
 
 @access.rule("incidents.match", who=_("police staff with access to persons"))
-def can_search_persons(user: Any, obj: Any = None) -> bool:
+def can_search_persons(user: User, obj: Any = None) -> bool:
     return _police(user) and user.has_perm("incidents.view_person")
 
 
 @access.rule("incidents.person.create", who=_("call takers and control-room supervisors"))
-def can_create_person(user: Any, obj: Any = None) -> bool:
+def can_create_person(user: User, obj: Any = None) -> bool:
     return _police(user) and user.has_perm("incidents.add_person")
 
 
@@ -70,18 +71,18 @@ def can_create_person(user: Any, obj: Any = None) -> bool:
     "incidents.marker.create",
     who=_("the control room, attending officers, supervisors and MASH staff"),
 )
-def can_create_marker(user: Any, obj: Any = None) -> bool:
+def can_create_marker(user: User, obj: Any = None) -> bool:
     return _police(user) and user.has_perm("incidents.add_marker")
 
 
 @access.rule("incidents.regrade", who=_("call takers and control-room supervisors"))
-def can_regrade(user: Any, incident: Any = None) -> bool:
+def can_regrade(user: User, incident: Any = None) -> bool:
     """The control room re-applies THRIVE when the situation changes."""
     return can_create_incident(user)
 
 
 @access.rule("incidents.defer", who=_("a control-room supervisor"))
-def can_defer(user: Any, incident: Any = None) -> bool:
+def can_defer(user: User, incident: Any = None) -> bool:
     """Only a control-room supervisor may defer attendance past the deadline (HMIC rec. 2).
 
     The role is checked as well as the permission: granting the permission to another role in
@@ -95,7 +96,7 @@ def can_defer(user: Any, incident: Any = None) -> bool:
 
 
 @access.rule("incidents.record_attendance", who=_("the control room and attending officers"))
-def can_record_attendance(user: Any, incident: Any = None) -> bool:
+def can_record_attendance(user: User, incident: Any = None) -> bool:
     return _police(user) and user.has_perm("incidents.record_attendance")
 
 
@@ -103,7 +104,7 @@ def can_record_attendance(user: Any, incident: Any = None) -> bool:
     "incidents.address.reveal",
     who=_("control-room supervisors, supervisors, MASH staff and investigators"),
 )
-def can_request_reveal(user: Any, address: Any = None) -> bool:
+def can_request_reveal(user: User, address: Any = None) -> bool:
     """May ask to see a restricted address in clear (with a reason; break-glass).
 
     Never a call taker (domain.md: must never see refuge addresses), whatever the admin grants.
@@ -115,7 +116,7 @@ def can_request_reveal(user: Any, address: Any = None) -> bool:
     )
 
 
-def can_see_address_in_clear(user: Any, address: Any) -> bool:
+def can_see_address_in_clear(user: User, address: Any) -> bool:
     """An unrestricted address, or a restricted one revealed by this user's live break-glass."""
     if not address.is_restricted:
         return True

@@ -19,6 +19,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from dapolice.accounts.models import User
 from dapolice.audit.models import AuditEvent
 from dapolice.audit.services import record_list, record_read
 from incidents.choices import OPEN_STATUSES, RISK_RANK, PersonRole, RiskLevel
@@ -124,18 +125,18 @@ def person_flags(
     )
     if exclude_incident_id is not None:
         as_suspect_rows = as_suspect_rows.exclude(incident_id=exclude_incident_id)
-    as_suspect = as_suspect_rows.values("person_id").annotate(
+    as_suspect = as_suspect_rows.values_list("person_id").annotate(
         victims=Count(
             "incident__people__person",
             filter=Q(incident__people__role=PersonRole.VICTIM),
             distinct=True,
         )
     )
-    for row in as_suspect:
-        f = flags[row["person_id"]]
+    for person_id, victims in as_suspect:
+        f = flags[person_id]
         f.known_perpetrator = True
-        f.victim_count = row["victims"]
-        f.serial_perpetrator = row["victims"] >= settings.DAPOLICE_SERIAL_PERPETRATOR_VICTIMS
+        f.victim_count = victims
+        f.serial_perpetrator = victims >= settings.DAPOLICE_SERIAL_PERPETRATOR_VICTIMS
 
     if address_ids is None:
         address_ids = dict(Person.objects.filter(pk__in=ids).values_list("pk", "address_id"))
@@ -147,7 +148,10 @@ def person_flags(
         Q(person_id__in=ids) | Q(address_id__in=list(by_address))
     )
     for marker in markers.order_by("kind", "pk"):
-        owners = [marker.person_id] if marker.person_id else by_address.get(marker.address_id, [])
+        if marker.person_id is not None:
+            owners = [marker.person_id]
+        else:
+            owners = by_address.get(marker.address_id, []) if marker.address_id else []
         for pk in owners:
             if pk in flags:
                 flags[pk].markers.append(marker)
@@ -157,7 +161,7 @@ def person_flags(
 # --- Incidents ------------------------------------------------------------------------------
 
 
-def incident_queryset(*, user: Any, filters: Any = None) -> Any:
+def incident_queryset(*, user: User, filters: Any = None) -> Any:
     """Visible incidents, newest first, filtered by ``IncidentFilter`` data. Not audited: the
     caller audits the page it shows (``incident_list``, the API's ``AuditedListMixin``)."""
     from incidents.filters import IncidentFilter
@@ -174,7 +178,7 @@ def incident_queryset(*, user: Any, filters: Any = None) -> Any:
 
 def incident_list(
     *,
-    user: Any,
+    user: User,
     page: int | str | None = 1,
     page_size: int = INCIDENT_PAGE_SIZE,
     filters: Any = None,
@@ -194,7 +198,7 @@ def incident_list(
     return shown
 
 
-def incident_board(*, user: Any, limit: int | None = None) -> list[Incident]:
+def incident_board(*, user: User, limit: int | None = None) -> list[Incident]:
     """Open incidents, the nearest (and so every overdue) deadline first, up to
     ``DAPOLICE_BOARD_LIMIT`` (the page says when there are more)."""
     limit = limit or settings.DAPOLICE_BOARD_LIMIT
@@ -222,7 +226,7 @@ class IncidentDetail:
     history: list[AuditEvent]
 
 
-def incident_get_for_user(*, user: Any, pk: int) -> Incident:
+def incident_get_for_user(*, user: User, pk: int) -> Incident:
     """One incident the user may see (404 otherwise, the same as "does not exist")."""
     incident = get_object_or_404(
         Incident.objects.visible_to(user).select_related("category", "location"), pk=pk
@@ -231,7 +235,7 @@ def incident_get_for_user(*, user: Any, pk: int) -> Incident:
     return incident
 
 
-def incident_detail(*, user: Any, incident: Incident) -> IncidentDetail:
+def incident_detail(*, user: User, incident: Incident) -> IncidentDetail:
     """The incident (loaded by :func:`incident_get_for_user`), its people with flags as they
     stood when the call came in, and its history."""
     people = list(
@@ -271,13 +275,13 @@ def incident_detail(*, user: Any, incident: Incident) -> IncidentDetail:
 # --- People and addresses -------------------------------------------------------------------
 
 
-def person_get_for_user(*, user: Any, pk: int) -> Person:
+def person_get_for_user(*, user: User, pk: int) -> Person:
     person = get_object_or_404(Person.objects.visible_to(user).select_related("address"), pk=pk)
     record_read(actor=user, action="incidents.person.read", subject=person)
     return person
 
 
-def address_get_for_user(*, user: Any, pk: int, restricted_only: bool = False) -> Address:
+def address_get_for_user(*, user: User, pk: int, restricted_only: bool = False) -> Address:
     """One address the user may see (404 otherwise); shown as text only through
     ``address_for`` (restricted ones need break-glass)."""
     qs = Address.objects.visible_to(user)
@@ -288,7 +292,7 @@ def address_get_for_user(*, user: Any, pk: int, restricted_only: bool = False) -
     return address
 
 
-def person_list(*, user: Any, ids: Iterable[int]) -> list[Person]:
+def person_list(*, user: User, ids: Iterable[int]) -> list[Person]:
     """Persons by id with their names and phones (API and panels); audited as a list read."""
     persons = list(
         Person.objects.visible_to(user)
@@ -324,7 +328,7 @@ class MatchResult:
 
 
 def person_match(
-    *, user: Any, query: Any, limit: int = 5, with_names_and_phones: bool = False
+    *, user: User, query: Any, limit: int = 5, with_names_and_phones: bool = False
 ) -> MatchResult:
     """Possible matches for a person being typed, with their flags and the reasons in words.
 
@@ -385,7 +389,7 @@ class AtAddress:
 
 
 def people_at_address(
-    *, user: Any, postcode: str, house: str, exclude: Iterable[int] = ()
+    *, user: User, postcode: str, house: str, exclude: Iterable[int] = ()
 ) -> AtAddress:
     """People and markers at the typed address: listed beside the matches, never as matches.
 

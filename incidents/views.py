@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import abc
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from dapolice import access
 from dapolice.access.views import ObjectPolicyMixin, PolicyRequiredMixin
 from dapolice.common.errors import Conflict, DomainError
+from dapolice.common.http import AuthenticatedHttpRequest
 from incidents import selectors, services
 from incidents.choices import PersonRole
 from incidents.forms import (
@@ -44,7 +45,7 @@ class IncidentListView(PolicyRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        page = selectors.incident_list(user=self.request.user, page=self.request.GET.get("page"))
+        page = selectors.incident_list(user=self.user, page=self.request.GET.get("page"))
         ctx["page_obj"] = page
         ctx["page_numbers"] = page.paginator.get_elided_page_range(page.number, on_ends=1)
         return ctx
@@ -63,9 +64,9 @@ class IncidentBoardView(PolicyRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        ctx["incidents"] = selectors.incident_board(user=self.request.user)
+        ctx["incidents"] = selectors.incident_board(user=self.user)
         ctx["board_limit"] = settings.DAPOLICE_BOARD_LIMIT
-        ctx["can_defer"] = access.check(self.request.user, "incidents.defer")
+        ctx["can_defer"] = access.check(self.user, "incidents.defer")
         return ctx
 
 
@@ -89,10 +90,10 @@ class IncidentCreateView(PolicyRequiredMixin, View):
     policy = "incidents.create"
     template_name = "incidents/incident_create.html"
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return self._render(request, IncidentForm(), _person_forms())
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = IncidentForm(request.POST)
         people = _person_forms(request.POST)
         caller_is_victim = request.POST.get("caller", "victim") == "victim"
@@ -129,7 +130,7 @@ class IncidentCreateView(PolicyRequiredMixin, View):
 
     def _render(
         self,
-        request: HttpRequest,
+        request: AuthenticatedHttpRequest,
         form: IncidentForm,
         people: dict[str, PersonForm],
         status: int = 200,
@@ -179,7 +180,7 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
     policy = "incidents.match"
     throttle_scope = "match"
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         # The same per-user rate as /api/persons/match/ (DAPOLICE_MATCH_THROTTLE).
         if not ScopedRateThrottle().allow_request(request, self):  # type: ignore[arg-type]
             return HttpResponse(_("Too many searches; wait a moment."), status=429)
@@ -208,7 +209,7 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
 
 
 def _detail_page(
-    request: HttpRequest, incident: Incident, *, status: int = 200, **forms_given: Any
+    request: AuthenticatedHttpRequest, incident: Incident, *, status: int = 200, **forms_given: Any
 ) -> TemplateResponse:
     """The incident page; ``forms_given`` (``defer_form=...``) replace the blank forms, so a
     refused or invalid form comes back as typed, with its errors."""
@@ -242,9 +243,9 @@ class IncidentDetailView(ObjectPolicyMixin, View):
     policy = "incidents.view"
 
     def get_object(self) -> Incident:
-        return selectors.incident_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+        return selectors.incident_get_for_user(user=self.user, pk=self.kwargs["pk"])
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return _detail_page(request, self.object)
 
 
@@ -259,7 +260,7 @@ class _IncidentFormView(ObjectPolicyMixin, View, abc.ABC):
     prefix: str
 
     def get_object(self) -> Incident:
-        return selectors.incident_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+        return selectors.incident_get_for_user(user=self.user, pk=self.kwargs["pk"])
 
     def get_form(self) -> forms.Form:
         return self.form_class(self.request.POST, prefix=self.prefix)
@@ -269,11 +270,10 @@ class _IncidentFormView(ObjectPolicyMixin, View, abc.ABC):
         """Call this form's service; return the message for the user."""
 
     def _again(self, form: forms.Form, status: int) -> HttpResponse:
-        return _detail_page(
-            self.request, self.object, status=status, **{f"{self.prefix}_form": form}
-        )
+        request = cast(AuthenticatedHttpRequest, self.request)  # signed in: the mixin checked
+        return _detail_page(request, self.object, status=status, **{f"{self.prefix}_form": form})
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         form = self.get_form()
         if not form.is_valid():
             return self._again(form, 400)
@@ -296,7 +296,7 @@ class _IncidentFormView(ObjectPolicyMixin, View, abc.ABC):
         if not hasattr(self, "object"):
             # Refused on the role alone: show the incident (and what was typed) only to someone
             # who may see it.
-            if not access.check(self.request.user, "incidents.view"):
+            if not access.check(self.user, "incidents.view"):
                 return super().policy_denied(message)
             self.object = self.get_object()
         form = self.get_form()
@@ -312,7 +312,7 @@ class IncidentDeferView(_IncidentFormView):
 
     def act(self, incident: Incident, data: dict[str, Any]) -> str:
         services.incident_defer(
-            actor=self.request.user,
+            actor=self.user,
             incident=incident,
             until=data["until"],
             reason=data["reason"],
@@ -328,7 +328,7 @@ class IncidentRegradeView(_IncidentFormView):
 
     def act(self, incident: Incident, data: dict[str, Any]) -> str:
         services.incident_regrade(
-            actor=self.request.user,
+            actor=self.user,
             incident=incident,
             category_code=data["category"],
             reason=data["reason"],
@@ -344,7 +344,7 @@ class IncidentDispatchView(_IncidentFormView):
     prefix = "dispatch"
 
     def act(self, incident: Incident, data: dict[str, Any]) -> str:
-        services.incident_dispatch(actor=self.request.user, incident=incident, at=data["at"])
+        services.incident_dispatch(actor=self.user, incident=incident, at=data["at"])
         return _("Dispatch recorded.")
 
 
@@ -356,9 +356,7 @@ class IncidentArrivalView(_IncidentFormView):
     prefix = "arrival"
 
     def act(self, incident: Incident, data: dict[str, Any]) -> str:
-        done = services.incident_record_arrival(
-            actor=self.request.user, incident=incident, at=data["at"]
-        )
+        done = services.incident_record_arrival(actor=self.user, incident=incident, at=data["at"])
         if done.attended_within_target:
             return _("Arrival recorded: within target.")
         return _("Arrival recorded: after the target time.")
@@ -371,7 +369,7 @@ class AddressRevealView(ObjectPolicyMixin, View):
     template_name = "incidents/address_reveal.html"
 
     def get_object(self) -> Address:
-        user = self.request.user
+        user = self.user
         self.incident = selectors.incident_get_for_user(user=user, pk=self.kwargs["pk"])
         # Only restricted addresses are revealed here; anything else is "not found".
         return selectors.address_get_for_user(
@@ -382,10 +380,10 @@ class AddressRevealView(ObjectPolicyMixin, View):
         ctx = {"incident": self.incident, "address": self.object, **ctx}
         return render(self.request, self.template_name, ctx, status=status)
 
-    def get(self, request: HttpRequest, pk: int, address_pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int, address_pk: int) -> HttpResponse:
         return self._page(form=RevealAddressForm())
 
-    def post(self, request: HttpRequest, pk: int, address_pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int, address_pk: int) -> HttpResponse:
         form = RevealAddressForm(request.POST)
         if form.is_valid():
             try:

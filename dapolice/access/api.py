@@ -8,12 +8,15 @@ visible) and checks the policy on it through DRF's object permissions. A refusal
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from dapolice import access
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
 
 def _policy_name(request: Request, view: Any) -> tuple[bool, str | None]:
@@ -58,15 +61,17 @@ class PolicyPermission(BasePermission):
 
 
 class ObjectPolicyApiMixin:
-    """An endpoint about one object: :meth:`select_object` (the selector: 404 when not visible,
-    read audited), then the policy on it (:class:`PolicyPermission`, 403)."""
+    """For an ``APIView`` about one object: :meth:`select_object` (the selector: 404 when not
+    visible, read audited), then the policy on it (:class:`PolicyPermission`, 403).
 
-    request: Request
+    A mixin, not an ``APIView`` subclass: DRF imports this module (the default permission class)
+    while ``rest_framework.views`` is still loading."""
 
     def select_object(self) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must load its object via a selector")
 
     def get_object(self) -> Any:
+        view = cast("APIView", self)
         obj = self.select_object()
-        self.check_object_permissions(self.request, obj)  # type: ignore[attr-defined]
+        view.check_object_permissions(view.request, obj)
         return obj

@@ -9,21 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django_stubs_ext import StrOrPromise
+
+    from dapolice.accounts.models import User
+
 Predicate = Callable[[Any, Any], bool]
+P = TypeVar("P", bound=Callable[..., bool])
 
 
 @dataclass(frozen=True)
 class Rule:
     predicate: Predicate
     #: Who may, in words for the refusal page ("a control-room supervisor").
-    who: str | Promise
+    who: StrOrPromise
 
 
 _rules: dict[str, Rule] = {}
@@ -31,13 +37,13 @@ _rules: dict[str, Rule] = {}
 DEFAULT_WHO = _("another role")
 
 
-def rule(name: str, *, who: str | Promise = DEFAULT_WHO) -> Callable[[Predicate], Predicate]:
+def rule(name: str, *, who: StrOrPromise = DEFAULT_WHO) -> Callable[[P], P]:
     """Register ``fn(user, obj=None) -> bool`` under a dotted name such as ``incidents.create``.
 
     ``who`` names, for a person refused, the roles that may (shown on the 403 page).
     """
 
-    def register(fn: Predicate) -> Predicate:
+    def register(fn: P) -> P:
         if name in _rules and _rules[name].predicate is not fn:
             raise ImproperlyConfigured(f"access rule {name!r} registered twice")
         _rules[name] = Rule(predicate=fn, who=who)
@@ -58,10 +64,10 @@ def _get(name: str) -> Rule:
         raise ImproperlyConfigured(f"no access rule named {name!r}") from None
 
 
-def check(user: Any, name: str, obj: Any = None) -> bool:
+def check(user: User | AnonymousUser | None, name: str, obj: Any = None) -> bool:
     """True when ``user`` may do ``name`` (to ``obj``). Inactive or anonymous users may not."""
     registered = _get(name)
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if user is None or not user.is_authenticated or not user.is_active:
         return False
     return bool(registered.predicate(user, obj))
 
@@ -71,7 +77,9 @@ def refusal(name: str) -> str:
     return gettext("Only %(who)s may do this.") % {"who": _get(name).who}
 
 
-def require(user: Any, name: str, obj: Any = None, *, message: str | None = None) -> None:
+def require(
+    user: User | AnonymousUser | None, name: str, obj: Any = None, *, message: str | None = None
+) -> None:
     """Raise ``PermissionDenied`` (403) naming who may, unless :func:`check` allows it."""
     if not check(user, name, obj):
         raise PermissionDenied(message or refusal(name))

@@ -15,7 +15,7 @@ the refusal above the form, never a bare 403.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured
@@ -23,6 +23,9 @@ from django.http import HttpRequest, HttpResponseBase
 from django.template.response import TemplateResponse
 
 from dapolice import access
+
+if TYPE_CHECKING:
+    from dapolice.accounts.models import User
 
 
 class PolicyRequiredMixin(LoginRequiredMixin):
@@ -44,6 +47,11 @@ class PolicyRequiredMixin(LoginRequiredMixin):
         if self.policy is not None and not self.has_access(self.policy):
             return self.policy_denied(access.refusal(self.policy))
         return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def user(self) -> User:
+        """The signed-in user: :meth:`dispatch` has sent anyone else to sign in."""
+        return cast("User", self.request.user)
 
     def has_access(self, policy: str) -> bool:
         return access.check(self.request.user, policy)

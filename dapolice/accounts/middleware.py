@@ -62,7 +62,7 @@ class MFARequiredMiddleware:
         if (
             settings.MFA_REQUIRED
             and request.user.is_authenticated
-            and not request.user.is_verified()  # type: ignore[union-attr]
+            and not request.user.is_verified()  # type: ignore[attr-defined]  # django-otp adds it
             and not request.path.startswith(_MFA_EXEMPT_PREFIXES)
         ):
             from django_otp import user_has_device

@@ -51,7 +51,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
     @property
     def audit_prefix(self) -> str:
-        return self.model._meta.label_lower
+        return str(self.model._meta.label_lower)
 
     def _allowed(self, request: HttpRequest) -> bool:
         return access.check(request.user, self.policy)

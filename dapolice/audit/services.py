@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 
@@ -27,7 +27,7 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """The current values of ``fields`` (foreign keys as ids), for :func:`diff`."""
     out: dict[str, Any] = {}
     for name in fields:
-        field = obj._meta.get_field(name)
+        field = cast("models.Field[Any, Any]", obj._meta.get_field(name))
         out[name] = getattr(obj, field.attname)
     return out
 

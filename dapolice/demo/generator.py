@@ -408,6 +408,12 @@ class _Case:
         "victim_family",
         "weapons",
     )
+    # Set when the case is made (``_Generator.case``), not in ``__init__``.
+    relationship: str
+    victim: int
+    victim_family: str
+    home: SynthAddress
+    home_id: int
 
     def __init__(self, index: int) -> None:
         self.index = index

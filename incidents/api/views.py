@@ -6,13 +6,13 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from dapolice.access.api import ObjectPolicyApiMixin
 from dapolice.audit.api import AuditedListMixin
+from dapolice.common.http import AuthenticatedRequest
 from incidents import selectors, services
 from incidents.choices import MarkerKind, PersonRole, Relationship
 from incidents.filters import IncidentFilter
@@ -199,11 +199,13 @@ class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
         thrive = serializers.DictField(child=serializers.CharField(allow_blank=True), default=dict)
         people = PersonInputSerializer(many=True)
 
+    request: AuthenticatedRequest
+
     def get_queryset(self) -> Any:
         return selectors.incident_queryset(user=self.request.user)
 
     @extend_schema(request=InputSerializer, responses={201: IncidentOutput})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
@@ -231,6 +233,8 @@ class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
 class _IncidentApi(ObjectPolicyApiMixin, APIView):
     """An endpoint on one incident: loaded through the selector, the view's policy on it."""
 
+    request: AuthenticatedRequest
+
     def select_object(self) -> Incident:
         return selectors.incident_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
 
@@ -239,7 +243,7 @@ class IncidentDetailApi(_IncidentApi):
     policy = "incidents.view"
 
     @extend_schema(responses=IncidentOutput)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         detail = selectors.incident_detail(user=request.user, incident=self.get_object())
         out = IncidentOutput(
             detail.incident, context={"request": request, "people": {pk: detail.people}}
@@ -258,7 +262,7 @@ class IncidentDeferApi(_IncidentApi):
         victim_wishes = serializers.CharField()
 
     @extend_schema(request=InputSerializer, responses=IncidentOutput)
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         incident = self.get_object()
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -275,7 +279,7 @@ class IncidentArrivalApi(_IncidentApi):
         at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
     @extend_schema(request=InputSerializer, responses=IncidentOutput)
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         incident = self.get_object()
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -292,7 +296,7 @@ class PersonCreateApi(APIView):
     policy = "incidents.person.create"
 
     @extend_schema(request=PersonInputSerializer, responses={201: PersonOutput})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         s = PersonInputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         person = services.person_create(actor=request.user, data=_person_input(s.validated_data))
@@ -304,6 +308,7 @@ class PersonCreateApi(APIView):
 
 class PersonDetailApi(ObjectPolicyApiMixin, APIView):
     policy = "incidents.match"
+    request: AuthenticatedRequest
 
     def select_object(self) -> Person:
         return selectors.person_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
@@ -318,7 +323,7 @@ class PersonDetailApi(ObjectPolicyApiMixin, APIView):
             return dict(FlagsSerializer(self.context["flags"]).data)
 
     @extend_schema(responses=OutputSerializer)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         person = self.get_object()
         flags = selectors.person_flags([person.pk], new_call=False)[person.pk]
         out = self.OutputSerializer(person, context={"request": request, "flags": flags})
@@ -365,7 +370,7 @@ class PersonMatchApi(APIView):
         flags = FlagsSerializer()
 
     @extend_schema(request=InputSerializer, responses=OutputSerializer(many=True))
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         from incidents.matching.engine import MatchQuery
 
         s = self.InputSerializer(data=request.data)
@@ -411,7 +416,7 @@ class MarkerCreateApi(APIView):
         note = serializers.CharField(max_length=300, allow_blank=True, default="")
 
     @extend_schema(request=InputSerializer, responses={201: MarkerOutput})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data

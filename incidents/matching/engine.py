@@ -61,8 +61,10 @@ import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, cast
 
 from django.db import connection
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from incidents.matching import keys, scoring
@@ -156,8 +158,8 @@ class _Sql:
     def __init__(self) -> None:
         q = connection.ops.quote_name
 
-        def col(model: type, name: str) -> str:
-            return q(model._meta.get_field(name).column)
+        def col(model: type[Model], name: str) -> str:
+            return q(cast("Field[Any, Any]", model._meta.get_field(name)).column)
 
         self.name = q(PersonName._meta.db_table)
         self.person = q(Person._meta.db_table)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from dapolice.access.breakglass import break_glass_grant
 from dapolice.accounts.choices import Role
+from dapolice.accounts.models import User
 from dapolice.alerts.choices import Severity
 from dapolice.alerts.registry import AlertSpec
 from dapolice.alerts.services import alert_raise
@@ -49,7 +50,7 @@ def _address_fields(data: AddressInput) -> dict[str, Any]:
     }
 
 
-def address_get_or_create(*, actor: Any, data: AddressInput) -> Address:
+def address_get_or_create(*, actor: User, data: AddressInput) -> Address:
     """The address with the same postcode and house number, or a new one.
 
     A UK postcode plus house number identifies a dwelling, so the same place typed twice is one
@@ -79,7 +80,7 @@ def address_get_or_create(*, actor: Any, data: AddressInput) -> Address:
     return address
 
 
-def address_mark_restricted(*, actor: Any, address: Address, reason: str) -> Address:
+def address_mark_restricted(*, actor: User, address: Address, reason: str) -> Address:
     """Make an address a restricted (refuge or safe) address, with a marker saying so."""
     if not reason.strip():
         raise DomainError(_("Say why this address is restricted."), field="reason")
@@ -102,7 +103,7 @@ def address_mark_restricted(*, actor: Any, address: Address, reason: str) -> Add
     return locked
 
 
-def address_reveal(*, actor: Any, incident: Incident, address: Address, reason: str) -> Address:
+def address_reveal(*, actor: User, incident: Incident, address: Address, reason: str) -> Address:
     """Break-glass: show a restricted address in clear to ``actor`` for a short time.
 
     Only for a case in hand: the address must be the incident's location or the address of a
@@ -118,7 +119,9 @@ def address_reveal(*, actor: Any, incident: Incident, address: Address, reason: 
     if not in_case:
         raise DomainError(_("This address is not part of this incident."), field="address")
     with transaction.atomic():
-        break_glass_grant(actor=actor, subject=address, reason=reason, case=incident.reference)
+        break_glass_grant(
+            actor=actor, subject=address, reason=reason, case=incident.reference or ""
+        )
         alert_raise(
             kind="incidents.address.revealed",
             subject=incident,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dapolice.accounts.choices import Role
+from dapolice.accounts.models import User
 from dapolice.audit.services import diff, record_change, snapshot
 from dapolice.common.errors import DomainError
 from incidents.choices import IncidentStatus
@@ -18,7 +18,7 @@ from incidents.services.incidents import lock_open
 
 
 def incident_defer(
-    *, actor: Any, incident: Incident, until: datetime, reason: str, victim_wishes: str
+    *, actor: User, incident: Incident, until: datetime, reason: str, victim_wishes: str
 ) -> Incident:
     """Defer attendance past the deadline (HMIC recommendation 2).
 
@@ -57,14 +57,14 @@ def incident_defer(
 
 def _attendance_step(
     *,
-    actor: Any,
+    actor: User,
     incident: Incident,
     at: datetime | None,
     status: str,
     time_field: str,
     action: str,
     late_or_early: str,
-    officer: Any | None = None,
+    officer: User | None = None,
 ) -> Incident:
     """Dispatch and arrival: an open incident, a time after the call and not in the future."""
     at = at or timezone.now()
@@ -91,7 +91,7 @@ def _attendance_step(
 
 
 def incident_dispatch(
-    *, actor: Any, incident: Incident, officer: Any | None = None, at: datetime | None = None
+    *, actor: User, incident: Incident, officer: User | None = None, at: datetime | None = None
 ) -> Incident:
     """An officer is on the way."""
     return _attendance_step(
@@ -107,7 +107,7 @@ def incident_dispatch(
 
 
 def incident_record_arrival(
-    *, actor: Any, incident: Incident, at: datetime | None = None
+    *, actor: User, incident: Incident, at: datetime | None = None
 ) -> Incident:
     """The attending officer arrived; "attended within target" follows from the grade's target.
 

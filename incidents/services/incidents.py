@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dapolice import access
+from dapolice.accounts.models import User
 from dapolice.audit.services import diff, record_change, record_create, snapshot
 from dapolice.common.errors import Conflict, DomainError
 from incidents import signals
@@ -59,7 +59,7 @@ def _validate_incident(data: IncidentInput) -> None:
         validate_person(person)
 
 
-def incident_create(*, actor: Any, data: IncidentInput) -> Incident:
+def incident_create(*, actor: User, data: IncidentInput) -> Incident:
     """Log a call: the location, the people (linked or new), the checklist and the grade.
 
     The deadline is computed from the time the call was received: the category's minutes, rural
@@ -88,7 +88,7 @@ def incident_create(*, actor: Any, data: IncidentInput) -> Incident:
     return incident
 
 
-def _by_idempotency_key(*, actor: Any, key: uuid.UUID | None) -> Incident | None:
+def _by_idempotency_key(*, actor: User, key: uuid.UUID | None) -> Incident | None:
     """The incident this actor already logged with ``key``; someone else's key is refused."""
     if key is None:
         return None
@@ -99,7 +99,7 @@ def _by_idempotency_key(*, actor: Any, key: uuid.UUID | None) -> Incident | None
 
 
 def _incident_insert(
-    *, actor: Any, data: IncidentInput, category: AttendanceCategory, linked: dict[int, Person]
+    *, actor: User, data: IncidentInput, category: AttendanceCategory, linked: dict[int, Person]
 ) -> Incident:
     location = address_get_or_create(actor=actor, data=data.location)
     # Decided per call: the call taker's choice, else today's rural-area table. A per-call choice
@@ -193,7 +193,7 @@ def lock_open(incident: Incident) -> Incident:
 
 
 def incident_regrade(
-    *, actor: Any, incident: Incident, category_code: str, reason: str
+    *, actor: User, incident: Incident, category_code: str, reason: str
 ) -> Incident:
     """THRIVE re-applied when the situation changes: a new category, a new target from the call.
 
@@ -238,7 +238,7 @@ def incident_regrade(
     return locked
 
 
-def incident_set_risk_level(*, actor: Any, incident: Incident, level: str) -> Incident:
+def incident_set_risk_level(*, actor: User, incident: Incident, level: str) -> Incident:
     """Record the assessed risk level (called by the risk app after a DASH or its review)."""
     if level not in RiskLevel.values:
         raise DomainError(_("Unknown risk level."), field="risk_level")

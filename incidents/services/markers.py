@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from dapolice.accounts.models import User
 from dapolice.audit.services import record_create
 from dapolice.common.errors import DomainError
 from incidents.choices import MarkerKind
@@ -16,7 +15,7 @@ from incidents.services.addresses import address_mark_restricted
 
 def marker_add(
     *,
-    actor: Any,
+    actor: User,
     kind: str,
     person: Person | None = None,
     address: Address | None = None,

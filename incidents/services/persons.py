@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from dapolice.accounts.models import User
 from dapolice.audit.services import diff, record_change, record_create, snapshot
 from dapolice.common.errors import DomainError
 from incidents import validators
@@ -45,7 +45,7 @@ def validate_person(data: PersonInput) -> None:
             raise DomainError.from_validation(exc, field="date_of_birth") from None
 
 
-def person_create(*, actor: Any, data: PersonInput, address: Address | None = None) -> Person:
+def person_create(*, actor: User, data: PersonInput, address: Address | None = None) -> Person:
     """A new person with their names (and aliases), phones and current address."""
     validate_person(data)
     phones = _clean_phones(data.phones)
@@ -73,7 +73,7 @@ def person_create(*, actor: Any, data: PersonInput, address: Address | None = No
 
 
 def person_update_from_call(
-    *, actor: Any, person: Person, data: PersonInput, home: Address | None = None
+    *, actor: User, person: Person, data: PersonInput, home: Address | None = None
 ) -> Person:
     """Add what the call told us that a linked person's record lacks.
 
