@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) frontend ## Create .venv and install Python and front-end packages
+install: $(STAMP) frontend ## Create .venv; install the product with its demo, bench and dev extras, and the front end
 
 var/frontend/.built: package.json package-lock.json frontend/build.mjs frontend/app.scss
 	npm ci --no-audit --no-fund --loglevel=error

@@ -257,7 +257,11 @@ class _Table:
             csv.writer(buffer, lineterminator="\n").writerows(rows)
             buffer.seek(0)
             with connection.cursor() as cursor:
-                cursor.copy_expert(self.copy_sql, buffer)
+                if hasattr(cursor.cursor, "copy_expert"):  # psycopg2
+                    cursor.copy_expert(self.copy_sql, buffer)
+                else:  # psycopg 3
+                    with cursor.copy(self.copy_sql) as copy:
+                        copy.write(buffer.getvalue())
         else:
             names = self.attnames
             self.model._default_manager.bulk_create(

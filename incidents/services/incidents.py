@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -111,8 +111,13 @@ def _incident_insert(
     )
     received_at = data.received_at or timezone.now()
     minutes, target_at = attendance_target(received_at=received_at, category=category, rural=rural)
-    checklist = data.checklist
-    thrive = data.thrive
+    checklist = replace(
+        data.checklist,
+        happened_before_details=data.checklist.happened_before_details.strip(),
+        vulnerability_details=data.checklist.vulnerability_details.strip(),
+    )
+    # The checklist's fields are the incident's; THRIVE's are stored as thrive_<name>.
+    thrive = {f"thrive_{name}": text for name, text in asdict(data.thrive).items()}
     incident = Incident.objects.create(
         received_at=received_at,
         taken_by=actor,
@@ -120,21 +125,8 @@ def _incident_insert(
         location_is_rural=rural,
         relationship=data.relationship,
         narrative=data.narrative.strip(),
-        immediate_risk=checklist.immediate_risk,
-        injuries=checklist.injuries,
-        weapons=checklist.weapons,
-        children_present=checklist.children_present,
-        firearm_at_address=checklist.firearm_at_address,
-        happened_before=checklist.happened_before,
-        happened_before_details=checklist.happened_before_details.strip(),
-        victim_vulnerable=checklist.victim_vulnerable,
-        vulnerability_details=checklist.vulnerability_details.strip(),
-        thrive_threat=thrive.threat,
-        thrive_harm=thrive.harm,
-        thrive_risk=thrive.risk,
-        thrive_investigation=thrive.investigation,
-        thrive_vulnerability=thrive.vulnerability,
-        thrive_engagement=thrive.engagement,
+        **asdict(checklist),
+        **thrive,
         category=category,
         target_minutes=minutes,
         target_at=target_at,
