@@ -70,6 +70,11 @@ class ObjectPolicyMixin(PolicyRequiredMixin):
 
     object: Any
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if getattr(type(self), "policy", None) is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} must name the policy of its object")
+        return super().dispatch(request, *args, **kwargs)
+
     def get_object(self) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must load its object via a selector")
 
