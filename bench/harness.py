@@ -208,7 +208,7 @@ def add_growth(rows: list[Row]) -> None:
             continue
         small = next(r for r in group if r.size == sizes[0])
         large = next(r for r in group if r.size == sizes[-1])
-        if small.median_ms:
+        if small.median_ms and large.median_ms is not None:
             label = f"{size_label(sizes[-1])}/{size_label(sizes[0])}"
             large.ratios[label] = large.median_ms / small.median_ms
 

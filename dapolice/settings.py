@@ -265,10 +265,17 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 # Proxies: behind a trusted reverse proxy set DAPOLICE_TRUSTED_PROXY_COUNT so axes and the audit
 # trail read the client address from X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = env.int("DAPOLICE_TRUSTED_PROXY_COUNT", default=0) or None
+# django-ipware (which axes and dapolice.common.middleware.client_ip both use) counts the proxies
+# *listed* in X-Forwarded-For: one fewer than the proxies in front, since the nearest one's own
+# address is REMOTE_ADDR. The client is then the entry the nearest trusted proxy added.
+DAPOLICE_TRUSTED_PROXY_COUNT = env.int("DAPOLICE_TRUSTED_PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = DAPOLICE_TRUSTED_PROXY_COUNT - 1 if DAPOLICE_TRUSTED_PROXY_COUNT else None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if DAPOLICE_TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
 )
+# Not strict: a client may send its own X-Forwarded-For, which the proxy extends; the entries
+# beyond the trusted ones are ignored, not a reason to record no address at all.
+IPWARE_STRICT = False
 
 # Idle timeout: the session ends after this many minutes without a user action. Background
 # polling (the inbox count, board refresh) does not count as activity.

@@ -47,7 +47,7 @@ def _site_url(request: HttpRequest) -> str:
 # --- Users -------------------------------------------------------------------------------------
 
 
-class _UserForm(forms.ModelForm):  # type: ignore[type-arg]
+class _UserForm(forms.ModelForm):
     """Details and roles. Roles added here are *requested* (a control-room supervisor decides);
     roles taken away go at once. The rules are the services' own (``validate_roles``), checked
     here too so a refusal appears beside the field with what was typed."""
@@ -271,7 +271,7 @@ class AgencyAdmin(AuditedModelAdmin):
     search_fields = ["name", "code"]
 
 
-class RoleForm(forms.ModelForm):  # type: ignore[type-arg]
+class RoleForm(forms.ModelForm):
     class Meta:
         model = Group
         fields = ["permissions"]
@@ -451,4 +451,4 @@ def _audited_own_password_change(
 
 
 _own_password_change = admin.site.password_change
-admin.site.password_change = _audited_own_password_change  # type: ignore[method-assign]
+admin.site.password_change = _audited_own_password_change  # type: ignore[method-assign,assignment]

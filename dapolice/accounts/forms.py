@@ -42,7 +42,7 @@ class RoleRequestDecisionForm(forms.Form):
         return bool(self.cleaned_data["decision"] == "approve")
 
 
-class ResetSetPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
+class ResetSetPasswordForm(SetPasswordForm):
     """Django's form (its validators), laid out the GOV.UK way. Saving is the service's job."""
 
     def __init__(self, *args: Any, **kwargs: Any):

@@ -46,7 +46,7 @@ def _actor(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-class DapoliceModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DapoliceModelAdmin(admin.ModelAdmin):
     """Read-only unless a subclass routes writes through services (see the module docstring).
 
     ``policy`` names the access rule that opens it (default: system administrators).

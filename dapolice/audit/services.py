@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import datetime
-import json
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, router, transaction
 
 from dapolice.audit import chain, throttle
 from dapolice.audit.models import AuditEvent
 from dapolice.common import context
+from dapolice.common.json import to_json_value
 
 if TYPE_CHECKING:
     from dapolice.accounts.models import User
@@ -25,23 +23,9 @@ READ_KINDS = frozenset({AuditEvent.Kind.READ, AuditEvent.Kind.LIST, AuditEvent.K
 UNTHROTTLED_TYPES = ("audit.", "accounts.")
 
 
-class _AuditEncoder(DjangoJSONEncoder):
-    """Django's encoder, plus model instances as their key, sets as lists and full-precision
-    ISO times (Django's own truncates to milliseconds)."""
-
-    def default(self, o: object) -> object:
-        if isinstance(o, models.Model):
-            return o.pk
-        if isinstance(o, set | frozenset):
-            return list(o)
-        if isinstance(o, datetime.datetime | datetime.date | datetime.time):
-            return o.isoformat()
-        return super().default(o)
-
-
 def _jsonable(value: object) -> Any:  # JSON: whatever json.loads gives
     """``value`` exactly as the JSON column will give it back (so the row's hash is stable)."""
-    return json.loads(json.dumps(value, cls=_AuditEncoder))
+    return to_json_value(value)
 
 
 def diff(before: Mapping[str, object], after: Mapping[str, object]) -> dict[str, list[object]]:
@@ -57,8 +41,8 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, object]:
     """The current values of ``fields`` (foreign keys as ids), for :func:`diff`."""
     out: dict[str, object] = {}
     for name in fields:
-        field = obj._meta.get_field(name)
-        out[name] = getattr(obj, getattr(field, "attname", name))
+        field = cast("models.Field[Any, Any]", obj._meta.get_field(name))
+        out[name] = getattr(obj, field.attname)
     return out
 
 
