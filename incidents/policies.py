@@ -96,6 +96,13 @@ def can_record_attendance(user: Any, incident: Any = None) -> bool:
     return incident is None or incident.is_open
 
 
+def incident_is_attached(user: Any, incident: Any) -> bool:
+    """True when ``user`` is attached to ``incident`` as an attending officer."""
+    from incidents.selectors import incident_officer_ids
+
+    return bool(user.is_authenticated and user.pk in incident_officer_ids(incident))
+
+
 @access.rule("incidents.address.reveal")
 def can_request_reveal(user: Any, address: Any = None) -> bool:
     """May ask to see a restricted address in clear (with a reason; break-glass).

@@ -218,6 +218,20 @@ class IncidentDetail:
     history: list[AuditEvent]
 
 
+def incident_officer_ids(incident: Incident) -> set[int]:
+    """The users attached to ``incident`` as its attending officer(s).
+
+    Upper apps (risk: "an officer can only assess incidents they are attached to") ask this
+    rather than reading the incident's fields, so how officers are attached can change here.
+    """
+    return {incident.attending_officer_id} if incident.attending_officer_id else set()
+
+
+def incident_ids_attached_to(user: Any) -> Any:
+    """A subquery of the ids of incidents ``user`` is attached to (for ``visible_to`` filters)."""
+    return Incident.objects.filter(attending_officer=user).values("pk")
+
+
 def incident_get_for_user(*, user: Any, pk: int) -> Incident:
     """One incident the user may see (404 otherwise, the same as "does not exist")."""
     incident = get_object_or_404(
