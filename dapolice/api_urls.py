@@ -7,4 +7,5 @@ from dapolice.accounts.api import MeApi
 urlpatterns = [
     path("me/", MeApi.as_view(), name="api-me"),
     path("", include("incidents.api.urls")),
+    path("risk/", include("risk.api.urls")),
 ]
