@@ -74,10 +74,12 @@ def complete_input(
     level: str | None = None,
     rationale: str = "",
     instrument: Instrument | None = None,
+    supplements: bool = True,
     **overrides: Any,
 ) -> AssessmentInput:
     """A complete DASH: ``yes`` questions answered yes (a number: plain ones first), the others
-    no; children, safety plan and level filled in (the suggested level unless ``level``)."""
+    no (and every supplementary question no, unless ``supplements=False``); children, safety
+    plan and level filled in (the suggested level unless ``level``)."""
     from risk import rules
 
     keys = counting_keys(instrument)
@@ -87,6 +89,9 @@ def complete_input(
     else:
         yes_keys = set(yes)
     answers = {k: ("yes" if k in yes_keys else "no", "") for k in keys}
+    if supplements:
+        extra = (instrument or dash_2009()).questions.filter(counts=False)
+        answers |= {k: ("no", "") for k in extra.values_list("key", flat=True)}
     score = sum(1 for k in keys if k in yes_keys)
     values: dict[str, Any] = {
         "children_present": "no",
