@@ -155,7 +155,8 @@ def test_submission_sets_the_incident_level_the_review_clock_and_the_marker(
     with time_machine.travel(NOW, tick=False):
         assessment = submitted(15, safety_marker=True)
     assert assessment.status == Status.SUBMITTED
-    assert assessment.score == 15 and assessment.suggested_level == "high"
+    assert assessment.score == 15
+    assert assessment.suggested_level == "high"
     assert Incident.objects.get(pk=attended.pk).risk_level == "high"
     deadline = Deadline.objects.get(kind=REVIEW_DEADLINE, subject_id=str(assessment.pk))
     assert deadline.due_at == NOW + timedelta(hours=24)
@@ -197,7 +198,8 @@ def test_supervisor_agrees_and_the_signal_goes_out_on_commit(
     finally:
         signals.assessment_reviewed.disconnect(listener)
     assert reviewed.status == Status.REVIEWED
-    assert reviewed.final_level == "high" and reviewed.reviewed_by == supervisor
+    assert reviewed.final_level == "high"
+    assert reviewed.reviewed_by == supervisor
     assert Incident.objects.get(pk=attended.pk).risk_level == "high"
     assert received == [
         {
