@@ -457,4 +457,9 @@ if not 0 < DAPOLICE_DASH_MEDIUM_MIN <= DAPOLICE_DASH_HIGH_MIN:
     raise environ.ImproperlyConfigured(
         "DAPOLICE_DASH_MEDIUM_MIN must be positive and not above DAPOLICE_DASH_HIGH_MIN"
     )
+# The API schema names the risk choice sets (two apps have a "status").
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "DashStatusEnum": "risk.choices.Status",
+    "DashLevelEnum": "risk.choices.Level",
+}
 # --- end of the risk block ------------------------------------------------------------------

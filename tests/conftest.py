@@ -134,11 +134,11 @@ EXPECTED_NAVIGATION: dict[str, frozenset[str]] = {
     "control_supervisor": frozenset(
         {"incidents:create", "incidents:board", "incidents:list", "audit:list"}
     ),
-    "attending_officer": frozenset({"incidents:board", "incidents:list"}),
-    "supervisor": frozenset({"incidents:list"}),
-    "mash": frozenset({"incidents:list"}),
-    "investigator": frozenset({"incidents:list"}),
-    "marac_coordinator": frozenset({"incidents:list"}),
+    "attending_officer": frozenset({"incidents:board", "incidents:list", "risk:list"}),
+    "supervisor": frozenset({"incidents:list", "risk:list", "risk:queue"}),
+    "mash": frozenset({"incidents:list", "risk:list"}),
+    "investigator": frozenset({"incidents:list", "risk:list"}),
+    "marac_coordinator": frozenset({"incidents:list", "risk:list"}),
     "analyst": frozenset(),
     "partner": frozenset(),
     "outsider": frozenset(),
