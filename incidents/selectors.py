@@ -23,7 +23,7 @@ from dapolice.audit.services import record_list, record_read
 from incidents.choices import OPEN_STATUSES, RISK_RANK, PersonRole, RiskLevel
 from incidents.matching import keys
 from incidents.matching.conf import setting
-from incidents.models import Address, Incident, IncidentPerson, Marker, Person
+from incidents.models import Address, Incident, IncidentOfficer, IncidentPerson, Marker, Person
 from incidents.policies import can_see_address_in_clear
 
 INCIDENT_PAGE_SIZE = 50
@@ -224,12 +224,19 @@ def incident_officer_ids(incident: Incident) -> set[int]:
     Upper apps (risk: "an officer can only assess incidents they are attached to") ask this
     rather than reading the incident's fields, so how officers are attached can change here.
     """
-    return {incident.attending_officer_id} if incident.attending_officer_id else set()
+    ids = set(
+        IncidentOfficer.objects.filter(incident=incident).values_list("officer_id", flat=True)
+    )
+    if incident.attending_officer_id:
+        # Incidents loaded in bulk (the synthetic generator) carry only this column.
+        ids.add(incident.attending_officer_id)
+    return ids
 
 
 def incident_ids_attached_to(user: Any) -> Any:
     """A subquery of the ids of incidents ``user`` is attached to (for ``visible_to`` filters)."""
-    return Incident.objects.filter(attending_officer=user).values("pk")
+    named = IncidentOfficer.objects.filter(officer=user).values("incident_id")
+    return Incident.objects.filter(Q(attending_officer=user) | Q(pk__in=named)).values("pk")
 
 
 def incident_get_for_user(*, user: Any, pk: int) -> Incident:

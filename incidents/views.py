@@ -27,6 +27,7 @@ from incidents.choices import PersonRole
 from incidents.forms import (
     AttendanceForm,
     DeferForm,
+    DispatchForm,
     IncidentForm,
     PersonForm,
     RegradeForm,
@@ -253,7 +254,7 @@ class IncidentDetailView(PolicyRequiredMixin, TemplateView):
         ctx["regrade_form"] = kwargs.get("regrade_form") or RegradeForm(
             prefix="regrade", initial={"category": detail.incident.category.code}
         )
-        ctx["dispatch_form"] = AttendanceForm(prefix="dispatch")
+        ctx["dispatch_form"] = DispatchForm(prefix="dispatch")
         ctx["arrival_form"] = AttendanceForm(prefix="arrival")
         return ctx
 
@@ -342,6 +343,8 @@ class _AttendanceView(_IncidentActionView, abc.ABC):
     policy = "incidents.record_attendance"
     rule = "incidents.record_attendance"
     prefix: str
+    form_class: type[AttendanceForm] = AttendanceForm
+    cleaned: dict[str, Any]
 
     @abc.abstractmethod
     def record(self, request: HttpRequest, incident: Any, at: Any) -> str:
@@ -350,11 +353,17 @@ class _AttendanceView(_IncidentActionView, abc.ABC):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         incident = self.load(request, pk)
         if incident is not None:
-            form = AttendanceForm(request.POST, prefix=self.prefix)
+            form = self.form_class(request.POST, prefix=self.prefix)
             if not form.is_valid():
                 # Never record "now" in place of a time the user typed wrongly.
-                messages.error(request, _("Enter the time as a date and time, or leave it empty."))
+                if "officers" in form.errors:
+                    messages.error(request, form.errors["officers"][0])
+                else:
+                    messages.error(
+                        request, _("Enter the time as a date and time, or leave it empty.")
+                    )
                 return redirect("incidents:detail", pk=pk)
+            self.cleaned = form.cleaned_data
             try:
                 messages.success(request, self.record(request, incident, form.cleaned_data["at"]))
             except DomainError as exc:
@@ -364,9 +373,12 @@ class _AttendanceView(_IncidentActionView, abc.ABC):
 
 class IncidentDispatchView(_AttendanceView):
     prefix = "dispatch"
+    form_class = DispatchForm
 
     def record(self, request: HttpRequest, incident: Any, at: Any) -> str:
-        services.incident_dispatch(actor=request.user, incident=incident, at=at)
+        services.incident_dispatch(
+            actor=request.user, incident=incident, officers=self.cleaned["officers"], at=at
+        )
         return _("Dispatch recorded.")
 
 
