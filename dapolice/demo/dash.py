@@ -1,15 +1,14 @@
 """Demo DASHes for ``seed_demo``: one submitted and waiting in the sergeant's review queue, one
-reviewed (high, visible high risk), both by the demo officer, on open incidents that are not part
-of a demo story. Everything goes through the services, so the audit trail and the review clock
-are real."""
+reviewed (high, visible high risk), both by the demo officer, each on a call of its own (so the
+demo stories and the board are left as they are). Everything goes through the services, so the
+audit trail and the review clock are real."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from incidents.choices import IncidentStatus, PersonRole
-from incidents.models import Incident, PersonName
-from incidents.services import incident_dispatch
+from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput
+from incidents.services import incident_create, incident_dispatch
 from risk import rules, services
 from risk.inputs import AssessmentInput
 from risk.models import Assessment
@@ -33,24 +32,59 @@ def _complete(assessment: Assessment, yes: int) -> AssessmentInput:
     )
 
 
-def seed_dash(*, officer: Any, sergeant: Any, dispatcher: Any, story_names: Any) -> list[str]:
+CALLS = (
+    # victim, suspect, address, yes answers, reviewed
+    (("Nadia", "Farrow"), ("Liam", "Farrow"), ("7", "Orchard Close", "NR3 4JT"), 11, False),
+    (("Grace", "Holloway"), ("Dean", "Mercer"), ("31", "Station Road", "NR2 3QP"), 15, True),
+)
+
+
+def _call(caller: Any, victim: tuple[str, str], suspect: tuple[str, str], address: Any) -> Any:
+    house, street, postcode = address
+    no = dict.fromkeys(
+        ("immediate_risk", "weapons", "children_present", "firearm_at_address",
+         "victim_vulnerable"),
+        False,
+    )  # fmt: skip
+    return incident_create(
+        actor=caller,
+        data=IncidentInput(
+            location=AddressInput(house=house, street=street, town="Norwich", postcode=postcode),
+            relationship="partner",
+            checklist=Checklist(
+                **no,
+                injuries=True,
+                happened_before=True,
+                happened_before_details="Several times this year, not reported",
+            ),
+            category_code="B",
+            people=(
+                PersonInput(
+                    role="victim",
+                    given_name=victim[0],
+                    family_name=victim[1],
+                    lives_at_location=True,
+                    is_caller=True,
+                ),
+                PersonInput(
+                    role="suspect",
+                    given_name=suspect[0],
+                    family_name=suspect[1],
+                    lives_at_location=True,
+                ),
+            ),  # fmt: skip
+            narrative="Demo call for the DASH pages.",
+        ),
+    )
+
+
+def seed_dash(*, officer: Any, sergeant: Any, dispatcher: Any) -> list[str]:
     """Returns what was made, for the command to print; nothing when a DASH exists already."""
     if Assessment.objects.exists():
         return []
-    story_people = PersonName.objects.filter(
-        is_primary=True,
-        given_name__in=[g for g, _f in story_names],
-        family_name__in=[f for _g, f in story_names],
-    ).values("person_id")
-    candidates = list(
-        Incident.objects.filter(status=IncidentStatus.AWAITING, people__role=PersonRole.VICTIM)
-        .exclude(people__person__in=story_people)
-        .order_by("-received_at", "-pk")[:2]
-    )
-    if len(candidates) < 2:
-        return []
     lines = []
-    for incident, yes, review in ((candidates[0], 11, False), (candidates[1], 15, True)):
+    for victim, suspect, address, yes, review in CALLS:
+        incident = _call(dispatcher, victim, suspect, address)
         incident = incident_dispatch(actor=dispatcher, incident=incident, officer=officer)
         assessment = services.assessment_start(actor=officer, incident=incident)
         assessment = services.assessment_submit(

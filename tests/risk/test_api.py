@@ -12,14 +12,13 @@ from tests.risk.conftest import complete_input
 
 def _json_input(yes: int, **overrides):
     data = complete_input(yes, **overrides)
-    body = {
+    return {
         "answers": [{"key": k, "value": v, "notes": n} for k, (v, n) in data.answers.items()],
         "children_present": data.children_present,
         "safety_plan": data.safety_plan,
         "officer_level": data.officer_level,
         "officer_rationale": data.officer_rationale,
     }
-    return body
 
 
 def test_officer_starts_saves_and_submits_through_the_api(client_for, attended, officer):

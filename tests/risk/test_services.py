@@ -68,10 +68,9 @@ def test_a_retired_instrument_is_not_offered(start):
 def test_another_officers_dash_in_progress_is_a_conflict(start, attended, make_user, attach):
     start()
     colleague = make_user("attending_officer")
-    # The incident's officer changes (a second dispatch would name them).
-    Incident.objects.filter(pk=attended.pk).update(attending_officer=colleague)
+    incident = attach(attended, colleague)  # a second officer sent to the same incident
     with pytest.raises(Conflict):
-        services.assessment_start(actor=colleague, incident=Incident.objects.get(pk=attended.pk))
+        services.assessment_start(actor=colleague, incident=incident)
 
 
 # --- Saving and submitting ---------------------------------------------------------------------
@@ -291,7 +290,7 @@ def test_second_supervisor_is_told_it_was_already_decided(submitted, supervisor,
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_supervisors_deciding_at_once_one_wins_nothing_overwritten(
     submitted, supervisor, supervisor2
 ):

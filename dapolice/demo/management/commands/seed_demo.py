@@ -173,7 +173,6 @@ class Command(BaseCommand):
             officer=users["officer"],
             sergeant=users["sergeant"],
             dispatcher=users["calltaker"],
-            story_names=[names for _title, names, _note in STORY_PEOPLE],
         )
         for line in lines:
             self.stdout.write(line)
