@@ -129,10 +129,16 @@ def trigger_reason(section: Any, *, incident_count: int) -> str:
 
 @dataclass(frozen=True)
 class Missing:
-    """One thing to do before a DASH can be submitted; ``anchor`` is the form field's id."""
+    """One thing to do before a DASH can be submitted: the form field and what to do."""
 
-    anchor: str
+    field: str
     message: str
+    #: The field is a group of radios: the page links to its first one (GOV.UK convention).
+    radios: bool = False
+
+    @property
+    def anchor(self) -> str:
+        return f"id_{self.field}_1" if self.radios else f"id_{self.field}"
 
 
 def missing_items(
@@ -151,18 +157,19 @@ def missing_items(
         if q.section_id in open_sections and answers.get(q.key) not in ANSWERED:
             out.append(
                 Missing(
-                    f"id_q_{q.key}",
+                    f"q_{q.key}",
                     _("Answer question %(n)s: %(text)s") % {"n": q.number, "text": q.text},
+                    radios=True,
                 )
             )
     if values.get("children_present") not in ("yes", "no", "not_known"):
-        out.append(Missing("id_children_present", _("Say whether children were present.")))
-    elif values.get("children_present") == "yes" and not values.get("children_details", "").strip():
         out.append(
-            Missing("id_children_details", _("Give the children's names, ages and schools."))
+            Missing("children_present", _("Say whether children were present."), radios=True)
         )
+    elif values.get("children_present") == "yes" and not values.get("children_details", "").strip():
+        out.append(Missing("children_details", _("Give the children's names, ages and schools.")))
     if not values.get("safety_plan", "").strip():
-        out.append(Missing("id_safety_plan", _("Record the safety plan made before leaving.")))
+        out.append(Missing("safety_plan", _("Record the safety plan made before leaving.")))
     problem = level_problem(
         score=score,
         level=values.get("officer_level", ""),
@@ -170,8 +177,10 @@ def missing_items(
     )
     if problem is not None:
         field, message = problem
-        anchor = "id_officer_level" if field == "level" else "id_officer_rationale"
-        out.append(Missing(anchor, message))
+        if field == "level":
+            out.append(Missing("officer_level", message, radios=True))
+        else:
+            out.append(Missing("officer_rationale", message))
     return out
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.forms import RadioSelect
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -25,6 +26,20 @@ from risk.choices import Status
 from risk.forms import AssessmentForm, ReviewForm, StartForm
 from risk.models import Assessment
 from risk.pdf import assessment_pdf
+
+
+def _error_list(form: Any) -> list[tuple[str, str]]:
+    """(message, #anchor) for the GOV.UK error summary; a radio group links to its first radio."""
+    out = []
+    for name, errors in form.errors.items():
+        if name == "__all__":
+            anchor = "#main-content"
+        elif isinstance(form.fields[name].widget, RadioSelect):
+            anchor = f"#id_{name}_1"
+        else:
+            anchor = f"#id_{name}"
+        out.extend((str(e), anchor) for e in errors)
+    return out
 
 
 def _page(request: HttpRequest) -> int:
@@ -128,7 +143,7 @@ class AssessmentEditView(PolicyRequiredMixin, View):
         error: str = "",
         status: int = 200,
     ) -> HttpResponse:
-        errors = [(str(e), f"#id_{name}") for name, es in form.errors.items() for e in es]
+        errors = _error_list(form)
         ctx = {
             "view": view,
             "assessment": view.assessment,
@@ -271,7 +286,7 @@ class AssessmentReviewView(PolicyRequiredMixin, View):
         ctx = _detail_context(request.user, view)
         ctx.update({"form": form, "error": error})
         if form is not None and form.is_bound:
-            ctx["error_list"] = [(str(e), f"#id_{n}") for n, es in form.errors.items() for e in es]
+            ctx["error_list"] = _error_list(form)
         return TemplateResponse(request, self.template_name, ctx, status=status)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:

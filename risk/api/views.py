@@ -96,10 +96,7 @@ class AssessmentDetailOutput(AssessmentSummaryOutput):
         ]  # fmt: skip
 
     def get_missing(self, a: Assessment) -> list[dict[str, str]]:
-        return [
-            {"field": m.anchor.removeprefix("id_"), "message": m.message}
-            for m in self._view().missing
-        ]
+        return [{"field": m.field, "message": m.message} for m in self._view().missing]
 
     def get_standalone_high(self, a: Assessment) -> list[str]:
         return [q.key for q in self._view().standalone]
@@ -235,9 +232,7 @@ class AssessmentSubmitApi(APIView):
         try:
             assessment = services.assessment_submit(actor=request.user, assessment=assessment)
         except services.Incomplete as exc:
-            missing = [
-                {"field": m.anchor.removeprefix("id_"), "message": m.message} for m in exc.items
-            ]
+            missing = [{"field": m.field, "message": m.message} for m in exc.items]
             return Response(
                 {"detail": [exc.message], "code": exc.code, "missing": missing},
                 status=status.HTTP_400_BAD_REQUEST,

@@ -151,6 +151,6 @@ def test_a_refused_submit_lists_what_is_missing_and_keeps_what_was_typed(
     assert page.locator("input[name='q_injured'][value='yes']").is_checked()
     summary.get_by_role("link").first.click()
     # The link takes the officer to the first unanswered question (GOV.UK moves the focus).
-    assert page.evaluate("document.activeElement.name") == "q_fears"
+    assert page.evaluate("document.activeElement.id") == "id_q_fears_1"
     assert_accessible(page)
     shot(page, "5_missing")

@@ -95,8 +95,8 @@ def test_incomplete_dash_cannot_be_submitted_and_says_what_is_missing(start, off
     partial = type(data).from_mapping({"officer_level": "standard"}, answers=answers)
     with pytest.raises(services.Incomplete) as refused:
         services.assessment_submit(actor=officer, assessment=assessment, data=partial)
-    anchors = [m.anchor for m in refused.value.items]
-    assert anchors == ["id_q_strangulation", "id_children_present", "id_safety_plan"]
+    fields = [m.field for m in refused.value.items]
+    assert fields == ["q_strangulation", "children_present", "safety_plan"]
     assert "18" in refused.value.items[0].message  # the question's number
     assert Assessment.objects.get(pk=assessment.pk).status == Status.DRAFT
 
@@ -106,10 +106,7 @@ def test_an_open_supplement_must_be_answered_before_submission(start, officer):
     data = complete_input(["frightened"], level="standard", supplements=False)
     with pytest.raises(services.Incomplete) as refused:
         services.assessment_submit(actor=officer, assessment=assessment, data=data)
-    assert [m.anchor for m in refused.value.items][:2] == [
-        "id_q_s_frightened",
-        "id_q_s_previous_abuse",
-    ]
+    assert [m.field for m in refused.value.items][:2] == ["q_s_frightened", "q_s_previous_abuse"]
     answers = dict(data.answers) | {f"s_{k}": ("no", "") for k in (
         "frightened", "previous_abuse", "property", "visits", "following", "threats",
         "third_parties", "violent_others", "helpers", "substances", "record")}  # fmt: skip
@@ -127,7 +124,7 @@ def test_rationale_required_when_the_level_differs_from_the_suggestion(start, of
         services.assessment_submit(
             actor=officer, assessment=assessment, data=complete_input(5, level="high")
         )
-    assert [m.anchor for m in refused.value.items] == ["id_officer_rationale"]
+    assert [m.field for m in refused.value.items] == ["officer_rationale"]
     done = services.assessment_submit(
         actor=officer,
         assessment=assessment,
@@ -145,7 +142,7 @@ def test_officer_can_never_lower_a_visible_high_risk_dash(start, officer):
             assessment=assessment,
             data=complete_input(14, level="medium", rationale="She says he has calmed down"),
         )
-    assert [m.anchor for m in refused.value.items] == ["id_officer_level"]
+    assert [m.field for m in refused.value.items] == ["officer_level"]
 
 
 def test_submission_sets_the_incident_level_the_review_clock_and_the_marker(

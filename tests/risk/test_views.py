@@ -143,9 +143,9 @@ def test_failed_submit_keeps_what_was_typed_and_links_what_is_missing(client_for
     html = response.content.decode()
     assert "This DASH cannot be submitted yet" in html
     anchors = re.findall(r'<a href="#(id_[a-z_0-9]+)">', html)
-    assert anchors == ["id_q_animals", "id_officer_rationale"]
+    assert anchors == ["id_q_animals_1", "id_officer_rationale"]
     for anchor in anchors:
-        assert f'id="{anchor}' in html  # each link goes to a field on the page
+        assert f'id="{anchor}"' in html  # each link goes to a field on the page
     assert "Bruising to the left forearm" in html
     assert "Staying with her mother tonight" in html
     # Everything typed was kept as a draft on the server too.

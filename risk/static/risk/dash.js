@@ -91,7 +91,8 @@ function setup (form) {
     const body = new FormData(form)
     body.delete('action')
     const csrf = form.querySelector('input[name=csrfmiddlewaretoken]')
-    fetch(form.action, {
+    // form.action would be the buttons named "action", not the attribute.
+    fetch(form.getAttribute('action'), {
       method: 'POST',
       body: body,
       credentials: 'same-origin',
