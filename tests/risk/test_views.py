@@ -340,3 +340,31 @@ def test_history_uses_a_constant_number_of_queries(
         response = client.get(url)
     assert response.content.count(b"<circle") == 5
     assert b"<svg" in response.content
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        # (start, edit, review): who may not act gets 403, or 404 for a DASH they cannot see.
+        ("partner", (403, 403, 403)),
+        ("analyst", (403, 403, 403)),
+        ("outsider", (403, 403, 403)),
+        ("call_taker", (403, 403, 403)),
+        ("mash", (403, 403, 403)),
+        ("attending_officer", (403, 404, 403)),
+        ("supervisor", (403, 403, 302)),
+    ],
+)
+def test_role_matrix_for_every_risk_action(personas, client_for, start, officer, role, expected):
+    assessment = start()
+    services.assessment_submit(actor=officer, assessment=assessment, data=complete_input(12))
+    client = client_for(personas[role])
+    got = (
+        client.post(reverse("risk:dash-start", args=[assessment.incident_id]), {"instrument": "1"}),
+        client.post(reverse("risk:dash-edit", args=[assessment.pk]), {"q_injured": "no"}),
+        client.post(reverse("risk:dash-review", args=[assessment.pk]), {"decision": "agree"}),
+    )
+    assert tuple(r.status_code for r in got) == expected
+    assessment.refresh_from_db()
+    assert assessment.answers.get(question__key="injured").value == "yes"
+    assert (assessment.status == Status.REVIEWED) is (role == "supervisor")
