@@ -2,31 +2,42 @@
 
 import django.db.models.deletion
 from django.conf import settings
-from django.db import migrations, models
+from django.db import migrations, models, transaction
+
+from dapolice.common.migration_operations import id_batches
 
 
 def attach_attending_officers(apps, schema_editor):
-    """Every incident's attending officer so far becomes an attached officer."""
+    """Every incident's attending officer so far becomes an attached officer: in committed
+    batches of incidents (``atomic = False``), and a rerun adds only what is missing."""
+    connection = schema_editor.connection
     Incident = apps.get_model("incidents", "Incident")
     IncidentOfficer = apps.get_model("incidents", "IncidentOfficer")
-    rows = [
-        IncidentOfficer(
-            incident_id=pk,
-            officer_id=officer_id,
-            attached_at=dispatched_at or arrived_at or received_at,
-            attached_by_id=officer_id,
-        )
-        for pk, officer_id, dispatched_at, arrived_at, received_at in Incident.objects.filter(
-            attending_officer__isnull=False
-        ).values_list("pk", "attending_officer_id", "dispatched_at", "arrived_at", "received_at")
-    ]
-    IncidentOfficer.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+    for low, high in id_batches(connection, Incident._meta.db_table):
+        with transaction.atomic(using=connection.alias):
+            rows = [
+                IncidentOfficer(
+                    incident_id=pk,
+                    officer_id=officer_id,
+                    attached_at=dispatched_at or arrived_at or received_at,
+                    attached_by_id=officer_id,
+                )
+                for pk, officer_id, dispatched_at, arrived_at, received_at in Incident.objects.filter(
+                    pk__gte=low, pk__lt=high, attending_officer__isnull=False
+                ).values_list(
+                    "pk", "attending_officer_id", "dispatched_at", "arrived_at", "received_at"
+                )
+            ]
+            IncidentOfficer.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 class Migration(migrations.Migration):
+    # The backfill commits batch by batch (README, "Migrations on large tables"); the new table is
+    # created empty, so its own indexes and constraint are built at once.
+    atomic = False
 
     dependencies = [
-        ('incidents', '0004_matching_indexes'),
+        ('incidents', '0005_backfill_name_dob_key'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
