@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "dapolice.health",
     "dapolice.demo",
     "incidents",
+    "risk",
 ]
 
 MIDDLEWARE = [
@@ -476,3 +477,36 @@ for _name, _cast in (
 ):
     if env.str(_name, default=""):
         globals()[_name] = _cast(env.str(_name))
+
+# --- DASH risk assessment (risk) ------------------------------------------------------------
+# Defaults from ../shared/domain.md (SafeLives); every one is in README.md, "Configuration".
+#: Suggested level from the count of "yes" answers: at least HIGH_MIN is high, at least
+#: MEDIUM_MIN medium, below that standard (local practice, so configurable).
+DAPOLICE_DASH_HIGH_MIN = env.int("DAPOLICE_DASH_HIGH_MIN", default=14)
+DAPOLICE_DASH_MEDIUM_MIN = env.int("DAPOLICE_DASH_MEDIUM_MIN", default=10)
+#: A submitted DASH not reviewed within this many hours alerts the officer's supervisor.
+DAPOLICE_DASH_REVIEW_HOURS = env.int("DAPOLICE_DASH_REVIEW_HOURS", default=24)
+#: A DASH returned for more work and not resubmitted within this many hours alerts its officer.
+DAPOLICE_DASH_REWORK_HOURS = env.int("DAPOLICE_DASH_REWORK_HOURS", default=24)
+#: The stalking supplement opens when the victim has at least this many DA incidents in the
+#: last 12 months (this one included), besides "very frightened" or "stalking" answered yes.
+DAPOLICE_DASH_STALKING_MIN_INCIDENTS = env.int("DAPOLICE_DASH_STALKING_MIN_INCIDENTS", default=2)
+#: Visible high risk (SafeLives): this many "yes" answers. Never lowered below high, by the
+#: officer or the supervisor, and a MARAC referral criterion.
+DAPOLICE_VISIBLE_HIGH_MIN = env.int("DAPOLICE_VISIBLE_HIGH_MIN", default=14)
+#: MARAC potential escalation: at least this many DA incidents with the person as victim within
+#: so many months up to the assessed incident (some areas use 3 in 6).
+DAPOLICE_MARAC_ESCALATION_INCIDENTS = env.int("DAPOLICE_MARAC_ESCALATION_INCIDENTS", default=3)
+DAPOLICE_MARAC_ESCALATION_MONTHS = env.int("DAPOLICE_MARAC_ESCALATION_MONTHS", default=12)
+#: Repeat MARAC: a DA incident within so many months of the last MARAC referral.
+DAPOLICE_MARAC_REPEAT_MONTHS = env.int("DAPOLICE_MARAC_REPEAT_MONTHS", default=12)
+if not 0 < DAPOLICE_DASH_MEDIUM_MIN <= DAPOLICE_DASH_HIGH_MIN:
+    raise environ.ImproperlyConfigured(
+        "DAPOLICE_DASH_MEDIUM_MIN must be positive and not above DAPOLICE_DASH_HIGH_MIN"
+    )
+# The API schema names the risk choice sets (two apps have a "status").
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "DashStatusEnum": "risk.choices.Status",
+    "DashLevelEnum": "risk.choices.Level",
+}
+# --- end of the risk block ------------------------------------------------------------------

@@ -472,6 +472,36 @@ class AttendanceForm(forms.Form):
         self.helper = _helper(Layout(Field.text("at", field_width=20)))
 
 
+class DispatchForm(AttendanceForm):
+    """Dispatch names the officer(s) sent, by collar number: an officer can only complete the
+    DASH of an incident they are attached to."""
+
+    officers = forms.CharField(
+        label=_("Officers sent"),
+        help_text=_("Collar numbers, separated by commas"),
+        required=False,
+        max_length=200,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Layout(Field.text("officers", field_width=20), Field.text("at", field_width=20))
+        )
+
+    def clean_officers(self) -> list[Any]:
+        from dapolice.accounts.models import User
+
+        numbers = [n.strip() for n in self.cleaned_data["officers"].split(",") if n.strip()]
+        users = list(User.objects.filter(collar_number__in=numbers, is_active=True))
+        missing = sorted(set(numbers) - {u.collar_number for u in users})
+        if missing:
+            raise forms.ValidationError(
+                _("No officer has the collar number %(n)s.") % {"n": ", ".join(missing)}
+            )
+        return users
+
+
 class RevealAddressForm(forms.Form):
     reason = forms.CharField(
         label=_("Why do you need to see this restricted address?"),

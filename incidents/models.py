@@ -448,3 +448,35 @@ class IncidentPerson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} in {self.incident_id}"
+
+
+class IncidentOfficer(models.Model):
+    """An officer attached to an incident: named at dispatch (one or several), or the attending
+    officer who recorded their own arrival. "An officer can only assess incidents they are
+    attached to" reads these (``incidents.selectors.incident_officer_ids``).
+
+    ``Incident.attending_officer`` stays the first officer named, for display and the board.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="officers")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("officer"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    attached_at = models.DateTimeField(_("attached at"))
+    attached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("officer at an incident")
+        verbose_name_plural = _("officers at incidents")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "officer"], name="incident_officer_unique")
+        ]
+        indexes = [models.Index(fields=["officer", "incident"], name="incident_officer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.officer_id} at {self.incident_id}"

@@ -8,7 +8,7 @@ case content only through break-glass.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +17,9 @@ from dapolice import access
 from dapolice.access.breakglass import break_glass_active
 from dapolice.accounts.choices import Role
 from dapolice.accounts.models import User
+
+if TYPE_CHECKING:
+    from incidents.models import Incident
 
 NOTHING = Q(pk__in=[])
 
@@ -98,6 +101,13 @@ def can_defer(user: User, incident: Any = None) -> bool:
 @access.rule("incidents.record_attendance", who=_("the control room and attending officers"))
 def can_record_attendance(user: User, incident: Any = None) -> bool:
     return _police(user) and user.has_perm("incidents.record_attendance")
+
+
+def incident_is_attached(user: User, incident: Incident) -> bool:
+    """True when ``user`` is attached to ``incident`` as an attending officer."""
+    from incidents.selectors import incident_officer_ids
+
+    return bool(user.is_authenticated and user.pk in incident_officer_ids(incident))
 
 
 @access.rule(

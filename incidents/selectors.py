@@ -15,7 +15,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -25,7 +25,7 @@ from dapolice.audit.services import record_list, record_read
 from incidents.choices import OPEN_STATUSES, RISK_RANK, PersonRole, RiskLevel
 from incidents.matching import keys
 from incidents.matching.conf import setting
-from incidents.models import Address, Incident, IncidentPerson, Marker, Person
+from incidents.models import Address, Incident, IncidentOfficer, IncidentPerson, Marker, Person
 from incidents.policies import can_see_address_in_clear
 
 INCIDENT_PAGE_SIZE = 50
@@ -224,6 +224,27 @@ class IncidentDetail:
     flags: dict[int, PersonFlags]
     location_markers: list[Marker]
     history: list[AuditEvent]
+
+
+def incident_officer_ids(incident: Incident) -> set[int]:
+    """The users attached to ``incident`` as its attending officer(s).
+
+    Upper apps (risk: "an officer can only assess incidents they are attached to") ask this
+    rather than reading the incident's fields, so how officers are attached can change here.
+    """
+    ids = set(
+        IncidentOfficer.objects.filter(incident=incident).values_list("officer_id", flat=True)
+    )
+    if incident.attending_officer_id:
+        # Incidents loaded in bulk (the synthetic generator) carry only this column.
+        ids.add(incident.attending_officer_id)
+    return ids
+
+
+def incident_ids_attached_to(user: User) -> QuerySet[Incident, Any]:
+    """A subquery of the ids of incidents ``user`` is attached to (for ``visible_to`` filters)."""
+    named = IncidentOfficer.objects.filter(officer=user).values("incident_id")
+    return Incident.objects.filter(Q(attending_officer=user) | Q(pk__in=named)).values("pk")
 
 
 def incident_get_for_user(*, user: User, pk: int) -> Incident:

@@ -27,6 +27,7 @@ from incidents.choices import PersonRole
 from incidents.forms import (
     AttendanceForm,
     DeferForm,
+    DispatchForm,
     IncidentForm,
     MatchPanelForm,
     PersonForm,
@@ -222,7 +223,7 @@ def _detail_page(
         # Prefixes keep the ids of the several forms on this page unique.
         "defer_form": DeferForm(prefix="defer"),
         "regrade_form": RegradeForm(prefix="regrade", initial={"category": incident.category.code}),
-        "dispatch_form": AttendanceForm(prefix="dispatch"),
+        "dispatch_form": DispatchForm(prefix="dispatch"),
         "arrival_form": AttendanceForm(prefix="arrival"),
     }
     forms_ = {**blank, **forms_given}
@@ -340,11 +341,13 @@ class IncidentDispatchView(_IncidentFormView):
     """An officer is on the way, now or at the time given."""
 
     policy = "incidents.record_attendance"
-    form_class = AttendanceForm
     prefix = "dispatch"
+    form_class = DispatchForm
 
     def act(self, incident: Incident, data: dict[str, Any]) -> str:
-        services.incident_dispatch(actor=self.user, incident=incident, at=data["at"])
+        services.incident_dispatch(
+            actor=self.user, incident=incident, officers=data["officers"], at=data["at"]
+        )
         return _("Dispatch recorded.")
 
 

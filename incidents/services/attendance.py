@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -13,7 +14,7 @@ from dapolice.accounts.models import User
 from dapolice.audit.services import diff, record_change, snapshot
 from dapolice.common.errors import DomainError
 from incidents.choices import IncidentStatus
-from incidents.models import Incident
+from incidents.models import Incident, IncidentOfficer
 from incidents.services.incidents import lock_open
 
 
@@ -64,9 +65,13 @@ def _attendance_step(
     time_field: str,
     action: str,
     late_or_early: str,
-    officer: User | None = None,
+    officers: Iterable[User] = (),
 ) -> Incident:
-    """Dispatch and arrival: an open incident, a time after the call and not in the future."""
+    """Dispatch and arrival: an open incident, a time after the call and not in the future.
+
+    ``officers`` are attached to the incident (``IncidentOfficer``); the first becomes the
+    attending officer if none was named before."""
+    named = list(dict.fromkeys(officers))
     at = at or timezone.now()
     fields = ["status", time_field, "attending_officer"]
     with transaction.atomic():
@@ -78,22 +83,39 @@ def _attendance_step(
         before = snapshot(locked, fields)
         locked.status = status
         setattr(locked, time_field, at)
-        if officer is not None:
-            locked.attending_officer = officer
+        if named and locked.attending_officer_id is None:
+            locked.attending_officer = named[0]
         locked.save(update_fields=[*fields, "updated_at"])
-        record_change(
-            actor=actor,
-            action=action,
-            subject=locked,
-            changes=diff(before, snapshot(locked, fields)),
+        known = set(locked.officers.values_list("officer_id", flat=True))
+        added = [o for o in named if o.pk not in known]
+        IncidentOfficer.objects.bulk_create(
+            IncidentOfficer(incident=locked, officer=o, attached_at=at, attached_by=actor)
+            for o in added
         )
+        changes = diff(before, snapshot(locked, fields))
+        if added:
+            changes["officers"] = [sorted(known), sorted(known | {o.pk for o in added})]
+        record_change(actor=actor, action=action, subject=locked, changes=changes)
     return locked
 
 
 def incident_dispatch(
-    *, actor: User, incident: Incident, officer: User | None = None, at: datetime | None = None
+    *,
+    actor: User,
+    incident: Incident,
+    officer: User | None = None,
+    officers: Iterable[User] = (),
+    at: datetime | None = None,
 ) -> Incident:
-    """An officer is on the way."""
+    """Officers are on the way: ``officer`` and/or ``officers`` are named and attached to the
+    incident (a later dispatch may add more). Each must hold an attending role."""
+    named = [o for o in (officer, *officers) if o is not None]
+    for o in named:
+        if not o.has_role(Role.ATTENDING_OFFICER, Role.SUPERVISOR):
+            raise DomainError(
+                _("%(who)s is not an attending officer or supervisor.") % {"who": o},
+                field="officers",
+            )
     return _attendance_step(
         actor=actor,
         incident=incident,
@@ -102,7 +124,7 @@ def incident_dispatch(
         time_field="dispatched_at",
         action="incidents.incident.dispatched",
         late_or_early=_("Dispatch time must be after the call and not in the future."),
-        officer=officer,
+        officers=named,
     )
 
 
@@ -111,12 +133,10 @@ def incident_record_arrival(
 ) -> Incident:
     """The attending officer arrived; "attended within target" follows from the grade's target.
 
-    An attending officer recording their own arrival becomes the incident's officer if none was
-    dispatched by name.
+    An attending officer recording their own arrival is attached to the incident (and becomes its
+    officer if none was dispatched by name).
     """
-    officer = None
-    if incident.attending_officer_id is None and actor.has_role(Role.ATTENDING_OFFICER):
-        officer = actor
+    officers = [actor] if actor.has_role(Role.ATTENDING_OFFICER) else []
     return _attendance_step(
         actor=actor,
         incident=incident,
@@ -125,5 +145,5 @@ def incident_record_arrival(
         time_field="arrived_at",
         action="incidents.incident.attended",
         late_or_early=_("Arrival time must be after the call and not in the future."),
-        officer=officer,
+        officers=officers,
     )
