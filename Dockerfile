@@ -1,4 +1,6 @@
-# Production-like image for docker-compose.yml (documentation for deployers; not used by CI).
+# Production image for docker-compose.yml (README "Deploying"; not used by development or CI).
+# tests/dapolice/test_deploy.py checks that each source directory is copied once and that the code
+# is not also installed as a package (which would put a second copy in site-packages).
 FROM node:20-bookworm-slim AS frontend
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -7,20 +9,27 @@ COPY frontend ./frontend
 RUN npm run build
 
 FROM python:3.11-slim-bookworm
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DAPOLICE_ENV=production \
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PYTHONPATH=/app DAPOLICE_ENV=production \
     DAPOLICE_VAR_DIR=/var/lib/dapolice
 WORKDIR /app
-RUN useradd --system --home /app dapolice && mkdir -p /var/lib/dapolice && chown dapolice /var/lib/dapolice
-COPY pyproject.toml README.md ./
+RUN useradd --system --no-create-home --home-dir /app dapolice \
+    && mkdir -p /var/lib/dapolice/beat && chown dapolice /var/lib/dapolice/beat
+# The dependencies alone, from [project] dependencies in pyproject.toml (this layer survives code
+# changes). The code itself runs from /app (PYTHONPATH) and is not pip-installed: one copy.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && pip install --no-cache-dir -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+COPY manage.py ./
 COPY dapolice ./dapolice
 COPY incidents ./incidents
 COPY risk ./risk
 COPY mash ./mash
 COPY marac ./marac
-RUN pip install --no-cache-dir .
-COPY manage.py ./
 COPY templates ./templates
 COPY static ./static
+COPY deploy/healthcheck.py ./deploy/healthcheck.py
 COPY --from=frontend /app/var/frontend ./var/frontend
 # collectstatic needs a key to import settings; the real one comes from the environment at run time.
 RUN DJANGO_SECRET_KEY=build-only-not-secret-build-only-not-secret-000000 \

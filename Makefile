@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) frontend ## Create .venv and install Python and front-end packages
+install: $(STAMP) frontend ## Create .venv; install the product with its demo, bench and dev extras, and the front end
 
 var/frontend/.built: package.json package-lock.json frontend/build.mjs frontend/app.scss
 	npm ci --no-audit --no-fund --loglevel=error
@@ -35,10 +35,11 @@ run: install ## Migrate, load demo data and serve the app with a worker and beat
 	$(DEMO_ENV) $(PY) manage.py collectstatic --no-input --verbosity 0
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(DEMO_ENV) $(BIN)/honcho start -f Procfile
 
-lint: $(STAMP) ## ruff, ruff format --check, import-linter layers, djLint
+lint: $(STAMP) ## ruff, ruff format --check, import-linter layers, mypy (django-stubs), djLint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	DAPOLICE_ENV=test $(BIN)/mypy
 	$(BIN)/djlint templates --lint --quiet
 
 format: $(STAMP) ## Apply ruff format and fixes

@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from bench.harness import Context, Row
@@ -147,7 +148,7 @@ def list_page(ctx: Context, size: int, user: Any) -> list[Row]:
             ctx.note(f"queries per page: {exc}")
             break
         queries = len(captured.captured_queries)
-        counts[f"{page_rows} rows"] = queries
+        counts[f"{page_rows} rows"] = str(queries)
         if shown and shown[0] != page_rows:
             counts[f"{page_rows} rows"] = f"{queries} (showed {shown[0]})"
     if counts:
@@ -289,7 +290,9 @@ def creation(ctx: Context, size: int, user: Any) -> list[Row]:
         queue = iter(inputs)
         with transaction.atomic():
             timing = ctx.measure(
-                lambda q=queue: incident_create(actor=user, data=next(q)), n=n, warmup=warmup
+                partial(lambda q: incident_create(actor=user, data=next(q)), queue),
+                n=n,
+                warmup=warmup,
             )
             transaction.set_rollback(True)
         rows.append(Row.timed(label, timing, size=size, note="rolled back"))

@@ -150,7 +150,7 @@ class Databases:
     # --- server-level operations (outside Django's connection) -----------------------------
 
     def _admin(self) -> Any:
-        import psycopg2
+        import psycopg2  # type: ignore[import-untyped]
 
         conn = psycopg2.connect(_maintenance_dsn(self.url))
         conn.autocommit = True

@@ -6,5 +6,7 @@ from dapolice.accounts.api import MeApi
 
 urlpatterns = [
     path("me/", MeApi.as_view(), name="api-me"),
+    path("audit/", include("dapolice.audit.api_urls")),
     path("", include("incidents.api.urls")),
+    path("risk/", include("risk.api.urls")),
 ]

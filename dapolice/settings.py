@@ -15,6 +15,7 @@ Every variable is listed in README.md, "Configuration".
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -92,6 +93,7 @@ INSTALLED_APPS = [
     "dapolice.health",
     "dapolice.demo",
     "incidents",
+    "risk",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +105,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every response that Django (not WhiteNoise) makes: Cache-Control: no-store.
+    "dapolice.common.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Messages and htmx before the two below: signing an idle user out leaves a message, and an
     # htmx request is answered with HX-Redirect (request.htmx).
@@ -110,6 +114,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "dapolice.accounts.middleware.IdleTimeoutMiddleware",
     "dapolice.accounts.middleware.MFARequiredMiddleware",
+    # A refused bulk read (the per-user read rate) becomes a 429 with nothing personal in it.
+    "dapolice.audit.middleware.ReadRateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # AxesMiddleware turns a locked-out login into the lockout response; it must be last.
@@ -260,19 +266,61 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 # Proxies: behind a trusted reverse proxy set DAPOLICE_TRUSTED_PROXY_COUNT so axes and the audit
 # trail read the client address from X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = env.int("DAPOLICE_TRUSTED_PROXY_COUNT", default=0) or None
+# django-ipware (which axes and dapolice.common.middleware.client_ip both use) counts the proxies
+# *listed* in X-Forwarded-For: one fewer than the proxies in front, since the nearest one's own
+# address is REMOTE_ADDR. The client is then the entry the nearest trusted proxy added.
+DAPOLICE_TRUSTED_PROXY_COUNT = env.int("DAPOLICE_TRUSTED_PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = DAPOLICE_TRUSTED_PROXY_COUNT - 1 if DAPOLICE_TRUSTED_PROXY_COUNT else None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if DAPOLICE_TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
 )
+# Not strict: a client may send its own X-Forwarded-For, which the proxy extends; the entries
+# beyond the trusted ones are ignored, not a reason to record no address at all.
+IPWARE_STRICT = False
 
 # Idle timeout: the session ends after this many minutes without a user action. Background
 # polling (the inbox count, board refresh) does not count as activity.
 SESSION_IDLE_TIMEOUT_MINUTES = env.int("DAPOLICE_SESSION_IDLE_MINUTES", default=15)
-SESSION_COOKIE_AGE = env.int("DAPOLICE_SESSION_MAX_HOURS", default=12) * 3600
+# Absolute limit: the session ends this long after sign-in, however active (the sign-in time is
+# kept in the session; SESSION_COOKIE_AGE alone would move with every request that saves it).
+SESSION_MAX_HOURS = env.int("DAPOLICE_SESSION_MAX_HOURS", default=12)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+
+# Password resets: an administrator never sets a password; they send a reset link that the user
+# completes (Django's reset flow, by e-mail). The link lasts this long.
+PASSWORD_RESET_TIMEOUT = env.int("DAPOLICE_PASSWORD_RESET_HOURS", default=24) * 3600
+#: After an administrator changes a user's e-mail address, no reset is sent for this long (the
+#: old address is told at once), so changing the address and resetting cannot take an account
+#: over before its owner notices.
+DAPOLICE_RESET_AFTER_EMAIL_CHANGE_HOURS = env.int(
+    "DAPOLICE_RESET_AFTER_EMAIL_CHANGE_HOURS", default=24
+)
+
+# E-mail (password resets and the notices that tell a user what an administrator did).
+EMAIL_CONFIG = env.email_url(
+    "DAPOLICE_EMAIL_URL", default="smtp://localhost:25" if PRODUCTION else "consolemail://"
+)
+globals().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DAPOLICE_EMAIL_FROM", default="dapolice@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Audit trail ----------------------------------------------------------------------------
+
+#: The HMAC key of the audit hash chain. Kept out of the database, so the table's owner cannot
+#: rewrite the chain. Defaults to one derived from the secret key; set it on its own so the
+#: secret key can be rotated (changing this key makes every existing row fail audit_verify).
+AUDIT_CHAIN_KEY = (
+    env.str("DAPOLICE_AUDIT_CHAIN_KEY", default="")
+    or hashlib.sha256(f"dapolice.audit.chain:{SECRET_KEY}".encode()).hexdigest()
+)
+#: Bulk reads: at most this many different records shown to one user per window (0: no limit).
+#: Needs Redis; without it (or while it is down) the limit is not applied.
+DAPOLICE_READ_RATE_LIMIT = env.int("DAPOLICE_READ_RATE_LIMIT", default=500)
+DAPOLICE_READ_RATE_WINDOW_MINUTES = env.int("DAPOLICE_READ_RATE_WINDOW_MINUTES", default=10)
 
 # --- Security headers -----------------------------------------------------------------------
 
@@ -429,3 +477,36 @@ for _name, _cast in (
 ):
     if env.str(_name, default=""):
         globals()[_name] = _cast(env.str(_name))
+
+# --- DASH risk assessment (risk) ------------------------------------------------------------
+# Defaults from ../shared/domain.md (SafeLives); every one is in README.md, "Configuration".
+#: Suggested level from the count of "yes" answers: at least HIGH_MIN is high, at least
+#: MEDIUM_MIN medium, below that standard (local practice, so configurable).
+DAPOLICE_DASH_HIGH_MIN = env.int("DAPOLICE_DASH_HIGH_MIN", default=14)
+DAPOLICE_DASH_MEDIUM_MIN = env.int("DAPOLICE_DASH_MEDIUM_MIN", default=10)
+#: A submitted DASH not reviewed within this many hours alerts the officer's supervisor.
+DAPOLICE_DASH_REVIEW_HOURS = env.int("DAPOLICE_DASH_REVIEW_HOURS", default=24)
+#: A DASH returned for more work and not resubmitted within this many hours alerts its officer.
+DAPOLICE_DASH_REWORK_HOURS = env.int("DAPOLICE_DASH_REWORK_HOURS", default=24)
+#: The stalking supplement opens when the victim has at least this many DA incidents in the
+#: last 12 months (this one included), besides "very frightened" or "stalking" answered yes.
+DAPOLICE_DASH_STALKING_MIN_INCIDENTS = env.int("DAPOLICE_DASH_STALKING_MIN_INCIDENTS", default=2)
+#: Visible high risk (SafeLives): this many "yes" answers. Never lowered below high, by the
+#: officer or the supervisor, and a MARAC referral criterion.
+DAPOLICE_VISIBLE_HIGH_MIN = env.int("DAPOLICE_VISIBLE_HIGH_MIN", default=14)
+#: MARAC potential escalation: at least this many DA incidents with the person as victim within
+#: so many months up to the assessed incident (some areas use 3 in 6).
+DAPOLICE_MARAC_ESCALATION_INCIDENTS = env.int("DAPOLICE_MARAC_ESCALATION_INCIDENTS", default=3)
+DAPOLICE_MARAC_ESCALATION_MONTHS = env.int("DAPOLICE_MARAC_ESCALATION_MONTHS", default=12)
+#: Repeat MARAC: a DA incident within so many months of the last MARAC referral.
+DAPOLICE_MARAC_REPEAT_MONTHS = env.int("DAPOLICE_MARAC_REPEAT_MONTHS", default=12)
+if not 0 < DAPOLICE_DASH_MEDIUM_MIN <= DAPOLICE_DASH_HIGH_MIN:
+    raise environ.ImproperlyConfigured(
+        "DAPOLICE_DASH_MEDIUM_MIN must be positive and not above DAPOLICE_DASH_HIGH_MIN"
+    )
+# The API schema names the risk choice sets (two apps have a "status").
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "DashStatusEnum": "risk.choices.Status",
+    "DashLevelEnum": "risk.choices.Level",
+}
+# --- end of the risk block ------------------------------------------------------------------

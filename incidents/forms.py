@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
@@ -15,19 +15,25 @@ from crispy_forms_gds.layout import HTML, Field, Fieldset, Layout, Size
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dapolice.access.breakglass import MIN_REASON_LENGTH
-from incidents.choices import MarkerKind, PersonRole, Relationship
+from incidents import validators
+from incidents.choices import PersonRole, Relationship
 from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput, Thrive
-from incidents.matching import keys
+from incidents.matching.engine import MatchQuery
 from incidents.models import AttendanceCategory
+from incidents.rules import call_start_problem
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
-def _yes_no(label: str, hint: str = "") -> forms.TypedChoiceField:
+def _yes_no(label: StrOrPromise, hint: StrOrPromise = "") -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         label=label,
         help_text=hint,
@@ -54,10 +60,7 @@ class PostcodeField(forms.CharField):
         super().__init__(**kwargs)
 
     def clean(self, value: Any) -> str:
-        value = super().clean(value)
-        if value and not keys.postcode_key(value):
-            raise forms.ValidationError(_("Enter a real UK postcode, like NR1 2AB."))
-        return keys.postcode_display(value) if value else ""
+        return validators.clean_postcode(super().clean(value))
 
 
 class PhoneField(forms.CharField):
@@ -68,19 +71,8 @@ class PhoneField(forms.CharField):
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> tuple[str, ...]:  # type: ignore[override]
-        value = super().clean(value)
-        numbers: list[str] = []
-        for part in (value or "").split(","):
-            if not part.strip():
-                continue
-            e164 = keys.phone_key(part)
-            if e164 is None:
-                raise forms.ValidationError(
-                    _("Enter a phone number, like 07700 900123 or +44 7700 900123.")
-                )
-            numbers.append(e164)
-        return tuple(numbers)
+    def clean(self, value: Any) -> tuple[str, ...]:
+        return validators.clean_phones((super().clean(value) or "").split(","))
 
 
 class DateOfBirthField(DateInputField):
@@ -89,7 +81,7 @@ class DateOfBirthField(DateInputField):
         kwargs.setdefault("require_all_fields", False)
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> date | None:  # type: ignore[override]
+    def clean(self, value: Any) -> date | None:
         if not value or not any(value):
             return None
         if not all(value):
@@ -99,10 +91,7 @@ class DateOfBirthField(DateInputField):
             born = date(year, month, day)
         except (TypeError, ValueError):
             raise forms.ValidationError(_("Date of birth must be a real date.")) from None
-        if born > timezone.localdate():
-            raise forms.ValidationError(_("Date of birth must be in the past."))
-        if born.year < 1900:
-            raise forms.ValidationError(_("Date of birth must be after 1900."))
+        validators.validate_date_of_birth(born)
         return born
 
 
@@ -184,7 +173,7 @@ class PersonForm(forms.Form):
         return not (typed or dob)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         named = data.get("given_name") or data.get("family_name")
         if not self.is_blank and not data.get("person_id") and not named:
             self.add_error("family_name", _("Enter a name, or link a match."))
@@ -306,7 +295,9 @@ class IncidentForm(forms.Form):
             self.initial.setdefault("idempotency_key", uuid.uuid4())
             self.initial.setdefault("call_started", call_stamp(timezone.now()))
         categories = list(AttendanceCategory.objects.filter(active=True).order_by("order"))
-        self.fields["category"].choices = [(c.code, _category_label(c)) for c in categories]
+        cast(forms.ChoiceField, self.fields["category"]).choices = [
+            (c.code, _category_label(c)) for c in categories
+        ]
         self.location_helper = _helper(
             Layout(
                 "idempotency_key",
@@ -362,8 +353,6 @@ class IncidentForm(forms.Form):
         )
 
     def clean_call_started(self) -> datetime:
-        from incidents.services import call_start_problem
-
         max_age = settings.DAPOLICE_MAX_CALL_MINUTES * 60
         try:
             seconds = signing.TimestampSigner(salt=CALL_STAMP_SALT).unsign(
@@ -372,8 +361,9 @@ class IncidentForm(forms.Form):
             started = datetime.fromtimestamp(int(seconds), tz=UTC)
         except (signing.BadSignature, ValueError):
             # Too old or tampered with: the page gets a fresh stamp; the call taker sends again.
-            self.data = self.data.copy()
-            self.data[self.add_prefix("call_started")] = call_stamp(timezone.now())
+            fresh = cast(QueryDict, self.data).copy()
+            fresh[self.add_prefix("call_started")] = call_stamp(timezone.now())
+            self.data = fresh
             raise forms.ValidationError(
                 _("This page was opened too long ago to time the call. Check it and send again.")
             ) from None
@@ -383,7 +373,7 @@ class IncidentForm(forms.Form):
         return started
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("happened_before") and not (data.get("happened_before_details") or "").strip():
             self.add_error(
                 "happened_before_details",
@@ -437,7 +427,9 @@ class RegradeForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         categories = AttendanceCategory.objects.filter(active=True).order_by("order")
-        self.fields["category"].choices = [(c.code, _category_label(c)) for c in categories]
+        cast(forms.ChoiceField, self.fields["category"]).choices = [
+            (c.code, _category_label(c)) for c in categories
+        ]
         self.helper = _helper(
             Layout(Field.radios("category", legend_size=Size.SMALL), Field.textarea("reason"))
         )
@@ -480,6 +472,36 @@ class AttendanceForm(forms.Form):
         self.helper = _helper(Layout(Field.text("at", field_width=20)))
 
 
+class DispatchForm(AttendanceForm):
+    """Dispatch names the officer(s) sent, by collar number: an officer can only complete the
+    DASH of an incident they are attached to."""
+
+    officers = forms.CharField(
+        label=_("Officers sent"),
+        help_text=_("Collar numbers, separated by commas"),
+        required=False,
+        max_length=200,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Layout(Field.text("officers", field_width=20), Field.text("at", field_width=20))
+        )
+
+    def clean_officers(self) -> list[Any]:
+        from dapolice.accounts.models import User
+
+        numbers = [n.strip() for n in self.cleaned_data["officers"].split(",") if n.strip()]
+        users = list(User.objects.filter(collar_number__in=numbers, is_active=True))
+        missing = sorted(set(numbers) - {u.collar_number for u in users})
+        if missing:
+            raise forms.ValidationError(
+                _("No officer has the collar number %(n)s.") % {"n": ", ".join(missing)}
+            )
+        return users
+
+
 class RevealAddressForm(forms.Form):
     reason = forms.CharField(
         label=_("Why do you need to see this restricted address?"),
@@ -493,10 +515,68 @@ class RevealAddressForm(forms.Form):
         self.helper = _helper(Layout(Field.textarea("reason")))
 
 
-class MarkerForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Marker"), choices=MarkerKind.choices)
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+# --- The live match panel -------------------------------------------------------------------
 
-    def __init__(self, *args: Any, **kwargs: Any):
+
+class MatchSearchForm(forms.Form):
+    """What is typed so far in one person block (prefixed as the block). A field not valid yet
+    (half a date of birth) is left out of the search, never reported: the block's own form
+    reports errors when the call is sent."""
+
+    person_id = forms.IntegerField(required=False)
+    given_name = forms.CharField(max_length=100, required=False)
+    family_name = forms.CharField(max_length=100, required=False)
+    date_of_birth = DateOfBirthField()
+    phones = forms.CharField(max_length=100, required=False)
+    lives_at_location = forms.BooleanField(required=False)
+    house = forms.CharField(max_length=80, required=False)
+    postcode = forms.CharField(max_length=20, required=False)
+
+    def clean_phones(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.cleaned_data["phones"].split(",") if p.strip())
+
+
+class MatchPanelForm(forms.Form):
+    """One request of the live match panel: which block (``panel``), whether to link or unlink a
+    person, and the incident location (searched when the person lives there)."""
+
+    panel = forms.ChoiceField(choices=[])
+    link = forms.IntegerField(required=False)
+    unlink = forms.CharField(required=False)
+    location_postcode = forms.CharField(max_length=20, required=False)
+    location_house = forms.CharField(max_length=80, required=False)
+
+    def __init__(self, *args: Any, blocks: list[str], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Layout(Field.select("kind"), Field.text("note")))
+        cast(forms.ChoiceField, self.fields["panel"]).choices = [(b, b) for b in blocks]
+
+    def search_form(self) -> MatchSearchForm:
+        form = MatchSearchForm(self.data, prefix=self.cleaned_data["panel"])
+        form.is_valid()  # cleans what it can; invalid fields are left out of cleaned_data
+        return form
+
+    def linked_person_id(self, search: MatchSearchForm) -> int | None:
+        """The person to show as linked: one just chosen, else the one already linked (unless
+        the call taker unlinks)."""
+        if self.cleaned_data["link"]:
+            return int(self.cleaned_data["link"])
+        if self.cleaned_data["unlink"]:
+            return None
+        return search.cleaned_data.get("person_id")
+
+    def query(self, search: MatchSearchForm) -> MatchQuery | None:
+        """The search, or None when nothing searchable is typed yet (an address alone is not:
+        living there is not a match)."""
+        d = search.cleaned_data
+        here = d.get("lives_at_location")
+        query = MatchQuery(
+            given_name=(d.get("given_name") or "").strip(),
+            family_name=(d.get("family_name") or "").strip(),
+            date_of_birth=d.get("date_of_birth"),
+            phones=d.get("phones") or (),
+            postcode=self.cleaned_data["location_postcode"] if here else d.get("postcode", ""),
+            house=self.cleaned_data["location_house"] if here else d.get("house", ""),
+        )
+        if query.family_name or query.given_name or query.phones or query.date_of_birth:
+            return query
+        return None

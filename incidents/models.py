@@ -6,7 +6,7 @@ these rows; they exist so candidate retrieval is an indexed lookup, never a scan
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -22,6 +22,9 @@ from incidents.choices import (
     Relationship,
     RiskLevel,
 )
+
+if TYPE_CHECKING:
+    from dapolice.accounts.models import User
 
 # --- Configuration a force edits in the admin ---------------------------------------------------
 
@@ -78,7 +81,7 @@ class RuralArea(models.Model):
 
 
 class AddressQuerySet(models.QuerySet["Address"]):
-    def visible_to(self, user: Any) -> AddressQuerySet:
+    def visible_to(self, user: User) -> AddressQuerySet:
         from incidents.policies import address_visibility
 
         return self.filter(address_visibility(user))
@@ -134,7 +137,7 @@ class Address(BaseModel):
 
 
 class PersonQuerySet(models.QuerySet["Person"]):
-    def visible_to(self, user: Any) -> PersonQuerySet:
+    def visible_to(self, user: User) -> PersonQuerySet:
         from incidents.policies import person_visibility
 
         return self.filter(person_visibility(user))
@@ -287,7 +290,7 @@ class Marker(BaseModel):
 
 
 class IncidentQuerySet(models.QuerySet["Incident"]):
-    def visible_to(self, user: Any) -> IncidentQuerySet:
+    def visible_to(self, user: User) -> IncidentQuerySet:
         from incidents.policies import incident_visibility
 
         return self.filter(incident_visibility(user))
@@ -445,3 +448,35 @@ class IncidentPerson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} in {self.incident_id}"
+
+
+class IncidentOfficer(models.Model):
+    """An officer attached to an incident: named at dispatch (one or several), or the attending
+    officer who recorded their own arrival. "An officer can only assess incidents they are
+    attached to" reads these (``incidents.selectors.incident_officer_ids``).
+
+    ``Incident.attending_officer`` stays the first officer named, for display and the board.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="officers")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("officer"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    attached_at = models.DateTimeField(_("attached at"))
+    attached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("officer at an incident")
+        verbose_name_plural = _("officers at incidents")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "officer"], name="incident_officer_unique")
+        ]
+        indexes = [models.Index(fields=["officer", "incident"], name="incident_officer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.officer_id} at {self.incident_id}"

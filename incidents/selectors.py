@@ -6,24 +6,26 @@ in a constant number of queries, from the involvement index.
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import Count, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from dapolice.accounts.models import User
 from dapolice.audit.models import AuditEvent
 from dapolice.audit.services import record_list, record_read
 from incidents.choices import OPEN_STATUSES, RISK_RANK, PersonRole, RiskLevel
 from incidents.matching import keys
 from incidents.matching.conf import setting
-from incidents.models import Address, Incident, IncidentPerson, Marker, Person
+from incidents.models import Address, Incident, IncidentOfficer, IncidentPerson, Marker, Person
 from incidents.policies import can_see_address_in_clear
 
 INCIDENT_PAGE_SIZE = 50
@@ -31,11 +33,7 @@ INCIDENT_PAGE_SIZE = 50
 
 def months_before(moment: datetime, months: int) -> datetime:
     """The same wall-clock moment ``months`` calendar months earlier (31 March -> 28/29 Feb)."""
-    year, month = divmod(moment.month - 1 - months, 12)
-    year += moment.year
-    month += 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
+    return moment - relativedelta(months=months)
 
 
 # --- Flags ----------------------------------------------------------------------------------
@@ -127,18 +125,18 @@ def person_flags(
     )
     if exclude_incident_id is not None:
         as_suspect_rows = as_suspect_rows.exclude(incident_id=exclude_incident_id)
-    as_suspect = as_suspect_rows.values("person_id").annotate(
+    as_suspect = as_suspect_rows.values_list("person_id").annotate(
         victims=Count(
             "incident__people__person",
             filter=Q(incident__people__role=PersonRole.VICTIM),
             distinct=True,
         )
     )
-    for row in as_suspect:
-        f = flags[row["person_id"]]
+    for person_id, victims in as_suspect:
+        f = flags[person_id]
         f.known_perpetrator = True
-        f.victim_count = row["victims"]
-        f.serial_perpetrator = row["victims"] >= settings.DAPOLICE_SERIAL_PERPETRATOR_VICTIMS
+        f.victim_count = victims
+        f.serial_perpetrator = victims >= settings.DAPOLICE_SERIAL_PERPETRATOR_VICTIMS
 
     if address_ids is None:
         address_ids = dict(Person.objects.filter(pk__in=ids).values_list("pk", "address_id"))
@@ -150,7 +148,10 @@ def person_flags(
         Q(person_id__in=ids) | Q(address_id__in=list(by_address))
     )
     for marker in markers.order_by("kind", "pk"):
-        owners = [marker.person_id] if marker.person_id else by_address.get(marker.address_id, [])
+        if marker.person_id is not None:
+            owners = [marker.person_id]
+        else:
+            owners = by_address.get(marker.address_id, []) if marker.address_id else []
         for pk in owners:
             if pk in flags:
                 flags[pk].markers.append(marker)
@@ -160,7 +161,7 @@ def person_flags(
 # --- Incidents ------------------------------------------------------------------------------
 
 
-def incident_queryset(*, user: Any, filters: Any = None) -> Any:
+def incident_queryset(*, user: User, filters: Any = None) -> Any:
     """Visible incidents, newest first, filtered by ``IncidentFilter`` data. Not audited: the
     caller audits the page it shows (``incident_list``, the API's ``AuditedListMixin``)."""
     from incidents.filters import IncidentFilter
@@ -176,21 +177,28 @@ def incident_queryset(*, user: Any, filters: Any = None) -> Any:
 
 
 def incident_list(
-    *, user: Any, page: int = 1, page_size: int = INCIDENT_PAGE_SIZE, filters: Any = None
-) -> list[Incident]:
-    """Newest first, one page; the ids shown are written to the audit trail."""
-    start = (max(page, 1) - 1) * page_size
-    incidents = list(incident_queryset(user=user, filters=filters)[start : start + page_size])
+    *,
+    user: User,
+    page: int | str | None = 1,
+    page_size: int = INCIDENT_PAGE_SIZE,
+    filters: Any = None,
+) -> Page[Incident]:
+    """Newest first, one page; the ids shown are written to the audit trail.
+
+    ``page`` is taken as typed in the URL: anything that is not a page number gives the first
+    page, a number past the end the last (Django's ``Paginator.get_page``).
+    """
+    shown = Paginator(incident_queryset(user=user, filters=filters), page_size).get_page(page)
     record_list(
         actor=user,
         action="incidents.incident.listed",
         model=Incident,
-        ids=[i.pk for i in incidents],
+        ids=[i.pk for i in shown],
     )
-    return incidents
+    return shown
 
 
-def incident_board(*, user: Any, limit: int | None = None) -> list[Incident]:
+def incident_board(*, user: User, limit: int | None = None) -> list[Incident]:
     """Open incidents, the nearest (and so every overdue) deadline first, up to
     ``DAPOLICE_BOARD_LIMIT`` (the page says when there are more)."""
     limit = limit or settings.DAPOLICE_BOARD_LIMIT
@@ -218,7 +226,28 @@ class IncidentDetail:
     history: list[AuditEvent]
 
 
-def incident_get_for_user(*, user: Any, pk: int) -> Incident:
+def incident_officer_ids(incident: Incident) -> set[int]:
+    """The users attached to ``incident`` as its attending officer(s).
+
+    Upper apps (risk: "an officer can only assess incidents they are attached to") ask this
+    rather than reading the incident's fields, so how officers are attached can change here.
+    """
+    ids = set(
+        IncidentOfficer.objects.filter(incident=incident).values_list("officer_id", flat=True)
+    )
+    if incident.attending_officer_id:
+        # Incidents loaded in bulk (the synthetic generator) carry only this column.
+        ids.add(incident.attending_officer_id)
+    return ids
+
+
+def incident_ids_attached_to(user: User) -> QuerySet[Incident, Any]:
+    """A subquery of the ids of incidents ``user`` is attached to (for ``visible_to`` filters)."""
+    named = IncidentOfficer.objects.filter(officer=user).values("incident_id")
+    return Incident.objects.filter(Q(attending_officer=user) | Q(pk__in=named)).values("pk")
+
+
+def incident_get_for_user(*, user: User, pk: int) -> Incident:
     """One incident the user may see (404 otherwise, the same as "does not exist")."""
     incident = get_object_or_404(
         Incident.objects.visible_to(user).select_related("category", "location"), pk=pk
@@ -227,9 +256,9 @@ def incident_get_for_user(*, user: Any, pk: int) -> Incident:
     return incident
 
 
-def incident_detail(*, user: Any, pk: int) -> IncidentDetail:
-    """The incident, its people with flags as they stood when the call came in, and history."""
-    incident = incident_get_for_user(user=user, pk=pk)
+def incident_detail(*, user: User, incident: Incident) -> IncidentDetail:
+    """The incident (loaded by :func:`incident_get_for_user`), its people with flags as they
+    stood when the call came in, and its history."""
     people = list(
         incident.people.select_related("person", "person__address").order_by("role", "pk")
     )
@@ -267,13 +296,13 @@ def incident_detail(*, user: Any, pk: int) -> IncidentDetail:
 # --- People and addresses -------------------------------------------------------------------
 
 
-def person_get_for_user(*, user: Any, pk: int) -> Person:
+def person_get_for_user(*, user: User, pk: int) -> Person:
     person = get_object_or_404(Person.objects.visible_to(user).select_related("address"), pk=pk)
     record_read(actor=user, action="incidents.person.read", subject=person)
     return person
 
 
-def address_get_for_user(*, user: Any, pk: int, restricted_only: bool = False) -> Address:
+def address_get_for_user(*, user: User, pk: int, restricted_only: bool = False) -> Address:
     """One address the user may see (404 otherwise); shown as text only through
     ``address_for`` (restricted ones need break-glass)."""
     qs = Address.objects.visible_to(user)
@@ -284,7 +313,7 @@ def address_get_for_user(*, user: Any, pk: int, restricted_only: bool = False) -
     return address
 
 
-def person_list(*, user: Any, ids: Iterable[int]) -> list[Person]:
+def person_list(*, user: User, ids: Iterable[int]) -> list[Person]:
     """Persons by id with their names and phones (API and panels); audited as a list read."""
     persons = list(
         Person.objects.visible_to(user)
@@ -297,26 +326,6 @@ def person_list(*, user: Any, ids: Iterable[int]) -> list[Person]:
         actor=user, action="incidents.person.listed", model=Person, ids=[p.pk for p in persons]
     )
     return persons
-
-
-def address_residents(
-    *, user: Any, postcode: str, house: str, exclude: Iterable[int] = ()
-) -> tuple[Address | None, list[Person], list[Marker]]:
-    """People and markers at an address: shown beside the matches, never as matches.
-
-    Victim, suspect and children often share an address (and a surname), so living there says
-    nothing about who is on the phone; it does say who else may be in the house.
-    """
-    address, residents, markers = _residents_quiet(
-        user=user, postcode=postcode, house=house, exclude=exclude
-    )
-    record_list(
-        actor=user,
-        action="incidents.person.listed_at_address",
-        model=Person,
-        ids=[p.pk for p in residents],
-    )
-    return address, residents, markers
 
 
 # --- Matching (the live panel and /api/persons/match/) --------------------------------------
@@ -340,7 +349,7 @@ class MatchResult:
 
 
 def person_match(
-    *, user: Any, query: Any, limit: int = 5, with_names_and_phones: bool = False
+    *, user: User, query: Any, limit: int = 5, with_names_and_phones: bool = False
 ) -> MatchResult:
     """Possible matches for a person being typed, with their flags and the reasons in words.
 
@@ -373,9 +382,10 @@ def person_match(
         )
         for c in shown
     ]
-    address, residents, markers = _residents_quiet(
+    at_address = people_at_address(
         user=user, postcode=query.postcode, house=query.house, exclude=visible
     )
+    residents = at_address.residents
     record_list(
         actor=user,
         action="incidents.person.matched",
@@ -384,23 +394,42 @@ def person_match(
         kind=AuditEvent.Kind.SEARCH,
         changes={"shown_at_address": [None, [p.pk for p in residents]]},
     )
-    return MatchResult(rows=rows, address=address, residents=residents, address_markers=markers)
+    return MatchResult(
+        rows=rows,
+        address=at_address.address,
+        residents=residents,
+        address_markers=at_address.markers,
+    )
 
 
-def _residents_quiet(
-    *, user: Any, postcode: str, house: str, exclude: Iterable[int]
-) -> tuple[Address | None, list[Person], list[Marker]]:
-    """``address_residents`` without its own audit row (the match search records them).
+@dataclass
+class AtAddress:
+    address: Address | None = None
+    residents: list[Person] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+
+
+def people_at_address(
+    *, user: User, postcode: str, house: str, exclude: Iterable[int] = ()
+) -> AtAddress:
+    """People and markers at the typed address: listed beside the matches, never as matches.
+
+    Victim, suspect and children often share an address (and a surname), so living there says
+    nothing about who is on the phone; it does say who else may be in the house. The one
+    implementation of "who lives here" (the matching engine has none), so the refuge rule is
+    here once: nobody is ever listed at a restricted (refuge or safe) address, whoever asks, and
+    its markers and the address itself only to a user who has revealed it (break-glass).
+    Not audited on its own: :func:`person_match` records everyone it shows.
 
     Two queries, both on the address key index: the residents and the markers at the address.
     """
     postcode_key, house_key = keys.postcode_key(postcode), keys.house_key(house)
     if not (postcode_key and house_key):
-        return None, [], []
+        return AtAddress()
     at_address = Q(address__postcode_key=postcode_key, address__house_key=house_key)
     residents = list(
         Person.objects.visible_to(user)
-        .filter(at_address)
+        .filter(at_address, address__is_restricted=False)
         .exclude(pk__in=list(exclude))
         .select_related("address")
         .order_by("family_name", "given_name", "pk")[: setting("DAPOLICE_MATCH_ADDRESS_LIMIT")]
@@ -415,6 +444,6 @@ def _residents_quiet(
         markers[0].address if markers else None
     )
     if address is not None and not can_see_address_in_clear(user, address):
-        # Who lives at a refuge, or that a typed address is one, is itself the secret.
-        return None, [], []
-    return address, residents, markers
+        # That a typed address is a refuge is itself the secret.
+        return AtAddress()
+    return AtAddress(address=address, residents=residents, markers=markers)

@@ -3,46 +3,41 @@
 from __future__ import annotations
 
 import abc
-from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import TemplateView
+from rest_framework.throttling import ScopedRateThrottle
 
 from dapolice import access
-from dapolice.access.views import PolicyRequiredMixin
-from dapolice.common.errors import DomainError
+from dapolice.access.views import ObjectPolicyMixin, PolicyRequiredMixin
+from dapolice.common.errors import Conflict, DomainError
+from dapolice.common.http import AuthenticatedHttpRequest
 from incidents import selectors, services
 from incidents.choices import PersonRole
 from incidents.forms import (
     AttendanceForm,
     DeferForm,
+    DispatchForm,
     IncidentForm,
+    MatchPanelForm,
     PersonForm,
     RegradeForm,
     RevealAddressForm,
 )
 from incidents.inputs import PersonInput
-from incidents.models import Address
+from incidents.models import Address, Incident
 
 OTHER_BLOCKS = 3
-
-
-def _page(request: HttpRequest) -> int:
-    try:
-        return max(int(request.GET.get("page", "1")), 1)
-    except ValueError:
-        return 1
 
 
 class IncidentListView(PolicyRequiredMixin, TemplateView):
@@ -51,8 +46,9 @@ class IncidentListView(PolicyRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        ctx["page"] = _page(self.request)
-        ctx["incidents"] = selectors.incident_list(user=self.request.user, page=ctx["page"])
+        page = selectors.incident_list(user=self.user, page=self.request.GET.get("page"))
+        ctx["page_obj"] = page
+        ctx["page_numbers"] = page.paginator.get_elided_page_range(page.number, on_ends=1)
         return ctx
 
 
@@ -69,9 +65,9 @@ class IncidentBoardView(PolicyRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        ctx["incidents"] = selectors.incident_board(user=self.request.user)
+        ctx["incidents"] = selectors.incident_board(user=self.user)
         ctx["board_limit"] = settings.DAPOLICE_BOARD_LIMIT
-        ctx["can_defer"] = access.check(self.request.user, "incidents.defer")
+        ctx["can_defer"] = access.check(self.user, "incidents.defer")
         return ctx
 
 
@@ -95,10 +91,10 @@ class IncidentCreateView(PolicyRequiredMixin, View):
     policy = "incidents.create"
     template_name = "incidents/incident_create.html"
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return self._render(request, IncidentForm(), _person_forms())
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = IncidentForm(request.POST)
         people = _person_forms(request.POST)
         caller_is_victim = request.POST.get("caller", "victim") == "victim"
@@ -135,7 +131,7 @@ class IncidentCreateView(PolicyRequiredMixin, View):
 
     def _render(
         self,
-        request: HttpRequest,
+        request: AuthenticatedHttpRequest,
         form: IncidentForm,
         people: dict[str, PersonForm],
         status: int = 200,
@@ -175,14 +171,6 @@ def _error_list(forms: list[Any]) -> list[tuple[str, str]]:
     return out
 
 
-def _posted_date(data: Any, name: str) -> date | None:
-    try:
-        day, month, year = (int(data.get(f"{name}_{i}", "")) for i in range(3))
-        return date(year, month, day)
-    except (TypeError, ValueError):
-        return None
-
-
 class PersonMatchPanelView(PolicyRequiredMixin, View):
     """The live match panel for one person block (htmx, debounced, before the form is sent).
 
@@ -193,221 +181,219 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
     policy = "incidents.match"
     throttle_scope = "match"
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        from rest_framework.throttling import ScopedRateThrottle
-
-        from incidents.matching.engine import MatchQuery
-
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         # The same per-user rate as /api/persons/match/ (DAPOLICE_MATCH_THROTTLE).
         if not ScopedRateThrottle().allow_request(request, self):  # type: ignore[arg-type]
             return HttpResponse(_("Too many searches; wait a moment."), status=429)
-
-        data = request.POST
-        prefix = data.get("panel", "")
-        if prefix not in _person_forms():
-            return HttpResponse(status=400)
-        key = f"{prefix}-person_id"
-        person_id = data.get("link") or ("" if "unlink" in data else data.get(key, ""))
-        ctx: dict[str, Any] = {"prefix": prefix, "field_name": key}
-        if person_id.isdigit():
-            ctx["linked"] = selectors.person_get_for_user(user=request.user, pk=int(person_id))
-            ctx["linked_flags"] = selectors.person_flags([ctx["linked"].pk])[ctx["linked"].pk]
+        form = MatchPanelForm(request.POST, blocks=list(_person_forms()))
+        if not form.is_valid():
+            # Only a tampered request names no block of the intake page.
+            return HttpResponse(_("Unknown person block."), status=400)
+        search = form.search_form()
+        ctx: dict[str, Any] = {
+            "prefix": form.cleaned_data["panel"],
+            "field_name": search.add_prefix("person_id"),
+        }
+        person_id = form.linked_person_id(search)
+        if person_id is not None:
+            ctx["linked"] = selectors.person_get_for_user(user=request.user, pk=person_id)
+            ctx["linked_flags"] = selectors.person_flags([person_id])[ctx["linked"].pk]
             return render(request, "incidents/_match_panel.html", ctx)
-        at_location = data.get(f"{prefix}-lives_at_location") == "on"
-        postcode = data.get("location_postcode" if at_location else f"{prefix}-postcode", "")
-        house = data.get("location_house" if at_location else f"{prefix}-house", "")
-        query = MatchQuery(
-            given_name=data.get(f"{prefix}-given_name", "").strip(),
-            family_name=data.get(f"{prefix}-family_name", "").strip(),
-            date_of_birth=_posted_date(data, f"{prefix}-date_of_birth"),
-            phones=tuple(p for p in data.get(f"{prefix}-phones", "").split(",") if p.strip()),
-            postcode=postcode,
-            house=house,
-        )
-        if not (query.family_name or query.given_name or query.phones or query.date_of_birth):
-            return render(request, "incidents/_match_panel.html", ctx)
-        ctx["result"] = selectors.person_match(user=request.user, query=query)
-        ctx["searched"] = True
+        query = form.query(search)
+        if query is not None:
+            ctx["result"] = selectors.person_match(user=request.user, query=query)
+            ctx["searched"] = True
         return render(request, "incidents/_match_panel.html", ctx)
 
 
 # --- One incident -------------------------------------------------------------------------------
 
 
-class IncidentDetailView(PolicyRequiredMixin, TemplateView):
-    policy = "incidents.view"
-    template_name = "incidents/incident_detail.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        ctx = super().get_context_data(**kwargs)
-        user = self.request.user
-        detail = selectors.incident_detail(user=user, pk=kwargs["pk"])
-        ctx["detail"] = detail
-        ctx["incident"] = detail.incident
-        ctx["can_defer"] = access.check(user, "incidents.defer", detail.incident)
-        ctx["can_record"] = access.check(user, "incidents.record_attendance", detail.incident)
-        ctx["can_reveal"] = access.check(user, "incidents.address.reveal")
+def _detail_page(
+    request: AuthenticatedHttpRequest, incident: Incident, *, status: int = 200, **forms_given: Any
+) -> TemplateResponse:
+    """The incident page; ``forms_given`` (``defer_form=...``) replace the blank forms, so a
+    refused or invalid form comes back as typed, with its errors."""
+    user = request.user
+    detail = selectors.incident_detail(user=user, incident=incident)
+    # Each action is offered when the policy allows it (who) and the incident is open (when; the
+    # service refuses a closed one anyway). A posted form is always shown back, refused or not.
+    open_ = incident.is_open
+    blank = {
         # Prefixes keep the ids of the several forms on this page unique.
-        ctx["defer_form"] = kwargs.get("defer_form") or DeferForm(prefix="defer")
-        ctx["can_regrade"] = access.check(user, "incidents.regrade", detail.incident)
-        ctx["regrade_form"] = kwargs.get("regrade_form") or RegradeForm(
-            prefix="regrade", initial={"category": detail.incident.category.code}
-        )
-        ctx["dispatch_form"] = AttendanceForm(prefix="dispatch")
-        ctx["arrival_form"] = AttendanceForm(prefix="arrival")
-        return ctx
+        "defer_form": DeferForm(prefix="defer"),
+        "regrade_form": RegradeForm(prefix="regrade", initial={"category": incident.category.code}),
+        "dispatch_form": DispatchForm(prefix="dispatch"),
+        "arrival_form": AttendanceForm(prefix="arrival"),
+    }
+    forms_ = {**blank, **forms_given}
+    ctx = {
+        "detail": detail,
+        "incident": incident,
+        **forms_,
+        "can_defer": open_ and access.check(user, "incidents.defer", incident),
+        "can_record": open_ and access.check(user, "incidents.record_attendance", incident),
+        "can_regrade": open_ and access.check(user, "incidents.regrade", incident),
+        "can_reveal": access.check(user, "incidents.address.reveal"),
+        "error_list": _error_list(list(forms_given.values())),
+    }
+    return TemplateResponse(request, "incidents/incident_detail.html", ctx, status=status)
 
 
-class _IncidentActionView(PolicyRequiredMixin, View):
-    """POST-only transitions on one incident: load visible (404), act (403/409), redirect."""
+class IncidentDetailView(ObjectPolicyMixin, View):
+    policy = "incidents.view"
 
-    rule: str
+    def get_object(self) -> Incident:
+        return selectors.incident_get_for_user(user=self.user, pk=self.kwargs["pk"])
 
-    def load(self, request: HttpRequest, pk: int) -> Any:
-        incident = selectors.incident_get_for_user(user=request.user, pk=pk)
-        if not access.check(request.user, self.rule, incident):
-            if incident.is_open:
-                raise PermissionDenied
-            messages.warning(request, _("This incident has already been attended."))
-            return None
-        return incident
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        return _detail_page(request, self.object)
 
 
-class _IncidentFormView(_IncidentActionView, abc.ABC):
-    """A form posted from the incident page: valid and accepted, back to the page with a
-    message; refused, the page again (400) with the form as typed and the error beside it."""
+class _IncidentFormView(ObjectPolicyMixin, View, abc.ABC):
+    """A form posted from the incident page. Valid and accepted: back to the page with a message.
+    Invalid or refused by the service: the page again (400) with the form as typed and the error
+    beside it. Refused by the policy: the page again (403) with the form as typed and who may do
+    it, or the 403 page when the user may not see the incident. Already attended: back to the
+    page with a warning."""
 
     form_class: type[forms.Form]
     prefix: str
-    success_message: str
+
+    def get_object(self) -> Incident:
+        return selectors.incident_get_for_user(user=self.user, pk=self.kwargs["pk"])
+
+    def get_form(self) -> forms.Form:
+        return self.form_class(self.request.POST, prefix=self.prefix)
 
     @abc.abstractmethod
-    def act(self, request: HttpRequest, incident: Any, data: dict[str, Any]) -> None:
-        """Call this form's service."""
+    def act(self, incident: Incident, data: dict[str, Any]) -> str:
+        """Call this form's service; return the message for the user."""
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        incident = self.load(request, pk)
-        if incident is None:
+    def _again(self, form: forms.Form, status: int) -> HttpResponse:
+        request = cast(AuthenticatedHttpRequest, self.request)  # signed in: the mixin checked
+        return _detail_page(request, self.object, status=status, **{f"{self.prefix}_form": form})
+
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        form = self.get_form()
+        if not form.is_valid():
+            return self._again(form, 400)
+        try:
+            done = self.act(self.object, form.cleaned_data)
+        except Conflict as exc:
+            messages.warning(request, exc.message)
             return redirect("incidents:detail", pk=pk)
-        form = self.form_class(request.POST, prefix=self.prefix)
-        if form.is_valid():
-            try:
-                self.act(request, incident, form.cleaned_data)
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                messages.success(request, self.success_message)
-                return redirect("incidents:detail", pk=pk)
-        response = IncidentDetailView.as_view()(request, pk=pk, **{f"{self.prefix}_form": form})
-        response.status_code = 400
-        return response
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            return self._again(form, 400)
+        except PermissionDenied as exc:
+            # A rule the service applies from the incident's state (regrading after the target).
+            form.add_error(None, str(exc) or access.refusal(self.policy or ""))
+            return self._again(form, 403)
+        messages.success(request, done)
+        return redirect("incidents:detail", pk=pk)
+
+    def policy_denied(self, message: str) -> HttpResponseBase:
+        if not hasattr(self, "object"):
+            # Refused on the role alone: show the incident (and what was typed) only to someone
+            # who may see it.
+            if not access.check(self.user, "incidents.view"):
+                return super().policy_denied(message)
+            self.object = self.get_object()
+        form = self.get_form()
+        form.is_valid()
+        form.add_error(None, message)
+        return self._again(form, 403)
 
 
 class IncidentDeferView(_IncidentFormView):
     policy = "incidents.defer"
-    rule = "incidents.defer"
     form_class = DeferForm
     prefix = "defer"
-    success_message = _lazy("Attendance deferred.")
 
-    def act(self, request: HttpRequest, incident: Any, data: dict[str, Any]) -> None:
+    def act(self, incident: Incident, data: dict[str, Any]) -> str:
         services.incident_defer(
-            actor=request.user,
+            actor=self.user,
             incident=incident,
             until=data["until"],
             reason=data["reason"],
             victim_wishes=data["victim_wishes"],
         )
+        return _("Attendance deferred.")
 
 
 class IncidentRegradeView(_IncidentFormView):
     policy = "incidents.regrade"
-    rule = "incidents.regrade"
     form_class = RegradeForm
     prefix = "regrade"
-    success_message = _lazy("Incident regraded; the deadline has been updated.")
 
-    def act(self, request: HttpRequest, incident: Any, data: dict[str, Any]) -> None:
+    def act(self, incident: Incident, data: dict[str, Any]) -> str:
         services.incident_regrade(
-            actor=request.user,
+            actor=self.user,
             incident=incident,
             category_code=data["category"],
             reason=data["reason"],
         )
+        return _("Incident regraded; the deadline has been updated.")
 
 
-class _AttendanceView(_IncidentActionView, abc.ABC):
-    """Record a dispatch or an arrival, now or at the time given."""
+class IncidentDispatchView(_IncidentFormView):
+    """An officer is on the way, now or at the time given."""
 
     policy = "incidents.record_attendance"
-    rule = "incidents.record_attendance"
-    prefix: str
-
-    @abc.abstractmethod
-    def record(self, request: HttpRequest, incident: Any, at: Any) -> str:
-        """Call this step's service; return the message for the user."""
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        incident = self.load(request, pk)
-        if incident is not None:
-            form = AttendanceForm(request.POST, prefix=self.prefix)
-            if not form.is_valid():
-                # Never record "now" in place of a time the user typed wrongly.
-                messages.error(request, _("Enter the time as a date and time, or leave it empty."))
-                return redirect("incidents:detail", pk=pk)
-            try:
-                messages.success(request, self.record(request, incident, form.cleaned_data["at"]))
-            except DomainError as exc:
-                messages.error(request, exc.message)
-        return redirect("incidents:detail", pk=pk)
-
-
-class IncidentDispatchView(_AttendanceView):
     prefix = "dispatch"
+    form_class = DispatchForm
 
-    def record(self, request: HttpRequest, incident: Any, at: Any) -> str:
-        services.incident_dispatch(actor=request.user, incident=incident, at=at)
+    def act(self, incident: Incident, data: dict[str, Any]) -> str:
+        services.incident_dispatch(
+            actor=self.user, incident=incident, officers=data["officers"], at=data["at"]
+        )
         return _("Dispatch recorded.")
 
 
-class IncidentArrivalView(_AttendanceView):
+class IncidentArrivalView(_IncidentFormView):
+    """The officer arrived, now or at the time given; says whether it was within the target."""
+
+    policy = "incidents.record_attendance"
+    form_class = AttendanceForm
     prefix = "arrival"
 
-    def record(self, request: HttpRequest, incident: Any, at: Any) -> str:
-        done = services.incident_record_arrival(actor=request.user, incident=incident, at=at)
+    def act(self, incident: Incident, data: dict[str, Any]) -> str:
+        done = services.incident_record_arrival(actor=self.user, incident=incident, at=data["at"])
         if done.attended_within_target:
             return _("Arrival recorded: within target.")
         return _("Arrival recorded: after the target time.")
 
 
-class AddressRevealView(PolicyRequiredMixin, View):
+class AddressRevealView(ObjectPolicyMixin, View):
     """Break-glass for one incident: a reason, then its restricted address in clear, briefly."""
 
     policy = "incidents.address.reveal"
     template_name = "incidents/address_reveal.html"
 
-    def _load(self, request: HttpRequest, pk: int, address_pk: int) -> tuple[Any, Address]:
-        incident = selectors.incident_get_for_user(user=request.user, pk=pk)
+    def get_object(self) -> Address:
+        user = self.user
+        self.incident = selectors.incident_get_for_user(user=user, pk=self.kwargs["pk"])
         # Only restricted addresses are revealed here; anything else is "not found".
-        address = selectors.address_get_for_user(
-            user=request.user, pk=address_pk, restricted_only=True
+        return selectors.address_get_for_user(
+            user=user, pk=self.kwargs["address_pk"], restricted_only=True
         )
-        return incident, address
 
-    def get(self, request: HttpRequest, pk: int, address_pk: int) -> HttpResponse:
-        incident, address = self._load(request, pk, address_pk)
-        ctx = {"incident": incident, "address": address, "form": RevealAddressForm()}
-        return render(request, self.template_name, ctx)
+    def _page(self, status: int = 200, **ctx: Any) -> HttpResponse:
+        ctx = {"incident": self.incident, "address": self.object, **ctx}
+        return render(self.request, self.template_name, ctx, status=status)
 
-    def post(self, request: HttpRequest, pk: int, address_pk: int) -> HttpResponse:
-        incident, address = self._load(request, pk, address_pk)
+    def get(self, request: AuthenticatedHttpRequest, pk: int, address_pk: int) -> HttpResponse:
+        return self._page(form=RevealAddressForm())
+
+    def post(self, request: AuthenticatedHttpRequest, pk: int, address_pk: int) -> HttpResponse:
         form = RevealAddressForm(request.POST)
         if form.is_valid():
             try:
                 services.address_reveal(
                     actor=request.user,
-                    incident=incident,
-                    address=address,
+                    incident=self.incident,
+                    address=self.object,
                     reason=form.cleaned_data["reason"],
                 )
             except DomainError as exc:
@@ -415,7 +401,5 @@ class AddressRevealView(PolicyRequiredMixin, View):
                     raise Http404 from None
                 form.add_error("reason", exc.message)
             else:
-                ctx = {"incident": incident, "address": address, "revealed": True}
-                return render(request, self.template_name, ctx)
-        ctx = {"incident": incident, "address": address, "form": form}
-        return render(request, self.template_name, ctx, status=400)
+                return self._page(revealed=True)
+        return self._page(status=400, form=form)

@@ -166,13 +166,19 @@ def is_postgres() -> bool:
 EXPECTED_NAVIGATION: dict[str, frozenset[str]] = {
     "call_taker": frozenset({"incidents:create", "incidents:board", "incidents:list"}),
     "control_supervisor": frozenset(
-        {"incidents:create", "incidents:board", "incidents:list", "audit:list"}
+        {
+            "incidents:create",
+            "incidents:board",
+            "incidents:list",
+            "audit:list",
+            "accounts:role-requests",
+        }
     ),
-    "attending_officer": frozenset({"incidents:board", "incidents:list"}),
-    "supervisor": frozenset({"incidents:list"}),
-    "mash": frozenset({"incidents:list"}),
-    "investigator": frozenset({"incidents:list"}),
-    "marac_coordinator": frozenset({"incidents:list"}),
+    "attending_officer": frozenset({"incidents:board", "incidents:list", "risk:list"}),
+    "supervisor": frozenset({"incidents:list", "risk:list", "risk:queue"}),
+    "mash": frozenset({"incidents:list", "risk:list"}),
+    "investigator": frozenset({"incidents:list", "risk:list"}),
+    "marac_coordinator": frozenset({"incidents:list", "risk:list"}),
     "analyst": frozenset(),
     "partner": frozenset(),
     "outsider": frozenset(),

@@ -80,9 +80,6 @@ TABLE = [
             "incident_get_for_user": lambda user, obj: selectors.incident_get_for_user(
                 user=user, pk=obj.pk
             ),
-            "incident_detail": lambda user, obj: (
-                selectors.incident_detail(user=user, pk=obj.pk).incident
-            ),
         },
         lists={
             "incident_queryset": lambda user, obj: selectors.incident_queryset(user=user),

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dapolice.accounts.models import User
 from dapolice.audit.models import AuditEvent
 from dapolice.audit.services import record_access
 from dapolice.common.errors import DomainError
@@ -28,7 +29,7 @@ def scope_for(subject: Any, what: str = "") -> str:
 
 
 def break_glass_grant(
-    *, actor: Any, subject: Any, reason: str, what: str = "", case: str = ""
+    *, actor: User, subject: Any, reason: str, what: str = "", case: str = ""
 ) -> AuditEvent:
     """Open ``subject`` (or one part of it, ``what``) to ``actor`` for a short time.
 
@@ -60,11 +61,11 @@ def break_glass_grant(
 _CACHE_ATTR = "_dapolice_break_glass_scopes"
 
 
-def active_scopes(actor: Any) -> frozenset[str]:
+def active_scopes(actor: User) -> frozenset[str]:
     """Every scope ``actor`` has opened and not yet expired: one query, kept on the user object
     (which lives for one request), so a page of restricted addresses costs one query, not one
     per address."""
-    cached = getattr(actor, _CACHE_ATTR, None)
+    cached: frozenset[str] | None = getattr(actor, _CACHE_ATTR, None)
     if cached is not None:
         return cached
     since = timezone.now() - timedelta(minutes=settings.DAPOLICE_BREAK_GLASS_MINUTES)
@@ -78,6 +79,6 @@ def active_scopes(actor: Any) -> frozenset[str]:
     return scopes
 
 
-def break_glass_active(*, actor: Any, subject: Any, what: str = "") -> bool:
+def break_glass_active(*, actor: User, subject: Any, what: str = "") -> bool:
     """True while a grant for this scope, made by ``actor``, has not expired."""
     return scope_for(subject, what) in active_scopes(actor)

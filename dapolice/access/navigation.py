@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 
 from dapolice import access
+from dapolice.accounts.models import User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: StrOrPromise
     url_name: str
     policy: str
     order: int = 100
@@ -27,7 +31,7 @@ def register(item: NavItem) -> None:
         _items.sort(key=lambda i: (i.order, str(i.label)))
 
 
-def items_for(user: Any) -> list[dict[str, str]]:
+def items_for(user: User) -> list[dict[str, str]]:
     return [
         {"label": str(i.label), "url": reverse(i.url_name), "key": i.url_name}
         for i in _items

@@ -1,4 +1,4 @@
-"""Idle timeout and enforced multi-factor authentication."""
+"""Idle timeout, the absolute session limit and enforced multi-factor authentication."""
 
 from __future__ import annotations
 
@@ -17,12 +17,30 @@ from django.utils.translation import gettext as _
 #: they must not keep an unattended session alive.
 BACKGROUND_HEADER = "X-Dapolice-Background"
 SESSION_KEY = "dapolice_last_activity"
+#: When the user signed in (set by the ``user_logged_in`` receiver); never moved afterwards.
+SIGNED_IN_KEY = "dapolice_signed_in_at"
 
-_MFA_EXEMPT_PREFIXES = ("/account/", "/static/", "/healthz", "/i18n/")
+# Pages a signed-in user without a verified second factor may open: signing in and out, setting
+# up the second factor, and completing a password reset.
+_MFA_EXEMPT_PREFIXES = (
+    "/account/login/",
+    "/account/logout/",
+    "/account/two_factor/",
+    "/account/reset/",
+    "/static/",
+    "/healthz",
+    "/i18n/",
+)
+
+
+def mark_signed_in(request: HttpRequest) -> None:
+    """Start the absolute session clock (called when the user signs in)."""
+    request.session[SIGNED_IN_KEY] = time.time()
 
 
 class IdleTimeoutMiddleware:
-    """Signs a user out after ``SESSION_IDLE_TIMEOUT_MINUTES`` without a user action."""
+    """Signs a user out after ``SESSION_IDLE_TIMEOUT_MINUTES`` without a user action, and in
+    any case ``SESSION_MAX_HOURS`` after they signed in (activity does not extend that)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -30,22 +48,35 @@ class IdleTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             now = time.time()
-            last = request.session.get(SESSION_KEY)
-            limit = settings.SESSION_IDLE_TIMEOUT_MINUTES * 60
-            if last is not None and now - float(last) > limit:
-                from dapolice.audit.services import record_access
-
-                record_access(actor=request.user, action="accounts.session.idle_timeout")
-                logout(request)
-                messages.info(
+            signed_in = request.session.get(SIGNED_IN_KEY)
+            if signed_in is None or now - float(signed_in) > settings.SESSION_MAX_HOURS * 3600:
+                # No sign-in time: a session from before the limit was kept; it ends once.
+                return _end_session(
                     request,
+                    "accounts.session.expired",
+                    _("You were signed out %(h)d hours after you signed in. Sign in again.")
+                    % {"h": settings.SESSION_MAX_HOURS},
+                )
+            last = request.session.get(SESSION_KEY)
+            if last is not None and now - float(last) > settings.SESSION_IDLE_TIMEOUT_MINUTES * 60:
+                return _end_session(
+                    request,
+                    "accounts.session.idle_timeout",
                     _("You were signed out after %(m)d minutes without activity.")
                     % {"m": settings.SESSION_IDLE_TIMEOUT_MINUTES},
                 )
-                return _to_login(request)
             if not request.headers.get(BACKGROUND_HEADER):
                 request.session[SESSION_KEY] = now
         return self.get_response(request)
+
+
+def _end_session(request: HttpRequest, action: str, message: str) -> HttpResponse:
+    from dapolice.audit.services import record_access
+
+    record_access(actor=request.user, action=action)  # type: ignore[arg-type]
+    logout(request)
+    messages.info(request, message)
+    return _to_login(request)
 
 
 class MFARequiredMiddleware:
@@ -62,7 +93,7 @@ class MFARequiredMiddleware:
         if (
             settings.MFA_REQUIRED
             and request.user.is_authenticated
-            and not request.user.is_verified()  # type: ignore[union-attr]
+            and not request.user.is_verified()  # type: ignore[union-attr,attr-defined,unused-ignore]
             and not request.path.startswith(_MFA_EXEMPT_PREFIXES)
         ):
             from django_otp import user_has_device

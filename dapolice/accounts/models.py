@@ -53,7 +53,7 @@ class User(AbstractUser):
     def role_grants(self) -> tuple[frozenset[str], frozenset[str]]:
         """(role codes, "app.codename" permissions of those roles), in one query, kept on the
         object: every page asks both (policies check the role and the permission)."""
-        cached = self.__dict__.get("_role_grants")
+        cached: tuple[frozenset[str], frozenset[str]] | None = self.__dict__.get("_role_grants")
         if cached is not None:
             return cached
         if not self.is_active or self.pk is None:
@@ -91,3 +91,81 @@ class User(AbstractUser):
     @property
     def role_labels(self) -> list[str]:
         return [str(Role(r).label) for r in Role.values if r in self.roles]
+
+
+class RoleRequest(BaseModel):
+    """A request to give ``user`` a role: made by an administrator, decided by someone else.
+
+    No role is ever granted by the person who asked for it (the two-person rule): an
+    administrator requests it, a control-room supervisor approves or refuses it, and the role is
+    added only on approval. The database refuses a decision by the requester or by the user the
+    role is for, and more than one open request per user and role.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="role_requests"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    reason = models.TextField(_("why they need it"))
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("role request")
+        verbose_name_plural = _("role requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(status="pending"),
+                name="rolerequest_one_open_per_user_role",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(requested_by=models.F("user")),
+                name="rolerequest_not_for_oneself",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
+                    | (
+                        ~models.Q(status="pending")
+                        & models.Q(decided_by__isnull=False, decided_at__isnull=False)
+                        & ~models.Q(decided_by=models.F("requested_by"))
+                        & ~models.Q(decided_by=models.F("user"))
+                    )
+                ),
+                name="rolerequest_decided_by_a_second_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} for {self.user.username}"
+
+
+class ApiTokenHolder(User):
+    """A user who holds an API token: the admin lists these (a token's own primary key is its
+    secret, so the admin never lists tokens themselves) and can revoke their tokens."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")

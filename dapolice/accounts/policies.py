@@ -2,37 +2,52 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from dapolice import access
 from dapolice.accounts.choices import Role
+from dapolice.accounts.models import RoleRequest, User
 
 
 @access.rule("accounts.home")
-def can_open_home(user: Any, obj: Any = None) -> bool:
+def can_open_home(user: User, obj: object = None) -> bool:
     return not user.is_system
 
 
 @access.rule("accounts.manage_users")
-def can_manage_users(user: Any, obj: Any = None) -> bool:
-    return user.has_role(Role.SYSADMIN) or user.is_superuser
+def can_manage_users(user: User, obj: object = None) -> bool:
+    return user.has_role(Role.SYSADMIN) or bool(user.is_superuser)
 
 
 @access.rule("audit.view")
-def can_view_audit(user: Any, obj: Any = None) -> bool:
+def can_view_audit(user: User, obj: object = None) -> bool:
     # Reading the trail reveals who looked at whom; administrators and supervisors of the
     # control room audit calls (domain.md, roles).
-    return user.has_role(Role.SYSADMIN, Role.CONTROL_SUPERVISOR) or user.is_superuser
+    return user.has_role(Role.SYSADMIN, Role.CONTROL_SUPERVISOR) or bool(user.is_superuser)
 
 
 @access.rule("audit.view_values")
-def can_view_audited_values(user: Any, obj: Any = None) -> bool:
+def can_view_audited_values(user: User, obj: object = None) -> bool:
     """Old and new values and reasons can be case content (names, dates of birth): police
     auditors see them; a system administrator sees which fields changed, not to what."""
-    return can_view_audit(user) and user.is_police
+    return can_view_audit(user, obj) and user.is_police
+
+
+#: Who approves or refuses a role request (the second person of the two-person rule). Control-room
+#: supervisors: on duty round the clock, they already audit calls and receive the break-glass and
+#: bulk-read alerts, so they know the people who ask. An administrator never approves.
+ROLE_APPROVER = Role.CONTROL_SUPERVISOR
+
+
+@access.rule("accounts.decide_role_requests")
+def can_decide_role_requests(user: User, request: RoleRequest | None = None) -> bool:
+    """The approvers' page; for one request, never the person who asked or the one it is for."""
+    if not user.has_role(ROLE_APPROVER):
+        return False
+    if request is None:
+        return True
+    return user.pk not in (request.requested_by_id, request.user_id)
 
 
 @access.rule("accounts.manage_configuration")
-def can_manage_configuration(user: Any, obj: Any = None) -> bool:
+def can_manage_configuration(user: User, obj: object = None) -> bool:
     """Attendance categories, rural areas, agencies: system administrators."""
-    return user.has_role(Role.SYSADMIN) or user.is_superuser
+    return user.has_role(Role.SYSADMIN) or bool(user.is_superuser)

@@ -3,13 +3,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from two_factor import views as two_factor_views
 
+from dapolice import access
 from dapolice.access.views import PolicyRequiredMixin
+from dapolice.accounts import selectors, services
+from dapolice.accounts.forms import ResetSetPasswordForm, RoleRequestDecisionForm
+from dapolice.common.errors import Conflict, DomainError
 
 
 class HomeView(PolicyRequiredMixin, TemplateView):
@@ -36,3 +45,82 @@ class MFADisableView(two_factor_views.DisableView):
         if settings.MFA_REQUIRED:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+
+class RoleRequestListView(PolicyRequiredMixin, TemplateView):
+    """The approvers' page: open role requests (approve or refuse each) and recent decisions."""
+
+    policy = "accounts.decide_role_requests"
+    template_name = "accounts/rolerequest_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        queue = selectors.role_request_queue(actor=user)  # type: ignore[arg-type]
+        bound: dict[int, RoleRequestDecisionForm] = kwargs.get("bound_forms", {})
+        ctx["pending"] = [
+            (
+                req,
+                access.check(user, "accounts.decide_role_requests", req),
+                bound.get(req.pk) or RoleRequestDecisionForm(prefix=f"r{req.pk}"),
+            )
+            for req in queue.pending
+        ]
+        ctx["decided"] = queue.decided
+        return ctx
+
+
+class RoleRequestDecideView(RoleRequestListView):
+    """POST one decision; a refused form re-renders the page with its errors and what was typed."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        role_request = selectors.role_request_get(pk=pk)
+        access.require(request.user, "accounts.decide_role_requests", role_request)
+        form = RoleRequestDecisionForm(request.POST, prefix=f"r{pk}")
+        if form.is_valid():
+            try:
+                services.role_request_decide(
+                    actor=request.user,  # type: ignore[arg-type]
+                    request=role_request,
+                    approve=form.approve,
+                    reason=form.cleaned_data["reason"],
+                )
+            except Conflict as exc:  # decided meanwhile: nothing left to re-render
+                messages.warning(request, exc.message)
+                return redirect("accounts:role-requests")
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                done = (
+                    _("Approved: %(role)s for %(user)s.")
+                    if form.approve
+                    else _("Refused: %(role)s for %(user)s.")
+                )
+                names = {"role": role_request.get_role_display(), "user": role_request.user}
+                messages.success(request, done % names)
+                return redirect("accounts:role-requests")
+        ctx = self.get_context_data(bound_forms={pk: form})
+        return self.render_to_response(ctx, status=400)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The link an administrator's reset sends: the user sets their own password, through
+    ``user_password_reset_complete`` (audited; the user is told by e-mail)."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = ResetSetPasswordForm
+    success_url = reverse_lazy("accounts:password-reset-complete")
+    post_reset_login = False
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        services.user_password_reset_complete(
+            user=form.user, password=form.cleaned_data["new_password1"]
+        )
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import connections, models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -37,6 +39,9 @@ class AuditEvent(models.Model):
     Rows are written only by ``dapolice.audit.services`` in the same transaction as the change
     they describe. They cannot be updated or deleted through the ORM (the queryset and ``save``
     refuse) nor, on PostgreSQL, by any SQL UPDATE or DELETE (a trigger from migration 0002).
+    Each row is chained to the one before by an HMAC (``prev_hash``, ``chain_hash``; see
+    ``dapolice.audit.chain``), so a row removed, altered or inserted by someone who bypasses all
+    of that (the table owner) is found by ``manage.py audit_verify``.
 
     ``action`` is a dotted code (``incidents.incident.created``, ``incidents.person.read``);
     ``changes`` maps each changed field to ``[old, new]``; list reads store the ids shown in
@@ -53,7 +58,8 @@ class AuditEvent(models.Model):
         SEARCH = "search", _("search")
         ACCESS = "access", _("access")  # sign-in, break-glass, exports
 
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    # Set by the chain under its lock (not auto_now_add, which would stamp it after hashing).
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True, editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
@@ -70,6 +76,10 @@ class AuditEvent(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    prev_hash = models.CharField(
+        _("previous row's hash"), max_length=64, default="", editable=False
+    )
+    chain_hash = models.CharField(_("hash"), max_length=64, default="", editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -80,6 +90,9 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["subject_type", "subject_id", "at"], name="audit_subject_idx"),
             models.Index(fields=["actor", "at"], name="audit_actor_idx"),
+            # "Who looked at this victim?" also finds the list pages the record was shown on
+            # (``for_subject``: ``object_ids @> '["42"]'``). PostgreSQL only (migration 0004).
+            GinIndex(fields=["object_ids"], name="audit_shown_idx", opclasses=["jsonb_path_ops"]),
         ]
         default_permissions = ("view",)
 

@@ -2,33 +2,33 @@
 
 from __future__ import annotations
 
-import datetime
-import decimal
-import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from django.db import models
+from django.db import models, router, transaction
 
+from dapolice.audit import chain, throttle
 from dapolice.audit.models import AuditEvent
 from dapolice.common import context
+from dapolice.common.json import to_json_value
+
+if TYPE_CHECKING:
+    from dapolice.accounts.models import User
+
+#: Kinds that show records to the actor: counted by the per-user read rate.
+READ_KINDS = frozenset({AuditEvent.Kind.READ, AuditEvent.Kind.LIST, AuditEvent.Kind.SEARCH})
+#: Record types the read rate does not count: staff accounts and the audit trail itself (an
+#: auditor pages through hundreds of audit rows; those reads are audited, not throttled). Case
+#: records (incidents, persons, addresses, and what risk, MASH and MARAC add) are counted.
+UNTHROTTLED_TYPES = ("audit.", "accounts.")
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, models.Model):
-        return value.pk
-    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal | uuid.UUID):
-        return str(value)
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return value
+def _jsonable(value: object) -> Any:  # JSON: whatever json.loads gives
+    """``value`` exactly as the JSON column will give it back (so the row's hash is stable)."""
+    return to_json_value(value)
 
 
-def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+def diff(before: Mapping[str, object], after: Mapping[str, object]) -> dict[str, list[object]]:
     """``{field: [old, new]}`` for the fields whose value changed."""
     return {
         key: [_jsonable(before.get(key)), _jsonable(after.get(key))]
@@ -37,50 +37,70 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     }
 
 
-def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, object]:
     """The current values of ``fields`` (foreign keys as ids), for :func:`diff`."""
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for name in fields:
-        field = obj._meta.get_field(name)
+        field = cast("models.Field[Any, Any]", obj._meta.get_field(name))
         out[name] = getattr(obj, field.attname)
     return out
 
 
 def _write(
     *,
-    actor: Any,
+    actor: User,
     kind: str,
     action: str,
     subject: models.Model | None = None,
     subject_type: str = "",
     subject_id: str = "",
-    object_ids: Iterable[Any] = (),
-    changes: Mapping[str, Any] | None = None,
+    object_ids: Iterable[object] = (),
+    changes: Mapping[str, object] | None = None,
     reason: str = "",
 ) -> AuditEvent:
+    """Append one row to the chain, in the caller's transaction (or one of its own).
+
+    A read (``READ_KINDS``) first counts against the actor's read rate: over the limit it raises
+    ``throttle.ReadRateExceeded`` and nothing is shown. If the row cannot be written, the
+    exception propagates and the caller shows nothing either (fail closed).
+    """
     if actor is None or getattr(actor, "pk", None) is None:
         raise ValueError("every audit event needs a named actor (use the system user for tasks)")
     if subject is not None:
         subject_type = subject._meta.label_lower
         subject_id = str(subject.pk)
+    ids = [str(i) for i in object_ids]
+    if kind in READ_KINDS and not subject_type.startswith(UNTHROTTLED_TYPES):
+        shown = ids if ids else ([subject_id] if subject_id else [])
+        throttle.reads_allow(actor=actor, records=[f"{subject_type}:{i}" for i in shown])
     ctx = context.current()
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor,
         actor_roles=",".join(sorted(getattr(actor, "roles", ()) or ())),
         kind=kind,
         action=action,
         subject_type=subject_type,
         subject_id=subject_id,
-        object_ids=[str(i) for i in object_ids],
+        object_ids=ids,
         changes=_jsonable(dict(changes or {})),
         reason=reason,
         ip=ctx.ip if ctx else None,
         request_id=ctx.request_id if ctx else "",
     )
+    using = router.db_for_write(AuditEvent)
+    # No savepoint inside a caller's transaction: a failed audit write must fail it.
+    with transaction.atomic(using=using, savepoint=False):
+        event.prev_hash = chain.head_for_append(using, AuditEvent._meta.db_table)
+        event.at = chain.stamp()
+        event.chain_hash = chain.digest(
+            event.prev_hash, {name: getattr(event, name) for name in chain.HASHED_FIELDS}
+        )
+        event.save(force_insert=True, using=using)
+    return event
 
 
 def record_create(
-    *, actor: Any, action: str, subject: models.Model, fields: Iterable[str] = (), reason: str = ""
+    *, actor: User, action: str, subject: models.Model, fields: Iterable[str] = (), reason: str = ""
 ) -> AuditEvent:
     """A new record; ``fields`` are logged as ``[None, value]``."""
     changes = {name: [None, v] for name, v in snapshot(subject, fields).items()}
@@ -96,10 +116,10 @@ def record_create(
 
 def record_change(
     *,
-    actor: Any,
+    actor: User,
     action: str,
     subject: models.Model,
-    changes: Mapping[str, Any] | None = None,
+    changes: Mapping[str, object] | None = None,
     reason: str = "",
 ) -> AuditEvent:
     """A change to one record; ``changes`` is ``{field: [old, new]}`` (see :func:`diff`)."""
@@ -114,14 +134,14 @@ def record_change(
 
 
 def record_delete(
-    *, actor: Any, action: str, subject: models.Model, reason: str = ""
+    *, actor: User, action: str, subject: models.Model, reason: str = ""
 ) -> AuditEvent:
     return _write(
         actor=actor, kind=AuditEvent.Kind.DELETE, action=action, subject=subject, reason=reason
     )
 
 
-def record_read(*, actor: Any, action: str, subject: models.Model, reason: str = "") -> AuditEvent:
+def record_read(*, actor: User, action: str, subject: models.Model, reason: str = "") -> AuditEvent:
     """One record was shown to ``actor``."""
     return _write(
         actor=actor, kind=AuditEvent.Kind.READ, action=action, subject=subject, reason=reason
@@ -130,12 +150,12 @@ def record_read(*, actor: Any, action: str, subject: models.Model, reason: str =
 
 def record_list(
     *,
-    actor: Any,
+    actor: User,
     action: str,
     model: type[models.Model],
-    ids: Iterable[Any],
+    ids: Iterable[object],
     kind: str = AuditEvent.Kind.LIST,
-    changes: Mapping[str, Any] | None = None,
+    changes: Mapping[str, object] | None = None,
 ) -> AuditEvent:
     """A list or search result was shown: one row naming every record on the page.
 
@@ -153,13 +173,13 @@ def record_list(
 
 def record_access(
     *,
-    actor: Any,
+    actor: User,
     action: str,
     subject: models.Model | None = None,
     subject_type: str = "",
     subject_id: str = "",
     reason: str = "",
-    changes: Mapping[str, Any] | None = None,
+    changes: Mapping[str, object] | None = None,
 ) -> AuditEvent:
     """Sign-in, sign-out, break-glass and exports."""
     return _write(
@@ -172,3 +192,32 @@ def record_access(
         reason=reason,
         changes=changes,
     )
+
+
+def configuration_save(
+    *, actor: User, obj: models.Model, fields: Iterable[str], created: bool
+) -> models.Model:
+    """Save an admin-edited configuration row (an agency, an attendance category, a rural area)
+    with its audit row: ``<app>.<model>.created`` with the values, or ``.changed`` with
+    ``[old, new]`` of the ``fields`` that changed. Rows with rules of their own have services of
+    their own; this is for plain configuration that a form has already validated."""
+    names = [f for f in fields if f in {x.name for x in obj._meta.concrete_fields}]
+    prefix = obj._meta.label_lower
+    with transaction.atomic():
+        model = type(obj)
+        before = {} if created else snapshot(model._default_manager.get(pk=obj.pk), names)
+        obj.save()
+        if created:
+            record_create(actor=actor, action=f"{prefix}.created", subject=obj, fields=names)
+        else:
+            changes = diff(before, snapshot(obj, names))
+            if changes:
+                record_change(actor=actor, action=f"{prefix}.changed", subject=obj, changes=changes)
+    return obj
+
+
+def configuration_delete(*, actor: User, obj: models.Model) -> None:
+    """Delete an admin-edited configuration row, with its audit row."""
+    with transaction.atomic():
+        record_delete(actor=actor, action=f"{obj._meta.label_lower}.deleted", subject=obj)
+        obj.delete()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+
 
 class DomainError(Exception):
     """A business rule refused the change. The message is safe to show to the user.
@@ -15,6 +17,11 @@ class DomainError(Exception):
         self.message = message
         self.code = code
         self.field = field
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError, *, field: str) -> DomainError:
+        """A field validator's refusal (``incidents.validators``), for a service to raise."""
+        return cls(" ".join(str(m) for m in exc.messages), field=field)
 
 
 class Conflict(DomainError):

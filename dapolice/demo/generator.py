@@ -15,11 +15,12 @@ The structure is what domestic abuse looks like to a control room and to the mat
   the ``AttendanceCategory`` rows with the deadline from the call; most attended (a few late),
   the last few hours' still awaiting or dispatched.
 
-Every match key is computed by ``incidents.matching.keys`` (never re-implemented here), and
-references have the services' format. Rows go in with ``COPY ... FROM STDIN`` on PostgreSQL
-(primary keys assigned here, sequences reset afterwards) and ``bulk_create`` elsewhere, in one
-transaction: a failed load leaves nothing behind. Large loads on PostgreSQL drop the tables'
-secondary indexes and foreign keys first and rebuild them at the end, as ``pg_restore`` does.
+Every match key is computed by ``incidents.matching.keys`` and every reference and attendance
+target by ``incidents.rules`` (never re-implemented here), as in the services. Rows go in with
+``COPY ... FROM STDIN`` on PostgreSQL (primary keys assigned here, sequences reset afterwards) and
+``bulk_create`` elsewhere, in one transaction: a failed load leaves nothing behind. Large loads on
+PostgreSQL drop the tables' secondary indexes and foreign keys first and rebuild them at the end,
+as ``pg_restore`` does.
 
 The same seed gives the same data (for the same ``now``; primary keys follow on from what the
 tables already hold).
@@ -40,9 +41,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -81,6 +80,7 @@ from incidents.models import (
     PersonPhone,
     RuralArea,
 )
+from incidents.rules import attendance_target, incident_reference
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +257,11 @@ class _Table:
             csv.writer(buffer, lineterminator="\n").writerows(rows)
             buffer.seek(0)
             with connection.cursor() as cursor:
-                cursor.copy_expert(self.copy_sql, buffer)
+                if hasattr(cursor.cursor, "copy_expert"):  # psycopg2
+                    cursor.copy_expert(self.copy_sql, buffer)
+                else:  # psycopg 3
+                    with cursor.copy(self.copy_sql) as copy:
+                        copy.write(buffer.getvalue())
         else:
             names = self.attnames
             self.model._default_manager.bulk_create(
@@ -408,6 +412,12 @@ class _Case:
         "victim_family",
         "weapons",
     )
+    # Set when the case is made (``_Generator.case``), not in ``__init__``.
+    relationship: str
+    victim: int
+    victim_family: str
+    home: SynthAddress
+    home_id: int
 
     def __init__(self, index: int) -> None:
         self.index = index
@@ -437,8 +447,6 @@ class _Generator:
         self.now = now
         self.loader = loader
         self.truth: list[tuple[int, SynthPerson]] | None = None
-        self.tz = ZoneInfo(settings.TIME_ZONE)
-        self.prefix = settings.DAPOLICE_INCIDENT_REFERENCE_PREFIX
         self.gazetteer = synth.Gazetteer(random.Random(seed * 7919 + 1), max(capacity, 200))
         self.pools = synth.pools()
         self.addresses: dict[tuple[str, str], tuple[int, bool]] = {}
@@ -952,9 +960,9 @@ class _IncidentGenerator(_Generator):
         deferral_reason: str = "",
         victim_wishes: str = "",
     ) -> tuple[int, str]:
-        """One incident row; its reference in the services' format (the key makes it unique)."""
+        """One incident row; its reference from the product's rule (the key makes it unique)."""
         pk = self.t_incident.next_id
-        reference = f"{self.prefix}-{at.astimezone(self.tz).year}-{pk:06d}"
+        reference = incident_reference(pk=pk, received_at=at)
         updated = arrived_at or dispatched_at or at
         self.t_incident.add(
             at, updated, reference, at, by, location_id, rural, relationship, narrative,
@@ -1005,9 +1013,9 @@ class _IncidentGenerator(_Generator):
             code = rng.choices("ABC", weights=(40, 50, 10), k=1)[0]
         else:
             code = rng.choices("ABC", weights=(10, 50, 40), k=1)[0]
-        category = self.categories[code]
-        minutes = category.rural_minutes if rural else category.urban_minutes
-        target_at = at + timedelta(minutes=minutes)
+        minutes, target_at = attendance_target(
+            received_at=at, category=self.categories[code], rural=rural
+        )
         deadline_at = target_at
         deferred_at = deferred_by = None
         deferral_reason = victim_wishes = ""
@@ -1181,9 +1189,9 @@ class _IncidentGenerator(_Generator):
             injuries: bool = False,
             weapons: bool = False,
         ) -> str:
-            category = self.categories[code]
-            minutes = category.urban_minutes
-            target_at = at + timedelta(minutes=minutes)
+            minutes, target_at = attendance_target(
+                received_at=at, category=self.categories[code], rural=False
+            )
             arrived = None if open_ else at + timedelta(minutes=minutes * 0.7)
             pk, reference = self.emit_incident(
                 at=at, by=by, location_id=location, rural=False, relationship=relationship,

@@ -35,7 +35,7 @@ class Broker(HealthCheck):
             finally:
                 client.close()
         else:
-            folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+            folder = Path(str(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]))
             if not (folder.is_dir() and os.access(folder, os.W_OK)):
                 raise ServiceUnavailable("filesystem broker folder is missing or read-only")
 

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from dapolice import access
+from dapolice.access.api import ObjectPolicyApiMixin
 from dapolice.audit.api import AuditedListMixin
+from dapolice.common.http import AuthenticatedRequest
 from incidents import selectors, services
 from incidents.choices import MarkerKind, PersonRole, Relationship
 from incidents.filters import IncidentFilter
 from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput, Thrive
 from incidents.models import Address, Incident, Marker, Person
 from incidents.policies import can_see_address_in_clear
+from incidents.rules import call_start_problem
 
 # --- Output -------------------------------------------------------------------------------------
 
@@ -178,7 +178,7 @@ class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
             # A command-and-control system may send when the call began; not backdated further
             # than a call can last (the deadline runs from it).
             if value is not None:
-                problem = services.call_start_problem(value)
+                problem = call_start_problem(value)
                 if problem:
                     raise serializers.ValidationError(problem)
             return value
@@ -199,11 +199,13 @@ class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
         thrive = serializers.DictField(child=serializers.CharField(allow_blank=True), default=dict)
         people = PersonInputSerializer(many=True)
 
+    request: AuthenticatedRequest
+
     def get_queryset(self) -> Any:
         return selectors.incident_queryset(user=self.request.user)
 
     @extend_schema(request=InputSerializer, responses={201: IncidentOutput})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
@@ -219,7 +221,8 @@ class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
             idempotency_key=d["idempotency_key"],
         )
         incident = services.incident_create(actor=request.user, data=data)
-        detail = selectors.incident_detail(user=request.user, pk=incident.pk)
+        shown = selectors.incident_get_for_user(user=request.user, pk=incident.pk)
+        detail = selectors.incident_detail(user=request.user, incident=shown)
         out = IncidentOutput(
             detail.incident,
             context={"request": request, "people": {incident.pk: detail.people}},
@@ -227,19 +230,28 @@ class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
         return Response(out.data, status=status.HTTP_201_CREATED)
 
 
-class IncidentDetailApi(APIView):
+class _IncidentApi(ObjectPolicyApiMixin, APIView):
+    """An endpoint on one incident: loaded through the selector, the view's policy on it."""
+
+    request: AuthenticatedRequest
+
+    def select_object(self) -> Incident:
+        return selectors.incident_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+
+class IncidentDetailApi(_IncidentApi):
     policy = "incidents.view"
 
     @extend_schema(responses=IncidentOutput)
-    def get(self, request: Request, pk: int) -> Response:
-        detail = selectors.incident_detail(user=request.user, pk=pk)
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
+        detail = selectors.incident_detail(user=request.user, incident=self.get_object())
         out = IncidentOutput(
             detail.incident, context={"request": request, "people": {pk: detail.people}}
         )
         return Response(out.data)
 
 
-class IncidentDeferApi(APIView):
+class IncidentDeferApi(_IncidentApi):
     """Control-room supervisors only: defer attendance with a reason and the victim's wishes."""
 
     policy = "incidents.defer"
@@ -250,8 +262,8 @@ class IncidentDeferApi(APIView):
         victim_wishes = serializers.CharField()
 
     @extend_schema(request=InputSerializer, responses=IncidentOutput)
-    def post(self, request: Request, pk: int) -> Response:
-        incident = selectors.incident_get_for_user(user=request.user, pk=pk)
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        incident = self.get_object()
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         incident = services.incident_defer(
@@ -260,15 +272,15 @@ class IncidentDeferApi(APIView):
         return Response(IncidentOutput(incident, context={"request": request}).data)
 
 
-class IncidentArrivalApi(APIView):
+class IncidentArrivalApi(_IncidentApi):
     policy = "incidents.record_attendance"
 
     class InputSerializer(serializers.Serializer):
         at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
     @extend_schema(request=InputSerializer, responses=IncidentOutput)
-    def post(self, request: Request, pk: int) -> Response:
-        incident = selectors.incident_get_for_user(user=request.user, pk=pk)
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        incident = self.get_object()
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         incident = services.incident_record_arrival(
@@ -284,7 +296,7 @@ class PersonCreateApi(APIView):
     policy = "incidents.person.create"
 
     @extend_schema(request=PersonInputSerializer, responses={201: PersonOutput})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         s = PersonInputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         person = services.person_create(actor=request.user, data=_person_input(s.validated_data))
@@ -294,8 +306,12 @@ class PersonCreateApi(APIView):
         )
 
 
-class PersonDetailApi(APIView):
+class PersonDetailApi(ObjectPolicyApiMixin, APIView):
     policy = "incidents.match"
+    request: AuthenticatedRequest
+
+    def select_object(self) -> Person:
+        return selectors.person_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
 
     class OutputSerializer(PersonOutput):
         flags = serializers.SerializerMethodField()
@@ -307,8 +323,8 @@ class PersonDetailApi(APIView):
             return dict(FlagsSerializer(self.context["flags"]).data)
 
     @extend_schema(responses=OutputSerializer)
-    def get(self, request: Request, pk: int) -> Response:
-        person = selectors.person_get_for_user(user=request.user, pk=pk)
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
+        person = self.get_object()
         flags = selectors.person_flags([person.pk], new_call=False)[person.pk]
         out = self.OutputSerializer(person, context={"request": request, "flags": flags})
         return Response(out.data)
@@ -354,7 +370,7 @@ class PersonMatchApi(APIView):
         flags = FlagsSerializer()
 
     @extend_schema(request=InputSerializer, responses=OutputSerializer(many=True))
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         from incidents.matching.engine import MatchQuery
 
         s = self.InputSerializer(data=request.data)
@@ -400,7 +416,7 @@ class MarkerCreateApi(APIView):
         note = serializers.CharField(max_length=300, allow_blank=True, default="")
 
     @extend_schema(request=InputSerializer, responses={201: MarkerOutput})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
@@ -414,8 +430,6 @@ class MarkerCreateApi(APIView):
             if d["address"]
             else None
         )
-        if not access.check(request.user, "incidents.marker.create"):
-            raise PermissionDenied
         marker = services.marker_add(
             actor=request.user, kind=d["kind"], person=person, address=address, note=d["note"]
         )

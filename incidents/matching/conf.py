@@ -18,7 +18,7 @@ DEFAULTS: dict[str, Any] = {
     "DAPOLICE_MATCH_MIN_SCORE": 0.01,
     # Rows each candidate block may return (the LIMIT of every block query).
     "DAPOLICE_MATCH_BLOCK_LIMIT": 30,
-    # People listed at an address (``persons_at_address``); a separate list, not matches.
+    # People listed at an address (``selectors.people_at_address``); a separate list, not matches.
     "DAPOLICE_MATCH_ADDRESS_LIMIT": 50,
 }
 

@@ -49,9 +49,10 @@ phone_match_idx alone.
 A restricted (refuge or safe) address is never evidence: the engine has no user to decide who
 is entitled to it, so it treats it as unknown to everyone. The blocks joining addresses skip
 persons whose current address is restricted (in their SQL), a candidate found by another block
-is read with no address keys (no address weight, no "same postcode" reason), and
-``persons_at_address`` lists nobody there. Otherwise typing a postcode with any name would find
-or confirm where someone's refuge is.
+is read with no address keys (no address weight, no "same postcode" reason). Otherwise typing a
+postcode with any name would find or confirm where someone's refuge is. (Who lives at a typed
+address is not matching: ``incidents.selectors.people_at_address`` lists it, and nobody at a
+refuge.)
 """
 
 from __future__ import annotations
@@ -60,8 +61,10 @@ import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, cast
 
 from django.db import connection
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from incidents.matching import keys, scoring
@@ -155,8 +158,8 @@ class _Sql:
     def __init__(self) -> None:
         q = connection.ops.quote_name
 
-        def col(model: type, name: str) -> str:
-            return q(model._meta.get_field(name).column)
+        def col(model: type[Model], name: str) -> str:
+            return q(cast("Field[Any, Any]", model._meta.get_field(name)).column)
 
         self.name = q(PersonName._meta.db_table)
         self.person = q(Person._meta.db_table)
@@ -479,28 +482,6 @@ def match_persons(query: MatchQuery, *, limit: int = 10) -> list[Candidate]:
     One database query whatever the size of the tables; see the module docstring.
     """
     return rank(query, fetch_candidates(query), limit=limit)
-
-
-def persons_at_address(postcode: str, house: str) -> list[int]:
-    """Ids of the persons whose current address has this postcode and house number.
-
-    A separate list in the panel ("people at this address"), never matches: a household shares
-    an address. At most ``DAPOLICE_MATCH_ADDRESS_LIMIT``; empty unless both keys are valid, and
-    empty for a restricted (refuge) address.
-    """
-    postcode_key, house_key = keys.postcode_key(postcode), keys.house_key(house)
-    if not (postcode_key and house_key):
-        return []
-    limit = setting("DAPOLICE_MATCH_ADDRESS_LIMIT")
-    return list(
-        Person.objects.filter(
-            address__postcode_key=postcode_key,
-            address__house_key=house_key,
-            address__is_restricted=False,
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
-    )
 
 
 def explain(query: MatchQuery, *, analyze: bool = False) -> dict[str, str]:

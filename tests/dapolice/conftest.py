@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -61,3 +66,67 @@ def run_manage_py() -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return run
+
+
+@dataclass(frozen=True)
+class ScratchDatabase:
+    """An empty database beside the test database: ``alias`` in ``connections``, ``url`` for a
+    child process's ``DATABASE_URL``."""
+
+    alias: str
+    name: str
+    url: str
+    vendor: str
+
+
+@pytest.fixture
+def scratch_database(
+    django_db_blocker: Any, tmp_path: Path
+) -> Iterator[Callable[..., ScratchDatabase]]:
+    """Make empty databases (the suite's engine, or ``vendor="sqlite"``), dropped afterwards.
+
+    For tests that migrate from nothing or create database roles, which must not touch the shared
+    test database. Database access stays unblocked for the rest of the test.
+    """
+    from django.db import connections
+
+    default = connections["default"]
+    made: list[ScratchDatabase] = []
+    unblocked = django_db_blocker.unblock()
+    unblocked.__enter__()
+
+    def make(vendor: str | None = None) -> ScratchDatabase:
+        vendor = vendor or default.vendor
+        suffix = uuid.uuid4().hex[:12]
+        settings_dict = copy.deepcopy(default.settings_dict)
+        if vendor == "postgresql":
+            name = f"dapolice_scratch_{suffix}"
+            with default._nodb_cursor() as cursor:
+                cursor.execute(f'CREATE DATABASE "{name}"')
+            user, password = settings_dict["USER"], settings_dict["PASSWORD"]
+            credentials = quote(user) + (f":{quote(password)}" if password else "")
+            host = f"{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}"
+            url = f"postgres://{credentials}@{host}/{name}"
+        else:
+            name = str(tmp_path / f"scratch-{suffix}.sqlite3")
+            settings_dict = {"ENGINE": "django.db.backends.sqlite3"}
+            url = f"sqlite:///{name}"
+        settings_dict["NAME"] = name
+        alias = f"scratch_{suffix}"
+        connections.settings[alias] = connections.configure_settings(
+            {"default": copy.deepcopy(default.settings_dict), alias: settings_dict}
+        )[alias]
+        made.append(ScratchDatabase(alias=alias, name=name, url=url, vendor=vendor))
+        return made[-1]
+
+    try:
+        yield make
+    finally:
+        for scratch in made:
+            connections[scratch.alias].close()
+            del connections[scratch.alias]
+            del connections.settings[scratch.alias]
+            if scratch.vendor == "postgresql":
+                with default._nodb_cursor() as cursor:
+                    cursor.execute(f'DROP DATABASE IF EXISTS "{scratch.name}" WITH (FORCE)')
+        unblocked.__exit__(None, None, None)

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import json
+import threading
+import uuid
+from datetime import timedelta
+from typing import Any
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
+from dapolice.accounts.choices import Role
+from dapolice.audit import chain
+from dapolice.audit.filters import AuditEventFilter
 from dapolice.audit.models import AppendOnlyError, AuditEvent
 from dapolice.audit.services import diff, record_change, record_list, record_read
 from dapolice.common import context
@@ -218,3 +229,309 @@ def test_a_foreign_key_is_logged_as_its_id(call_taker, control_supervisor):
     assert diff({"actor": call_taker}, {"actor": control_supervisor}) == {
         "actor": [call_taker.pk, control_supervisor.pk]
     }
+
+
+# --- Tamper evidence: the hash chain and audit_verify ----------------------------------------
+
+TRIGGER = "audit_auditevent_no_update_delete"
+
+
+def verify_output(*args: str) -> tuple[bool, str]:
+    out = io.StringIO()
+    try:
+        call_command("audit_verify", *args, stdout=out)
+    except CommandError as exc:
+        return False, out.getvalue() + str(exc)
+    return True, out.getvalue()
+
+
+def owner_sql(sql: str, params: list[Any] | None = None) -> None:
+    """What a superuser (or, with ALTER TABLE ... DISABLE TRIGGER, the table's owner) can do
+    despite the trigger; inside the test's transaction, so it is all rolled back."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(sql, params or [])
+        cursor.execute("SET LOCAL session_replication_role = origin")
+
+
+@pytest.fixture
+def three_reads(call_taker: Any) -> list[AuditEvent]:
+    return [
+        record_read(actor=call_taker, action="accounts.user.read", subject=call_taker)
+        for _ in range(3)
+    ]
+
+
+def test_each_row_is_chained_to_the_one_before(three_reads):
+    first, second, third = three_reads
+    assert second.prev_hash == first.chain_hash
+    assert third.prev_hash == second.chain_hash
+    assert len({e.chain_hash for e in three_reads}) == 3
+    stored = AuditEvent.objects.get(pk=second.pk)
+    assert chain.digest(stored.prev_hash, vars(stored)) == stored.chain_hash
+    ok, out = verify_output()
+    assert ok, out
+    assert "audit chain intact" in out
+
+
+@pytest.mark.postgres
+def test_audit_verify_finds_a_removed_row(three_reads):
+    first, second, third = three_reads
+    owner_sql("DELETE FROM audit_auditevent WHERE id = %s", [second.pk])
+    ok, out = verify_output()
+    assert not ok
+    assert f"row {third.pk} does not follow row {first.pk}: a row was removed" in out
+
+
+@pytest.mark.postgres
+def test_audit_verify_finds_an_altered_row(three_reads):
+    _first, second, _third = three_reads
+    owner_sql("UPDATE audit_auditevent SET reason = 'nothing to see' WHERE id = %s", [second.pk])
+    ok, out = verify_output()
+    assert not ok
+    assert f"row {second.pk} does not match its hash: altered" in out
+    assert out.count("BROKEN") == 1
+
+
+@pytest.mark.postgres
+def test_audit_verify_finds_an_inserted_backdated_row(three_reads, control_supervisor):
+    last = three_reads[-1]
+    backdated = last.at - timedelta(days=30)
+    forged = {"at": backdated, "actor_id": control_supervisor.pk, "actor_roles": "",
+              "kind": "read", "action": "incidents.person.read", "subject_type": "incidents.person",
+              "subject_id": "1", "object_ids": [], "changes": {}, "reason": "", "ip": None,
+              "request_id": ""}  # fmt: skip
+    # The forger chains to the real head and hashes with a key they guess: not the real one.
+    forged_hash = chain.digest(last.chain_hash, forged, key=b"guessed key")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (at, actor_id, actor_roles, kind, action, subject_type,"
+            " subject_id, object_ids, changes, reason, request_id, prev_hash, chain_hash) VALUES"
+            " (%s, %s, '', 'read', 'incidents.person.read', 'incidents.person', '1', '[]', '{}',"
+            " '', '', %s, %s) RETURNING id",
+            [backdated, control_supervisor.pk, last.chain_hash, forged_hash],
+        )
+        forged_id = cursor.fetchone()[0]
+    ok, out = verify_output()
+    assert not ok
+    assert (
+        f"row {forged_id} does not match its hash: altered, or not written by the application"
+        in out
+    )
+
+
+@pytest.mark.postgres
+def test_rows_cut_off_the_end_are_found_with_a_recorded_head(three_reads):
+    ok, out = verify_output("--head")
+    head = out.split("head ")[1].split()[0]
+    owner_sql("DELETE FROM audit_auditevent WHERE id = %s", [three_reads[-1].pk])
+    assert verify_output()[0], "the chain alone cannot see a cut-off tail"
+    ok, out = verify_output("--expect", head)
+    assert not ok
+    assert "BROKEN anchor" in out
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_writers_keep_one_unbroken_chain(make_user):
+    users = [make_user(Role.CALL_TAKER) for _ in range(4)]
+    start = threading.Barrier(len(users))
+    errors: list[BaseException] = []
+
+    def write(user: Any) -> None:
+        try:
+            start.wait(timeout=30)
+            for _ in range(25):
+                with transaction.atomic():  # a request's transaction holding the chain lock
+                    record_change(actor=user, action="accounts.user.touched", subject=user)
+                    record_read(actor=user, action="accounts.user.read", subject=user)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert AuditEvent.objects.filter(action="accounts.user.touched").count() == 100
+    ok, out = verify_output()
+    assert ok, out
+
+
+@pytest.mark.postgres
+def test_the_audit_needs_only_insert_and_select_on_its_table(call_taker):
+    """The runtime database role: INSERT and SELECT on the audit table (and its sequence), no
+    UPDATE, DELETE, TRUNCATE or ownership; the chain's lock is an advisory lock, not a row."""
+    role = f"dapolice_runtime_probe_{uuid.uuid4().hex[:8]}"
+    assert call_taker.roles  # read now, as a request does before it audits
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+        cursor.execute(f"GRANT SELECT, INSERT ON audit_auditevent TO {role}")
+        cursor.execute(f"GRANT USAGE ON SEQUENCE audit_auditevent_id_seq TO {role}")
+        cursor.execute(f"SET LOCAL ROLE {role}")
+    try:
+        event = record_read(actor=call_taker, action="accounts.user.read", subject=call_taker)
+        assert AuditEvent.objects.filter(pk=event.pk).exists()
+        for sql in (
+            "UPDATE audit_auditevent SET reason = 'x'",
+            "DELETE FROM audit_auditevent",
+            "TRUNCATE audit_auditevent",
+            f"ALTER TABLE audit_auditevent DISABLE TRIGGER {TRIGGER}",
+        ):
+            with (
+                pytest.raises(DatabaseError, match="permission denied|must be owner"),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(sql)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+    assert verify_output()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_when_the_audit_cannot_be_written_the_request_fails_and_shows_nothing(
+    client_for, call_taker, log_incident
+):
+    incident = log_incident(victim={"given_name": "Zelda", "family_name": "Quorn"})
+    victim = incident.people.get(role="victim").person
+    client = client_for(call_taker)
+    client.raise_request_exception = False
+    assert b"Quorn" in client.get(f"/incidents/{incident.pk}/").content
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION audit_probe_down() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'audit store unavailable'; END $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER audit_probe_down BEFORE INSERT ON audit_auditevent "
+            "FOR EACH ROW EXECUTE FUNCTION audit_probe_down()"
+        )
+    try:
+        for url in (f"/incidents/{incident.pk}/", "/incidents/", f"/api/persons/{victim.pk}/",
+                    "/api/incidents/"):  # fmt: skip
+            response = client.get(url)
+            assert response.status_code == 500, url
+            assert b"Quorn" not in response.content, url
+            assert b"Zelda" not in response.content, url
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER audit_probe_down ON audit_auditevent")
+            cursor.execute("DROP FUNCTION audit_probe_down()")
+
+
+# --- Who looked at this record? The filter set, the page, the API ---------------------------
+
+
+@pytest.mark.postgres
+def test_who_looked_at_a_record_uses_the_subject_and_shown_indexes(call_taker):
+    from dapolice.audit.selectors import audit_event_queryset
+
+    # Enough rows of one record type that the type alone is not selective (as in production,
+    # where reads of persons are a large share of the table), so the plan shows the indexes.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (at, actor_id, actor_roles, kind, action, subject_type,"
+            " subject_id, object_ids, changes, reason, request_id, prev_hash, chain_hash)"
+            " SELECT now(), %s, '', 'read', 'incidents.person.read', 'incidents.person',"
+            " (g %% 2000)::text, jsonb_build_array(((g + 7) %% 2000)::text), '{}', '', '', '', ''"
+            " FROM generate_series(1, 20000) g",
+            [call_taker.pk],
+        )
+        cursor.execute("ANALYZE audit_auditevent")
+    qs = audit_event_queryset(
+        actor=call_taker, filters={"subject_type": "incidents.person", "subject_id": "42"}
+    )
+    with connection.cursor() as cursor:
+        sql, params = qs.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "audit_subject_idx" in plan, plan
+    assert "audit_shown_idx" in plan, plan
+    assert "Seq Scan on audit_auditevent" not in plan, plan
+
+
+def test_who_looked_finds_single_reads_and_the_lists_a_record_was_shown_on(
+    client_for, personas, call_taker
+):
+    target = personas["mash"]
+    record_read(actor=call_taker, action="accounts.user.read", subject=target)
+    record_list(actor=personas["investigator"], action="accounts.user.listed", model=type(target),
+                ids=[target.pk, call_taker.pk])  # fmt: skip
+    record_read(actor=call_taker, action="accounts.user.read", subject=personas["analyst"])
+    auditor = client_for(personas["control_supervisor"])
+    params = {"subject_type": "accounts.user", "subject_id": str(target.pk)}
+    page = auditor.get("/audit/", params).content.decode()
+    api = auditor.get("/api/audit/events/", params).json()["results"]
+    # The system created the user; the call taker read them; the investigator had them on a list.
+    assert {e["actor"] for e in api} == {"system", call_taker.username,
+                                         personas["investigator"].username}  # fmt: skip
+    assert call_taker.username in page
+    assert personas["investigator"].username in page
+
+
+def test_reading_the_audit_trail_is_audited_with_its_filters(client_for, control_supervisor):
+    client = client_for(control_supervisor)
+    assert client.get("/audit/", {"action": "accounts", "kind": "access"}).status_code == 200
+    listed = AuditEvent.objects.filter(action="audit.event.listed").latest("pk")
+    assert listed.actor == control_supervisor
+    assert listed.changes["filters"][1] == {"action": "accounts", "kind": "access"}
+    assert listed.object_ids
+    assert client.get("/api/audit/events/", {"kind": "access"}).status_code == 200
+    api = AuditEvent.objects.filter(action="audit.event.listed").latest("pk")
+    assert api.pk > listed.pk
+    assert api.object_ids
+
+
+def test_the_audit_filters_refuse_bad_input_and_have_no_value_filter(
+    client_for, control_supervisor
+):
+    client = client_for(control_supervisor)
+    assert client.get("/api/audit/events/", {"kind": "nonsense"}).status_code == 400
+    page = client.get("/audit/", {"since": "not a date"})
+    assert page.status_code == 200
+    assert b"govuk-error-message" in page.content
+    # Unknown parameters (values, reasons) filter nothing: the same rows as no filter at all.
+    everything = client.get("/api/audit/events/").json()["results"]
+    oracle = client.get("/api/audit/events/", {"changes__icontains": "Q", "reason": "x"})
+    assert [e["id"] for e in oracle.json()["results"]][1:] == [e["id"] for e in everything]
+    assert not {"changes", "reason"} & set(AuditEventFilter.base_filters)
+
+
+def test_the_audit_trail_is_for_auditors_only(client_for, personas):
+    for persona in ("call_taker", "analyst", "partner", "outsider"):
+        assert client_for(personas[persona]).get("/api/audit/events/").status_code == 403, persona
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_migration_seals_rows_written_before_the_chain_existed(call_taker, monkeypatch):
+    from django.db.migrations.executor import MigrationExecutor
+
+    monkeypatch.setattr("dapolice.audit.migrations.0003_hash_chain.BATCH", 7, raising=False)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("audit", "0002_append_only_trigger")])
+    with connection.cursor() as cursor:
+        for i in range(20):  # rows as the old code wrote them: no hash columns
+            cursor.execute(
+                "INSERT INTO audit_auditevent (at, actor_id, actor_roles, kind, action,"
+                " subject_type, subject_id, object_ids, changes, reason, ip, request_id)"
+                " VALUES (now(), %s, 'call_taker', 'read', 'accounts.user.read', 'accounts.user',"
+                " %s, '[]', %s, '', '10.0.0.1', '')",
+                [call_taker.pk, str(i), json.dumps({"n": [i, 1.0 * i]})],
+            )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert not AuditEvent.objects.filter(chain_hash="").exists()
+    ok, out = verify_output()
+    assert ok, out
+    # New rows continue the sealed chain.
+    record_read(actor=call_taker, action="accounts.user.read", subject=call_taker)
+    assert verify_output()[0]

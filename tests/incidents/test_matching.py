@@ -26,10 +26,10 @@ from incidents.matching.engine import (
     dob_variants,
     fetch_candidates,
     match_persons,
-    persons_at_address,
     typed_of,
 )
 from incidents.models import Address, Person, PersonName, PersonPhone
+from incidents.selectors import people_at_address
 
 FLAG = 0.5
 
@@ -77,6 +77,17 @@ def top(query: MatchQuery) -> Any:
 
 def ids(query: MatchQuery) -> list[int]:
     return [c.person_id for c in match_persons(query)]
+
+
+@pytest.fixture
+def persons_at_address(call_taker: Any) -> Callable[[str, str], list[int]]:
+    """Ids of the people the panel lists at an address, as a call taker sees them."""
+
+    def listed(postcode: str, house: str) -> list[int]:
+        found = people_at_address(user=call_taker, postcode=postcode, house=house)
+        return [p.pk for p in found.residents]
+
+    return listed
 
 
 # --- Names --------------------------------------------------------------------------------------
@@ -320,7 +331,9 @@ def test_phones_are_read_only_when_a_number_is_typed(add_person: Callable[..., P
 
 
 @pytest.mark.parametrize("typed", ["nr12ab", "NR1 2AB", " nr1  2Ab "])
-def test_postcode_spacing_and_case(add_person: Callable[..., Person], typed: str) -> None:
+def test_postcode_spacing_and_case(
+    add_person: Callable[..., Person], typed: str, persons_at_address: Any
+) -> None:
     person = add_person("Lena", "Fischer", date(1975, 5, 5), postcode="NR1 2AB", house="12")
     best = top(MatchQuery(given_name="Lena", family_name="Fischer", postcode=typed, house="12"))
     assert best.person_id == person.pk
@@ -330,7 +343,7 @@ def test_postcode_spacing_and_case(add_person: Callable[..., Person], typed: str
 
 
 def test_persons_at_address_lists_the_household_with_a_limit(
-    add_person: Callable[..., Person], settings: Any
+    add_person: Callable[..., Person], settings: Any, persons_at_address: Any
 ) -> None:
     household = [add_person(g, "Carter", postcode="NR2 4TU", house="7A") for g in "ABC"]
     add_person("D", "Carter", postcode="NR2 4TU", house="8")
@@ -430,7 +443,7 @@ def test_a_refuge_resident_is_still_found_by_name_and_date_of_birth(
 
 
 def test_nobody_is_listed_at_a_refuge_address(
-    add_person: Callable[..., Person], refuge_resident: Person
+    add_person: Callable[..., Person], refuge_resident: Person, persons_at_address: Any
 ) -> None:
     other = add_person("Ann", "Lee", **REFUGE)  # moved in later: the same (restricted) address
     assert other.address_id == refuge_resident.address_id
@@ -438,6 +451,23 @@ def test_nobody_is_listed_at_a_refuge_address(
     assert persons_at_address("nr31xx", "7") == []
     neighbour = add_person("Tom", "Vale", postcode="NR3 1XX", house="9")
     assert persons_at_address("NR3 1XX", "9") == [neighbour.pk]
+
+
+def test_nobody_is_listed_at_a_refuge_even_for_someone_who_revealed_it(
+    refuge_resident: Person, control_supervisor: Any
+) -> None:
+    from dapolice.access.breakglass import break_glass_grant
+
+    break_glass_grant(
+        actor=control_supervisor,
+        subject=refuge_resident.address,
+        reason="Welfare visit arranged with the refuge manager",
+    )
+    found = people_at_address(user=control_supervisor, **REFUGE)
+    assert found.residents == []
+    # Revealed: its restricted-address marker and the address itself are shown to them.
+    assert found.address == refuge_resident.address
+    assert [m.kind for m in found.markers] == ["restricted_address"]
 
 
 # --- The domestic abuse traps -----------------------------------------------------------------
@@ -457,7 +487,9 @@ def household(add_person: Callable[..., Person]) -> dict[str, Person]:
     }
 
 
-def test_address_and_surname_alone_never_flag(household: dict[str, Person]) -> None:
+def test_address_and_surname_alone_never_flag(
+    household: dict[str, Person], persons_at_address: Any
+) -> None:
     # Not even shown as matches: they are the "people at this address" list.
     assert match_persons(MatchQuery(family_name="Turner", postcode="NR3 1HG", house="22")) == []
     assert len(persons_at_address("NR3 1HG", "22")) == 4

@@ -483,3 +483,36 @@ def test_addresses_read_the_uk_way():
     named = Address(house="Rose Cottage", street="Church Lane", town="Holt", postcode="NR25 6AB")
     assert numbered.full_text == "14 Magdalen Road, Norwich, NR3 4LA"
     assert named.full_text == "Rose Cottage, Church Lane, Holt, NR25 6AB"
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "abc", "-1", "0", "1.5", ""])
+def test_a_bad_page_number_gives_a_page_never_an_error(client_for, call_taker, log_incident, page):
+    incident = log_incident()
+    response = client_for(call_taker).get(reverse("incidents:list"), {"page": page})
+    assert response.status_code == 200
+    assert incident.reference in response.content.decode()
+
+
+def test_the_list_pages_newest_first_and_audits_the_page_shown(call_taker, log_incident):
+    from incidents import selectors
+
+    now = timezone.now()
+    logged = [log_incident(received_at=now - timedelta(minutes=n)) for n in range(3)]
+    first = selectors.incident_list(user=call_taker, page="1", page_size=2)
+    last = selectors.incident_list(user=call_taker, page="99999999999999999999", page_size=2)
+    assert [i.pk for i in first] == [logged[0].pk, logged[1].pk]
+    assert [i.pk for i in last] == [logged[2].pk]
+    listed = AuditEvent.objects.filter(action="incidents.incident.listed").latest("pk")
+    assert listed.object_ids == [str(logged[2].pk)]
+
+
+def test_the_match_panel_searches_what_is_typed_so_far(client_for, call_taker, log_incident):
+    log_incident(victim={"given_name": "Priya", "family_name": "Ramanathan"})
+    client = client_for(call_taker)
+    # A date of birth half typed is no date yet, not an error: the name is still searched.
+    typed = {"given_name": "Priya", "family_name": "Ramanathan", "date_of_birth_0": "3"}
+    html = panel(client, **typed).content.decode()
+    assert "Priya Ramanathan" in html
+    refused = client.post(reverse("incidents:match-panel"), {"panel": "nobody"})
+    assert refused.status_code == 400
+    assert b"Unknown person block." in refused.content

@@ -18,11 +18,14 @@ from django.urls import reverse
 from dapolice.accounts.choices import AgencyKind, Role
 from dapolice.accounts.models import Agency, User
 from dapolice.accounts.services import system_user, user_create
+from dapolice.demo.dash import seed_dash
 from dapolice.demo.generator import STORY_PEOPLE, generate
 from incidents.models import Incident, IncidentPerson, PersonName
 
 DEFAULT_PASSWORD = "dapolice-demo-pass"  # noqa: S105 - demo accounts only; never in production
 DEFAULT_INCIDENTS = 2000
+#: Demo users the sample DASHes need (an officer completes, the sergeant reviews).
+DASH_USERS = ("officer", "sergeant", "calltaker")
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,19 @@ class Command(BaseCommand):
             )
             self.stdout.write(self.style.SUCCESS(f"Demo data: {stats.summary()}"))
         self._print_stories()
+        self._dash()
+
+    def _dash(self) -> None:
+        users = {u.username: u for u in User.objects.filter(username__in=DASH_USERS)}
+        if len(users) < len(DASH_USERS):
+            return
+        lines = seed_dash(
+            officer=users["officer"],
+            sergeant=users["sergeant"],
+            dispatcher=users["calltaker"],
+        )
+        for line in lines:
+            self.stdout.write(line)
 
     def _print_stories(self) -> None:
         self.stdout.write(self.style.MIGRATE_HEADING("Demo stories"))

@@ -1,0 +1,35 @@
+"""A GIN index on the ids a list page showed, so "who looked at this victim?" (``for_subject``)
+finds list and search reads as well as single reads without scanning the fastest-growing table.
+
+Built with ``CREATE INDEX CONCURRENTLY`` (no write lock on the audit table while it builds), so
+the migration is not atomic. PostgreSQL only: SQLite has no GIN and no JSON containment.
+"""
+
+import django.contrib.postgres.indexes
+from django.contrib.postgres.operations import AddIndexConcurrently
+from django.db import migrations
+
+
+class PostgresAddIndexConcurrently(AddIndexConcurrently):
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [("audit", "0003_hash_chain")]
+
+    operations = [
+        PostgresAddIndexConcurrently(
+            model_name="auditevent",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["object_ids"], name="audit_shown_idx", opclasses=["jsonb_path_ops"]
+            ),
+        ),
+    ]

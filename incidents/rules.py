@@ -1,0 +1,59 @@
+"""Pure rules of call intake: the attendance target, a trustworthy call start, the reference.
+
+No database access and no models (import-linter keeps it so): the services, the forms, the API
+and the synthetic-data generator all call these functions, so each rule has one implementation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+
+class HasTargetMinutes(Protocol):
+    """An attendance grade (``AttendanceCategory``): its target minutes, urban or rural."""
+
+    def minutes_for(self, *, rural: bool) -> int: ...
+
+
+def attendance_target(
+    *, received_at: datetime, category: HasTargetMinutes, rural: bool
+) -> tuple[int, datetime]:
+    """The grade's target minutes (urban or rural) and the moment they run out."""
+    minutes = category.minutes_for(rural=rural)
+    return minutes, received_at + timedelta(minutes=minutes)
+
+
+def call_start_problem(received_at: datetime, *, any_age: bool = False) -> str | None:
+    """Why a call-start time cannot be trusted, or None.
+
+    The deadline runs from it, so it may be neither in the future nor (from a client: the form's
+    stamp, the API) older than a call can last (``DAPOLICE_MAX_CALL_MINUTES``): backdating would
+    shorten, and a stale time lengthen, nothing else. ``any_age`` lifts the age limit for the
+    service's own callers (an import, a test with the clock set).
+    """
+    now = timezone.now()
+    if received_at > now + timedelta(minutes=1):
+        return _("The call cannot start in the future.")
+    if any_age:
+        return None
+    if received_at < now - timedelta(minutes=settings.DAPOLICE_MAX_CALL_MINUTES):
+        return _("The call started more than %(m)d minutes ago; log it with the current time.") % {
+            "m": settings.DAPOLICE_MAX_CALL_MINUTES
+        }
+    return None
+
+
+def incident_reference(*, pk: int, received_at: datetime) -> str:
+    """``DA-2026-000123``: unique because the number is the primary key; gaps are harmless.
+
+    The year is the call's, in the force's time zone (a call at 00:30 on 1 January, London time,
+    belongs to the new year).
+    """
+    prefix = settings.DAPOLICE_INCIDENT_REFERENCE_PREFIX
+    year = timezone.localtime(received_at).year
+    return f"{prefix}-{year}-{pk:06d}"

@@ -1,0 +1,58 @@
+"""Every write of call intake: ``<entity>_<verb>(*, actor, ...)``, one module per entity.
+
+Each service locks what it changes, checks its precondition (``DomainError``, or ``Conflict`` when
+the record changed under the user), changes, and writes the audit row in the same transaction;
+signals for upper apps go out on commit. Who may call it is the view's or API's policy (README,
+"Access"). The pure rules (attendance target, call start, reference format) are in
+``incidents.rules``.
+
+Import as ``from incidents import services`` and call ``services.incident_create(...)``; the
+names below (with the input types the services take) are the package's public interface.
+"""
+
+from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput, Thrive
+from incidents.rules import attendance_target, call_start_problem, incident_reference
+from incidents.services.addresses import (
+    address_get_or_create,
+    address_mark_restricted,
+    address_reveal,
+    rural_for_postcode,
+)
+from incidents.services.attendance import (
+    incident_defer,
+    incident_dispatch,
+    incident_record_arrival,
+)
+from incidents.services.incidents import (
+    INCIDENT_AUDIT_FIELDS,
+    incident_create,
+    incident_regrade,
+    incident_set_risk_level,
+)
+from incidents.services.markers import marker_add
+from incidents.services.persons import person_create, person_update_from_call
+
+__all__ = [
+    "INCIDENT_AUDIT_FIELDS",
+    "AddressInput",
+    "Checklist",
+    "IncidentInput",
+    "PersonInput",
+    "Thrive",
+    "address_get_or_create",
+    "address_mark_restricted",
+    "address_reveal",
+    "attendance_target",
+    "call_start_problem",
+    "incident_create",
+    "incident_defer",
+    "incident_dispatch",
+    "incident_record_arrival",
+    "incident_reference",
+    "incident_regrade",
+    "incident_set_risk_level",
+    "marker_add",
+    "person_create",
+    "person_update_from_call",
+    "rural_for_postcode",
+]

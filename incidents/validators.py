@@ -1,0 +1,55 @@
+"""Field validators shared by the intake forms and the services: one rule and one message each.
+
+Each raises Django's ``ValidationError``, so a form shows the message beside its field; a service
+turns it into a ``DomainError`` naming the field (``DomainError.from_validation``), which the API
+reports under that field. No database access (import-linter keeps it so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from incidents.matching import keys
+
+POSTCODE_MESSAGE = _("Enter a real UK postcode, like NR1 2AB.")
+PHONE_MESSAGE = _("Enter a phone number, like 07700 900123 or +44 7700 900123.")
+BORN_IN_FUTURE_MESSAGE = _("Date of birth must be in the past.")
+BORN_TOO_EARLY_MESSAGE = _("Date of birth must be after 1900.")
+#: The earliest year a date of birth may have (01/01/1900 is the usual "unknown" placeholder).
+EARLIEST_BIRTH_YEAR = 1900
+
+
+def clean_postcode(value: str) -> str:
+    """A UK postcode as it is displayed ("NR1 2AB"), or "" when nothing was typed."""
+    if not (value or "").strip():
+        return ""
+    if not keys.postcode_key(value):
+        raise ValidationError(POSTCODE_MESSAGE, code="postcode")
+    return keys.postcode_display(value)
+
+
+def clean_phones(values: Iterable[str]) -> tuple[str, ...]:
+    """Every number typed, in E.164, once each and in the order typed; blanks are skipped."""
+    numbers: list[str] = []
+    for raw in values:
+        if not raw.strip():
+            continue
+        e164 = keys.phone_key(raw)
+        if e164 is None:
+            raise ValidationError(PHONE_MESSAGE, code="phone")
+        if e164 not in numbers:
+            numbers.append(e164)
+    return tuple(numbers)
+
+
+def validate_date_of_birth(born: date) -> None:
+    """In the past (the force's today) and not before 1900."""
+    if born > timezone.localdate():
+        raise ValidationError(BORN_IN_FUTURE_MESSAGE, code="future")
+    if born.year < EARLIEST_BIRTH_YEAR:
+        raise ValidationError(BORN_TOO_EARLY_MESSAGE, code="too_early")
