@@ -383,8 +383,8 @@ def test_score_reads_the_best_name_and_the_cap_under_the_weights_given():
 def test_the_common_name_deduction_reads_each_best_name_under_the_weights_given():
     heavy_given = Weights(given={**scoring.DEFAULT_WEIGHTS.given, EXACT: 10.0})
     given_only = NameEvidence(EXACT, MISMATCH, False, True, "John", "Brown")  # not the name
-    partial = NameEvidence(MISSING, PARTIAL, False, True, "", "Smith-Jones")  # could be
-    special = replace(evidence(dob=ONE_DIGIT), names=(given_only, partial))
+    typo = NameEvidence(MISSING, TYPO, False, True, "", "Smyth")  # could be the name
+    special = replace(evidence(dob=ONE_DIGIT), names=(given_only, typo))
     ranked = _rank(
         [
             (_stored(person_id=1), STRONG),
@@ -415,6 +415,7 @@ def test_the_common_name_deduction_reads_each_best_name_under_the_weights_given(
         ("caroline", "karolina", True),  # eight or more: two edits
         ("abcdefgh", "xbcdexgx", False),  # three
         ("chris", "christopher", True),  # one cut short
+        ("kat", "katherine", True),
         ("ab", "abc", False),  # too short to say
     ],
 )
