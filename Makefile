@@ -9,7 +9,7 @@ DEMO_ENV := DAPOLICE_ENV=demo
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench frontend install migrate seed clean
+.PHONY: help run test lint format bench mutate frontend install migrate seed clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,8 +46,15 @@ format: $(STAMP) ## Apply ruff format and fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install lint ## Lint, then the whole suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
-	DAPOLICE_ENV=test $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+# `make test SKIP_LINT=1` runs the suite alone (CI's second run, on a shifted clock);
+# `make test PYTEST_ARGS=--suite-clock=2027-10-31T01:30:00+01:00` runs it at another instant.
+# PYTEST_WORKERS: pytest-xdist processes (`-n`); 0 runs in one process.
+PYTEST_WORKERS ?= 0
+test: install $(if $(SKIP_LINT),,lint) ## Lint, then the whole suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
+	DAPOLICE_ENV=test $(BIN)/pytest -p no:cacheprovider $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
+
+mutate: install ## Mutation testing of the rule modules (mutmut; MODULE=incidents/matching/scoring.py for one); not part of make test
+	$(PY) -m tests.mutation.run $(MODULE) $(MUTATE_ARGS)
 
 bench: install ## Benchmarks under bench/ (not part of make test); prints one table
 	DAPOLICE_ENV=test $(PY) -m bench $(BENCH_ARGS)

@@ -5,18 +5,29 @@ State is set up through services, not raw ORM writes, so tests exercise the same
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from dapolice.accounts.choices import Role
 from dapolice.accounts.models import Agency, User
 from dapolice.accounts.services import system_user, user_create
 
 PASSWORD = "correct horse battery staple"
+
+#: ``--suite-clock`` (the whole session at another instant) and one cache and scratch directory
+#: per test process (pytest-xdist, and never the demo's ``var/``).
+pytest_plugins = ["tests.plugins.suite_clock", "tests.plugins.isolation"]
+
+# Hypothesis: no example database on disk (nothing to commit or share between workers) and no
+# per-example deadline (the machine is shared; speed is measured by the benchmarks, not here).
+hypothesis_settings.register_profile("dapolice", database=None, deadline=None, max_examples=50)
+hypothesis_settings.load_profile("dapolice")
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
@@ -37,19 +48,42 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings_parallel_suffix(
+    django_db_modify_db_settings_tox_suffix: None,
+    django_db_modify_db_settings_xdist_suffix: None,
+) -> None:
+    """pytest-django's suffixes (tox, xdist), and one per mutmut child (``make mutate``)."""
+    from tests.plugins.isolation import mutation_database_suffix
+
+    mutation_database_suffix()
+
+
+if os.environ.get("DAPOLICE_MUTATION"):  # `make mutate` only: see tests/plugins/isolation.py
+
+    @pytest.fixture(scope="session")
+    def django_db_setup(
+        django_test_environment: None, django_db_blocker: Any, django_db_modify_db_settings: None
+    ) -> None:
+        from tests.plugins.isolation import mutation_database_setup
+
+        mutation_database_setup(django_db_blocker)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Each test starts with an empty cache (throttle counters, the worker heartbeat).
 
-    On Redis only this run's own keys go (the test key prefix), never the rest of the database.
+    On Redis only this process's own keys go (its key prefix, one per xdist worker: see
+    ``tests/plugins/isolation.py``), never the rest of the database.
     """
     from django.conf import settings
     from django.core.cache import cache
 
+    from tests.plugins.isolation import cache_prefix_keys
+
     if "redis" in settings.CACHES["default"]["BACKEND"].lower():
-        prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
-        client = cache._cache.get_client(None, write=True)  # type: ignore[attr-defined]
-        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        client, keys = cache_prefix_keys(cache, settings.CACHES["default"]["KEY_PREFIX"])
         if keys:
             client.delete(*keys)
     else:

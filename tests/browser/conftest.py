@@ -9,7 +9,10 @@ Fixtures for every browser test:
   per session).
 * ``page``: a fresh context (cookies, storage) per test, pointed at ``live_server``. It fails the
   test on a Content-Security-Policy violation or an uncaught script error, so a page that needs
-  inline script or style, or a CDN, cannot pass.
+  inline script or style, or a CDN, cannot pass. Its clock is Python's: Playwright's clock is
+  installed at ``timezone.now()`` and ticks from there, so a countdown reads the same time as
+  the server under ``--suite-clock`` or a test's ``@pytest.mark.time_machine(...)`` (which
+  pytest sets up before ``page``).
 * ``login(page, live_server, user)``: signs in through the real login form.
 * ``assert_accessible(page)``: axe-core (axe-playwright-python); fails on any "serious" or
   "critical" violation and prints each rule id with its targets.
@@ -83,8 +86,14 @@ def browser(django_db_setup: None) -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    from django.utils import timezone
+
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", timezone_id="Europe/London"
+    )
     context.set_default_timeout(TIMEOUT_MS)
+    # Chromium keeps the real clock: time-machine travels Python only. Its timers still run.
+    context.clock.install(time=timezone.now())
     problems: list[str] = []
     pg = context.new_page()
     pg.on(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -117,6 +117,9 @@ def test_intake_errors_keep_what_was_typed_and_pass_axe(
     assert_accessible(page)
 
 
+# A fixed afternoon, ticking: "now + 2 hours" typed as London time is then never in the hour the
+# clocks skip or repeat. The page's clock is set to it too (the ``page`` fixture).
+@pytest.mark.time_machine(datetime(2026, 11, 23, 14, 0, tzinfo=UTC), tick=True)
 def test_control_room_supervisor_defers_an_overdue_incident(
     page, live_server, login, assert_accessible, control_supervisor, log_incident
 ):
@@ -128,8 +131,8 @@ def test_control_room_supervisor_defers_an_overdue_incident(
     row.get_by_role("link", name=incident.reference).click()
     page.wait_for_url(re.compile(rf".*/incidents/{incident.pk}/$"))
     assert_accessible(page)
-    until = timezone.localtime(timezone.now() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
-    page.locator("#id_defer-until").fill(until)
+    until = timezone.now().replace(second=0, microsecond=0) + timedelta(hours=2)
+    page.locator("#id_defer-until").fill(timezone.localtime(until).strftime("%Y-%m-%dT%H:%M"))
     page.locator("#id_defer-reason").fill("No unit free; victim safe at a friend's")
     page.locator("#id_defer-victim_wishes").fill("Attend after 6pm at the friend's")
     page.get_by_role("button", name="Defer attendance").click()
@@ -137,4 +140,6 @@ def test_control_room_supervisor_defers_an_overdue_incident(
     deferral.wait_for()
     assert "No unit free" in deferral.inner_text()
     assert "Attend after 6pm" in deferral.inner_text()
+    incident.refresh_from_db()
+    assert incident.deadline_at == until
     assert_accessible(page)

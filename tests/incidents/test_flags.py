@@ -14,6 +14,10 @@ from tests.incidents.helpers import suspect_of, victim_of
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 YEAR_AGO = datetime(2025, 11, 23, 14, 0, tzinfo=UTC)
 
+# Flags are a 12-month window before a moment: every test here runs at NOW (its fixtures too),
+# so the calls it logs at NOW - n days are in the past on any machine, whatever its clock says.
+pytestmark = pytest.mark.time_machine(NOW, tick=False)
+
 
 def test_months_before_is_calendar_months_and_clamps_month_ends():
     assert months_before(NOW, 12) == YEAR_AGO
@@ -60,7 +64,6 @@ def test_an_incidents_own_people_are_flagged_as_of_the_call(log_incident):
 
 
 def test_serial_perpetrator_needs_two_different_victims(log_incident):
-    # Every call is logged at a fixed time, so the 12-month window holds on any date.
     first = log_incident(
         victim={"given_name": "Ann", "family_name": "One"},
         suspect={"given_name": "Pat", "family_name": "Cruel"},
@@ -82,6 +85,34 @@ def test_serial_perpetrator_needs_two_different_victims(log_incident):
     )
     flags = person_flags([pat.pk], at=NOW + timedelta(days=1))[pat.pk]
     assert (flags.serial_perpetrator, flags.victim_count) == (True, 2)
+
+
+def test_serial_perpetrator_counts_victims_not_incidents(log_incident):
+    # Two calls against Ann and one against Bea: two victims (not three incidents), so serial.
+    pat_and_ann = log_incident(
+        victim={"given_name": "Ann", "family_name": "One"},
+        suspect={"given_name": "Pat", "family_name": "Cruel"},
+        received_at=NOW - timedelta(days=30),
+    )
+    pat, ann = suspect_of(pat_and_ann), victim_of(pat_and_ann)
+    log_incident(victim=ann, suspect=pat, received_at=NOW - timedelta(days=20))
+    log_incident(
+        victim={"given_name": "Bea", "family_name": "Two"},
+        suspect=pat,
+        received_at=NOW - timedelta(days=10),
+    )
+    flags = person_flags([pat.pk], at=NOW)[pat.pk]
+    assert (flags.serial_perpetrator, flags.victim_count) == (True, 2)
+
+
+@pytest.mark.parametrize(("threshold", "serial"), [(2, True), (3, False)])
+def test_serial_perpetrator_threshold_is_configuration(log_incident, settings, threshold, serial):
+    settings.DAPOLICE_SERIAL_PERPETRATOR_VICTIMS = threshold
+    first = log_incident(suspect={"given_name": "Pat", "family_name": "Cruel"})
+    pat = suspect_of(first)
+    log_incident(victim={"given_name": "Bea", "family_name": "Two"}, suspect=pat)
+    flags = person_flags([pat.pk])[pat.pk]
+    assert (flags.serial_perpetrator, flags.victim_count) == (serial, 2)
 
 
 def test_highest_risk_and_incident_count_in_the_last_12_months(log_incident, call_taker):
@@ -112,10 +143,15 @@ def test_markers_on_the_person_and_their_address_are_shown(log_incident, call_ta
 def test_flags_for_many_people_take_a_constant_number_of_queries(
     log_incident, django_assert_max_num_queries
 ):
-    ids = [victim_of(log_incident()).pk for _ in range(3)]
+    def victim_logged(days_ago: int) -> int:
+        return victim_of(log_incident(received_at=NOW - timedelta(days=days_ago))).pk
+
+    # Calls inside the window (before NOW), so the budget is measured over rows it must read.
+    ids = [victim_logged(days) for days in (1, 2, 3)]
     with django_assert_max_num_queries(4):
-        person_flags(ids[:1], at=NOW)
-    for _ in range(10):
-        ids.append(victim_of(log_incident()).pk)
+        flags = person_flags(ids[:1], at=NOW)
+    assert flags[ids[0]].recent_incidents == 1
+    ids += [victim_logged(days) for days in range(4, 14)]
     with django_assert_max_num_queries(4):
-        person_flags(ids, at=NOW)
+        flags = person_flags(ids, at=NOW)
+    assert [flags[pk].recent_incidents for pk in ids] == [1] * len(ids)

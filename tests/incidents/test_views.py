@@ -101,6 +101,19 @@ def test_incident_detail_is_not_found_for_roles_without_access(
     assert b"Timson" not in response.content
 
 
+def defer_post(client: Any, incident: Incident, until: datetime) -> Any:
+    """The deferral form as the browser sends it: ``until`` as London wall-clock time."""
+    return client.post(
+        reverse("incidents:defer", args=[incident.pk]),
+        {
+            "defer-until": timezone.localtime(until).strftime("%Y-%m-%dT%H:%M"),
+            "defer-reason": "No unit free",
+            "defer-victim_wishes": "Safe at work until 6",
+        },
+    )
+
+
+@pytest.mark.time_machine(NOW, tick=False)
 @pytest.mark.parametrize(
     ("role", "status"),
     [("call_taker", 403), ("attending_officer", 403), ("control_supervisor", 302)],
@@ -109,28 +122,37 @@ def test_only_a_control_room_supervisor_can_defer_through_the_page(
     personas, client_for, log_incident, role, status
 ):
     incident = log_incident(category="A")
-    until = (incident.deadline_at + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
-    response = client_for(personas[role]).post(
-        reverse("incidents:defer", args=[incident.pk]),
-        {
-            "defer-until": until,
-            "defer-reason": "No unit free",
-            "defer-victim_wishes": "Safe at work until 6",
-        },
-    )
+    target = incident.deadline_at
+    response = defer_post(client_for(personas[role]), incident, target + timedelta(hours=2))
     assert response.status_code == status
     incident.refresh_from_db()
     assert (incident.deferred_at is not None) is (status == 302)
+    assert incident.deadline_at == (target + timedelta(hours=2) if status == 302 else target)
+
+
+# A winter afternoon (London = UTC) and a summer one (London = UTC+1). Times near the night the
+# clocks change are not used: on 31 October 01:15 happens twice, and the form refuses it.
+@pytest.mark.parametrize("at", [NOW, datetime(2027, 7, 1, 12, 0, tzinfo=UTC)])
+def test_the_deferral_time_typed_is_read_as_london_time(
+    control_supervisor, client_for, log_incident, at
+):
+    with time_machine.travel(at, tick=False):
+        incident = log_incident(category="A")
+        until = incident.deadline_at + timedelta(hours=2)
+        response = defer_post(client_for(control_supervisor), incident, until)
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert incident.deadline_at == until
 
 
 # --- Logging a call -----------------------------------------------------------------------------
 
 
+@pytest.mark.time_machine(NOW, tick=False)
 def test_call_taker_logs_an_incident_and_sees_its_deadline(client_for, call_taker):
     client = client_for(call_taker)
-    with time_machine.travel(NOW, tick=False):
-        response = client.post(reverse("incidents:create"), intake_post())
-        page = client.get(response["Location"])
+    response = client.post(reverse("incidents:create"), intake_post())
+    page = client.get(response["Location"])
     assert response.status_code == 302
     incident = Incident.objects.get()
     assert response["Location"] == reverse("incidents:detail", args=[incident.pk])
@@ -308,6 +330,7 @@ def test_restricted_address_is_never_shown_in_clear_to_a_call_taker(
     assert reveal.status_code == 403
 
 
+@pytest.mark.time_machine(NOW, tick=False)  # the refuge's incident is logged at NOW
 def test_supervisor_reveals_with_a_reason_for_a_short_time_and_it_is_audited(
     client_for, make_user, refuge_incident, settings
 ):
@@ -318,7 +341,7 @@ def test_supervisor_reveals_with_a_reason_for_a_short_time_and_it_is_audited(
         "incidents:address-reveal", args=[refuge_incident.pk, refuge_incident.location_id]
     )
     detail = reverse("incidents:detail", args=[refuge_incident.pk])
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
         refused = client.post(url, {"reason": "short"})
         assert refused.status_code == 400
         assert b"Hidden Close" not in refused.content
@@ -328,7 +351,10 @@ def test_supervisor_reveals_with_a_reason_for_a_short_time_and_it_is_audited(
     grant = AuditEvent.objects.get(action="access.break_glass")
     assert grant.actor == sergeant
     assert grant.reason == "Arranging a welfare visit at the refuge"
-    with time_machine.travel(NOW + timedelta(minutes=16), tick=False):
+    assert grant.at == NOW + timedelta(minutes=1)  # after the incident it names was logged
+    with time_machine.travel(NOW + timedelta(minutes=15), tick=False):  # 14 minutes in
+        assert b"Hidden Close" in client.get(detail).content
+    with time_machine.travel(NOW + timedelta(minutes=17), tick=False):  # 16 minutes in
         after = client.get(detail)
         assert after.status_code == 200
         assert b"Restricted address" in after.content

@@ -1,0 +1,297 @@
+"""The constraints written in ``scoring.Weights``'s docstring, checked over the scorer itself.
+
+No database: ``scoring.score`` is a pure function of the comparison levels, so every combination
+of levels is enumerated (a table of about 12,000 cases, well under a second), and Hypothesis
+varies what is continuous: the weights (for the rules that must hold whatever the weights) and
+the common-name deduction. These tests fail if a weight changes sign or a rule is dropped; the
+engine tests (``test_matching.py``) show the same rules on persons in the database.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from incidents.matching import scoring
+from incidents.matching.scoring import (
+    DAY_MONTH_SWAP,
+    EXACT,
+    INITIAL,
+    MISMATCH,
+    MISSING,
+    NICKNAME,
+    ONE_DIGIT,
+    PARTIAL,
+    PHONETIC,
+    SAME,
+    SAME_POSTCODE,
+    TRANSPOSED,
+    TYPO,
+    Evidence,
+    NameEvidence,
+    Weights,
+)
+
+FLAG = 0.5  # DAPOLICE_MATCH_FLAG_THRESHOLD's default
+W = scoring.DEFAULT_WEIGHTS
+
+GIVEN_LEVELS = (EXACT, PHONETIC, NICKNAME, TYPO, INITIAL, MISMATCH, MISSING)
+FAMILY_LEVELS = (EXACT, PHONETIC, TYPO, PARTIAL, MISMATCH, MISSING)
+DOB_LEVELS = (EXACT, DAY_MONTH_SWAP, ONE_DIGIT, TRANSPOSED, MISMATCH, MISSING)
+PHONE_LEVELS = (SAME, MISMATCH, MISSING)
+ADDRESS_LEVELS = (SAME, SAME_POSTCODE, MISMATCH, MISSING)
+
+GIVEN_AGREES = (EXACT, PHONETIC, NICKNAME, TYPO)
+FAMILY_AGREES = (EXACT, PHONETIC, TYPO, PARTIAL)
+DOB_AGREES = (EXACT, DAY_MONTH_SWAP, ONE_DIGIT, TRANSPOSED)
+#: Nothing, or evidence against: what "alone" leaves for the other fields.
+NOT_FOR = {"dob": (MISSING, MISMATCH), "phone": (MISSING, MISMATCH), "address": (MISSING, MISMATCH)}
+
+#: Each field's levels from weakest to strongest evidence (ties share a rank).
+ORDER = {
+    "given": [(MISMATCH,), (MISSING,), (INITIAL,), (NICKNAME, TYPO), (PHONETIC,), (EXACT,)],
+    "family": [(MISMATCH,), (MISSING,), (PARTIAL,), (TYPO,), (PHONETIC,), (EXACT,)],
+    "dob": [(MISMATCH,), (MISSING,), (ONE_DIGIT, TRANSPOSED), (DAY_MONTH_SWAP,), (EXACT,)],
+    "phone": [(MISMATCH,), (MISSING,), (SAME,)],
+    "address": [(MISMATCH,), (MISSING,), (SAME_POSTCODE,), (SAME,)],
+}
+
+
+def evidence(
+    given: str = MISSING,
+    family: str = MISSING,
+    dob: str = MISSING,
+    phone: str = MISSING,
+    address: str = MISSING,
+    *,
+    swapped: bool = False,
+    primary: bool = True,
+) -> Evidence:
+    name = NameEvidence(
+        given=given,
+        family=family,
+        swapped=swapped,
+        primary=primary,
+        stored_given="Stored",
+        stored_family="Person",
+    )
+    return Evidence(names=(name,), dob=dob, phone=phone, phone_kind="mobile", address=address)
+
+
+def score(ev: Evidence, w: Weights = W, shared: float = 0.0) -> float:
+    return scoring.score(ev, w, flag_threshold=FLAG, name_shared_by=shared)
+
+
+def every_evidence() -> Iterator[tuple[dict[str, str], bool, bool]]:
+    for levels in itertools.product(
+        GIVEN_LEVELS, FAMILY_LEVELS, DOB_LEVELS, PHONE_LEVELS, ADDRESS_LEVELS
+    ):
+        fields = dict(zip(("given", "family", "dob", "phone", "address"), levels, strict=True))
+        for swapped, primary in itertools.product((False, True), repeat=2):
+            yield fields, swapped, primary
+
+
+ALL = list(every_evidence())
+
+
+# --- "any two strong agreements flag, and three flag despite one strong disagreement" --------
+
+STRONG = {
+    "name": {"given": EXACT, "family": EXACT},
+    "dob": {"dob": EXACT},
+    "phone": {"phone": SAME},
+    "address": {"address": SAME},
+}
+#: A false first name, a new surname, a wrong date of birth.
+DISAGREEMENTS = {
+    "false first name": {"given": MISMATCH},
+    "new surname": {"family": MISMATCH},
+    "wrong date of birth": {"dob": MISMATCH},
+}
+
+
+@pytest.mark.parametrize("pair", list(itertools.combinations(STRONG, 2)), ids="+".join)
+def test_any_two_strong_agreements_flag(pair):
+    fields = {k: v for part in pair for k, v in STRONG[part].items()}
+    assert score(evidence(**fields)) >= FLAG
+
+
+def _three_with_one_against() -> Iterator[tuple[tuple[str, ...], str]]:
+    for three in itertools.combinations(STRONG, 3):
+        for against, fields in DISAGREEMENTS.items():
+            agreed = {k for part in three for k in STRONG[part]}
+            if not agreed & set(fields):  # the disagreement is about another field
+                yield three, against
+
+
+@pytest.mark.parametrize(
+    ("three", "against"),
+    list(_three_with_one_against()),
+    ids=lambda v: "+".join(v) if isinstance(v, tuple) else v,
+)
+def test_three_strong_agreements_flag_despite_one_strong_disagreement(three, against):
+    fields = {k: v for part in three for k, v in STRONG[part].items()}
+    fields.update(DISAGREEMENTS[against])
+    assert score(evidence(**fields)) >= FLAG
+
+
+def test_every_combination_of_three_agreements_and_a_disagreement_is_checked():
+    # Name, phone, address with a wrong date; date, phone, address with a false first name or
+    # a new surname. (A triple holding both name and date leaves no strong field to disagree.)
+    assert len(list(_three_with_one_against())) == 3
+
+
+# --- "a name alone never flags, nor a name with a different date of birth (a namesake), nor
+# given name and date of birth alone" -----------------------------------------------------------
+
+
+def test_a_name_alone_never_flags():
+    cases = [
+        (fields, swapped, primary)
+        for fields, swapped, primary in ALL
+        if fields["given"] in GIVEN_AGREES
+        and fields["family"] in FAMILY_AGREES
+        and all(fields[k] in NOT_FOR[k] for k in NOT_FOR)
+    ]
+    assert len(cases) == 4 * 4 * 2 * 2 * 2 * 4  # names x (dob, phone, address) x swapped, alias
+    flagged = [c for c in cases if score(evidence(**c[0], swapped=c[1], primary=c[2])) >= FLAG]
+    assert flagged == []
+
+
+def test_a_namesake_with_a_different_date_of_birth_scores_below_the_same_name_alone():
+    # The date of birth disagreeing is evidence against: it must lower the score, never raise it.
+    same_name = evidence(given=EXACT, family=EXACT)
+    namesake = evidence(given=EXACT, family=EXACT, dob=MISMATCH)
+    assert score(namesake) < score(same_name) < FLAG
+
+
+def test_given_name_and_date_of_birth_alone_never_flag_when_the_surname_differs():
+    cases = [
+        (fields, swapped, primary)
+        for fields, swapped, primary in ALL
+        if fields["given"] in GIVEN_AGREES
+        and fields["family"] == MISMATCH
+        and fields["dob"] in DOB_AGREES
+        and fields["phone"] in NOT_FOR["phone"]
+        and fields["address"] in NOT_FOR["address"]
+    ]
+    assert cases
+    flagged = [c for c in cases if score(evidence(**c[0], swapped=c[1], primary=c[2])) >= FLAG]
+    assert flagged == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "known gap, reported: with no surname typed, a given name and an exact date of birth "
+        "score 0.92 and flag, although the Weights docstring says they alone never do"
+    ),
+)
+def test_given_name_and_date_of_birth_alone_never_flag_when_no_surname_is_typed():
+    assert score(evidence(given=EXACT, dob=EXACT)) < FLAG
+
+
+# --- "household evidence alone never flags (the cap in score)" ---------------------------------
+
+HOUSEHOLD = [
+    fields
+    for fields, swapped, primary in ALL
+    if not (swapped or not primary)
+    and fields["given"] not in GIVEN_AGREES
+    and fields["dob"] not in DOB_AGREES
+    and fields["phone"] != SAME
+]
+
+weight = st.floats(min_value=-20, max_value=60, allow_nan=False)
+
+
+@st.composite
+def any_weights(draw: st.DrawFn) -> Weights:
+    def table(levels: tuple[str, ...]) -> dict[str, float]:
+        return {level: draw(weight) for level in levels}
+
+    return Weights(
+        prior=draw(weight),
+        given=table(GIVEN_LEVELS),
+        family=table(FAMILY_LEVELS),
+        dob=table(DOB_LEVELS),
+        phone=table(PHONE_LEVELS),
+        address=table(ADDRESS_LEVELS),
+        household_cap=draw(st.floats(min_value=0, max_value=1)),
+    )
+
+
+@given(w=any_weights(), shared=st.floats(min_value=0, max_value=5))
+def test_household_evidence_alone_never_flags_whatever_the_weights(w, shared):
+    assert HOUSEHOLD
+    for fields in HOUSEHOLD:
+        value = score(evidence(**fields), w, shared)
+        assert value < FLAG
+        assert value <= w.household_cap
+
+
+def test_household_evidence_is_capped_below_the_threshold_it_is_given():
+    # The cap follows a force's threshold, not only the 0.5 default.
+    ev = evidence(family=EXACT, address=SAME)
+    capped = scoring.score(ev, Weights(family={**W.family, EXACT: 40.0}), flag_threshold=0.3)
+    assert capped == pytest.approx(0.29)
+
+
+# --- Evidence points the right way -------------------------------------------------------------
+
+
+def _stronger_pairs(field: str) -> Iterator[tuple[str, str]]:
+    """Each level against those of the next rank up (the order is transitive)."""
+    ranks = ORDER[field]
+    for lower, higher in itertools.pairwise(ranks):
+        yield from itertools.product(lower, higher)
+
+
+@pytest.mark.parametrize("shared", [0.0, math.log(30)])
+@pytest.mark.parametrize("field", list(ORDER))
+def test_stronger_evidence_never_lowers_the_score(field, shared):
+    """Agreement beats partial agreement beats not known beats disagreement, field by field.
+
+    A weight with its sign flipped (a different date of birth counting *for* a match) breaks it.
+    """
+    others = {k: v for k, v in ORDER.items() if k != field}
+    for weaker, stronger in _stronger_pairs(field):
+        for rest in itertools.product(*(sum(ranks, ()) for ranks in others.values())):
+            fields = dict(zip(others, rest, strict=True))
+            low = score(evidence(**fields, **{field: weaker}), shared=shared)
+            high = score(evidence(**fields, **{field: stronger}), shared=shared)
+            assert low <= high, (field, weaker, stronger, fields)
+
+
+def test_disagreeing_is_worse_than_not_knowing_and_agreeing_better():
+    """Strictly, on a case where no cap applies: each level's weight has the sign it must."""
+    base = {"given": EXACT, "family": EXACT, "dob": EXACT, "phone": MISSING, "address": MISSING}
+    for field, ranks in ORDER.items():
+        unknown = score(evidence(**{**base, field: MISSING}), shared=4.0)
+        against = score(evidence(**{**base, field: MISMATCH}), shared=4.0)
+        best = score(evidence(**{**base, field: ranks[-1][0]}), shared=4.0)
+        assert against < unknown < best, field
+
+
+def test_a_swapped_name_and_an_alias_count_a_little_less_than_the_name_as_recorded():
+    as_recorded = score(evidence(given=EXACT, family=EXACT, dob=ONE_DIGIT))
+    swapped = score(evidence(given=EXACT, family=EXACT, dob=ONE_DIGIT, swapped=True))
+    alias = score(evidence(given=EXACT, family=EXACT, dob=ONE_DIGIT, primary=False))
+    assert swapped < as_recorded
+    assert alias < as_recorded
+
+
+@given(shared=st.floats(min_value=0.01, max_value=5))
+def test_a_shared_name_lowers_the_score(shared):
+    ev = evidence(given=EXACT, family=EXACT, dob=ONE_DIGIT)
+    assert score(ev, shared=shared) < score(ev)
+
+
+def test_scores_are_probabilities():
+    values = [score(evidence(**f, swapped=s, primary=p)) for f, s, p in ALL]
+    assert all(0.0 < v < 1.0 for v in values)

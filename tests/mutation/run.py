@@ -1,0 +1,179 @@
+"""``make mutate [MODULE=incidents/matching/scoring.py]``: mutmut over the rule modules.
+
+Runs ``mutmut run`` (configured in ``pyproject.toml``, ``[tool.mutmut]``: which modules, which
+tests) under ``nice``, then prints one row per module: mutants killed, timed out, survived, known
+equivalent (``equivalent.toml``), and the share killed. Each survivor not in ``equivalent.toml``
+is listed with the command that shows its diff; it needs a test that kills it, or a line in
+``equivalent.toml`` saying why no test can (it is then not reported again). Results are kept in
+``mutants/`` between runs: mutmut re-tests only functions whose code or tests changed.
+
+Exit status 1 when a module run is below the target (95% killed), or when a mutant listed as
+equivalent has been killed (the entry is stale: delete it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+EQUIVALENT = Path(__file__).with_name("equivalent.toml")
+TARGET = 0.95
+#: mutmut's exit codes, as the statuses this report counts.
+KILLED = {"killed", "caught by type check", "segfault"}
+TIMEOUT = {"timeout"}
+
+
+def say(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+
+
+def status_of(exit_code: int | None) -> str:
+    from mutmut.stats import status_by_exit_code
+
+    return status_by_exit_code[exit_code]
+
+
+def module_of(mutant: str) -> str:
+    """``incidents.matching.scoring.x_score__mutmut_3`` -> ``incidents/matching/scoring.py``."""
+    return mutant.rsplit(".", 1)[0].replace(".", "/") + ".py"
+
+
+def glob_of(module: str) -> str:
+    """``incidents/matching/scoring.py`` -> the mutmut name pattern of its mutants."""
+    return module.removesuffix(".py").replace("/", ".") + ".*"
+
+
+def equivalents() -> dict[str, str]:
+    """Mutant name -> why no test can tell it from the original."""
+    data = tomllib.loads(EQUIVALENT.read_text())
+    return {name: reason for name, reason in data.get("equivalent", {}).items()}
+
+
+def results() -> dict[str, str]:
+    """Every mutant mutmut knows of -> its status."""
+    found: dict[str, str] = {}
+    for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
+        for mutant, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            found[mutant] = status_of(code)
+    return found
+
+
+def report(modules: list[str]) -> int:
+    found = results()
+    known = equivalents()
+    rows, survivors, stale = [], [], []
+    for module in sorted({module_of(m) for m in found}):
+        if modules and module not in modules:
+            continue
+        statuses = {m: s for m, s in found.items() if module_of(m) == module}
+        counts = Counter()
+        for mutant, status in statuses.items():
+            if status in KILLED:
+                counts["killed"] += 1
+                if mutant in known:
+                    stale.append(mutant)
+            elif status in TIMEOUT:
+                counts["timeout"] += 1
+            elif status == "not checked":
+                counts["not checked"] += 1
+            elif mutant in known:
+                counts["equivalent"] += 1
+            else:
+                counts["survived"] += 1
+                survivors.append((mutant, status))
+        judged = len(statuses) - counts["equivalent"] - counts["not checked"]
+        share = (counts["killed"] + counts["timeout"]) / judged if judged else 1.0
+        rows.append((module, len(statuses), counts, share))
+
+    header = ("module", "mutants", "killed", "timeout", "survived", "equivalent", "killed %")
+    say(f"{header[0]:<34}" + "".join(f"{h:>11}" for h in header[1:]))
+    total: Counter = Counter()
+    failing = False
+    for module, size, counts, share in rows:
+        total.update(counts)
+        total["mutants"] += size
+        note = "" if not counts["not checked"] else f"  ({counts['not checked']} not checked)"
+        failing |= share < TARGET and not counts["not checked"]
+        say(
+            f"{module:<34}{size:>11}{counts['killed']:>11}{counts['timeout']:>11}"
+            f"{counts['survived']:>11}{counts['equivalent']:>11}{share:>10.1%}{note}"
+        )
+    judged = total["mutants"] - total["equivalent"] - total["not checked"]
+    if judged:
+        share = (total["killed"] + total["timeout"]) / judged
+        say(
+            f"{'all':<34}{total['mutants']:>11}{total['killed']:>11}{total['timeout']:>11}"
+            f"{total['survived']:>11}{total['equivalent']:>11}{share:>10.1%}"
+        )
+    if survivors:
+        say(f"\n{len(survivors)} survivor(s): kill each with a test, or explain it in")
+        say(f"{EQUIVALENT.relative_to(ROOT)}:")
+        for mutant, status in survivors:
+            say(f"  {status:<9} .venv/bin/mutmut show {mutant}")
+    if stale:
+        say("\nListed as equivalent but killed (delete the entry):")
+        for mutant in stale:
+            say(f"  {mutant}")
+    return 1 if failing or stale else 0
+
+
+def drop_mutation_databases() -> None:
+    """Each run starts from freshly migrated test databases (one per mutmut child slot)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return
+    import psycopg2
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    connection = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        for slot in range(16):
+            cursor.execute(f'DROP DATABASE IF EXISTS "test_{name}_mut{slot}"')
+    connection.close()
+    for ready in Path(tempfile.gettempdir()).glob(f"dapolice-mutmut-{name}-*.ready"):
+        ready.unlink()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make mutate", description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help="paths such as incidents/matching/scoring.py")
+    parser.add_argument("--report", action="store_true", help="print the last results only")
+    parser.add_argument(
+        "--survivors", action="store_true", help="re-test only the last run's survivors"
+    )
+    parser.add_argument("--max-children", default=os.environ.get("MUTATE_CHILDREN", "2"))
+    args = parser.parse_args(argv)
+    modules = [m.strip("/") for m in args.modules]
+    if not args.report:
+        drop_mutation_databases()
+        if args.survivors:
+            known = equivalents()
+            names = [
+                m
+                for m, status in results().items()
+                if status not in KILLED | TIMEOUT | {"not checked"}
+                and m not in known
+                and (not modules or module_of(m) in modules)
+            ]
+            if not names:
+                return report(modules)
+        else:
+            names = [glob_of(m) for m in modules]
+        command = ["nice", "-n", "10", str(Path(sys.executable).with_name("mutmut")), "run"]
+        command += ["--max-children", str(args.max_children), *names]
+        env = {**os.environ, "DAPOLICE_ENV": "test", "DAPOLICE_MUTATION": "1"}
+        subprocess.run(command, cwd=ROOT, env=env, check=False)  # noqa: S603 (fixed command)
+    return report(modules)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
