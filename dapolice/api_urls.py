@@ -9,4 +9,5 @@ urlpatterns = [
     path("audit/", include("dapolice.audit.api_urls")),
     path("", include("incidents.api.urls")),
     path("risk/", include("risk.api.urls")),
+    path("mash/", include("mash.api.urls")),
 ]

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "dapolice.demo",
     "incidents",
     "risk",
+    "mash",
 ]
 
 MIDDLEWARE = [
@@ -510,3 +511,58 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "DashLevelEnum": "risk.choices.Level",
 }
 # --- end of the risk block ------------------------------------------------------------------
+
+# --- MASH secondary assessment (mash) -------------------------------------------------------
+# Defaults from ../shared/domain.md step 4 and the issue; every one is in README.md,
+# "Configuration". Times of day are Europe/London wall-clock times (TIME_ZONE), so BST is
+# followed without a change here.
+#: Share of reviewed standard-risk DASHes the MASH samples (a keyed hash of the assessment id
+#: below this share: the same assessment always gets the same answer).
+DAPOLICE_MASH_SAMPLE_PERCENT = env.float("DAPOLICE_MASH_SAMPLE_PERCENT", default=10.0)
+#: HMAC key of the sample draw. Keep it stable: a new key draws a new sample (the decisions
+#: already made are kept on the cases and in the audit trail).
+DAPOLICE_MASH_SAMPLE_KEY = (
+    env.str("DAPOLICE_MASH_SAMPLE_KEY", default="")
+    or hashlib.sha256(f"dapolice.mash.sample:{SECRET_KEY}".encode()).hexdigest()
+)
+#: A high-risk item not started (claimed) within this many minutes alerts the MASH team lead
+#: (out of MASH hours: the on-duty detective sergeant).
+DAPOLICE_MASH_HIGH_START_MINUTES = env.int("DAPOLICE_MASH_HIGH_START_MINUTES", default=60)
+#: Any item without a completed secondary assessment this many hours after it arrived alerts
+#: the MASH team lead.
+DAPOLICE_MASH_COMPLETE_HOURS = env.int("DAPOLICE_MASH_COMPLETE_HOURS", default=24)
+#: MASH hours (local time, every day): from DAY_START until DAY_END. A high-risk item arriving
+#: outside them goes to the on-duty detective sergeant (the duty rota) instead.
+DAPOLICE_MASH_DAY_START = env.str("DAPOLICE_MASH_DAY_START", default="08:00")
+DAPOLICE_MASH_DAY_END = env.str("DAPOLICE_MASH_DAY_END", default="22:00")
+#: The crime prevention officer's sanctuary survey is due this many hours after the referral.
+DAPOLICE_MASH_SANCTUARY_HOURS = env.int("DAPOLICE_MASH_SANCTUARY_HOURS", default=48)
+#: Other referrals are due this many days after they are made unless the officer sets a date.
+DAPOLICE_MASH_REFERRAL_DAYS = env.int("DAPOLICE_MASH_REFERRAL_DAYS", default=5)
+#: The force target for high-risk victims supported by an IDVA, and the window of the rate.
+DAPOLICE_MASH_IDVA_TARGET_PERCENT = env.int("DAPOLICE_MASH_IDVA_TARGET_PERCENT", default=95)
+DAPOLICE_MASH_IDVA_WINDOW_DAYS = env.int("DAPOLICE_MASH_IDVA_WINDOW_DAYS", default=90)
+#: Before a contact with a victim is logged, contacts by others within this many hours are
+#: shown with a warning.
+DAPOLICE_MASH_RECENT_CONTACT_HOURS = env.int("DAPOLICE_MASH_RECENT_CONTACT_HOURS", default=48)
+#: Operation Encompass: the school is told before the start of the next school day (local
+#: time); weekends and the bank holidays of this part of the UK (the ``holidays`` package's
+#: GB subdivision: ENG for England, WLS for Wales) are not school days.
+DAPOLICE_SCHOOL_DAY_START = env.str("DAPOLICE_SCHOOL_DAY_START", default="08:30")
+DAPOLICE_BANK_HOLIDAY_REGION = env.str("DAPOLICE_BANK_HOLIDAY_REGION", default="ENG")
+if not 0 <= DAPOLICE_MASH_SAMPLE_PERCENT <= 100:
+    raise environ.ImproperlyConfigured("DAPOLICE_MASH_SAMPLE_PERCENT must be between 0 and 100")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],  # type: ignore[dict-item]
+    "MashStatusEnum": "mash.choices.CaseStatus",
+    "MashReferralStatusEnum": "mash.choices.ReferralStatus",
+    "MashReferralKindEnum": "mash.choices.ReferralKind",
+    "MashTeamEnum": "mash.choices.Team",
+    "MashEntryReasonEnum": "mash.choices.EntryReason",
+    "MashOwnershipEventEnum": "mash.choices.OwnershipEvent",
+    "MashContactChannelEnum": "mash.choices.ContactChannel",
+    "MashContactOutcomeEnum": "mash.choices.ContactOutcome",
+    # The marker kind keeps the name it had before referrals brought a second "kind".
+    "KindEnum": "incidents.choices.MarkerKind",
+}
+# --- end of the mash block ------------------------------------------------------------------

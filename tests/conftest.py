@@ -176,11 +176,11 @@ EXPECTED_NAVIGATION: dict[str, frozenset[str]] = {
     ),
     "attending_officer": frozenset({"incidents:board", "incidents:list", "risk:list"}),
     "supervisor": frozenset({"incidents:list", "risk:list", "risk:queue"}),
-    "mash": frozenset({"incidents:list", "risk:list"}),
+    "mash": frozenset({"incidents:list", "risk:list", "mash:queue", "mash:referrals"}),
     "investigator": frozenset({"incidents:list", "risk:list"}),
     "marac_coordinator": frozenset({"incidents:list", "risk:list"}),
     "analyst": frozenset(),
-    "partner": frozenset(),
+    "partner": frozenset({"mash:referrals"}),
     "outsider": frozenset(),
     "sysadmin": frozenset({"audit:list"}),
 }

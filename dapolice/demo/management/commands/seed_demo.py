@@ -20,12 +20,13 @@ from dapolice.accounts.models import Agency, User
 from dapolice.accounts.services import system_user, user_create
 from dapolice.demo.dash import seed_dash
 from dapolice.demo.generator import STORY_PEOPLE, generate
+from dapolice.demo.mash import seed_mash
 from incidents.models import Incident, IncidentPerson, PersonName
 
 DEFAULT_PASSWORD = "dapolice-demo-pass"  # noqa: S105 - demo accounts only; never in production
 DEFAULT_INCIDENTS = 2000
 #: Demo users the sample DASHes need (an officer completes, the sergeant reviews).
-DASH_USERS = ("officer", "sergeant", "calltaker")
+DASH_USERS = ("officer", "sergeant", "calltaker", "mash")
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ class Command(BaseCommand):
             sergeant=users["sergeant"],
             dispatcher=users["calltaker"],
         )
+        lines += seed_mash(mash=users["mash"], system=system_user())
         for line in lines:
             self.stdout.write(line)
 
