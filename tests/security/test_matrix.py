@@ -4,8 +4,10 @@ The table is ``tests/security/matrix/`` (one module per app); this module only d
 each cell it checks:
 
 1. **Access**: the outcome class (README, "Every route, proven"): OK, sign in, 403, 404.
-2. **Audit**: an OK request leaves the rows its row's ``audit`` names, by its actor; and any
-   response that shows the world's victim (by name) left a read, list or search row.
+2. **Audit**: an OK request leaves the rows its row's ``audit`` names, by its actor; an unsafe
+   request that made or removed something (201, 204) left a create, change, delete or access
+   row (``Audit("none")`` on a row says why one need not); and
+   any response that shows the world's victim (by name) left a read, list or search row.
 3. **Field level**: no response to a principal not entitled to it contains a sentinel
    (the refuge's street: nobody; children's details; police intelligence).
 
@@ -44,6 +46,7 @@ from tests.security.matrix import (
     ROUTES,
     SIGNED_OUT,
     SYSADMIN,
+    Audit,
     Route,
 )
 from tests.security.world import (
@@ -65,6 +68,10 @@ FORBIDDEN_SENTINELS: dict[str, frozenset[str]] = {
 }
 
 _RECORDED: dict[str, Any] = {}
+
+#: A successful unsafe request must leave one of these (by its actor, in that request).
+CHANGE_KINDS = {"create", "change", "delete", "access"}
+CHANGED = Audit("change")
 
 
 def classify(response: Any, api: bool) -> str:
@@ -138,8 +145,23 @@ def drive_cell(world: World, route: Route, principal: str, method: str) -> tuple
             problems.append(f"LEAK {sentinel} ({response.status_code})")
     if outcome == OK:
         wanted = route.audit.get(method)
-        if wanted and not any(
-            kind == wanted.kind and wanted.subject_type in (None, subject) for kind, subject in rows
+        # 201 and 204 say a record was made or removed; a page's redirect may be a conflict
+        # sent back with a warning, so pages' changes are named on their rows instead.
+        succeeded = response.status_code in (201, 204)
+        if wanted is None and method != "get" and succeeded:
+            wanted = CHANGED  # a change that went through is audited, whatever the route
+        if wanted is CHANGED:
+            if not any(kind in CHANGE_KINDS for kind, _ in rows):
+                problems.append(f"{response.status_code} with no change audited (rows: {rows})")
+        elif method != "get" and response.status_code >= 400:
+            pass  # refused by the form or the service (400, 409): nothing changed
+        elif (
+            wanted
+            and wanted.kind != "none"
+            and not any(
+                kind == wanted.kind and wanted.subject_type in (None, subject)
+                for kind, subject in rows
+            )
         ):
             problems.append(f"no {wanted.kind} audit of {wanted.subject_type} (rows: {rows})")
         if (

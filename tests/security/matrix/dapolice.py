@@ -91,6 +91,8 @@ ROUTES = [
         "alerts:acknowledge",
         kwargs=lambda w: {"pk": w.alert.pk},
         # Someone else's alert is not found (the inbox shows only one's own and one's role's).
+        # FINDING (reported): acknowledging is not audited, so who cleared a break-glass or
+        # bulk-read alert is not on record (probe item 4 makes acknowledging stricter: sec).
         post=expect({CONTROL_SUPERVISOR}, hidden=EVERYONE_SIGNED_IN - {CONTROL_SUPERVISOR}),
     ),
     Route(

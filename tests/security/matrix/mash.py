@@ -41,14 +41,19 @@ def _victim(w):
 
 ROUTES = [
     Route("mash:queue", get=expect({MASH}), audit={"get": Audit("list", CASE)}),
-    Route("mash:next", post=expect({MASH})),
+    Route("mash:next", post=expect({MASH}), audit={"post": Audit("change", CASE)}),
     Route(
         "mash:case-detail",
         kwargs=_case,
         get=expect({MASH, OFFICER}, hidden=CASE_VIEWERS_NOT_NAMED),
         audit={"get": Audit("read", CASE)},
     ),
-    Route("mash:case-claim", kwargs=_case, post=expect({MASH}, hidden=DUTY_DS)),
+    Route(
+        "mash:case-claim",
+        kwargs=_case,
+        post=expect({MASH}, hidden=DUTY_DS),
+        audit={"post": Audit("change", CASE)},
+    ),
     Route(
         "mash:case-assess",
         kwargs=_case,

@@ -42,6 +42,7 @@ ROUTES = [
         kwargs=lambda w: {"pk": w.incident.pk},
         get=expect({OFFICER}),
         post=expect({OFFICER}),
+        audit={"post": Audit("create", ASSESSMENT)},
     ),
     Route(
         "risk:dash-start",
@@ -97,7 +98,12 @@ ROUTES = [
         get=expect(READERS),
         audit={"get": Audit("read", ASSESSMENT)},
     ),
-    Route("risk:history", kwargs=lambda w: {"pk": w.victim.pk}, get=expect(READERS)),
+    Route(
+        "risk:history",
+        kwargs=lambda w: {"pk": w.victim.pk},
+        get=expect(READERS),
+        audit={"get": Audit("read", "incidents.person")},
+    ),
     # --- API -------------------------------------------------------------------------------
     Route("api-risk-instruments", api=True, get=expect(READERS)),
     Route(
