@@ -16,6 +16,10 @@ block             finds persons with                                      index
                   too)                                                    name_phon_alt_idx
 ``name_swapped``  the same with first and last name swapped               name_phon_idx
 ``family``        surname that sounds alike, when no given name is typed  name_phon_idx
+``given_as_...``  the one name typed in the given-name box, as a surname  name_phon_idx
+                  (``given_as_family``; "Smith" typed as the given name)
+``postcode_given``  the postcode and a given name that sounds alike, when  address_key_idx
+                  no surname is typed
 ``dob_family``    date of birth (exact, day/month swapped or one digit    name_family_dob_idx
                   off) and a surname that sounds alike (either name)
 ``dob_given``     the same with a given name that sounds alike            name_given_dob_idx
@@ -124,9 +128,15 @@ def _family_codes(family: str) -> set[str]:
     return {code for code in keys.phonetic(family) if code}
 
 
+#: The earliest date a one-digit variant of a typed date of birth may be (records of the very
+#: old, and dates mistyped into the 1800s, exist).
+EARLIEST_DOB = date(1800, 1, 1)
+
+
 def dob_variants(typed: date | None) -> list[date]:
     """The dates a typed date of birth may have been meant as: itself, day and month swapped,
-    and every valid date one digit away (DDMMYYYY), within 1900 and today; no placeholders."""
+    and every valid date one digit away (DDMMYYYY), within ``EARLIEST_DOB`` and today; no
+    placeholders."""
     if typed is None or keys.dob_key(typed) is None:
         return []
     today = timezone.localdate()
@@ -143,7 +153,7 @@ def dob_variants(typed: date | None) -> list[date]:
                 candidate = date(int(text[:4]), int(text[4:6]), int(text[6:]))
             except ValueError:
                 continue
-            if date(1900, 1, 1) <= candidate <= today:
+            if EARLIEST_DOB <= candidate <= today:
                 found[candidate] = None
     return [d for d in found if d not in keys.PLACEHOLDER_DOBS]
 
@@ -204,7 +214,8 @@ def candidate_blocks(query: MatchQuery) -> list[Block]:
     t = _sql()
     n, p, a, ph = t.n, t.p, t.a, t.ph
     limit = int(setting("DAPOLICE_MATCH_BLOCK_LIMIT"))
-    given, family = query.given_name, query.family_name
+    # Titles are not names: "Sir John Smith, 1st Bt." searches John Smith.
+    given, family = keys.strip_titles(query.given_name), keys.strip_titles(query.family_name)
     given_folded, family_folded = keys.fold(given), keys.fold(family)
     given_codes, family_codes = _given_codes(given), _family_codes(family)
     # Either typed name may be the other: "Smith John".
@@ -281,8 +292,9 @@ def candidate_blocks(query: MatchQuery) -> list[Block]:
             [postcode, house],
             f"{t.person}.{p['id']}",
         )
-    if postcode and family_codes:
-        # The house number missing or mistyped: the postcode (a street, ~15 homes) and surname.
+    if postcode and (family_codes or swapped_family):
+        # The house number missing or mistyped: the postcode (a street, ~15 homes) and surname
+        # (or the one name typed, which may be the surname).
         args = [postcode]
         add(
             "postcode_family",
@@ -321,6 +333,24 @@ def candidate_blocks(query: MatchQuery) -> list[Block]:
             )
     elif family_codes:
         names("family", ("family_phon", family_codes))
+    elif swapped_family:
+        # One name, typed as the given name: it may be the surname ("Smith").
+        names("given_as_family", ("family_phon", swapped_family))
+    if postcode and given_codes and not family_codes:
+        # A given name and a postcode, no surname: who in that street has that given name.
+        args = [postcode]
+        add(
+            "postcode_given",
+            f"{t.name} JOIN {t.person} ON {t.person}.{p['id']} = {t.name}.{n['person']} "
+            f"JOIN {t.address} ON {t.address}.{a['id']} = {t.person}.{p['address']}",
+            [
+                f"{t.address}.{a['postcode_key']} = %s",
+                _in(f"{t.name}.{n['given_phon']}", given_codes, args),
+                unrestricted,
+            ],
+            args,
+            f"{t.name}.{n['person']}",
+        )
     typed, variants = query.date_of_birth, dob_variants(query.date_of_birth)
     # The date typed and its day/month swap (dob_variants lists them first), then one-digit
     # typos: a date-of-birth block with more rows than its LIMIT keeps them in that order.
