@@ -25,7 +25,15 @@ from dapolice.audit.services import record_list, record_read
 from incidents.choices import OPEN_STATUSES, RISK_RANK, PersonRole, RiskLevel
 from incidents.matching import keys
 from incidents.matching.conf import setting
-from incidents.models import Address, Incident, IncidentOfficer, IncidentPerson, Marker, Person
+from incidents.models import (
+    Address,
+    Incident,
+    IncidentOfficer,
+    IncidentPerson,
+    Marker,
+    Person,
+    PersonPhone,
+)
 from incidents.policies import can_see_address_in_clear
 
 INCIDENT_PAGE_SIZE = 50
@@ -338,6 +346,10 @@ class MatchRow:
     flagged: bool
     reasons: list[str]
     flags: PersonFlags
+    #: Every name (given, family, primary), primary first, as the engine read them.
+    names: tuple[tuple[str, str, bool], ...] = ()
+    #: Phone numbers (E.164); read only when asked for (``with_names_and_phones``).
+    phones: tuple[str, ...] = ()
 
 
 @dataclass
@@ -364,10 +376,18 @@ def person_match(
         .filter(pk__in=[c.person_id for c in candidates])
         .select_related("address")
     )
-    if with_names_and_phones:  # the API shows them; the panel does not
-        persons = persons.prefetch_related("names", "phones")
     visible = {p.pk: p for p in persons}
     shown = [c for c in candidates if c.person_id in visible]
+    phones: dict[int, list[str]] = defaultdict(list)
+    if with_names_and_phones and shown:  # the API shows them; the panel does not
+        # The names came with the candidates (the engine reads them to score); phones in one
+        # query.
+        for person_id, number in (
+            PersonPhone.objects.filter(person_id__in=[c.person_id for c in shown])
+            .order_by("person_id", "pk")
+            .values_list("person_id", "number")
+        ):
+            phones[person_id].append(number)
     flags = person_flags(
         [c.person_id for c in shown],
         address_ids={pk: p.address_id for pk, p in visible.items()},
@@ -379,6 +399,8 @@ def person_match(
             flagged=c.flagged,
             reasons=list(c.reasons),
             flags=flags[c.person_id],
+            names=c.names,
+            phones=tuple(phones.get(c.person_id, ())),
         )
         for c in shown
     ]

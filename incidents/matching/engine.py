@@ -101,6 +101,9 @@ class Candidate:
     score: float
     flagged: bool
     reasons: list[str] = field(default_factory=list)
+    #: Every name of the person as read for scoring (given, family, primary), primary first:
+    #: the selector shows them without reading the names again.
+    names: tuple[tuple[str, str, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -486,6 +489,11 @@ def rank(
 ) -> list[Candidate]:
     """Score and order candidates (best first); drop those below the minimum score."""
     typed = typed_of(query)
+    stored = list(stored)
+    names_of = {
+        person.person_id: tuple(sorted(person.names, key=lambda n: (not n[2], n[1], n[0])))
+        for person in stored
+    }
     ranked = scoring.rank(
         ((person, scoring.compare(typed, person)) for person in stored),
         weights,
@@ -501,6 +509,7 @@ def rank(
             reasons=scoring.reasons(r.evidence, typed, weights)
             + ([scoring.BETTER_AT_ADDRESS] if r.outranked_at_address else [])
             + ([scoring.shared_name_reason(r.sharing_the_name)] if r.sharing_the_name > 1 else []),
+            names=names_of[r.person_id],
         )
         for r in ranked
     ]
