@@ -107,15 +107,41 @@ def _uk_supplement() -> dict[str, frozenset[str]]:
     return _uk_table()[0]
 
 
+#: Given names that stand for each other both ways, beyond the nickname tables: gender forms
+#: and short forms the tables lack. They widen comparison and search only; the stored key
+#: (:func:`given_canon`) is unchanged, so no stored name needs re-keying.
+VARIANTS: tuple[tuple[str, ...], ...] = (
+    ("charles", "chad"),
+    ("george", "georgina", "georgia"),
+    ("paul", "paula", "pauline"),
+    ("robert", "roberta"),
+    ("joseph", "josephine"),
+    ("daniel", "danielle"),
+    ("stephen", "stephanie"),
+    ("nicholas", "nicola"),
+)
+
+
+@cache
+def _variants() -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for group in VARIANTS:
+        for name in group:
+            table.setdefault(name, set()).update(group)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
 @cache
 def canonical_given_names(name: str) -> frozenset[str]:
-    """Every formal name ``name`` may stand for, including itself."""
+    """Every formal name ``name`` may stand for, including itself (and its :data:`VARIANTS`)."""
     folded = fold(name)
     if not folded:
         return frozenset()
     names = {folded}
     names.update(fold(n) for n in _nicknamer().canonicals_of(folded))
     names.update(_uk_supplement().get(folded, ()))
+    for n in list(names):
+        names.update(_variants().get(n, ()))
     return frozenset(names)
 
 
