@@ -71,8 +71,9 @@ from django.db import connection
 from django.db.models import Field, Model
 from django.utils import timezone
 
-from incidents.matching import keys, scoring
+from incidents.matching import keys, scoring, weights
 from incidents.matching.conf import setting
+from incidents.matching.models import MatchingModel
 from incidents.models import Address, Person, PersonName, PersonPhone
 
 #: Upper bound of a prefix range on folded names (which hold only the letters a-z).
@@ -438,6 +439,11 @@ def candidate_statement(query: MatchQuery) -> tuple[str, tuple] | None:
         joins += f" LEFT JOIN {t.phone} ON {t.phone}.{ph['person']} = {pid}"
     else:
         columns += ", NULL, NULL"
+    # Which weights to score with: the active model's id, read once per statement (an
+    # uncorrelated subquery on the partial unique index), so a search needs no query of its
+    # own to learn that another model was promoted (``weights``).
+    model = connection.ops.quote_name(MatchingModel._meta.db_table)
+    columns += f", (SELECT MAX(id) FROM {model} WHERE active)"  # noqa: S608
     # Names from the models' _meta, values are parameters: nothing typed is in the text.
     sql = f"SELECT {columns} FROM {t.person} {joins} WHERE {pid} IN ({union[0]})"  # noqa: S608
     return sql, union[1]
@@ -445,14 +451,21 @@ def candidate_statement(query: MatchQuery) -> tuple[str, tuple] | None:
 
 def fetch_candidates(query: MatchQuery) -> list[scoring.Stored]:
     """Every candidate of every block with what scoring needs, in one query."""
+    return fetch(query)[0]
+
+
+def fetch(query: MatchQuery) -> tuple[list[scoring.Stored], int | None]:
+    """Every candidate with what scoring needs, and the active model's id: one query."""
     statement = candidate_statement(query)
     if statement is None:
-        return []
+        return [], None
     with connection.cursor() as cursor:
         cursor.execute(*statement)
         rows = cursor.fetchall()
     found: dict[int, scoring.Stored] = {}
-    for pk, dob, postcode, house, given, family, primary, number, kind in rows:
+    # Every row carries the active model's id (the same in each).
+    model_id = rows[0][-1] if rows else None
+    for pk, dob, postcode, house, given, family, primary, number, kind, _model in rows:
         stored = found.get(pk)
         if stored is None:
             if isinstance(dob, str):  # SQLite hands back the text
@@ -466,7 +479,7 @@ def fetch_candidates(query: MatchQuery) -> list[scoring.Stored]:
                 stored.names.append(name)
         if number:
             stored.phones[number] = kind
-    return list(found.values())
+    return list(found.values()), model_id
 
 
 def typed_of(query: MatchQuery) -> scoring.Typed:
@@ -518,9 +531,11 @@ def rank(
 def match_persons(query: MatchQuery, *, limit: int = 10) -> list[Candidate]:
     """Existing persons who may be the one typed, best first, at most ``limit``.
 
-    One database query whatever the size of the tables; see the module docstring.
+    One database query whatever the size of the tables; see the module docstring. Scored with
+    the active matching model's weights (the hand-set ones when none is active).
     """
-    return rank(query, fetch_candidates(query), limit=limit)
+    stored, model_id = fetch(query)
+    return rank(query, stored, limit=limit, weights=weights.for_model(model_id))
 
 
 def explain(query: MatchQuery, *, analyze: bool = False) -> dict[str, str]:
