@@ -14,8 +14,10 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -384,12 +386,19 @@ def person_match(
         .filter(pk__in=[c.person_id for c in candidates])
         .select_related("address")
     )
+    # The names came with the candidates (the engine reads them to score). Phones, which the
+    # API shows and the panel does not, come with the persons on PostgreSQL (an array
+    # subquery), in one more query elsewhere.
+    numbers = PersonPhone.objects.filter(person=OuterRef("pk")).order_by("pk").values("number")
+    in_one = with_names_and_phones and connection.vendor == "postgresql"
+    if in_one:
+        persons = persons.annotate(phone_numbers=ArraySubquery(numbers))
     visible = {p.pk: p for p in persons}
     shown = [c for c in candidates if c.person_id in visible]
     phones: dict[int, list[str]] = defaultdict(list)
-    if with_names_and_phones and shown:  # the API shows them; the panel does not
-        # The names came with the candidates (the engine reads them to score); phones in one
-        # query.
+    if in_one:
+        phones.update({pk: list(p.phone_numbers) for pk, p in visible.items()})  # type: ignore[attr-defined]
+    elif with_names_and_phones and shown:
         for person_id, number in (
             PersonPhone.objects.filter(person_id__in=[c.person_id for c in shown])
             .order_by("person_id", "pk")
