@@ -179,7 +179,7 @@ def endpoint_row(
         timing = ctx.measure(get, n=len(bodies), warmup=0)
         with CaptureQueriesContext(connection) as captured:
             get()
-        queries = [
+        sent = [
             q for q in captured.captured_queries if not _SAVEPOINT.match(q["sql"])
         ]  # the bench's own savepoints, and the view's (a transaction when not under test)
         ratios = {"÷ engine's bare SQL": timing.median / bare.median} if bare else {}
@@ -190,7 +190,7 @@ def endpoint_row(
                 size=size,
                 unit="persons",
                 ratios=ratios,
-                figures={"queries per request": len(queries)},
+                figures={"queries per request": len(sent)},
             )
         )
         transaction.set_rollback(True)
