@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "dapolice.health",
     "dapolice.demo",
     "incidents",
+    "incidents.matching",
     "risk",
     "mash",
 ]

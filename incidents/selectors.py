@@ -14,8 +14,10 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -33,6 +35,7 @@ from incidents.models import (
     IncidentPerson,
     Marker,
     Person,
+    PersonPhone,
 )
 
 INCIDENT_PAGE_SIZE = 50
@@ -79,7 +82,8 @@ def person_flags(
     address_ids: dict[int, int | None] | None = None,
     new_call: bool = True,
 ) -> dict[int, PersonFlags]:
-    """Flags for each person as of ``at`` (now): three queries whatever the history size.
+    """Flags for each person as of ``at`` (now): two queries whatever the history size (the
+    incidents, the markers), and one more for the addresses when ``address_ids`` is not given.
 
     * repeat victim: a DA victim in more than one incident within
       ``DAPOLICE_REPEAT_VICTIM_MONTHS`` before ``at`` (the window includes its first moment).
@@ -101,22 +105,40 @@ def person_flags(
     history_from = months_before(at, settings.DAPOLICE_MATCH_HISTORY_MONTHS)
     window_start = min(repeat_from, history_from)
 
-    recent = IncidentPerson.objects.filter(
-        person_id__in=ids, received_at__gte=window_start, received_at__lte=at
+    # One query for both the history window and every incident as a suspect (with the victims
+    # of those incidents, to count distinct victims): rows are told apart below.
+    mine = Q(person_id__in=ids, received_at__lte=at)
+    as_suspect = IncidentPerson.objects.filter(mine, role=PersonRole.SUSPECT)
+    if exclude_incident_id is not None:
+        as_suspect = as_suspect.exclude(incident_id=exclude_incident_id)
+    rows = IncidentPerson.objects.filter(
+        (mine & (Q(received_at__gte=window_start) | Q(role=PersonRole.SUSPECT)))
+        | Q(role=PersonRole.VICTIM, incident_id__in=as_suspect.values("incident_id"))
     )
     if exclude_incident_id is not None:
-        recent = recent.exclude(incident_id=exclude_incident_id)
+        rows = rows.exclude(incident_id=exclude_incident_id)
     seen_incidents: dict[int, set[int]] = defaultdict(set)
     victim_incidents: dict[int, set[int]] = defaultdict(set)
-    for row in recent.values(
+    suspect_incidents: dict[int, set[int]] = defaultdict(set)
+    victims_of_incident: dict[int, set[int]] = defaultdict(set)
+    for row in rows.values(
         "person_id", "role", "incident_id", "received_at", "incident__risk_level"
     ):
-        f = flags[row["person_id"]]
-        if row["received_at"] >= repeat_from and row["role"] == PersonRole.VICTIM:
-            victim_incidents[row["person_id"]].add(row["incident_id"])
-        if row["received_at"] >= history_from:
-            f.recent_roles.add(row["role"])
-            seen_incidents[row["person_id"]].add(row["incident_id"])
+        pk, role, received_at = row["person_id"], row["role"], row["received_at"]
+        if role == PersonRole.VICTIM:
+            victims_of_incident[row["incident_id"]].add(pk)
+        if pk not in flags or received_at > at:
+            continue  # a victim of one of these suspects' incidents, not one of ours
+        if role == PersonRole.SUSPECT:
+            suspect_incidents[pk].add(row["incident_id"])
+        if received_at < window_start:
+            continue
+        f = flags[pk]
+        if received_at >= repeat_from and role == PersonRole.VICTIM:
+            victim_incidents[pk].add(row["incident_id"])
+        if received_at >= history_from:
+            f.recent_roles.add(role)
+            seen_incidents[pk].add(row["incident_id"])
             level = row["incident__risk_level"] or RiskLevel.NOT_ASSESSED
             if RISK_RANK[RiskLevel(level)] > RISK_RANK[RiskLevel(f.highest_risk)]:
                 f.highest_risk = level
@@ -127,23 +149,12 @@ def person_flags(
         flags[pk].repeat_victim = len(incident_ids) >= needed
 
     # Known and serial perpetrator as of ``at``: incidents up to then, this one excluded.
-    as_suspect_rows = IncidentPerson.objects.filter(
-        person_id__in=ids, role=PersonRole.SUSPECT, received_at__lte=at
-    )
-    if exclude_incident_id is not None:
-        as_suspect_rows = as_suspect_rows.exclude(incident_id=exclude_incident_id)
-    as_suspect = as_suspect_rows.values_list("person_id").annotate(
-        victims=Count(
-            "incident__people__person",
-            filter=Q(incident__people__role=PersonRole.VICTIM),
-            distinct=True,
-        )
-    )
-    for person_id, victims in as_suspect:
-        f = flags[person_id]
+    for pk, incident_ids in suspect_incidents.items():
+        victims = set().union(*(victims_of_incident[i] for i in incident_ids))
+        f = flags[pk]
         f.known_perpetrator = True
-        f.victim_count = victims
-        f.serial_perpetrator = victims >= settings.DAPOLICE_SERIAL_PERPETRATOR_VICTIMS
+        f.victim_count = len(victims)
+        f.serial_perpetrator = len(victims) >= settings.DAPOLICE_SERIAL_PERPETRATOR_VICTIMS
 
     if address_ids is None:
         address_ids = dict(Person.objects.filter(pk__in=ids).values_list("pk", "address_id"))
@@ -361,6 +372,10 @@ class MatchRow:
     flagged: bool
     reasons: list[str]
     flags: PersonFlags
+    #: Every name (given, family, primary), primary first, as the engine read them.
+    names: tuple[tuple[str, str, bool], ...] = ()
+    #: Phone numbers (E.164); read only when asked for (``with_names_and_phones``).
+    phones: tuple[str, ...] = ()
 
 
 @dataclass
@@ -387,10 +402,25 @@ def person_match(
         .filter(pk__in=[c.person_id for c in candidates])
         .select_related("address")
     )
-    if with_names_and_phones:  # the API shows them; the panel does not
-        persons = persons.prefetch_related("names", "phones")
+    # The names came with the candidates (the engine reads them to score). Phones, which the
+    # API shows and the panel does not, come with the persons on PostgreSQL (an array
+    # subquery), in one more query elsewhere.
+    numbers = PersonPhone.objects.filter(person=OuterRef("pk")).order_by("pk").values("number")
+    in_one = with_names_and_phones and connection.vendor == "postgresql"
+    if in_one:
+        persons = persons.annotate(phone_numbers=ArraySubquery(numbers))
     visible = {p.pk: p for p in persons}
     shown = [c for c in candidates if c.person_id in visible]
+    phones: dict[int, list[str]] = defaultdict(list)
+    if in_one:
+        phones.update({pk: list(p.phone_numbers) for pk, p in visible.items()})  # type: ignore[attr-defined]
+    elif with_names_and_phones and shown:
+        for person_id, number in (
+            PersonPhone.objects.filter(person_id__in=[c.person_id for c in shown])
+            .order_by("person_id", "pk")
+            .values_list("person_id", "number")
+        ):
+            phones[person_id].append(number)
     flags = person_flags(
         [c.person_id for c in shown],
         address_ids={pk: p.address_id for pk, p in visible.items()},
@@ -402,6 +432,8 @@ def person_match(
             flagged=c.flagged,
             reasons=list(c.reasons),
             flags=flags[c.person_id],
+            names=c.names,
+            phones=tuple(phones.get(c.person_id, ())),
         )
         for c in shown
     ]

@@ -36,6 +36,7 @@ from incidents.forms import (
     RevealReviewForm,
 )
 from incidents.inputs import PersonInput
+from incidents.matching.services import match_label_record
 from incidents.models import AddressReveal, Incident
 from incidents.validators import parse_id
 
@@ -200,6 +201,12 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
         person_id = form.linked_person_id(search)
         if person_id is not None:
             ctx["linked"] = selectors.person_get_for_user(user=request.user, pk=person_id)
+            query = form.query(search)
+            if form.cleaned_data["link"] and query is not None:
+                # Just chosen in the panel: the call taker's decision is a label (issue 14).
+                match_label_record(
+                    actor=request.user, person=ctx["linked"], query=query, positive=True
+                )
             ctx["linked_flags"] = selectors.person_flags([person_id])[ctx["linked"].pk]
             return render(request, "incidents/_match_panel.html", ctx)
         query = form.query(search)
