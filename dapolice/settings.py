@@ -171,6 +171,12 @@ if REDIS_URL:
                 "DAPOLICE_CACHE_PREFIX",
                 default="dapolice-test" if DAPOLICE_ENV == "test" else "dapolice",
             ),
+            # Short timeouts (issue 13): a hung Redis must never hold up a web worker; the
+            # callers that need the cache fail open (dapolice.common.throttling).
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("DAPOLICE_CACHE_TIMEOUT_SECONDS", default=0.25),
+                "socket_timeout": env.float("DAPOLICE_CACHE_TIMEOUT_SECONDS", default=0.25),
+            },
         }
     }
 else:
@@ -186,7 +192,14 @@ else:
 
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    # Short timeouts (issue 13): publishing a task never holds up a request on a hung Redis (the
+    # database is the truth; a lost nudge is recovered by the sweep). The worker's BRPOP runs in
+    # its event loop, which socket_timeout does not limit.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": env.float("DAPOLICE_BROKER_TIMEOUT_SECONDS", default=0.5),
+        "socket_timeout": env.float("DAPOLICE_BROKER_TIMEOUT_SECONDS", default=0.5),
+    }
 else:
     BROKER_DIR = VAR_DIR / "broker"
     CELERY_BROKER_URL = "filesystem://"
@@ -200,6 +213,8 @@ else:
         for sub in ("queue", "control"):
             (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("DAPOLICE_BROKER_TIMEOUT_SECONDS", default=0.5)
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
-from rest_framework.throttling import ScopedRateThrottle
 
 from dapolice import access
 from dapolice.access.views import ObjectPolicyMixin, PolicyRequiredMixin
 from dapolice.common.errors import Conflict, DomainError
 from dapolice.common.http import AuthenticatedHttpRequest
+from dapolice.common.throttling import ResilientScopedRateThrottle
 from incidents import selectors, services
 from incidents.choices import PersonRole
 from incidents.forms import (
@@ -183,7 +183,7 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
 
     def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         # The same per-user rate as /api/persons/match/ (DAPOLICE_MATCH_THROTTLE).
-        if not ScopedRateThrottle().allow_request(request, self):  # type: ignore[arg-type]
+        if not ResilientScopedRateThrottle().allow_request(request, self):
             return HttpResponse(_("Too many searches; wait a moment."), status=429)
         form = MatchPanelForm(request.POST, blocks=list(_person_forms()))
         if not form.is_valid():
