@@ -260,6 +260,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2id, tuned for a shift change on 2 cores (dapolice/accounts/hashers.py, issue 13); older
+# hashes (PBKDF2) still verify and are upgraded at the user's next sign-in.
+ARGON2_MEMORY_KIB = env.int("DAPOLICE_ARGON2_MEMORY_KIB", default=19_456)
+ARGON2_TIME_COST = env.int("DAPOLICE_ARGON2_TIME_COST", default=2)
+ARGON2_PARALLELISM = env.int("DAPOLICE_ARGON2_PARALLELISM", default=1)
+PASSWORD_HASHERS = [
+    "dapolice.accounts.hashers.TunedArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 if DAPOLICE_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
