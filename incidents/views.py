@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import math
 from typing import Any, cast
 
 from django import forms
@@ -183,8 +184,12 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
 
     def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         # The same per-user rate as /api/persons/match/ (DAPOLICE_MATCH_THROTTLE).
-        if not ResilientScopedRateThrottle().allow_request(request, self):
-            return HttpResponse(_("Too many searches; wait a moment."), status=429)
+        throttle = ResilientScopedRateThrottle()
+        if not throttle.allow_request(request, self):
+            refused = HttpResponse(_("Too many searches; wait a moment."), status=429)
+            # The panel's script waits this long before it searches again (issue 13).
+            refused["Retry-After"] = str(max(1, math.ceil(throttle.wait() or 1)))
+            return refused
         form = MatchPanelForm(request.POST, blocks=list(_person_forms()))
         if not form.is_valid():
             # Only a tampered request names no block of the intake page.

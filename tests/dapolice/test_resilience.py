@@ -113,6 +113,8 @@ def test_the_limit_still_counts_per_process_while_redis_is_down(
     codes = [panel(client, family_name="Smith").status_code for _ in range(5)]
     assert codes == [200, 200, 200, 429, 429]
     assert throttling.using_fallback()
+    refused = panel(client, family_name="Smith")
+    assert 1 <= int(refused["Retry-After"]) <= 60  # the panel's script retries after it
 
 
 def test_with_redis_back_the_shared_counter_is_used_again(client_for, call_taker, monkeypatch):
