@@ -9,9 +9,9 @@ one tiny step as a test of the tool). What it does:
    they will search for from the data.
 2. Serves the app with gunicorn on a free loopback port (``--worker-class``, ``--workers``,
    ``--threads``; DEBUG off, Argon2id, Redis cache and broker as configured by ``REDIS_URL``).
-   With ``--search-workers N`` the searches go to a second gunicorn of their own (as a proxy
-   would route ``/api/persons/match/`` and ``/incidents/new/match/``), so incident logging never
-   queues behind searches.
+   With ``--search-workers N`` (default 2; 0: one pool) the searches go to a second gunicorn of
+   their own (as the proxy routes ``/api/persons/match/`` and ``/incidents/new/match/``), so
+   incident logging never queues behind searches.
 3. Sign-in storm: ``--storm`` users sign in at the same moment, first with PBKDF2 hashes (as
    before issue 13), then again, upgraded to Argon2id by that first sign-in.
 4. Steps the control-room mix (``--steps 10,20,40,80`` call takers, ``--duration`` seconds each):
@@ -62,9 +62,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--size", default=os.environ.get("LOADTEST_SIZE", "10k"))
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
-    p.add_argument("--workers", type=int, default=3)
+    p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=4)
-    p.add_argument("--search-workers", type=int, default=0, help="a separate pool for searches")
+    p.add_argument(
+        "--search-workers", type=int, default=2, help="a separate pool for searches (0: none)"
+    )
     p.add_argument("--storm", type=int, default=40, help="concurrent sign-ins (0: skip)")
     p.add_argument("--incident-every", type=float, default=60.0)
     p.add_argument("--board-every", type=float, default=10.0)
