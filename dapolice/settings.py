@@ -172,6 +172,12 @@ if REDIS_URL:
                 "DAPOLICE_CACHE_PREFIX",
                 default="dapolice-test" if DAPOLICE_ENV == "test" else "dapolice",
             ),
+            # Short timeouts (issue 13): a hung Redis must never hold up a web worker; the
+            # callers that need the cache fail open (dapolice.common.throttling).
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("DAPOLICE_CACHE_TIMEOUT_SECONDS", default=0.25),
+                "socket_timeout": env.float("DAPOLICE_CACHE_TIMEOUT_SECONDS", default=0.25),
+            },
         }
     }
 else:
@@ -187,7 +193,14 @@ else:
 
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    # Short timeouts (issue 13): publishing a task never holds up a request on a hung Redis (the
+    # database is the truth; a lost nudge is recovered by the sweep). The worker's BRPOP runs in
+    # its event loop, which socket_timeout does not limit.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": env.float("DAPOLICE_BROKER_TIMEOUT_SECONDS", default=0.5),
+        "socket_timeout": env.float("DAPOLICE_BROKER_TIMEOUT_SECONDS", default=0.5),
+    }
 else:
     BROKER_DIR = VAR_DIR / "broker"
     CELERY_BROKER_URL = "filesystem://"
@@ -201,6 +214,8 @@ else:
         for sub in ("queue", "control"):
             (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("DAPOLICE_BROKER_TIMEOUT_SECONDS", default=0.5)
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -245,6 +260,17 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Argon2id, tuned for a shift change on 2 cores (dapolice/accounts/hashers.py, issue 13); older
+# hashes (PBKDF2) still verify and are upgraded at the user's next sign-in.
+ARGON2_MEMORY_KIB = env.int("DAPOLICE_ARGON2_MEMORY_KIB", default=19_456)
+ARGON2_TIME_COST = env.int("DAPOLICE_ARGON2_TIME_COST", default=2)
+ARGON2_PARALLELISM = env.int("DAPOLICE_ARGON2_PARALLELISM", default=1)
+PASSWORD_HASHERS = [
+    "dapolice.accounts.hashers.TunedArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 if DAPOLICE_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

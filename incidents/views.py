@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import math
 from typing import Any, cast
 
 from django import forms
@@ -16,12 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
-from rest_framework.throttling import ScopedRateThrottle
 
 from dapolice import access
 from dapolice.access.views import ObjectPolicyMixin, PolicyRequiredMixin
 from dapolice.common.errors import Conflict, DomainError
 from dapolice.common.http import AuthenticatedHttpRequest
+from dapolice.common.throttling import ResilientScopedRateThrottle
 from incidents import selectors, services
 from incidents.choices import PersonRole
 from incidents.forms import (
@@ -187,8 +188,12 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
 
     def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         # The same per-user rate as /api/persons/match/ (DAPOLICE_MATCH_THROTTLE).
-        if not ScopedRateThrottle().allow_request(request, self):  # type: ignore[arg-type]
-            return HttpResponse(_("Too many searches; wait a moment."), status=429)
+        throttle = ResilientScopedRateThrottle()
+        if not throttle.allow_request(request, self):
+            refused = HttpResponse(_("Too many searches; wait a moment."), status=429)
+            # The panel's script waits this long before it searches again (issue 13).
+            refused["Retry-After"] = str(max(1, math.ceil(throttle.wait() or 1)))
+            return refused
         form = MatchPanelForm(request.POST, blocks=list(_person_forms()))
         if not form.is_valid():
             # Only a tampered request names no block of the intake page.
