@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,7 @@ from incidents.choices import (
     Relationship,
     RiskLevel,
 )
+from incidents.validators import clean_postcode_area
 
 if TYPE_CHECKING:
     from dapolice.accounts.models import User
@@ -75,6 +77,12 @@ class RuralArea(models.Model):
 
     def __str__(self) -> str:
         return self.postcode_prefix
+
+    def clean(self) -> None:
+        try:
+            self.postcode_prefix = clean_postcode_area(self.postcode_prefix)
+        except ValidationError as exc:
+            raise ValidationError({"postcode_prefix": exc.messages}) from None
 
 
 # --- Places and people ---------------------------------------------------------------------------
