@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from rest_framework.throttling import ScopedRateThrottle
@@ -38,6 +39,22 @@ from incidents.inputs import PersonInput
 from incidents.models import Address, Incident
 
 OTHER_BLOCKS = 3
+#: Shown by static/js/intake.js when it puts back a draft kept in the browser tab.
+DRAFT_BANNERS = [
+    (
+        "draft-restored",
+        gettext_lazy(
+            "What you typed before you were signed out has been put back. Check it and send it."
+        ),
+    ),
+    (
+        "draft-already-sent",
+        gettext_lazy(
+            "This call was already logged. Sending it again opens the incident logged; "
+            "it does not log a second one."
+        ),
+    ),
+]
 
 
 class IncidentListView(PolicyRequiredMixin, TemplateView):
@@ -151,6 +168,7 @@ class IncidentCreateView(PolicyRequiredMixin, View):
                 "others": others,
                 "linked": linked,
                 "error_list": _error_list([form, *people.values()]),
+                "draft_banners": DRAFT_BANNERS,
             },
             status=status,
         )
