@@ -580,3 +580,10 @@ class MatchPanelForm(forms.Form):
         if query.family_name or query.given_name or query.phones or query.date_of_birth:
             return query
         return None
+
+
+class AddCallForm(forms.Form):
+    """The intake page sent as a further call on an open incident: only its key and story."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    narrative = forms.CharField(required=False, max_length=10_000)

@@ -458,6 +458,40 @@ class IncidentPerson(models.Model):
         return f"{self.get_role_display()} in {self.incident_id}"
 
 
+class IncidentCallQuerySet(models.QuerySet["IncidentCall"]):
+    def visible_to(self, user: User) -> IncidentCallQuerySet:
+        from incidents.policies import incident_visibility
+
+        return self.filter(incident__in=Incident.objects.filter(incident_visibility(user)))
+
+
+class IncidentCall(models.Model):
+    """A further call about an incident already open: logged on it, not as a second incident
+    (the intake page offers it when the address or a person has an open incident)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="calls")
+    received_at = models.DateTimeField(_("call received"))
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("call taker"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField(_("what the caller said"), blank=True)
+    # The intake page's key: sending the same page twice logs the call once.
+    idempotency_key = models.UUIDField(unique=True, editable=False)
+
+    objects = IncidentCallQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("further call")
+        verbose_name_plural = _("further calls")
+        ordering = ["received_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Call on {self.incident_id}"
+
+
 class IncidentOfficer(models.Model):
     """An officer attached to an incident: named at dispatch (one or several), or the attending
     officer who recorded their own arrival. "An officer can only assess incidents they are

@@ -25,7 +25,15 @@ from dapolice.audit.services import record_list, record_read
 from incidents.choices import OPEN_STATUSES, RISK_RANK, PersonRole, RiskLevel
 from incidents.matching import keys
 from incidents.matching.conf import setting
-from incidents.models import Address, Incident, IncidentOfficer, IncidentPerson, Marker, Person
+from incidents.models import (
+    Address,
+    Incident,
+    IncidentCall,
+    IncidentOfficer,
+    IncidentPerson,
+    Marker,
+    Person,
+)
 from incidents.policies import can_see_address_in_clear
 
 INCIDENT_PAGE_SIZE = 50
@@ -215,6 +223,55 @@ def incident_board(*, user: User, limit: int | None = None) -> list[Incident]:
         ids=[i.pk for i in incidents],
     )
     return incidents
+
+
+def incident_open_for(
+    *, user: User, postcode: str, house: str, person_ids: Iterable[int], limit: int = 5
+) -> list[Incident]:
+    """Open incidents at the typed location or involving any of ``person_ids``, the nearest
+    deadline first: a call about one of them is probably the same incident ("possible
+    duplicate call"). A restricted (refuge) location is never matched by the address typed:
+    that it is one is the secret (``people_at_address``).
+
+    Shown on the intake page beside the matches; the ids shown are audited as a search.
+    One query, and one for the audit row when something is shown.
+    """
+    ids = list(person_ids)
+    where = Q(pk__in=IncidentPerson.objects.filter(person_id__in=ids).values("incident_id"))
+    postcode_key, house_key = keys.postcode_key(postcode), keys.house_key(house)
+    if postcode_key and house_key:
+        where |= Q(
+            location__postcode_key=postcode_key,
+            location__house_key=house_key,
+            location__is_restricted=False,
+        )
+    elif not ids:
+        return []
+    incidents = list(
+        Incident.objects.visible_to(user)
+        .filter(where, status__in=OPEN_STATUSES)
+        .select_related("category", "location")
+        .order_by("deadline_at", "pk")[:limit]
+    )
+    if incidents:
+        record_list(
+            actor=user,
+            action="incidents.incident.open_matched",
+            model=Incident,
+            ids=[i.pk for i in incidents],
+            kind=AuditEvent.Kind.SEARCH,
+        )
+    return incidents
+
+
+def incident_calls(*, user: User, incident: Incident) -> list[IncidentCall]:
+    """The further calls logged on ``incident`` (none for a user who may not see it)."""
+    return list(
+        IncidentCall.objects.visible_to(user)
+        .filter(incident=incident)
+        .select_related("taken_by")
+        .order_by("received_at", "pk")
+    )
 
 
 @dataclass

@@ -26,6 +26,7 @@ from dapolice.common.http import AuthenticatedHttpRequest
 from incidents import selectors, services
 from incidents.choices import PersonRole
 from incidents.forms import (
+    AddCallForm,
     AttendanceForm,
     DeferForm,
     DispatchForm,
@@ -174,6 +175,40 @@ class IncidentCreateView(PolicyRequiredMixin, View):
         )
 
 
+class IncidentAddCallView(IncidentCreateView):
+    """The intake page sent to "add this call to the open incident": a further call on it
+    (with what the caller said), not a second incident. Refused or no longer open: the intake
+    page again with everything typed and the reason, so it can be logged as a new incident."""
+
+    def post(  # type: ignore[override]
+        self, request: AuthenticatedHttpRequest, pk: int
+    ) -> HttpResponse:
+        incident = selectors.incident_get_for_user(user=request.user, pk=pk)
+        form = AddCallForm(request.POST)
+        if form.is_valid():
+            try:
+                services.incident_add_call(
+                    actor=request.user,
+                    incident=incident,
+                    note=form.cleaned_data["narrative"],
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
+            except DomainError as exc:
+                message = exc.message
+            else:
+                messages.success(
+                    request,
+                    _("This call was added to %(ref)s.") % {"ref": incident.reference},
+                )
+                return redirect("incidents:detail", pk=incident.pk)
+        else:
+            message = _("This page has expired: log the call as a new incident.")
+        intake = IncidentForm(request.POST)
+        intake.is_valid()
+        intake.add_error(None, message)
+        return self._render(request, intake, _person_forms(request.POST), status=400)
+
+
 def _error_list(forms: list[Any]) -> list[tuple[str, str]]:
     """(message, #field-id) for the GOV.UK error summary, in page order."""
     out: list[tuple[str, str]] = []
@@ -216,12 +251,27 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
         if person_id is not None:
             ctx["linked"] = selectors.person_get_for_user(user=request.user, pk=person_id)
             ctx["linked_flags"] = selectors.person_flags([person_id])[ctx["linked"].pk]
+            ctx["open_incidents"] = self._open_incidents(form, [person_id])
             return render(request, "incidents/_match_panel.html", ctx)
         query = form.query(search)
         if query is not None:
-            ctx["result"] = selectors.person_match(user=request.user, query=query)
+            result = selectors.person_match(user=request.user, query=query)
+            ctx["result"] = result
             ctx["searched"] = True
+            ctx["open_incidents"] = self._open_incidents(
+                form, [row.person.pk for row in result.rows if row.flagged]
+            )
         return render(request, "incidents/_match_panel.html", ctx)
+
+    def _open_incidents(self, form: MatchPanelForm, person_ids: list[int]) -> list[Incident]:
+        """Open incidents at the incident's location or for the likely people: a possible
+        duplicate call."""
+        return selectors.incident_open_for(
+            user=self.user,
+            postcode=form.cleaned_data["location_postcode"],
+            house=form.cleaned_data["location_house"],
+            person_ids=person_ids,
+        )
 
 
 # --- One incident -------------------------------------------------------------------------------
@@ -248,6 +298,7 @@ def _detail_page(
     ctx = {
         "detail": detail,
         "incident": incident,
+        "calls": selectors.incident_calls(user=user, incident=incident),
         **forms_,
         "can_defer": open_ and access.check(user, "incidents.defer", incident),
         "can_record": open_ and access.check(user, "incidents.record_attendance", incident),

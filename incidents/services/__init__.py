@@ -25,6 +25,7 @@ from incidents.services.attendance import (
 )
 from incidents.services.incidents import (
     INCIDENT_AUDIT_FIELDS,
+    incident_add_call,
     incident_create,
     incident_regrade,
     incident_set_risk_level,
@@ -44,6 +45,7 @@ __all__ = [
     "address_reveal",
     "attendance_target",
     "call_start_problem",
+    "incident_add_call",
     "incident_create",
     "incident_defer",
     "incident_dispatch",

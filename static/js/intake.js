@@ -104,3 +104,16 @@ function setUpDraft () {
 }
 
 setUpDraft()
+
+// Alt+D: add this call to the open incident the panels name first (a possible duplicate call).
+function setUpAddCallKey () {
+  document.addEventListener('keydown', function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.key.toLowerCase() !== 'd') return
+    const button = document.querySelector('#intake-form [data-add-call]')
+    if (!button) return
+    event.preventDefault()
+    button.click()
+  })
+}
+
+setUpAddCallKey()
