@@ -587,3 +587,11 @@ class AddCallForm(forms.Form):
 
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     narrative = forms.CharField(required=False, max_length=10_000)
+
+
+class IncidentSearchForm(forms.Form):
+    """The incident list's search box (posted; the term is kept in the session)."""
+
+    q = forms.CharField(
+        label=_("Search by reference, name, street or postcode"), max_length=100, required=False
+    )

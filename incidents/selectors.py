@@ -169,10 +169,13 @@ def person_flags(
 # --- Incidents ------------------------------------------------------------------------------
 
 
-def incident_queryset(*, user: User, filters: Any = None) -> Any:
-    """Visible incidents, newest first, filtered by ``IncidentFilter`` data. Not audited: the
+def incident_queryset(
+    *, user: User, filters: Any = None, for_list_page: bool = False, search: str = ""
+) -> Any:
+    """Visible incidents, newest first, filtered by ``IncidentFilter`` data (the list page's
+    ``IncidentListFilter`` with ``for_list_page``) and the search term. Not audited: the
     caller audits the page it shows (``incident_list``, the API's ``AuditedListMixin``)."""
-    from incidents.filters import IncidentFilter
+    from incidents.filters import IncidentFilter, IncidentListFilter, incident_search
 
     qs = (
         Incident.objects.visible_to(user)
@@ -180,8 +183,11 @@ def incident_queryset(*, user: User, filters: Any = None) -> Any:
         .order_by("-received_at", "-pk")
     )
     if filters:
-        qs = IncidentFilter(filters, queryset=qs).qs
-    return qs
+        filterset = (IncidentListFilter if for_list_page else IncidentFilter)(filters, queryset=qs)
+        qs = filterset.qs
+        if for_list_page and filters.get("sort"):
+            qs = qs.order_by(*qs.query.order_by, "-pk")  # a stable order for paging
+    return incident_search(qs, search)
 
 
 def incident_list(
@@ -190,18 +196,26 @@ def incident_list(
     page: int | str | None = 1,
     page_size: int = INCIDENT_PAGE_SIZE,
     filters: Any = None,
+    search: str = "",
 ) -> Page[Incident]:
-    """Newest first, one page; the ids shown are written to the audit trail.
+    """One page of the incident list (newest first unless sorted); the ids shown are written
+    to the audit trail, with the names of the filters used (never the search term).
 
     ``page`` is taken as typed in the URL: anything that is not a page number gives the first
     page, a number past the end the last (Django's ``Paginator.get_page``).
     """
-    shown = Paginator(incident_queryset(user=user, filters=filters), page_size).get_page(page)
+    qs = incident_queryset(user=user, filters=filters, for_list_page=True, search=search)
+    shown = Paginator(qs, page_size).get_page(page)
+    used = sorted(k for k, v in (filters or {}).items() if v and k != "page")
     record_list(
         actor=user,
         action="incidents.incident.listed",
         model=Incident,
         ids=[i.pk for i in shown],
+        kind=AuditEvent.Kind.SEARCH if search else AuditEvent.Kind.LIST,
+        changes={"filters": [None, used + (["search"] if search else [])]}
+        if used or search
+        else None,
     )
     return shown
 

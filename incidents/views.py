@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,19 +26,21 @@ from dapolice.common.errors import Conflict, DomainError
 from dapolice.common.http import AuthenticatedHttpRequest
 from incidents import selectors, services
 from incidents.choices import PersonRole
+from incidents.filters import IncidentListFilter
 from incidents.forms import (
     AddCallForm,
     AttendanceForm,
     DeferForm,
     DispatchForm,
     IncidentForm,
+    IncidentSearchForm,
     MatchPanelForm,
     PersonForm,
     RegradeForm,
     RevealAddressForm,
 )
 from incidents.inputs import PersonInput
-from incidents.models import Address, Incident
+from incidents.models import Address, AttendanceCategory, Incident
 
 OTHER_BLOCKS = 3
 #: Shown by static/js/intake.js when it puts back a draft kept in the browser tab.
@@ -58,15 +61,69 @@ DRAFT_BANNERS = [
 ]
 
 
+#: The incident list's search term, kept in the session: a name or an address never enters a
+#: URL (access logs, browser history).
+LIST_SEARCH_SESSION_KEY = "dapolice_incident_search"
+
+
+#: The list's columns: (sort key of ``IncidentListFilter.sort`` or "", heading).
+LIST_COLUMNS = [
+    ("reference", gettext_lazy("Reference")),
+    ("received", gettext_lazy("Received")),
+    ("", gettext_lazy("Location")),
+    ("", gettext_lazy("Category")),
+    ("", gettext_lazy("Status")),
+    ("deadline", gettext_lazy("Deadline")),
+    ("risk", gettext_lazy("Risk")),
+]
+
+
 class IncidentListView(PolicyRequiredMixin, TemplateView):
+    """The way in for everyone who is not in the control room: search, filters, sort, pages
+    (the MOJ filter-and-table pattern), every row a link."""
+
     policy = "incidents.view"
     template_name = "incidents/incident_list.html"
 
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        """The search box: the term goes into the session, the filters stay in the URL."""
+        form = IncidentSearchForm(request.POST)
+        term = form.cleaned_data["q"] if form.is_valid() else ""
+        if term and "clear" not in request.POST:
+            request.session[LIST_SEARCH_SESSION_KEY] = term
+        else:
+            request.session.pop(LIST_SEARCH_SESSION_KEY, None)
+        query = request.GET.copy()
+        query.pop("page", None)
+        url = reverse("incidents:list")
+        return redirect(f"{url}?{query.urlencode()}" if query else url)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        page = selectors.incident_list(user=self.user, page=self.request.GET.get("page"))
-        ctx["page_obj"] = page
-        ctx["page_numbers"] = page.paginator.get_elided_page_range(page.number, on_ends=1)
+        filters = IncidentListFilter(self.request.GET or None)
+        search = self.request.session.get(LIST_SEARCH_SESSION_KEY, "")
+        page = selectors.incident_list(
+            user=self.user,
+            page=self.request.GET.get("page"),
+            filters=self.request.GET,
+            search=search,
+        )
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        ctx.update(
+            page_obj=page,
+            page_numbers=page.paginator.get_elided_page_range(page.number, on_ends=1),
+            filter_form=filters.form,
+            search_form=IncidentSearchForm(initial={"q": search}),
+            search=search,
+            categories=AttendanceCategory.objects.filter(active=True).order_by("order"),
+            query=query.urlencode(),
+            sort=self.request.GET.get("sort", ""),
+            filtering=bool(search or any(v for k, v in self.request.GET.items() if k != "page")),
+            sort_columns=LIST_COLUMNS,
+            overdue_checked=self.request.GET.get("overdue") == "true",
+            now=timezone.now(),
+        )
         return ctx
 
 
