@@ -79,3 +79,27 @@ def test_a_second_call_about_an_open_incident_is_added_to_it_with_one_key(
     assert Incident.objects.count() == 1
     assert IncidentCall.objects.get().incident_id == open_one.pk
     assert_accessible(page)
+
+
+def test_a_sergeant_finds_an_incident_by_name_and_opens_it(
+    page, live_server, login, assert_accessible, personas, log_incident
+):
+    wanted = log_incident(victim={"given_name": "Amira", "family_name": "Haddad"}, category="A")
+    log_incident(victim={"given_name": "Bob", "family_name": "Jones"})
+    login(page, live_server, personas["supervisor"])
+    page.goto("/incidents/")
+    assert_accessible(page)
+    page.get_by_label("Search by reference, name, street or postcode").fill("Haddad")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Haddad" not in page.url
+    rows = page.get_by_test_id("incident-list").locator("tbody tr")
+    assert rows.count() == 1
+    page.get_by_label("Category").select_option("A")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r".*/incidents/\?.*category=A.*"))
+    assert rows.count() == 1
+    page.screenshot(path="var/screenshots/incident-list.png", full_page=True)
+    assert_accessible(page)
+    page.get_by_role("link", name=wanted.reference).click()
+    page.wait_for_url(re.compile(rf".*/incidents/{wanted.pk}/$"))
