@@ -48,18 +48,30 @@ function restore (form, draft) {
       el.value = ''
     }
   })
-  // People linked before: link them again (the panel renders the hidden id), else search again.
+  refreshPanels(form, byName)
+}
+
+function typedIn (block) {
+  return Array.from(block.querySelectorAll('input[type=text], input[type=tel], input[type=number]'))
+    .some(function (el) { return el.value.trim() !== '' })
+}
+
+// Panels that show nothing yet for what is typed: people linked before are linked again (the
+// panel renders the hidden id), the others searched again, so no flag is missing after a
+// draft is put back or the form comes back with errors (issue 8, item 8).
+function refreshPanels (form, byName) {
+  if (!window.htmx) return
   form.querySelectorAll('[data-person-block]').forEach(function (block) {
     const key = block.dataset.personBlock
-    const linked = (byName[key + '-person_id'] || [])[0]
-    if (linked && window.htmx) {
+    const panel = block.querySelector('[data-match-panel]')
+    if (panel && panel.querySelector('[data-linked]')) return
+    const linked = ((byName || {})[key + '-person_id'] || [])[0]
+    if (linked) {
       window.htmx.ajax('POST', block.getAttribute('hx-post'), {
         source: block, target: '#matches-' + key, values: { panel: key, link: linked }
       })
-    } else if (window.htmx) {
-      const typed = Array.from(block.querySelectorAll('input[type=text], input[type=tel]'))
-        .some(function (el) { return el.value.trim() !== '' })
-      if (typed) window.htmx.trigger(block, 'input')
+    } else if (typedIn(block)) {
+      window.htmx.trigger(block, 'input')
     }
   })
 }
@@ -87,7 +99,10 @@ function setUpDraft () {
     }
   }
   const save = function () { snapshot(form, false) }
-  if (reRendered) save() // sent, but it came back with errors: not sent yet
+  if (reRendered) {
+    save() // sent, but it came back with errors: not sent yet
+    refreshPanels(form, null)
+  }
   form.addEventListener('input', save)
   form.addEventListener('change', save)
   form.addEventListener('htmx:afterSwap', save)
@@ -117,3 +132,115 @@ function setUpAddCallKey () {
 }
 
 setUpAddCallKey()
+
+
+// --- The keyboard path (issue 8, item 6) ----------------------------------------------------
+
+// The caller block only when someone else is calling; people present one at a time, on demand.
+function setUpOnDemandBlocks () {
+  const form = document.getElementById('intake-form')
+  if (!form) return
+  const callerBlock = form.querySelector('[data-caller-block]')
+  const callerRadios = form.querySelectorAll('input[name="caller"]')
+  function syncCaller () {
+    const other = form.querySelector('input[name="caller"]:checked')
+    const wanted = (other && other.value !== 'victim') || typedIn(callerBlock)
+    callerBlock.hidden = !wanted
+  }
+  callerRadios.forEach(function (radio) { radio.addEventListener('change', syncCaller) })
+  syncCaller()
+
+  const others = Array.from(form.querySelectorAll('[data-other-block]'))
+  const add = form.querySelector('[data-add-other]')
+  others.forEach(function (wrapper, i) {
+    const used = typedIn(wrapper) || wrapper.querySelector('[data-linked]')
+    wrapper.hidden = !used
+  })
+  function syncAdd () { add.hidden = !others.some(function (w) { return w.hidden }) }
+  add.addEventListener('click', function () {
+    const next = others.find(function (w) { return w.hidden })
+    if (!next) return
+    next.hidden = false
+    const first = next.querySelector('input[type=text]')
+    if (first) first.focus()
+    syncAdd()
+  })
+  syncAdd()
+}
+
+// Enter in a field never sends a half-filled incident (only the buttons send it); Alt+G goes to
+// the grade.
+function setUpKeys () {
+  const form = document.getElementById('intake-form')
+  if (!form) return
+  form.addEventListener('keydown', function (event) {
+    if (event.key !== 'Enter' || event.altKey || event.ctrlKey || event.metaKey) return
+    const el = event.target
+    if (el.tagName === 'INPUT' && el.type !== 'submit' && el.type !== 'button') event.preventDefault()
+  })
+  document.addEventListener('keydown', function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.key.toLowerCase() !== 'g') return
+    const target = form.querySelector('input[name="category"]:checked') ||
+      form.querySelector('input[name="category"]')
+    if (!target) return
+    event.preventDefault()
+    target.focus()
+  })
+}
+
+// --- The summary beside the form (issue 8, item 5) ------------------------------------------
+
+// Copies what the panels found (linked people and likely matches with their flags, possible
+// duplicate calls) into the sticky summary, so the flags stay in view at the grading step.
+// Copies the server's own markup (cloneNode): nothing is built from text here.
+function setUpSummary () {
+  const form = document.getElementById('intake-form')
+  const list = document.querySelector('[data-summary-list]')
+  if (!form || !list) return
+  const empty = list.querySelector('[data-summary-empty]')
+  function rebuild () {
+    Array.from(list.querySelectorAll('[data-summary-item]')).forEach(function (el) { el.remove() })
+    const seenDuplicates = new Set()
+    form.querySelectorAll('[data-person-block]').forEach(function (block) {
+      const panel = block.querySelector('[data-match-panel]')
+      if (!panel) return
+      const label = block.querySelector('h2').textContent
+      const found = panel.querySelectorAll('[data-linked], .app-match')
+      found.forEach(function (match) {
+        const linked = match.hasAttribute('data-linked')
+        const likely = match.querySelector('.govuk-tag--green')
+        if (!linked && !likely) return
+        const flags = match.querySelector('[data-testid=flags]')
+        const item = document.createElement('div')
+        item.className = 'app-summary__person'
+        item.setAttribute('data-summary-item', '')
+        const title = document.createElement('p')
+        title.className = 'govuk-body-s govuk-!-font-weight-bold govuk-!-margin-bottom-1'
+        const who = linked
+          ? match.querySelector('[data-linked-heading]').textContent
+          : match.querySelector('strong').textContent + ' (' + likely.textContent.trim().toLowerCase() + ')'
+        title.textContent = label + ': ' + who
+        item.appendChild(title)
+        if (flags) item.appendChild(flags.cloneNode(true))
+        list.appendChild(item)
+      })
+      panel.querySelectorAll('[data-open-incident]').forEach(function (open) {
+        const ref = open.getAttribute('data-open-incident')
+        if (seenDuplicates.has(ref)) return
+        seenDuplicates.add(ref)
+        const item = open.cloneNode(true)
+        item.removeAttribute('data-open-incident')
+        item.setAttribute('data-summary-item', '')
+        item.classList.add('app-duplicate')
+        list.appendChild(item)
+      })
+    })
+    if (empty) empty.hidden = list.querySelector('[data-summary-item]') !== null
+  }
+  document.body.addEventListener('htmx:afterSwap', rebuild)
+  rebuild()
+}
+
+setUpOnDemandBlocks()
+setUpKeys()
+setUpSummary()
