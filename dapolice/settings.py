@@ -309,6 +309,8 @@ IPWARE_STRICT = False
 # Idle timeout: the session ends after this many minutes without a user action. Background
 # polling (the inbox count, board refresh) does not count as activity.
 SESSION_IDLE_TIMEOUT_MINUTES = env.int("DAPOLICE_SESSION_IDLE_MINUTES", default=15)
+# The page warns this many minutes before the idle sign-out (static/js/session.js).
+SESSION_IDLE_WARNING_MINUTES = env.int("DAPOLICE_SESSION_IDLE_WARNING_MINUTES", default=2)
 # Absolute limit: the session ends this long after sign-in, however active (the sign-in time is
 # kept in the session; SESSION_COOKIE_AGE alone would move with every request that saves it).
 SESSION_MAX_HOURS = env.int("DAPOLICE_SESSION_MAX_HOURS", default=12)
