@@ -4,8 +4,15 @@ Runs ``mutmut run`` (configured in ``pyproject.toml``, ``[tool.mutmut]``: which 
 tests) under ``nice``, then prints one row per module: mutants killed, timed out, survived, known
 equivalent (``equivalent.toml``), and the share killed. Each survivor not in ``equivalent.toml``
 is listed with the command that shows its diff; it needs a test that kills it, or a line in
-``equivalent.toml`` saying why no test can (it is then not reported again). Results are kept in
-``mutants/`` between runs: mutmut re-tests only functions whose code or tests changed.
+``equivalent.toml`` saying why no test can (it is then not reported again).
+
+Which tests a module's mutants run against: ``SELECTIONS`` below (an app's modules against the
+app's own tests, so its first trace and each mutant stay short); every other module against
+``[tool.mutmut] pytest_add_cli_args_test_selection``. Each mutant runs only the tests that
+executed its function, quickest first (a rules module's pure tests take milliseconds).
+mutmut keeps one test selection per results directory (a new selection forgets every result), so
+each selection keeps its own under ``.mutants/<name>/``, and ``mutants`` is a link to the one in
+use. Between runs mutmut re-tests only functions whose code or tests changed.
 
 Exit status 1 when a module run is below the target (95% killed), or when a mutant listed as
 equivalent has been killed (the entry is stale: delete it).
@@ -21,6 +28,8 @@ import sys
 import tempfile
 import tomllib
 from collections import Counter
+from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +38,38 @@ TARGET = 0.95
 #: mutmut's exit codes, as the statuses this report counts.
 KILLED = {"killed", "caught by type check", "segfault"}
 TIMEOUT = {"timeout"}
+#: Where each test selection keeps its results; ``mutants`` links to the one in use.
+STORE = ROOT / ".mutants"
+
+
+@dataclass(frozen=True)
+class Selection:
+    name: str
+    #: Module patterns (fnmatch) whose mutants run against these tests.
+    modules: tuple[str, ...]
+    #: pytest arguments that select the tests; None: ``[tool.mutmut]``'s own.
+    tests: tuple[str, ...] | None
+
+
+#: First match wins. A new app's rule modules get their lines here and in ``[tool.mutmut]``.
+SELECTIONS = (
+    Selection("risk", ("risk/*",), ("tests/risk", "tests/test_visibility.py")),
+    Selection("mash", ("mash/*",), ("tests/mash", "tests/test_visibility.py")),
+    Selection("core", ("*",), None),
+)
+#: mutmut over one selection's modules (``DAPOLICE_MUTATION_MODULES``) with its tests
+#: (``DAPOLICE_MUTATION_TESTS``; unset: ``[tool.mutmut]``'s).
+LAUNCH = """
+import os, sys
+from mutmut.configuration import config
+from mutmut.__main__ import cli
+config().only_mutate = os.environ["DAPOLICE_MUTATION_MODULES"].split()
+tests = os.environ.get("DAPOLICE_MUTATION_TESTS")
+if tests:
+    config().pytest_add_cli_args_test_selection = tests.split()
+sys.argv[0] = "mutmut"
+cli()
+"""
 
 
 def say(line: str = "") -> None:
@@ -51,6 +92,43 @@ def glob_of(module: str) -> str:
     return module.removesuffix(".py").replace("/", ".") + ".*"
 
 
+def selection_of(module: str) -> Selection:
+    return next(s for s in SELECTIONS if any(fnmatch(module, p) for p in s.modules))
+
+
+def rule_modules() -> list[str]:
+    """Every module ``[tool.mutmut] only_mutate`` names, as a path."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    skip = config.get("do_not_mutate", [])
+    found = {
+        str(path.relative_to(ROOT))
+        for pattern in config["only_mutate"]
+        for path in ROOT.glob(pattern)
+        if path.suffix == ".py"
+    }
+    return sorted(m for m in found if not any(fnmatch(m, p) for p in skip))
+
+
+def use(selection: Selection) -> None:
+    """Point ``mutants`` at the selection's results (a directory left by an older run is the
+    core selection's)."""
+    target = STORE / selection.name
+    target.mkdir(parents=True, exist_ok=True)
+    link = ROOT / "mutants"
+    if link.is_symlink():
+        link.unlink()
+    elif link.is_dir():
+        if (STORE / "core").exists() and any((STORE / "core").iterdir()):
+            import shutil
+
+            shutil.rmtree(link)
+        else:
+            (STORE / "core").rmdir()
+            link.rename(STORE / "core")
+            target.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(target.relative_to(ROOT))
+
+
 def equivalents() -> dict[str, str]:
     """Mutant name -> why no test can tell it from the original."""
     data = tomllib.loads(EQUIVALENT.read_text())
@@ -58,9 +136,13 @@ def equivalents() -> dict[str, str]:
 
 
 def results() -> dict[str, str]:
-    """Every mutant mutmut knows of -> its status."""
+    """Every mutant mutmut knows of -> its status, from its module's test selection."""
     found: dict[str, str] = {}
-    for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
+    for meta in sorted(STORE.glob("*/**/*.py.meta")):
+        selection = meta.relative_to(STORE).parts[0]
+        module = str(meta.relative_to(STORE / selection)).removesuffix(".meta")
+        if selection_of(module).name != selection:
+            continue  # traced against another selection's tests: not this module's result
         for mutant, code in json.loads(meta.read_text())["exit_code_by_key"].items():
             found[mutant] = status_of(code)
     return found
@@ -117,7 +199,7 @@ def report(modules: list[str]) -> int:
         say(f"\n{len(survivors)} survivor(s): kill each with a test, or explain it in")
         say(f"{EQUIVALENT.relative_to(ROOT)}:")
         for mutant, status in survivors:
-            say(f"  {status:<9} .venv/bin/mutmut show {mutant}")
+            say(f"  {status:<9} make mutate MUTATE_ARGS='--show {mutant}'")
     if stale:
         say("\nListed as equivalent but killed (delete the entry):")
         for mutant in stale:
@@ -150,11 +232,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--survivors", action="store_true", help="re-test only the last run's survivors"
     )
+    parser.add_argument("--show", metavar="MUTANT", help="print one mutant's diff")
     parser.add_argument("--max-children", default=os.environ.get("MUTATE_CHILDREN", "2"))
     args = parser.parse_args(argv)
     modules = [m.strip("/") for m in args.modules]
+    if args.show:
+        selection = selection_of(module_of(args.show))
+        use(selection)
+        return mutmut(["show", args.show], selection)
     if not args.report:
-        drop_mutation_databases()
         if args.survivors:
             known = equivalents()
             names = [
@@ -164,15 +250,32 @@ def main(argv: list[str] | None = None) -> int:
                 and m not in known
                 and (not modules or module_of(m) in modules)
             ]
-            if not names:
-                return report(modules)
         else:
+            # Named modules are re-tested in full; without a name, mutmut re-tests only the
+            # functions whose code or tests changed since the last run.
             names = [glob_of(m) for m in modules]
-        command = ["nice", "-n", "10", str(Path(sys.executable).with_name("mutmut")), "run"]
-        command += ["--max-children", str(args.max_children), *names]
-        env = {**os.environ, "DAPOLICE_ENV": "test", "DAPOLICE_MUTATION": "1"}
-        subprocess.run(command, cwd=ROOT, env=env, check=False)  # noqa: S603 (fixed command)
+        for selection in SELECTIONS:
+            mine = [n for n in names if selection_of(module_of(n)) == selection]
+            if mine or not (modules or args.survivors):
+                drop_mutation_databases()
+                use(selection)
+                say(f"== {selection.name}: {' '.join(selection.tests or ('[tool.mutmut]',))}")
+                mutmut(["run", "--max-children", args.max_children, *mine], selection)
     return report(modules)
+
+
+def mutmut(arguments: list[str], selection: Selection) -> int:
+    env = {
+        **os.environ,
+        "DAPOLICE_ENV": "test",
+        "DAPOLICE_MUTATION": "1",
+        "DAPOLICE_MUTATION_MODULES": " ".join(
+            m for m in rule_modules() if selection_of(m) == selection
+        ),
+        "DAPOLICE_MUTATION_TESTS": " ".join(selection.tests or ()),
+    }
+    command = ["nice", "-n", "10", sys.executable, "-c", LAUNCH, *arguments]
+    return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode  # noqa: S603
 
 
 if __name__ == "__main__":
