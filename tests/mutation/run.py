@@ -207,14 +207,29 @@ def report(modules: list[str]) -> int:
     return 1 if failing or stale else 0
 
 
+def migrations_fingerprint() -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(ROOT.glob("*/migrations/*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
 def drop_mutation_databases() -> None:
-    """Each run starts from freshly migrated test databases (one per mutmut child slot)."""
+    """A run uses freshly migrated test databases (one per mutmut child slot): they are dropped
+    when a migration changed since they were made, and made again by the first test of each
+    slot (``tests/plugins/isolation.py``); otherwise the last run's are reused."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         return
     import psycopg2
 
     name = url.rsplit("/", 1)[1].split("?")[0]
+    made = Path(tempfile.gettempdir()) / f"dapolice-mutmut-{name}.migrations"
+    fingerprint = migrations_fingerprint()
+    if made.exists() and made.read_text() == fingerprint:
+        return
     connection = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
     connection.autocommit = True
     with connection.cursor() as cursor:
@@ -223,6 +238,7 @@ def drop_mutation_databases() -> None:
     connection.close()
     for ready in Path(tempfile.gettempdir()).glob(f"dapolice-mutmut-{name}-*.ready"):
         ready.unlink()
+    made.write_text(fingerprint)
 
 
 def main(argv: list[str] | None = None) -> int:
