@@ -332,3 +332,40 @@ def test_marac_criteria_read_their_numbers_from_settings(settings):
     assert criteria["repeat_marac"].met is True
     assert "within 3 months" in criteria["repeat_marac"].reason
     assert _criteria(last_referral_at=NOW - timedelta(days=100))["repeat_marac"].met is False
+
+
+def test_dates_in_the_reasons_are_short_in_every_language():
+    from django.utils import translation
+
+    with translation.override("cy"):
+        criteria = _criteria(last_referral_at=datetime(2025, 12, 1, 9, 0, tzinfo=UTC))
+    assert "23 Tach 2026" in criteria["potential_escalation"].reason
+    assert "1 Rhag 2025" in criteria["repeat_marac"].reason
+
+
+def test_a_dash_with_nothing_filled_in_misses_everything_in_page_order():
+    missing = rules.missing_items(
+        questions=[Q("injured", section_id=1)],
+        open_sections={1},
+        answers={},
+        values={},
+        score=0,
+    )
+    assert [m.field for m in missing] == [
+        "q_injured",
+        "children_present",
+        "safety_plan",
+        "officer_level",
+    ]
+    with_children = rules.missing_items(
+        questions=[],
+        open_sections=set(),
+        answers={},
+        values={"children_present": "yes", "officer_level": "medium"},
+        score=0,
+    )
+    assert [m.field for m in with_children] == [
+        "children_details",
+        "safety_plan",
+        "officer_rationale",
+    ]
