@@ -202,3 +202,11 @@ def test_a_safe_window_over_midnight_at_its_edges():
     assert not rules.within_safe_times(local(2026, 12, 2, 2, 0), **night)
     assert not rules.within_safe_times(local(2026, 12, 1, 21, 59), **night)
     assert not rules.within_safe_times(local(2026, 12, 1, 12, 0), **night)
+
+
+def test_a_safe_window_that_ends_when_it_starts_is_never_safe():
+    """From a time until the same time is an empty window: contact is never safe, the side that
+    errs towards the victim (the contact plan does not refuse such a window today)."""
+    same = {"safe_from": time(10, 0), "safe_until": time(10, 0)}
+    for hour in (0, 9, 10, 11, 23):
+        assert not rules.within_safe_times(local(2026, 12, 1, hour, 0), **same)

@@ -6,10 +6,13 @@ equivalent (``equivalent.toml``), and the share killed. Each survivor not in ``e
 is listed with the command that shows its diff; it needs a test that kills it, or a line in
 ``equivalent.toml`` saying why no test can (it is then not reported again).
 
-Which tests a module's mutants run against: ``SELECTIONS`` below (an app's modules against the
-app's own tests, so its first trace and each mutant stay short); every other module against
-``[tool.mutmut] pytest_add_cli_args_test_selection``. Each mutant runs only the tests that
-executed its function, quickest first (a rules module's pure tests take milliseconds).
+Which tests a module's mutants run against: ``SELECTIONS`` below (an app's ``rules.py``, pure
+functions, against its pure tests only, and its ``policies.py`` against its role-by-role policy
+tests: a rule that only a page or service test pins is a survivor here, and a surviving mutant
+costs a second instead of a minute of page tests; the app's other modules against the app's
+tests); every other module against ``[tool.mutmut]
+pytest_add_cli_args_test_selection``. Each mutant runs only the tests that executed its function,
+quickest first.
 mutmut keeps one test selection per results directory (a new selection forgets every result), so
 each selection keeps its own under ``.mutants/<name>/``, and ``mutants`` is a link to the one in
 use. Between runs mutmut re-tests only functions whose code or tests changed.
@@ -53,7 +56,19 @@ class Selection:
 
 #: First match wins. A new app's rule modules get their lines here and in ``[tool.mutmut]``.
 SELECTIONS = (
+    Selection(
+        "risk-rules",
+        ("risk/rules.py",),
+        ("tests/risk/test_rules.py", "tests/risk/test_rule_edges.py"),
+    ),
+    Selection("risk-policies", ("risk/policies.py",), ("tests/risk/test_policies.py",)),
     Selection("risk", ("risk/*",), ("tests/risk", "tests/test_visibility.py")),
+    Selection(
+        "mash-rules",
+        ("mash/rules.py",),
+        ("tests/mash/test_rules.py", "tests/mash/test_rule_edges.py"),
+    ),
+    Selection("mash-policies", ("mash/policies.py",), ("tests/mash/test_policies.py",)),
     Selection("mash", ("mash/*",), ("tests/mash", "tests/test_visibility.py")),
     Selection("core", ("*",), None),
 )

@@ -220,7 +220,17 @@ def test_each_missing_item_names_its_field_and_what_to_do():
         "Choose the risk level: high, medium or standard.",
         True,
     )
-    assert _missing(values={"officer_level": "high"})[0][0::2] == ("officer_rationale", False)
+    assert _missing(values={"officer_level": "high"}) == [
+        (
+            "officer_rationale",
+            "Explain your professional judgement: the level you chose differs from the standard "
+            "level the answers suggest.",
+            False,
+            "id_officer_rationale",
+        )
+    ]
+    # With the reason written, a level other than the suggestion is complete.
+    assert _missing(values={"officer_level": "high", "officer_rationale": "Strangled"}) == []
 
 
 def test_children_details_are_asked_for_only_when_children_were_present():
