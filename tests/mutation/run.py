@@ -72,19 +72,8 @@ SELECTIONS = (
     Selection("mash", ("mash/*",), ("tests/mash", "tests/test_visibility.py")),
     Selection("core", ("*",), None),
 )
-#: mutmut over one selection's modules (``DAPOLICE_MUTATION_MODULES``) with its tests
-#: (``DAPOLICE_MUTATION_TESTS``; unset: ``[tool.mutmut]``'s).
-LAUNCH = """
-import os, sys
-from mutmut.configuration import config
-from mutmut.__main__ import cli
-config().only_mutate = os.environ["DAPOLICE_MUTATION_MODULES"].split()
-tests = os.environ.get("DAPOLICE_MUTATION_TESTS")
-if tests:
-    config().pytest_add_cli_args_test_selection = tests.split()
-sys.argv[0] = "mutmut"
-cli()
-"""
+#: mutmut over one selection (modules and tests), with the who-may rules mutated too.
+LAUNCH = Path(__file__).with_name("launch.py")
 
 
 def say(line: str = "") -> None:
@@ -305,7 +294,7 @@ def mutmut(arguments: list[str], selection: Selection) -> int:
         ),
         "DAPOLICE_MUTATION_TESTS": " ".join(selection.tests or ()),
     }
-    command = ["nice", "-n", "10", sys.executable, "-c", LAUNCH, *arguments]
+    command = ["nice", "-n", "10", sys.executable, str(LAUNCH), *arguments]
     return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode  # noqa: S603
 
 
