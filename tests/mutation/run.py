@@ -70,6 +70,12 @@ SELECTIONS = (
     ),
     Selection("mash-policies", ("mash/policies.py",), ("tests/mash/test_policies.py",)),
     Selection("mash", ("mash/*",), ("tests/mash", "tests/test_visibility.py")),
+    Selection(
+        "incidents-policies",
+        ("incidents/policies.py",),
+        ("tests/incidents/test_access.py", "tests/incidents/test_review_rules.py")
+        + ("tests/incidents/test_policies.py", "tests/test_visibility.py"),
+    ),
     Selection("core", ("*",), None),
 )
 #: mutmut over one selection (modules and tests), with the who-may rules mutated too.
