@@ -14,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser, Group, Permission
 
 from dapolice.accounts.choices import POLICE_ROLES, Role
 from dapolice.accounts.models import Agency
+from incidents.models import Person
 from mash import policies, services
 from mash.choices import Team
 from mash.models import MashCase, Referral
@@ -245,3 +246,25 @@ def test_a_partner_works_only_with_cases_referred_to_their_agency(
     assert set(Referral.objects.filter(policies.referral_visibility(partner))) == set(
         Referral.objects.filter(case=mine)
     )
+    people = Person.objects.filter(policies.contact_person_visibility(partner))
+    assert list(people) == [mine.victim]
+
+
+def test_police_see_the_cases_they_are_named_on(case, mash_officer, user_in):
+    """Owner of safeguarding, the one a handover is offered to, the on-duty DS: each alone."""
+    sergeant = user_in(Role.SUPERVISOR)
+    owned, offered, on_duty, other = case(), case(), case(), case()
+    for c in (owned, offered):  # the MASH takes it over, then offers it to the sergeant
+        services.ownership_accept(actor=mash_officer, case=c)
+        services.ownership_offer(actor=mash_officer, case=c, to=sergeant)
+    services.ownership_accept(actor=sergeant, case=owned)
+    MashCase.objects.filter(pk=on_duty.pk).update(duty_officer=sergeant)
+    visible = set(MashCase.objects.filter(policies.case_visibility(sergeant)))
+    assert visible == {owned, offered, on_duty}
+    assert other not in visible
+
+
+def test_police_add_information_only_to_a_case_they_work(user_in):
+    sergeant = user_in(Role.SUPERVISOR)
+    assert not policies.can_add_information(sergeant, _case(duty_officer_id=sergeant.pk + 1))
+    assert policies.can_add_information(sergeant, _case(duty_officer_id=sergeant.pk))
