@@ -212,7 +212,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=DAPOLICE
 CELERY_TASK_EAGER_PROPAGATES = True
 
 WORKER_HEARTBEAT_SECONDS = env.int("DAPOLICE_WORKER_HEARTBEAT_SECONDS", default=30)
-DEADLINE_SCAN_SECONDS = env.int("DAPOLICE_DEADLINE_SCAN_SECONDS", default=30)
+#: How often the sweep raises due deadlines' alerts (README, "Timed work and alerts"); the
+#: heartbeat counts as late ("alerting delayed") after two intervals.
+DEADLINE_SCAN_SECONDS = env.int("DAPOLICE_DEADLINE_SCAN_SECONDS", default=15)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "dapolice.health.tasks.worker_heartbeat",
@@ -566,3 +568,20 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "KindEnum": "incidents.choices.MarkerKind",
 }
 # --- end of the mash block ------------------------------------------------------------------
+
+# --- Timed work and alerts (dapolice.alerts, issue 9) ---------------------------------------
+#: The attendance warning goes to control-room supervisors this many minutes before the deadline.
+DAPOLICE_ATTENDANCE_WARNING_MINUTES = env.int("DAPOLICE_ATTENDANCE_WARNING_MINUTES", default=5)
+#: Still unattended this many minutes after the deadline: escalated to the duty inspector.
+DAPOLICE_ATTENDANCE_ESCALATION_MINUTES = env.int(
+    "DAPOLICE_ATTENDANCE_ESCALATION_MINUTES", default=15
+)
+#: Who receives the escalation. No inspector role exists yet, so by default the control-room
+#: supervisors (on duty round the clock) receive it as urgent, worded for the duty inspector.
+DAPOLICE_DUTY_INSPECTOR_ROLE = env.str("DAPOLICE_DUTY_INSPECTOR_ROLE", default="control_supervisor")
+#: Alerts are also e-mailed (a reference and a link only) to their recipients with an address.
+DAPOLICE_ALERT_EMAIL = env.bool("DAPOLICE_ALERT_EMAIL", default=True)
+#: Links in alert e-mails start with this (no trailing slash).
+DAPOLICE_SITE_URL = env.str("DAPOLICE_SITE_URL", default="http://127.0.0.1:8000")
+#: Delivery attempts of one alert's e-mails before giving up (the sweep re-nudges later).
+DAPOLICE_ALERT_DELIVERY_RETRIES = env.int("DAPOLICE_ALERT_DELIVERY_RETRIES", default=5)
