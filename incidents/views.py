@@ -20,6 +20,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from dapolice import access
 from dapolice.access.views import ObjectPolicyMixin, PolicyRequiredMixin
+from dapolice.alerts.selectors import alerting_delayed
 from dapolice.common.errors import Conflict, DomainError
 from dapolice.common.http import AuthenticatedHttpRequest
 from incidents import selectors, services
@@ -68,6 +69,9 @@ class IncidentBoardView(PolicyRequiredMixin, TemplateView):
         ctx["incidents"] = selectors.incident_board(user=self.user)
         ctx["board_limit"] = settings.DAPOLICE_BOARD_LIMIT
         ctx["can_defer"] = access.check(self.user, "incidents.defer")
+        # The board reads overdue incidents from the database itself; this says when the
+        # alerts about them may be late (the sweep's heartbeat is old).
+        ctx["alerting_delayed"] = alerting_delayed()
         return ctx
 
 

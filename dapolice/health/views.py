@@ -8,4 +8,5 @@ class HealthzView(HealthCheckView):
         "health_check.checks.Database",
         "dapolice.health.checks.Broker",
         "dapolice.health.checks.Worker",
+        "dapolice.alerts.health.Alerting",
     )
