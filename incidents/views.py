@@ -20,7 +20,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from dapolice import access
 from dapolice.access.views import ObjectPolicyMixin, PolicyRequiredMixin
-from dapolice.alerts.selectors import alerting_delayed
+from dapolice.alerts.selectors import alerting_delayed, alerts_for_subject
 from dapolice.common.errors import Conflict, DomainError
 from dapolice.common.http import AuthenticatedHttpRequest
 from incidents import selectors, services
@@ -213,6 +213,10 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
 # --- One incident -------------------------------------------------------------------------------
 
 
+#: Alerts listed on an incident's page (newest first).
+RAISED_ALERTS = 50
+
+
 def _detail_page(
     request: AuthenticatedHttpRequest, incident: Incident, *, status: int = 200, **forms_given: Any
 ) -> TemplateResponse:
@@ -240,6 +244,8 @@ def _detail_page(
         "can_regrade": open_ and access.check(user, "incidents.regrade", incident),
         "can_reveal": access.check(user, "incidents.address.reveal"),
         "error_list": _error_list(list(forms_given.values())),
+        # The attendance alerts this incident raised (warning, breach, escalation), newest first.
+        "raised_alerts": list(alerts_for_subject(user=user, subject=incident)[:RAISED_ALERTS]),
     }
     return TemplateResponse(request, "incidents/incident_detail.html", ctx, status=status)
 

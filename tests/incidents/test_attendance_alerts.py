@@ -181,3 +181,24 @@ def test_a_call_logged_already_past_its_deadline_gets_the_breach_but_no_warning(
         assert ATTENDANCE_WARNING not in deadlines(incident)
         assert sweep_at(clock, NOW) == 1
     assert raised(incident) == [(ATTENDANCE_BREACH, Role.CONTROL_SUPERVISOR)]
+
+
+def test_the_incident_page_lists_the_alerts_it_raised_and_who_acknowledged(
+    log_incident, client_for, control_supervisor, django_assert_max_num_queries
+):
+    from django.urls import reverse
+
+    with time_machine.travel(NOW, tick=False) as clock:
+        incident = log_incident(category="B")
+        page = reverse("incidents:detail", args=[incident.pk])
+        assert "No alerts raised." in client_for(control_supervisor).get(page).content.decode()
+        sweep_at(clock, NOW + 61 * MIN)
+        client = client_for(control_supervisor)  # signed in again: the first session idled out
+        breach = Alert.objects.get(kind=ATTENDANCE_BREACH)
+        response = client.post(reverse("alerts:acknowledge", args=[breach.pk]))
+        assert response.status_code == 302
+        with django_assert_max_num_queries(40):
+            html = client.get(page).content.decode()
+    assert f"{incident.reference}: attendance deadline passed, not attended" in html
+    assert f"{incident.reference}: attendance due in 5 minutes" in html
+    assert str(control_supervisor) in html.split('id="alerts"')[1].split("History")[0]
