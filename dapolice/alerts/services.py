@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,9 +24,10 @@ logger = logging.getLogger(__name__)
 SCAN_BATCH = 500
 #: The heartbeat row the sweep writes.
 SWEEP_HEARTBEAT = "deadline-sweep"
-#: Undelivered alerts older than this are nudged again by the sweep (the first nudge is
-#: published after commit and may be lost with the broker); younger ones are left to it.
-REDELIVER_AFTER = timedelta(seconds=60)
+#: Undelivered alerts older than this many sweep intervals (60 s at the default 15 s) are
+#: nudged again by the sweep (the first nudge is published after commit and may be lost with
+#: the broker); younger ones are left to it.
+REDELIVER_AFTER_INTERVALS = 4
 #: ... and no older than this: alerts raised before e-mail delivery existed are not sent.
 REDELIVER_WITHIN = timedelta(hours=24)
 #: At most this many re-nudges per sweep.
@@ -79,10 +80,10 @@ def deadline_cancel(*, kind: str, subject: models.Model) -> bool:
     )
 
 
-def _raise(
+def _alert(
     deadline: Deadline | None, spec: AlertSpec, kind: str, subject: tuple[str, str]
 ) -> Alert:
-    return Alert.objects.create(
+    return Alert(
         deadline=deadline,
         kind=kind,
         severity=spec.severity,
@@ -94,6 +95,14 @@ def _raise(
         subject_type=subject[0],
         subject_id=subject[1],
     )
+
+
+def _raise(
+    deadline: Deadline | None, spec: AlertSpec, kind: str, subject: tuple[str, str]
+) -> Alert:
+    alert = _alert(deadline, spec, kind, subject)
+    alert.save()
+    return alert
 
 
 def deadlines_set(*, subject: models.Model, due: Mapping[str, datetime | None]) -> None:
@@ -157,18 +166,23 @@ def _sweep_batch(now: datetime, failed: set[int]) -> int:
             .select_for_update(skip_locked=True)[:SCAN_BATCH]
         )
         fired: list[int] = []
-        alert_ids: list[int] = []
+        alerts: list[Alert] = []
         for deadline in due:
             try:
-                # A savepoint each: one handler's failure leaves that row pending (retried by
-                # the next sweep, and logged) without holding up the others.
-                with transaction.atomic():
-                    alert_ids += _fire_claimed(deadline, now)
+                specs = handler_for(deadline.kind)(deadline)
+            except DatabaseError:
+                raise  # the transaction is broken: the whole batch is retried next sweep
             except Exception:
+                # One handler's failure leaves that row pending (retried by the next sweep, and
+                # logged) without holding up the others.
                 logger.exception("deadline %s (%s) could not be fired", deadline.pk, deadline.kind)
                 failed.add(deadline.pk)
                 continue
+            subject = (deadline.subject_type, deadline.subject_id)
+            alerts += [_alert(deadline, spec, deadline.kind, subject) for spec in specs]
             fired.append(deadline.pk)
+        # One INSERT for the batch; the unique constraints still refuse a second alert.
+        alert_ids = [a.pk for a in Alert.objects.bulk_create(alerts)]
         Deadline.objects.filter(pk__in=fired).update(fired_at=now)
         if alert_ids:
             transaction.on_commit(lambda: alerts_nudge(alert_ids=alert_ids))
@@ -216,7 +230,8 @@ def alerts_undelivered(*, now: datetime | None = None) -> list[int]:
     return list(
         Alert.objects.filter(
             delivered_at__isnull=True,
-            created_at__lte=now - REDELIVER_AFTER,
+            created_at__lte=now
+            - timedelta(seconds=REDELIVER_AFTER_INTERVALS * settings.DEADLINE_SCAN_SECONDS),
             created_at__gte=now - REDELIVER_WITHIN,
         )
         .order_by("created_at")
