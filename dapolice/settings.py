@@ -228,7 +228,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=DAPOLICE
 CELERY_TASK_EAGER_PROPAGATES = True
 
 WORKER_HEARTBEAT_SECONDS = env.int("DAPOLICE_WORKER_HEARTBEAT_SECONDS", default=30)
-DEADLINE_SCAN_SECONDS = env.int("DAPOLICE_DEADLINE_SCAN_SECONDS", default=30)
+#: How often the sweep raises due deadlines' alerts (README, "Timed work and alerts"); the
+#: heartbeat counts as late ("alerting delayed") after two intervals.
+DEADLINE_SCAN_SECONDS = env.int("DAPOLICE_DEADLINE_SCAN_SECONDS", default=15)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "dapolice.health.tasks.worker_heartbeat",
@@ -611,3 +613,31 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "KindEnum": "incidents.choices.MarkerKind",
 }
 # --- end of the mash block ------------------------------------------------------------------
+
+# --- Timed work and alerts (dapolice.alerts, issue 9) ---------------------------------------
+#: The attendance warning goes to control-room supervisors this many minutes before the deadline.
+DAPOLICE_ATTENDANCE_WARNING_MINUTES = env.int("DAPOLICE_ATTENDANCE_WARNING_MINUTES", default=5)
+#: Still unattended this many minutes after the deadline: escalated to the duty inspector.
+DAPOLICE_ATTENDANCE_ESCALATION_MINUTES = env.int(
+    "DAPOLICE_ATTENDANCE_ESCALATION_MINUTES", default=15
+)
+#: Who receives the escalation. No inspector role exists yet, so by default the control-room
+#: supervisors (on duty round the clock) receive it as urgent, worded for the duty inspector.
+DAPOLICE_DUTY_INSPECTOR_ROLE = env.str("DAPOLICE_DUTY_INSPECTOR_ROLE", default="control_supervisor")
+#: Alerts are also e-mailed (a reference and a link only) to their recipients with an address.
+DAPOLICE_ALERT_EMAIL = env.bool("DAPOLICE_ALERT_EMAIL", default=True)
+#: Links in alert e-mails start with this (no trailing slash).
+DAPOLICE_SITE_URL = env.str("DAPOLICE_SITE_URL", default="http://127.0.0.1:8000")
+#: Delivery attempts of one alert's e-mails before giving up (the sweep re-nudges later).
+DAPOLICE_ALERT_DELIVERY_RETRIES = env.int("DAPOLICE_ALERT_DELIVERY_RETRIES", default=5)
+#: A medium-risk DASH (as reviewed) asks the victim's SPOC for a re-assessment this many days
+#: later (HMIC recommendation 7); a later reviewed DASH of the victim moves or cancels it.
+DAPOLICE_REASSESS_MEDIUM_DAYS = env.int("DAPOLICE_REASSESS_MEDIUM_DAYS", default=28)
+#: Repeat victims who stopped calling: with at least this many DA incidents and no incident or
+#: logged contact for this many months, a welfare follow-up goes to their SPOC.
+DAPOLICE_SILENT_VICTIM_MIN_INCIDENTS = env.int("DAPOLICE_SILENT_VICTIM_MIN_INCIDENTS", default=3)
+DAPOLICE_SILENT_VICTIM_MONTHS = env.int("DAPOLICE_SILENT_VICTIM_MONTHS", default=3)
+CELERY_BEAT_SCHEDULE["welfare-deadlines"] = {
+    "task": "mash.tasks.welfare_deadlines_refresh_task",
+    "schedule": env.int("DAPOLICE_WELFARE_REFRESH_SECONDS", default=3600),
+}

@@ -19,12 +19,25 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from dapolice.accounts.choices import Role
 from dapolice.accounts.models import User
+from dapolice.alerts.choices import Severity
+from dapolice.alerts.registry import AlertSpec
 from dapolice.audit.models import AuditEvent
 from dapolice.audit.services import record_access, record_list, record_read
-from incidents.choices import OPEN_STATUSES, RISK_RANK, SAFETY_MARKERS, PersonRole, RiskLevel
+from incidents.choices import (
+    ATTENDANCE_BREACH,
+    ATTENDANCE_WARNING,
+    OPEN_STATUSES,
+    RISK_RANK,
+    SAFETY_MARKERS,
+    PersonRole,
+    RiskLevel,
+)
 from incidents.matching import keys
 from incidents.matching.conf import setting
 from incidents.models import (
@@ -616,3 +629,45 @@ def reveal_get_for_user(*, user: User, pk: int) -> AddressReveal:
     reveal = get_object_or_404(qs.select_related("incident"), pk=pk)
     record_read(actor=user, action="incidents.reveal.read", subject=reveal)
     return reveal
+
+
+# --- Attendance alerts ----------------------------------------------------------------------
+
+
+def attendance_alerts(*, incident_id: int, kind: str) -> list[AlertSpec]:
+    """What a fired attendance deadline raises: to the control-room supervisors (the warning and
+    the breach) or the duty inspector (the escalation). Nothing once the incident is attended
+    or closed (the arrival cancels the deadlines in its transaction; this is the second lock).
+    Titles carry the reference only."""
+    row = (
+        Incident.objects.filter(pk=incident_id, status__in=OPEN_STATUSES)
+        .values("reference", "deadline_at")
+        .first()
+    )
+    if row is None:
+        return []
+    link = reverse("incidents:detail", args=[incident_id])
+    ref = row["reference"]
+    if kind == ATTENDANCE_WARNING:
+        minutes = settings.DAPOLICE_ATTENDANCE_WARNING_MINUTES
+        title = _("%(ref)s: attendance due in %(m)d minutes") % {"ref": ref, "m": minutes}
+        return [AlertSpec(title=title, link=link, recipient_role=Role.CONTROL_SUPERVISOR)]
+    if kind == ATTENDANCE_BREACH:
+        title = _("%(ref)s: attendance deadline passed, not attended") % {"ref": ref}
+        return [
+            AlertSpec(
+                title=title,
+                link=link,
+                recipient_role=Role.CONTROL_SUPERVISOR,
+                severity=Severity.URGENT,
+            )
+        ]
+    title = _("%(ref)s: still not attended, escalated to the duty inspector") % {"ref": ref}
+    return [
+        AlertSpec(
+            title=title,
+            link=link,
+            recipient_role=settings.DAPOLICE_DUTY_INSPECTOR_ROLE,
+            severity=Severity.URGENT,
+        )
+    ]

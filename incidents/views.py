@@ -22,6 +22,7 @@ from django.views.generic import TemplateView
 
 from dapolice import access
 from dapolice.access.views import ObjectPolicyMixin, PolicyRequiredMixin
+from dapolice.alerts.selectors import alerting_delayed, alerts_for_subject
 from dapolice.common.errors import Conflict, DomainError
 from dapolice.common.http import AuthenticatedHttpRequest
 from dapolice.common.throttling import ResilientScopedRateThrottle
@@ -147,6 +148,9 @@ class IncidentBoardView(PolicyRequiredMixin, TemplateView):
         ctx["incidents"] = selectors.incident_board(user=self.user)
         ctx["board_limit"] = settings.DAPOLICE_BOARD_LIMIT
         ctx["can_defer"] = access.check(self.user, "incidents.defer")
+        # The board reads overdue incidents from the database itself; this says when the
+        # alerts about them may be late (the sweep's heartbeat is old).
+        ctx["alerting_delayed"] = alerting_delayed()
         return ctx
 
 
@@ -349,6 +353,10 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
 # --- One incident -------------------------------------------------------------------------------
 
 
+#: Alerts listed on an incident's page (newest first).
+RAISED_ALERTS = 50
+
+
 def _detail_page(
     request: AuthenticatedHttpRequest, incident: Incident, *, status: int = 200, **forms_given: Any
 ) -> TemplateResponse:
@@ -377,6 +385,8 @@ def _detail_page(
         "can_regrade": open_ and access.check(user, "incidents.regrade", incident),
         "can_reveal": access.check(user, "incidents.address.reveal"),
         "error_list": _error_list(list(forms_given.values())),
+        # The attendance alerts this incident raised (warning, breach, escalation), newest first.
+        "raised_alerts": list(alerts_for_subject(user=user, subject=incident)[:RAISED_ALERTS]),
     }
     return TemplateResponse(request, "incidents/incident_detail.html", ctx, status=status)
 
