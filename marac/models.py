@@ -29,6 +29,7 @@ from marac.choices import (
 )
 from mash.models import Referral as MashReferral
 from risk.choices import Level
+from risk.models import Assessment
 
 USER = settings.AUTH_USER_MODEL
 
@@ -168,6 +169,15 @@ class MaracCase(BaseModel):
     )
     level_after = models.CharField(
         _("risk level re-assessed"), max_length=10, choices=Level.choices, blank=True
+    )
+    #: The victim's DASH reviewed after the meeting (the re-assessment through ``risk``), if any.
+    reassessment = models.ForeignKey(
+        Assessment,
+        verbose_name=_("re-assessment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     outcome = models.CharField(
         _("did the actions reduce the risk"), max_length=10, choices=RiskOutcome.choices, blank=True

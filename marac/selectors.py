@@ -53,6 +53,25 @@ def last_marac_referral(person_id: int, at: datetime) -> datetime | None:
     )
 
 
+def reassessment_after(case: MaracCase) -> Any:
+    """The victim's latest DASH reviewed (through ``risk``'s services) after the case's meeting
+    was held: the re-assessment after the MARAC, or None."""
+    from risk.choices import Status
+    from risk.models import Assessment
+
+    if case.meeting is None:
+        return None
+    return (
+        Assessment.objects.filter(
+            victim_id=case.victim_id,
+            status=Status.REVIEWED,
+            reviewed_at__gte=case.meeting.held_at,
+        )
+        .order_by("-reviewed_at", "-pk")
+        .first()
+    )
+
+
 # --- Cases ---------------------------------------------------------------------------------------
 
 
@@ -119,6 +138,7 @@ class CaseDetail:
     actions: list[ActionRow]
     unreported: int
     coordinator: bool
+    reassessment: Any = None
 
 
 def case_detail(*, user: User, case: MaracCase, now: datetime | None = None) -> CaseDetail:
@@ -158,6 +178,7 @@ def case_detail(*, user: User, case: MaracCase, now: datetime | None = None) -> 
         actions=[_action_row(a, now) for a in actions],
         unreported=Action.objects.filter(case=case, reported_at__isnull=True).count(),
         coordinator=policies.is_coordinator(user),
+        reassessment=reassessment_after(case) if policies.is_coordinator(user) else None,
     )
 
 

@@ -490,7 +490,9 @@ def case_close(
 ) -> MaracCase:
     """Close a discussed case: refused while any action is unreported (never reported back
     on). The victim's risk re-assessed after the actions and whether they reduced it are
-    recorded (HMIC recommendation 10)."""
+    recorded (HMIC recommendation 10). When the victim has a DASH reviewed after the meeting
+    (a new assessment through ``risk``'s services), it is linked, and the level recorded must be
+    its level."""
     if level_after not in Level.values:
         raise DomainError(_("Give the re-assessed risk level."), field="level_after")
     if outcome not in RiskOutcome.values:
@@ -508,9 +510,18 @@ def case_close(
                 % {"n": unreported},
                 code="unreported_actions",
             )
-        fields = ["status", "level_after", "outcome", "outcome_note", "closed_at", "closed_by"]
+        reassessment = selectors.reassessment_after(locked)
+        if reassessment is not None and reassessment.final_level != level_after:
+            raise DomainError(
+                _("The victim's DASH reviewed after the meeting is %(level)s: record that level.")
+                % {"level": Level(reassessment.final_level).label.lower()},
+                field="level_after",
+            )
+        fields = ["status", "level_after", "reassessment", "outcome", "outcome_note",
+                  "closed_at", "closed_by"]  # fmt: skip
         before = snapshot(locked, fields)
         locked.status = CaseStatus.CLOSED
+        locked.reassessment = reassessment
         locked.level_after = level_after
         locked.outcome = outcome
         locked.outcome_note = note.strip()

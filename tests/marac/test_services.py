@@ -436,3 +436,31 @@ def test_quarter_bounds_are_local_calendar_quarters():
     assert end == datetime(2026, 6, 30, 23, 0, tzinfo=UTC)
     with pytest.raises(ValueError, match="quarter"):
         rules.quarter_bounds(2026, 5)
+
+
+def test_closing_takes_the_level_of_the_dash_reviewed_after_the_meeting(
+    listed, add_action, agency_housing, coordinator, housing_user, review
+):
+    case = listed()
+    action = add_action(case, agency_housing)
+    services.action_report(actor=housing_user, action=action, kind="done", note="Fitted")
+    with time_machine.travel(case.meeting.held_at + timedelta(hours=1)):
+        assessment = review("medium", victim=case.victim)
+        with pytest.raises(DomainError) as exc:
+            services.case_close(actor=coordinator, case=case, level_after="high", outcome="same")
+        assert exc.value.field == "level_after"
+        closed = services.case_close(
+            actor=coordinator, case=case, level_after="medium", outcome="reduced"
+        )
+    assert (closed.reassessment_id, closed.level_after) == (assessment.pk, "medium")
+
+
+def test_a_dash_reviewed_before_the_meeting_is_not_the_reassessment(
+    listed, add_action, agency_housing, coordinator, housing_user, review
+):
+    case = listed()
+    review("medium", victim=case.victim)  # before the meeting
+    action = add_action(case, agency_housing)
+    services.action_report(actor=housing_user, action=action, kind="done", note="Fitted")
+    closed = services.case_close(actor=coordinator, case=case, level_after="high", outcome="same")
+    assert closed.reassessment_id is None
