@@ -337,6 +337,11 @@ def tracker(*, user: User, agency_id: int | None = None, now: datetime | None = 
     return Tracker(rows=rows, rates=rates)
 
 
+def action_agencies() -> list[Agency]:
+    """Agencies that hold MARAC actions (the tracker's filter)."""
+    return list(Agency.objects.filter(pk__in=Action.objects.values("agency_id")).order_by("name"))
+
+
 # --- The quarterly MARAC data return -------------------------------------------------------------
 
 

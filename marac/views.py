@@ -440,7 +440,13 @@ class TrackerView(PolicyRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        ctx["tracker"] = selectors.tracker(user=self.user)
+        try:
+            agency_id = int(self.request.GET.get("agency") or 0)
+        except ValueError:
+            agency_id = 0
+        ctx["tracker"] = selectors.tracker(user=self.user, agency_id=agency_id or None)
+        ctx["agencies"] = selectors.action_agencies()
+        ctx["agency_id"] = agency_id
         return ctx
 
 

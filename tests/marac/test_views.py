@@ -323,3 +323,64 @@ def test_lists_use_a_constant_number_of_queries(
         response = client.get(url)
     marker = b"data-action=" if page == "tracker" else b"data-case="
     assert response.content.count(marker) == 7
+
+
+def test_the_tracker_filters_by_agency(client_for, world, coordinator, agency_health):
+    response = client_for(coordinator).get(reverse("marac:tracker"), {"agency": agency_health.pk})
+    html = response.content
+    assert b"GP to flag the records" in html
+    assert b"Fit extra locks" not in html
+
+
+def test_a_partner_refers_on_the_page_and_a_refusal_keeps_what_was_typed(
+    client_for, housing_user, mash_case, mash_officer, agency_housing
+):
+    from marac.models import MaracCase
+    from mash import services as mash_services
+
+    c = mash_case("high")
+    mash_services.referral_make(actor=mash_officer, case=c, kind="housing", agency=agency_housing)
+    client = client_for(housing_user)
+    url = reverse("marac:refer")
+    assert str(c.victim).encode() in client.get(url).content
+    refused = client.post(
+        url, {"victim": str(c.victim_id), "reason": "Threats to kill", "children_count": "1"}
+    )
+    assert refused.status_code == 400
+    assert b"Choose at least one criterion" in refused.content
+    assert b"Threats to kill" in refused.content
+    made = client.post(
+        url,
+        {
+            "victim": str(c.victim_id),
+            "criteria": ["professional_judgement"],
+            "reason": "Threats to kill",
+            "children_count": "1",
+            "victim_disability": "on",
+        },
+    )
+    assert made.status_code == 302
+    case = MaracCase.objects.get(victim_id=c.victim_id)
+    assert (case.referring_agency, case.children_count, case.victim_disability) == (
+        agency_housing, 1, True,
+    )  # fmt: skip
+
+
+def test_the_case_page_uses_a_constant_number_of_queries(
+    client_for, world, coordinator, add_action, agency_housing, health_user,
+    django_assert_max_num_queries,
+):  # fmt: skip
+    url = reverse("marac:case-detail", args=[world["case"].pk])
+    client = client_for(coordinator)
+    client.get(url)
+    with django_assert_max_num_queries(60) as small:
+        client.get(url)
+    for _ in range(4):
+        action = add_action(world["case"], agency_housing)
+        services.action_report(actor=coordinator, action=action, kind="update", note="Booked")
+        services.research_add(
+            actor=health_user, case=world["case"], known_on=timezone.localdate(), summary="More"
+        )
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(url)
+    assert response.content.count(b"data-action=") == 6
