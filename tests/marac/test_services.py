@@ -464,3 +464,30 @@ def test_a_dash_reviewed_before_the_meeting_is_not_the_reassessment(
     services.action_report(actor=housing_user, action=action, kind="done", note="Fitted")
     closed = services.case_close(actor=coordinator, case=case, level_after="high", outcome="same")
     assert closed.reassessment_id is None
+
+
+def test_an_overdue_action_alerts_its_agency_and_the_coordinator_once(
+    listed, add_action, agency_housing, agency_health, housing_user
+):
+    from dapolice.alerts.models import Alert
+    from dapolice.alerts.services import deadlines_fire_due
+
+    case = listed()
+    late = add_action(case, agency_health)
+    done = add_action(case, agency_housing)
+    services.action_report(actor=housing_user, action=done, kind="done", note="Fitted")
+    moment = rules.overdue_at(late.due_on)
+    deadlines_fire_due(now=moment - timedelta(seconds=1))  # only "due soon" so far
+    soon = Alert.objects.filter(kind=ACTION_DUE_SOON_DEADLINE)
+    assert [(a.recipient_role, a.recipient_agency_id) for a in soon] == [
+        ("partner", agency_health.pk)
+    ]
+    assert not Alert.objects.filter(kind=ACTION_OVERDUE_DEADLINE).exists()
+    deadlines_fire_due(now=moment)
+    deadlines_fire_due(now=moment + timedelta(hours=1))  # a second scan raises nothing more
+    overdue = Alert.objects.filter(kind=ACTION_OVERDUE_DEADLINE)
+    assert sorted((a.recipient_role, a.recipient_agency_id or 0) for a in overdue) == [
+        ("marac_coordinator", 0),
+        ("partner", agency_health.pk),
+    ]
+    assert all(a.subject_id == str(late.pk) for a in overdue)  # nothing for the action done
