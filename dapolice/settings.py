@@ -409,7 +409,12 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "dapolice.common.schema.AutoSchema",
     "EXCEPTION_HANDLER": "dapolice.common.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"match": env.str("DAPOLICE_MATCH_THROTTLE", default="120/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "match": env.str("DAPOLICE_MATCH_THROTTLE", default="120/min"),
+        # Creation endpoints (incidents, persons in an incident, markers): a probe that types
+        # address after address is slowed down as well as audited and alerted (issue 7, item 2).
+        "create": env.str("DAPOLICE_CREATE_THROTTLE", default="30/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "dapolice API",
@@ -479,6 +484,17 @@ for _name, _cast in (
 ):
     if env.str(_name, default=""):
         globals()[_name] = _cast(env.str(_name))
+
+# Security limits (issue 7): README "Security".
+#: A dispatch or arrival time claimed more than this many minutes before it is recorded needs a
+#: supervisor and a reason (both times are kept).
+DAPOLICE_ATTENDANCE_BACKDATE_MINUTES = env.int("DAPOLICE_ATTENDANCE_BACKDATE_MINUTES", default=5)
+#: A deferral may move the attendance deadline at most this many hours ahead of now.
+DAPOLICE_DEFERRAL_MAX_HOURS = env.int("DAPOLICE_DEFERRAL_MAX_HOURS", default=72)
+#: Most people in one incident, phone numbers and aliases per person.
+DAPOLICE_MAX_PEOPLE_PER_INCIDENT = env.int("DAPOLICE_MAX_PEOPLE_PER_INCIDENT", default=20)
+DAPOLICE_MAX_PHONES_PER_PERSON = env.int("DAPOLICE_MAX_PHONES_PER_PERSON", default=5)
+DAPOLICE_MAX_ALIASES_PER_PERSON = env.int("DAPOLICE_MAX_ALIASES_PER_PERSON", default=10)
 
 # --- DASH risk assessment (risk) ------------------------------------------------------------
 # Defaults from ../shared/domain.md (SafeLives); every one is in README.md, "Configuration".

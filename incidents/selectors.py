@@ -21,12 +21,19 @@ from django.utils import timezone
 
 from dapolice.accounts.models import User
 from dapolice.audit.models import AuditEvent
-from dapolice.audit.services import record_list, record_read
-from incidents.choices import OPEN_STATUSES, RISK_RANK, PersonRole, RiskLevel
+from dapolice.audit.services import record_access, record_list, record_read
+from incidents.choices import OPEN_STATUSES, RISK_RANK, SAFETY_MARKERS, PersonRole, RiskLevel
 from incidents.matching import keys
 from incidents.matching.conf import setting
-from incidents.models import Address, Incident, IncidentOfficer, IncidentPerson, Marker, Person
-from incidents.policies import can_see_address_in_clear
+from incidents.models import (
+    Address,
+    AddressReveal,
+    Incident,
+    IncidentOfficer,
+    IncidentPerson,
+    Marker,
+    Person,
+)
 
 INCIDENT_PAGE_SIZE = 50
 
@@ -313,6 +320,22 @@ def address_get_for_user(*, user: User, pk: int, restricted_only: bool = False) 
     return address
 
 
+def address_for_reveal(*, user: User, pk: int) -> Address | None:
+    """The address a reveal asks for, or None (the reveal page gives one answer for any id:
+    ``address_reveal`` decides, with one message, whether it can be revealed). The grant is
+    the audit row; a refused attempt is audited here, without saying why."""
+    address = Address.objects.visible_to(user).filter(pk=pk).first()
+    if address is None or not address.is_restricted:
+        record_access(
+            actor=user,
+            action="incidents.address.reveal_refused",
+            subject_type=Address._meta.label_lower,
+            subject_id=str(pk),
+        )
+        return None
+    return address
+
+
 def person_list(*, user: User, ids: Iterable[int]) -> list[Person]:
     """Persons by id with their names and phones (API and panels); audited as a list read."""
     persons = list(
@@ -386,6 +409,15 @@ def person_match(
         user=user, postcode=query.postcode, house=query.house, exclude=visible
     )
     residents = at_address.residents
+    if at_address.restricted_typed is not None:
+        # Typing a refuge's address is a sensitive-access event (issue 7, finding 2); creating
+        # the incident also alerts (``address_typed_restricted``).
+        record_access(
+            actor=user,
+            action="incidents.address.restricted_typed",
+            subject=at_address.restricted_typed,
+            changes={"sensitive": [None, True], "where": [None, "match"]},
+        )
     record_list(
         actor=user,
         action="incidents.person.matched",
@@ -407,6 +439,8 @@ class AtAddress:
     address: Address | None = None
     residents: list[Person] = field(default_factory=list)
     markers: list[Marker] = field(default_factory=list)
+    #: A restricted address was typed (never shown; :func:`person_match` audits it).
+    restricted_typed: Address | None = None
 
 
 def people_at_address(
@@ -443,7 +477,46 @@ def people_at_address(
     address = (residents[0].address if residents else None) or (
         markers[0].address if markers else None
     )
-    if address is not None and not can_see_address_in_clear(user, address):
-        # That a typed address is a refuge is itself the secret.
-        return AtAddress()
+    if address is not None and address.is_restricted:
+        # That a typed address is a refuge is itself the secret: no residents, no address, no
+        # restriction marker, the same as a quiet address; a reveal is for one incident, never
+        # this panel. But a safety marker (firearm, treat as emergency) is never hidden by a
+        # restriction: whoever attends needs it (issue 7, finding 6).
+        safety = [m for m in markers if m.kind in SAFETY_MARKERS]
+        return AtAddress(markers=safety, restricted_typed=address)
     return AtAddress(address=address, residents=residents, markers=markers)
+
+
+# --- Break-glass review queue ---------------------------------------------------------------
+
+
+def reveal_queue(*, user: User, limit: int = 200) -> list[AddressReveal]:
+    """Reveals waiting for sign-off, oldest first: those of other people only (nobody signs off
+    their own). Audited as a list read."""
+    from incidents.policies import can_review_reveals
+
+    if not can_review_reveals(user):
+        return []
+    reveals = list(
+        AddressReveal.objects.filter(reviewed_at__isnull=True)
+        .exclude(revealed_by=user)
+        .select_related("incident", "revealed_by")
+        .order_by("revealed_at", "pk")[:limit]
+    )
+    record_list(
+        actor=user,
+        action="incidents.reveal.listed",
+        model=AddressReveal,
+        ids=[r.pk for r in reveals],
+    )
+    return reveals
+
+
+def reveal_get_for_user(*, user: User, pk: int) -> AddressReveal:
+    """One reveal a reviewer may see (404 otherwise)."""
+    from incidents.policies import can_review_reveals
+
+    qs = AddressReveal.objects.all() if can_review_reveals(user) else AddressReveal.objects.none()
+    reveal = get_object_or_404(qs.select_related("incident"), pk=pk)
+    record_read(actor=user, action="incidents.reveal.read", subject=reveal)
+    return reveal

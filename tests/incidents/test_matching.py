@@ -465,9 +465,10 @@ def test_nobody_is_listed_at_a_refuge_even_for_someone_who_revealed_it(
     )
     found = people_at_address(user=control_supervisor, **REFUGE)
     assert found.residents == []
-    # Revealed: its restricted-address marker and the address itself are shown to them.
-    assert found.address == refuge_resident.address
-    assert [m.kind for m in found.markers] == ["restricted_address"]
+    # A reveal is for one incident's page only (issue 7, finding 4): the panel shows neither
+    # the address nor its restriction marker, revealed or not.
+    assert found.address is None
+    assert found.markers == []
 
 
 # --- The domestic abuse traps -----------------------------------------------------------------
