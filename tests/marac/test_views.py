@@ -201,6 +201,13 @@ def test_the_coordinator_never_sees_a_refuge_address_in_clear(
     pdf = client.get(reverse("marac:agenda-pdf", args=[world["meeting"].pk]))
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+    from marac.pdf import agenda_pdf
+    from marac.selectors import agenda
+
+    raw = agenda_pdf(world["meeting"], agenda(user=coordinator, meeting=world["meeting"]),
+                     compress=False)  # fmt: skip
+    assert b"Restricted address" in raw
+    assert b"Mill Road" not in raw
 
 
 def test_the_agenda_pdf_is_marked_and_audited(client_for, world, coordinator):
