@@ -153,3 +153,6 @@ def test_meeting_agenda_pdf_actions_and_partner_report_back(
     page.goto(f"/marac/cases/{case.pk}/")
     assert "Locks and chain fitted" in page.locator("[data-testid=actions]").inner_text()
     shot(page, "4_completion")
+    for path in ("/marac/", "/marac/refer/", "/marac/return/"):
+        page.goto(path)
+        assert_accessible(page)
