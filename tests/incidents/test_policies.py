@@ -132,3 +132,35 @@ def test_signed_out_and_inactive_users_get_nothing(user_in):
     supervisor.is_active = False
     assert not policies.can_create_incident(supervisor)
     assert not policies.can_defer(supervisor)
+
+
+def test_an_officer_is_attached_once_dispatched(user_in, log_incident, call_taker):
+    from incidents.services import incident_dispatch
+
+    officer = user_in(Role.ATTENDING_OFFICER)
+    incident = log_incident()
+    assert not policies.incident_is_attached(officer, incident)
+    assert not policies.incident_is_attached(AnonymousUser(), incident)
+    incident_dispatch(actor=call_taker, incident=incident, officer=officer)
+    assert policies.incident_is_attached(officer, incident)
+    assert not policies.incident_is_attached(user_in(Role.ATTENDING_OFFICER), incident)
+
+
+def test_a_restricted_address_is_in_clear_only_through_the_users_own_break_glass(
+    user_in, log_incident
+):
+    from dapolice.access.breakglass import break_glass_grant
+    from incidents.models import Address
+
+    address = log_incident().location
+    call_taker = user_in(Role.CALL_TAKER)
+    assert policies.can_see_address_in_clear(call_taker, address)  # not restricted
+    Address.objects.filter(pk=address.pk).update(is_restricted=True)
+    address.refresh_from_db()
+    sergeant, colleague = user_in(Role.SUPERVISOR), user_in(Role.SUPERVISOR)
+    assert policies.can_request_reveal(sergeant, address)
+    assert not policies.can_see_address_in_clear(sergeant, address)  # may ask, has not
+    break_glass_grant(actor=sergeant, subject=address, reason="Welfare visit with the refuge")
+    assert policies.can_see_address_in_clear(sergeant, address)
+    assert not policies.can_see_address_in_clear(colleague, address)
+    assert not policies.can_see_address_in_clear(call_taker, address)
