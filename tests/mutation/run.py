@@ -70,6 +70,7 @@ SELECTIONS = (
     ),
     Selection("mash-policies", ("mash/policies.py",), ("tests/mash/test_policies.py",)),
     Selection("mash", ("mash/*",), ("tests/mash", "tests/test_visibility.py")),
+    Selection("marac", ("marac/*",), ("tests/marac", "tests/test_visibility.py")),
     Selection(
         "incidents-policies",
         ("incidents/policies.py",),

@@ -18,6 +18,7 @@ from tests.mutation import launch, run
         ("mash/rules.py", "mash-rules"),
         ("mash/policies.py", "mash-policies"),
         ("mash/selectors.py", "mash"),
+        ("marac/rules.py", "marac"),
         ("incidents/policies.py", "incidents-policies"),
         ("incidents/selectors.py", "core"),
         ("dapolice/access/breakglass.py", "core"),
