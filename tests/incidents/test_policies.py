@@ -181,3 +181,32 @@ def test_a_restricted_address_is_in_clear_only_through_the_users_own_break_glass
     assert not policies.can_see_address_in_clear(sergeant, address)  # only on that incident
     assert not policies.can_see_address_in_clear(colleague, address, incident)
     assert not policies.can_see_address_in_clear(call_taker, address, incident)
+
+
+def test_a_must_not_see_list_hides_the_person_their_incidents_and_a_named_incident(
+    user_in, log_incident, system
+):
+    from incidents.models import Incident, Person
+    from incidents.services.exclusions import exclusion_add, exclusion_remove
+
+    officer, colleague = user_in(Role.INVESTIGATOR), user_in(Role.INVESTIGATOR)
+    hers, named, other = log_incident(), log_incident(), log_incident()
+    victim = hers.people.get(role="victim").person
+    entry = exclusion_add(actor=system, user=officer, person=victim, reason="Her neighbour")
+    exclusion_add(actor=system, user=officer, incident=named, reason="His brother's case")
+
+    def incidents(user):
+        return set(Incident.objects.filter(policies.incident_visibility(user)))
+
+    def people(user):
+        return set(Person.objects.filter(policies.person_visibility(user)))
+
+    assert hers not in incidents(officer)
+    assert named not in incidents(officer)
+    assert other in incidents(officer)
+    assert victim not in people(officer)
+    assert {hers, named, other} <= incidents(colleague)
+    assert victim in people(colleague)
+    exclusion_remove(actor=system, entry=entry, reason="Moved away")
+    assert hers in incidents(officer)
+    assert victim in people(officer)
