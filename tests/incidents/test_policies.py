@@ -210,3 +210,12 @@ def test_a_must_not_see_list_hides_the_person_their_incidents_and_a_named_incide
     exclusion_remove(actor=system, entry=entry, reason="Moved away")
     assert hers in incidents(officer)
     assert victim in people(officer)
+
+
+def test_a_supervisor_who_records_attendance_may_backdate_it(user_in):
+    """Backdating is for a control-room supervisor or a supervisor (the rule's ``who``); a
+    supervisor holds no ``record_attendance`` by default, so this needs it granted."""
+    _grant(Role.SUPERVISOR, "record_attendance")
+    _grant(Role.ATTENDING_OFFICER, "record_attendance")
+    assert policies.can_backdate_attendance(user_in(Role.SUPERVISOR))
+    assert not policies.can_backdate_attendance(user_in(Role.ATTENDING_OFFICER))
