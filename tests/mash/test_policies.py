@@ -246,6 +246,14 @@ def test_a_partner_works_only_with_cases_referred_to_their_agency(
     assert set(Referral.objects.filter(policies.referral_visibility(partner))) == set(
         Referral.objects.filter(case=mine)
     )
+
+
+def test_a_partner_sees_the_contacts_of_victims_referred_to_their_agency(
+    case, mash_officer, user_in, agency_health
+):
+    partner = user_in(Role.PARTNER)
+    mine, _other = case("high"), case("high")
+    services.referral_make(actor=mash_officer, case=mine, kind="health", agency=agency_health)
     people = Person.objects.filter(policies.contact_person_visibility(partner))
     assert list(people) == [mine.victim]
 
