@@ -33,7 +33,7 @@ from django.http import Http404
 from dapolice.accounts.choices import Role
 from dapolice.audit.models import AuditEvent
 from incidents import selectors
-from incidents.models import Address, Incident, Person
+from incidents.models import Address, Incident, IncidentCall, Person
 from tests.incidents.helpers import victim_of
 
 #: Persona keys: every role, and a signed-in user with none.
@@ -69,6 +69,20 @@ class Visibility:
 
 def _incident(request: pytest.FixtureRequest) -> Incident:
     return request.getfixturevalue("log_incident")()
+
+
+def _further_call(request: pytest.FixtureRequest) -> IncidentCall:
+    import uuid
+
+    from incidents import services
+
+    incident = _incident(request)
+    return services.incident_add_call(
+        actor=request.getfixturevalue("call_taker"),
+        incident=incident,
+        note="Second call",
+        idempotency_key=uuid.uuid4(),
+    )
 
 
 TABLE = [
@@ -112,6 +126,18 @@ TABLE = [
             ),
         },
         lists={},
+        seen_by=INTAKE_READERS,
+    ),
+    Visibility(
+        name="incidentcall",
+        make=lambda request: _further_call(request),
+        queryset=lambda user: IncidentCall.objects.visible_to(user),
+        getters={},
+        lists={
+            "incident_calls": lambda user, obj: selectors.incident_calls(
+                user=user, incident=obj.incident
+            ),
+        },
         seen_by=INTAKE_READERS,
     ),
 ]
