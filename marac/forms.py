@@ -83,6 +83,20 @@ class AttendanceForm(forms.Form):
         self.helper = _helper(Field.checkboxes("attended", legend_size=Size.SMALL, small=True))
 
 
+class InviteForm(forms.Form):
+    invited = forms.ModelMultipleChoiceField(
+        label=_("Agencies invited"),
+        queryset=Agency.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["invited"].queryset = partner_agencies()  # type: ignore[attr-defined]
+        self.helper = _helper(Field.checkboxes("invited", legend_size=Size.SMALL, small=True))
+
+
 class ReferForm(forms.Form):
     victim = forms.TypedChoiceField(
         label=_("Victim"), coerce=int, error_messages={"required": _("Choose the victim.")}

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dapolice.accounts.models import Agency, User
-from dapolice.alerts.services import deadline_cancel, deadline_set
+from dapolice.alerts.services import deadline_set, deadlines_set
 from dapolice.audit.services import diff, record_change, record_create, snapshot
 from dapolice.common.errors import Conflict, DomainError
 from incidents.choices import PersonRole
@@ -383,15 +383,13 @@ def action_deadlines_for(action: Action) -> list[tuple[str, datetime]]:
 
 
 def action_clocks_set(action: Action) -> None:
-    """Set (or, for an action done, cancel) the action's deadlines; in the caller's
-    transaction."""
-    kinds = {ACTION_DUE_SOON_DEADLINE, ACTION_OVERDUE_DEADLINE}
-    due = dict(action_deadlines_for(action))
-    for kind in kinds:
-        if kind in due:
-            deadline_set(kind=kind, subject=action, due_at=due[kind])
-        else:
-            deadline_cancel(kind=kind, subject=action)
+    """Set (or, for an action done, cancel) the action's deadlines with the alerts app's
+    ``deadlines_set``; in the caller's transaction."""
+    due: dict[str, datetime | None] = dict.fromkeys(
+        (ACTION_DUE_SOON_DEADLINE, ACTION_OVERDUE_DEADLINE)
+    )
+    due.update(action_deadlines_for(action))
+    deadlines_set(subject=action, due=due)
 
 
 def action_add(*, actor: User, case: MaracCase, data: ActionInput) -> Action:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("actions/<int:pk>/report/", views.ActionReportView.as_view(), name="action-report"),
     path("meetings/", views.MeetingListView.as_view(), name="meetings"),
     path("meetings/<int:pk>/", views.MeetingDetailView.as_view(), name="meeting-detail"),
+    path("meetings/<int:pk>/invited/", views.MeetingInviteView.as_view(), name="meeting-invite"),
     path("meetings/<int:pk>/agenda/", views.AgendaBuildView.as_view(), name="agenda-build"),
     path("meetings/<int:pk>/agenda.pdf", views.AgendaPdfView.as_view(), name="agenda-pdf"),
     path("tracker/", views.TrackerView.as_view(), name="tracker"),

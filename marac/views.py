@@ -28,6 +28,7 @@ from marac.forms import (
     AttendanceForm,
     CloseForm,
     DiscussionForm,
+    InviteForm,
     MeetingForm,
     ReferForm,
     ReportForm,
@@ -366,9 +367,18 @@ class MeetingDetailView(MeetingMixin, View):
 
     template_name = "marac/meeting_detail.html"
 
-    def _render(self, form: AttendanceForm, *, error: str = "", status: int = 200) -> HttpResponse:
+    def _render(
+        self,
+        form: AttendanceForm,
+        *,
+        error: str = "",
+        status: int = 200,
+        invite_form: InviteForm | None = None,
+    ) -> HttpResponse:
         meeting = self.object
+        invite_form = invite_form or InviteForm(initial={"invited": list(meeting.invited.all())})
         ctx = {
+            "invite_form": invite_form,
             "meeting": meeting,
             "rows": selectors.agenda(user=self.user, meeting=meeting),
             "waiting": selectors.waiting_count(cutoff_at=meeting.cutoff_at),
@@ -377,7 +387,7 @@ class MeetingDetailView(MeetingMixin, View):
             "held": meeting.status == MeetingStatus.HELD,
             "form": form,
             "error": error,
-            "error_list": _error_list(form),
+            "error_list": _error_list(form, invite_form),
         }
         return TemplateResponse(self.request, self.template_name, ctx, status=status)
 
@@ -403,6 +413,23 @@ class MeetingDetailView(MeetingMixin, View):
                 messages.success(request, _("Meeting recorded as held."))
                 return redirect("marac:meeting-detail", pk=pk)
         return self._render(form, status=400)
+
+
+class MeetingInviteView(MeetingDetailView):
+    """Change the agencies invited (whose members then see the meeting's cases)."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return redirect("marac:meeting-detail", pk=pk)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        form = InviteForm(request.POST)
+        if form.is_valid():
+            services.meeting_invite(
+                actor=self.user, meeting=self.object, agencies=list(form.cleaned_data["invited"])
+            )
+            messages.success(request, _("Agencies invited updated."))
+            return redirect("marac:meeting-detail", pk=pk)
+        return self._render(self._form(), invite_form=form, status=400)
 
 
 class AgendaBuildView(MeetingMixin, View):

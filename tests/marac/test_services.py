@@ -491,3 +491,20 @@ def test_an_overdue_action_alerts_its_agency_and_the_coordinator_once(
         ("partner", agency_health.pk),
     ]
     assert all(a.subject_id == str(late.pk) for a in overdue)  # nothing for the action done
+
+
+def test_mash_marac_referrals_made_before_the_app_are_taken_onto_the_list(mash_case, mash_officer):
+    import importlib
+
+    from django.apps import apps
+
+    backfill = importlib.import_module("marac.migrations.0003_backfill_mash_referrals")
+    c = mash_case("high")
+    # Made without its on-commit signal: as if the MARAC app did not exist yet.
+    r = mash_services.referral_make(actor=mash_officer, case=c, kind="marac")
+    assert not MaracCase.objects.filter(mash_referral=r).exists()
+    backfill.forwards(apps, None)
+    backfill.forwards(apps, None)  # a rerun adds nothing
+    case = MaracCase.objects.get(mash_referral=r)
+    assert (case.victim_id, case.source, case.referred_at) == (c.victim_id, "mash", r.made_at)
+    assert "visible_high" in case.criteria

@@ -391,3 +391,19 @@ def test_the_case_page_uses_a_constant_number_of_queries(
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(url)
     assert response.content.count(b"data-action=") == 6
+
+
+def test_inviting_an_agency_opens_the_meetings_cases_to_it(
+    client_for, world, coordinator, make_user
+):
+    probation = Agency.objects.create(name="Probation", code="probation", kind="probation")
+    member = make_user("partner", agency=probation)
+    url = reverse("marac:case-detail", args=[world["case"].pk])
+    assert client_for(member).get(url).status_code == 404
+    invited = [a.pk for a in world["meeting"].invited.all()] + [probation.pk]
+    response = client_for(coordinator).post(
+        reverse("marac:meeting-invite", args=[world["meeting"].pk]), {"invited": invited}
+    )
+    assert response.status_code == 302
+    assert client_for(member).get(url).status_code == 200
+    assert AuditEvent.objects.filter(action="marac.meeting.invited", actor=coordinator).exists()

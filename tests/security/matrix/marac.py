@@ -66,6 +66,13 @@ ROUTES = [
         audit={"get": Audit("list", CASE)},
     ),
     Route(
+        "marac:meeting-invite",
+        kwargs=_meeting,
+        get=expect(COORD),
+        post=expect(COORD),
+        audit={"post": Audit("change", "marac.meeting")},
+    ),
+    Route(
         "marac:agenda-build",
         kwargs=_meeting,
         post=expect(COORD),
