@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 # --- Output -------------------------------------------------------------------------------------
 
 
-class CaseOutput(serializers.ModelSerializer):
+class MaracCaseOutput(serializers.ModelSerializer):
     """The minimum every reader of a case sees."""
 
     reference = serializers.CharField()
@@ -42,12 +42,12 @@ class CaseOutput(serializers.ModelSerializer):
         return str(case.victim)
 
 
-class CoordinatorCaseOutput(CaseOutput):
+class CoordinatorCaseOutput(MaracCaseOutput):
     """What only the coordinator sees besides."""
 
-    class Meta(CaseOutput.Meta):
+    class Meta(MaracCaseOutput.Meta):
         fields = [
-            *CaseOutput.Meta.fields, "victim", "incident", "source", "referring_agency",
+            *MaracCaseOutput.Meta.fields, "victim", "incident", "source", "referring_agency",
             "referred_at", "reason", "previous", "repeat_flagged_at", "children_count",
             "victim_male", "victim_16_17", "victim_lgbt", "victim_bme", "victim_disability",
             "agenda_position", "discussion", "discussed_at", "level_before", "level_after",
@@ -81,7 +81,7 @@ class MeetingOutput(serializers.ModelSerializer):
 def _case(user: User, case: MaracCase) -> dict[str, Any]:
     if policies.is_coordinator(user):
         return dict(CoordinatorCaseOutput(case).data)
-    return dict(CaseOutput(case).data)
+    return dict(MaracCaseOutput(case).data)
 
 
 def _page(request: AuthenticatedRequest) -> int:
@@ -111,14 +111,14 @@ class CaseListReferApi(APIView):
         victim_bme = serializers.BooleanField(default=False)
         victim_disability = serializers.BooleanField(default=False)
 
-    @extend_schema(responses=CaseOutput(many=True))
+    @extend_schema(responses=MaracCaseOutput(many=True))
     def get(self, request: AuthenticatedRequest) -> Response:
         page = selectors.case_list(
             user=request.user, status=request.query_params.get("status", ""), page=_page(request)
         )
         return Response([_case(request.user, c) for c in page.object_list])
 
-    @extend_schema(request=InputSerializer, responses={201: CaseOutput})
+    @extend_schema(request=InputSerializer, responses={201: MaracCaseOutput})
     def post(self, request: AuthenticatedRequest) -> Response:
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -167,7 +167,7 @@ class CaseDetailApi(ObjectPolicyApiMixin, APIView):
             status=code,
         )
 
-    @extend_schema(responses=CaseOutput)
+    @extend_schema(responses=MaracCaseOutput)
     def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return self.detail(request, self.get_object())
 
@@ -214,7 +214,7 @@ class CaseCloseApi(CaseDetailApi):
         outcome = serializers.ChoiceField(choices=RiskOutcome.choices)
         note = serializers.CharField(allow_blank=True, default="", max_length=4000)
 
-    @extend_schema(request=InputSerializer, responses=CaseOutput)
+    @extend_schema(request=InputSerializer, responses=MaracCaseOutput)
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         case = self.get_object()
         s = self.InputSerializer(data=request.data)
@@ -314,11 +314,11 @@ class AgendaApi(ObjectPolicyApiMixin, APIView):
             ]
         )
 
-    @extend_schema(responses=CaseOutput(many=True))
+    @extend_schema(responses=MaracCaseOutput(many=True))
     def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return self._agenda(request, self.get_object())
 
-    @extend_schema(request=None, responses=CaseOutput(many=True))
+    @extend_schema(request=None, responses=MaracCaseOutput(many=True))
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         meeting = self.get_object()
         services.agenda_build(actor=request.user, meeting=meeting)
