@@ -189,7 +189,7 @@ class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
 
     def get_throttles(self) -> list[Any]:
         # Creation is throttled (issue 7, finding 2); reading the list is not.
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+        return [ResilientScopedRateThrottle()] if self.request.method == "POST" else []
 
     filterset_class = IncidentFilter
     audit_list_action = "incidents.incident.listed"
@@ -350,7 +350,7 @@ class PersonCreateApi(APIView):
     """
 
     policy = "incidents.person.create"
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ResilientScopedRateThrottle]
     throttle_scope = "create"
     request: AuthenticatedRequest
 
@@ -475,7 +475,7 @@ class MarkerOutput(serializers.ModelSerializer):
 
 class MarkerCreateApi(APIView):
     policy = "incidents.marker.create"
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ResilientScopedRateThrottle]
     throttle_scope = "create"
 
     class InputSerializer(serializers.Serializer):

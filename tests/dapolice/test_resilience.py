@@ -270,3 +270,13 @@ def test_pages_keep_the_html_error_page(client_for, call_taker):
     response = client_for(call_taker).get("/incidents/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_logging_an_incident_through_the_api_works_while_redis_is_down(call_taker, dead_redis):
+    """The creation limit (scope ``create``) falls back like the search limit."""
+    response, took = timed(
+        api_for(call_taker).post, reverse("api-incident-list"), incident_payload(), format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert took < QUICK_SECONDS
+    assert throttling.using_fallback()
