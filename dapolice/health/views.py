@@ -21,6 +21,7 @@ class HealthzView(HealthCheckView):
         "health_check.checks.Database",
         "dapolice.health.checks.Broker",
         "dapolice.health.checks.Worker",
+        "dapolice.alerts.health.Alerting",
     )
 
     async def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

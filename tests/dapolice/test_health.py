@@ -38,6 +38,18 @@ def own_cache(settings: Any, request: pytest.FixtureRequest) -> None:
     }
 
 
+@pytest.fixture(autouse=True)
+def sweep_is_current(db: None) -> None:
+    """The deadline sweep's heartbeat (``Alerting``, tested in test_alerts_sweep.py) counts as
+    fresh at any clock here, so these tests see only the checks they are about."""
+    from dapolice.alerts.models import Heartbeat
+    from dapolice.alerts.services import SWEEP_HEARTBEAT
+
+    Heartbeat.objects.update_or_create(
+        name=SWEEP_HEARTBEAT, defaults={"beat_at": datetime(9999, 1, 1, tzinfo=UTC)}
+    )
+
+
 def healthz(client: Any) -> tuple[int, dict[str, str]]:
     response = client.get("/healthz", {"format": "json"})
     return response.status_code, response.json()
@@ -52,7 +64,7 @@ def test_healthy_when_the_heartbeat_ran_and_the_broker_answers(client):
     worker_heartbeat()
     status, results = healthz(client)
     assert status == 200, results
-    assert {name.split("(")[0] for name in results} == {"Database", "Broker", "Worker"}
+    assert {name.split("(")[0] for name in results} >= {"Database", "Broker", "Worker"}
 
 
 def test_unhealthy_without_a_worker_heartbeat(client):
