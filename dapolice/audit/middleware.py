@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from dapolice.audit.throttle import ReadRateExceeded
+from dapolice.common.api import PROBLEM_CONTENT_TYPE, problem
 
 
 class ReadRateMiddleware:
@@ -29,7 +30,12 @@ class ReadRateMiddleware:
         )
         response: HttpResponse
         if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": message, "code": "read_rate"}, status=429)
+            # Problem details, as every API error (issue 13).
+            response = JsonResponse(
+                problem(429, message, code="read_rate"),
+                status=429,
+                content_type=PROBLEM_CONTENT_TYPE,
+            )
         else:
             response = TemplateResponse(
                 request,

@@ -142,7 +142,13 @@ def test_a_frozen_redis_holds_up_neither_the_search_nor_incident_logging(
     response, took = timed(client.post, reverse("incidents:create"), intake_post())
     assert response.status_code == 302, response.content[:500]
     assert took < QUICK_SECONDS, f"logging an incident waited {took:.2f} s on a frozen Redis"
-    assert Incident.objects.count() == 1
+    api = api_for(call_taker)
+    response, took = timed(
+        api.post, reverse("api-incident-list"), incident_payload(), format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert took < QUICK_SECONDS, f"the API waited {took:.2f} s on a frozen Redis"
+    assert Incident.objects.count() == 2
 
 
 def test_publishing_a_task_to_a_frozen_broker_gives_up_quickly_without_retrying(frozen_redis):
@@ -270,3 +276,13 @@ def test_pages_keep_the_html_error_page(client_for, call_taker):
     response = client_for(call_taker).get("/incidents/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_logging_an_incident_through_the_api_works_while_redis_is_down(call_taker, dead_redis):
+    """The creation limit (scope ``create``) falls back like the search limit."""
+    response, took = timed(
+        api_for(call_taker).post, reverse("api-incident-list"), incident_payload(), format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert took < QUICK_SECONDS
+    assert throttling.using_fallback()

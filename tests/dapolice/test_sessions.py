@@ -191,6 +191,8 @@ def test_bulk_reads_are_refused_past_the_limit_with_one_alert_per_window(
         refused = client.get(f"/api/persons/{persons[5].pk}/")
         assert refused.status_code == 429
         assert refused.json()["code"] == "read_rate"
+        assert refused["Content-Type"] == "application/problem+json"  # issue 13
+        assert refused.json()["status"] == 429
         assert "Number5" not in refused.content.decode()
         assert 0 < int(refused["Retry-After"]) <= 600
         assert client.get(f"/api/persons/{persons[7].pk}/").status_code == 429
