@@ -318,3 +318,19 @@ def test_a_shared_name_lowers_the_score(shared):
 def test_scores_are_probabilities():
     values = [score(evidence(**f, swapped=s, primary=p)) for f, s, p in ALL]
     assert all(0.0 < v < 1.0 for v in values)
+
+
+def test_same_home_and_a_different_date_of_birth_is_someone_else_in_the_household():
+    """A father and the son named after him: full name and home agree, the date does not."""
+    assert score(evidence(given=EXACT, family=EXACT, dob=MISMATCH, address=SAME)) < FLAG
+    cases = [
+        c
+        for c in ALL
+        if c[0]["address"] == SAME and c[0]["dob"] == MISMATCH and c[0]["phone"] != SAME
+    ]
+    assert cases
+    assert all(score(evidence(**f, swapped=s, primary=p)) < FLAG for f, s, p in cases)
+    # A phone in common is the individual's: it still flags.
+    assert (
+        score(evidence(given=EXACT, family=EXACT, dob=MISMATCH, address=SAME, phone=SAME)) >= FLAG
+    )
