@@ -318,6 +318,15 @@ class Evidence:
     address: str
     #: The date of birth agrees on 1 January (see ``Weights.common_dob``).
     dob_common: bool = False
+    #: The dates of birth disagree in more than two of their eight digits: not a slip of the
+    #: keyboard but another date (a father and son, siblings).
+    dob_far: bool = False
+
+
+def _far_apart(a: date | None, b: date | None) -> bool:
+    if a is None or b is None:
+        return False
+    return sum(x != y for x, y in zip(_digits(a), _digits(b), strict=True)) > 2
 
 
 def _common_date(d: date | None) -> bool:
@@ -376,6 +385,7 @@ def compare(typed: Typed, stored: Stored) -> Evidence:
         phone_kind=kind,
         address=address_level(typed, stored),
         dob_common=dob == EXACT and _common_date(typed.dob),
+        dob_far=dob == MISMATCH and _far_apart(typed.dob, keys.dob_key(stored.dob)),
     )
 
 
@@ -412,10 +422,15 @@ def given_and_date_alone(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS) -> bo
 
 
 def another_in_the_household(evidence: Evidence) -> bool:
-    """Same home, a date of birth that disagrees, no phone in common: a father and the son
-    named after him, a sibling, a new partner with a similar name. Whatever the names say,
-    someone else living there."""
-    return evidence.address == SAME and evidence.dob == MISMATCH and evidence.phone != SAME
+    """Same home, a date of birth far from the one typed (more than two digits apart, not a
+    slip), no phone in common: a father and the son named after him, a sibling, a new partner
+    with a similar name. Whatever the names say, someone else living there."""
+    return (
+        evidence.address == SAME
+        and evidence.dob == MISMATCH
+        and evidence.dob_far
+        and evidence.phone != SAME
+    )
 
 
 def score(
