@@ -19,18 +19,32 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from dapolice.accounts.choices import Role
 from dapolice.accounts.models import User
+from dapolice.alerts.choices import Severity
+from dapolice.alerts.registry import AlertSpec
 from dapolice.audit.models import AuditEvent
 from dapolice.audit.services import record_access, record_list, record_read
-from incidents.choices import OPEN_STATUSES, RISK_RANK, SAFETY_MARKERS, PersonRole, RiskLevel
+from incidents.choices import (
+    ATTENDANCE_BREACH,
+    ATTENDANCE_WARNING,
+    OPEN_STATUSES,
+    RISK_RANK,
+    SAFETY_MARKERS,
+    PersonRole,
+    RiskLevel,
+)
 from incidents.matching import keys
 from incidents.matching.conf import setting
 from incidents.models import (
     Address,
     AddressReveal,
     Incident,
+    IncidentCall,
     IncidentOfficer,
     IncidentPerson,
     Marker,
@@ -179,10 +193,13 @@ def person_flags(
 # --- Incidents ------------------------------------------------------------------------------
 
 
-def incident_queryset(*, user: User, filters: Any = None) -> Any:
-    """Visible incidents, newest first, filtered by ``IncidentFilter`` data. Not audited: the
+def incident_queryset(
+    *, user: User, filters: Any = None, for_list_page: bool = False, search: str = ""
+) -> Any:
+    """Visible incidents, newest first, filtered by ``IncidentFilter`` data (the list page's
+    ``IncidentListFilter`` with ``for_list_page``) and the search term. Not audited: the
     caller audits the page it shows (``incident_list``, the API's ``AuditedListMixin``)."""
-    from incidents.filters import IncidentFilter
+    from incidents.filters import IncidentFilter, IncidentListFilter, incident_search
 
     qs = (
         Incident.objects.visible_to(user)
@@ -190,8 +207,11 @@ def incident_queryset(*, user: User, filters: Any = None) -> Any:
         .order_by("-received_at", "-pk")
     )
     if filters:
-        qs = IncidentFilter(filters, queryset=qs).qs
-    return qs
+        filterset = (IncidentListFilter if for_list_page else IncidentFilter)(filters, queryset=qs)
+        qs = filterset.qs
+        if for_list_page and filters.get("sort"):
+            qs = qs.order_by(*qs.query.order_by, "-pk")  # a stable order for paging
+    return incident_search(qs, search)
 
 
 def incident_list(
@@ -200,18 +220,26 @@ def incident_list(
     page: int | str | None = 1,
     page_size: int = INCIDENT_PAGE_SIZE,
     filters: Any = None,
+    search: str = "",
 ) -> Page[Incident]:
-    """Newest first, one page; the ids shown are written to the audit trail.
+    """One page of the incident list (newest first unless sorted); the ids shown are written
+    to the audit trail, with the names of the filters used (never the search term).
 
     ``page`` is taken as typed in the URL: anything that is not a page number gives the first
     page, a number past the end the last (Django's ``Paginator.get_page``).
     """
-    shown = Paginator(incident_queryset(user=user, filters=filters), page_size).get_page(page)
+    qs = incident_queryset(user=user, filters=filters, for_list_page=True, search=search)
+    shown = Paginator(qs, page_size).get_page(page)
+    used = sorted(k for k, v in (filters or {}).items() if v and k != "page")
     record_list(
         actor=user,
         action="incidents.incident.listed",
         model=Incident,
         ids=[i.pk for i in shown],
+        kind=AuditEvent.Kind.SEARCH if search else AuditEvent.Kind.LIST,
+        changes={"filters": [None, used + (["search"] if search else [])]}
+        if used or search
+        else None,
     )
     return shown
 
@@ -233,6 +261,55 @@ def incident_board(*, user: User, limit: int | None = None) -> list[Incident]:
         ids=[i.pk for i in incidents],
     )
     return incidents
+
+
+def incident_open_for(
+    *, user: User, postcode: str, house: str, person_ids: Iterable[int], limit: int = 5
+) -> list[Incident]:
+    """Open incidents at the typed location or involving any of ``person_ids``, the nearest
+    deadline first: a call about one of them is probably the same incident ("possible
+    duplicate call"). A restricted (refuge) location is never matched by the address typed:
+    that it is one is the secret (``people_at_address``).
+
+    Shown on the intake page beside the matches; the ids shown are audited as a search.
+    One query, and one for the audit row when something is shown.
+    """
+    ids = list(person_ids)
+    where = Q(pk__in=IncidentPerson.objects.filter(person_id__in=ids).values("incident_id"))
+    postcode_key, house_key = keys.postcode_key(postcode), keys.house_key(house)
+    if postcode_key and house_key:
+        where |= Q(
+            location__postcode_key=postcode_key,
+            location__house_key=house_key,
+            location__is_restricted=False,
+        )
+    elif not ids:
+        return []
+    incidents = list(
+        Incident.objects.visible_to(user)
+        .filter(where, status__in=OPEN_STATUSES)
+        .select_related("category", "location")
+        .order_by("deadline_at", "pk")[:limit]
+    )
+    if incidents:
+        record_list(
+            actor=user,
+            action="incidents.incident.open_matched",
+            model=Incident,
+            ids=[i.pk for i in incidents],
+            kind=AuditEvent.Kind.SEARCH,
+        )
+    return incidents
+
+
+def incident_calls(*, user: User, incident: Incident) -> list[IncidentCall]:
+    """The further calls logged on ``incident`` (none for a user who may not see it)."""
+    return list(
+        IncidentCall.objects.visible_to(user)
+        .filter(incident=incident)
+        .select_related("taken_by")
+        .order_by("received_at", "pk")
+    )
 
 
 @dataclass
@@ -552,3 +629,45 @@ def reveal_get_for_user(*, user: User, pk: int) -> AddressReveal:
     reveal = get_object_or_404(qs.select_related("incident"), pk=pk)
     record_read(actor=user, action="incidents.reveal.read", subject=reveal)
     return reveal
+
+
+# --- Attendance alerts ----------------------------------------------------------------------
+
+
+def attendance_alerts(*, incident_id: int, kind: str) -> list[AlertSpec]:
+    """What a fired attendance deadline raises: to the control-room supervisors (the warning and
+    the breach) or the duty inspector (the escalation). Nothing once the incident is attended
+    or closed (the arrival cancels the deadlines in its transaction; this is the second lock).
+    Titles carry the reference only."""
+    row = (
+        Incident.objects.filter(pk=incident_id, status__in=OPEN_STATUSES)
+        .values("reference", "deadline_at")
+        .first()
+    )
+    if row is None:
+        return []
+    link = reverse("incidents:detail", args=[incident_id])
+    ref = row["reference"]
+    if kind == ATTENDANCE_WARNING:
+        minutes = settings.DAPOLICE_ATTENDANCE_WARNING_MINUTES
+        title = _("%(ref)s: attendance due in %(m)d minutes") % {"ref": ref, "m": minutes}
+        return [AlertSpec(title=title, link=link, recipient_role=Role.CONTROL_SUPERVISOR)]
+    if kind == ATTENDANCE_BREACH:
+        title = _("%(ref)s: attendance deadline passed, not attended") % {"ref": ref}
+        return [
+            AlertSpec(
+                title=title,
+                link=link,
+                recipient_role=Role.CONTROL_SUPERVISOR,
+                severity=Severity.URGENT,
+            )
+        ]
+    title = _("%(ref)s: still not attended, escalated to the duty inspector") % {"ref": ref}
+    return [
+        AlertSpec(
+            title=title,
+            link=link,
+            recipient_role=settings.DAPOLICE_DUTY_INSPECTOR_ROLE,
+            severity=Severity.URGENT,
+        )
+    ]
