@@ -13,7 +13,8 @@ surname: without evidence about *this* individual (the given name, the date of b
 number) a candidate's score is capped below the flag threshold, however much the household
 evidence adds up to. And a surname missing on one side is not evidence either way, so a given
 name and a date of birth with nothing else (no phone, no postcode) are capped below the flag too:
-at a million persons several share both.
+at a million persons several share both. At the same home, a date of birth that disagrees (and
+no phone in common) is another member of the household, capped the same way.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ MISSING = "missing"
 DAY_MONTH_SWAP = "day_month_swap"
 ONE_DIGIT = "one_digit"
 TRANSPOSED = "transposed"
+#: Day and month swapped *and* one digit different: two slips, still the same person's date
+#: more often than a stranger's, and never "someone else in the household".
+SWAP_AND_DIGIT = "swap_and_digit"
 # Levels of a phone or address comparison (besides MISMATCH, MISSING)
 SAME = "same"
 SAME_POSTCODE = "same_postcode"
@@ -101,6 +105,7 @@ class Weights:
             DAY_MONTH_SWAP: 5.0,
             ONE_DIGIT: 3.5,
             TRANSPOSED: 3.5,
+            SWAP_AND_DIGIT: 0.5,
             MISMATCH: -1.5,
             MISSING: 0.0,
         }
@@ -265,6 +270,9 @@ def dob_level(typed: date | None, stored: date | None) -> str:
         i, j = diffs
         if j == i + 1 and a[i] == b[j] and a[j] == b[i]:
             return TRANSPOSED
+    swapped = f"{typed.year:04d}{typed.day:02d}{typed.month:02d}"
+    if typed.day != typed.month and sum(x != y for x, y in zip(swapped, b, strict=True)) == 1:
+        return SWAP_AND_DIGIT
     return MISMATCH
 
 
@@ -310,6 +318,15 @@ class Evidence:
     address: str
     #: The date of birth agrees on 1 January (see ``Weights.common_dob``).
     dob_common: bool = False
+    #: The dates of birth disagree in more than two of their eight digits: not a slip of the
+    #: keyboard but another date (a father and son, siblings).
+    dob_far: bool = False
+
+
+def _far_apart(a: date | None, b: date | None) -> bool:
+    if a is None or b is None:
+        return False
+    return sum(x != y for x, y in zip(_digits(a), _digits(b), strict=True)) > 2
 
 
 def _common_date(d: date | None) -> bool:
@@ -368,6 +385,7 @@ def compare(typed: Typed, stored: Stored) -> Evidence:
         phone_kind=kind,
         address=address_level(typed, stored),
         dob_common=dob == EXACT and _common_date(typed.dob),
+        dob_far=dob == MISMATCH and _far_apart(typed.dob, keys.dob_key(stored.dob)),
     )
 
 
@@ -403,6 +421,18 @@ def given_and_date_alone(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS) -> bo
     )
 
 
+def another_in_the_household(evidence: Evidence) -> bool:
+    """Same home, a date of birth far from the one typed (more than two digits apart, not a
+    slip), no phone in common: a father and the son named after him, a sibling, a new partner
+    with a similar name. Whatever the names say, someone else living there."""
+    return (
+        evidence.address == SAME
+        and evidence.dob == MISMATCH
+        and evidence.dob_far
+        and evidence.phone != SAME
+    )
+
+
 def score(
     evidence: Evidence,
     w: Weights = DEFAULT_WEIGHTS,
@@ -426,7 +456,11 @@ def score(
         + w.address[evidence.address]
     )
     value = 1.0 / (1.0 + math.exp(-total))
-    if not about_the_individual(evidence, w) or given_and_date_alone(evidence, w):
+    if (
+        not about_the_individual(evidence, w)
+        or given_and_date_alone(evidence, w)
+        or another_in_the_household(evidence)
+    ):
         value = min(value, w.household_cap, flag_threshold - 0.01)
     return value
 
@@ -588,6 +622,7 @@ def reasons(evidence: Evidence, typed: Typed, w: Weights = DEFAULT_WEIGHTS) -> l
         DAY_MONTH_SWAP: "date of birth with day and month swapped",
         ONE_DIGIT: "date of birth one digit different",
         TRANSPOSED: "date of birth with two digits swapped",
+        SWAP_AND_DIGIT: "date of birth close: day and month swapped, one digit different",
     }
     if evidence.dob in dob_words:
         out.append(dob_words[evidence.dob])

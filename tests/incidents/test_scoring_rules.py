@@ -318,3 +318,42 @@ def test_a_shared_name_lowers_the_score(shared):
 def test_scores_are_probabilities():
     values = [score(evidence(**f, swapped=s, primary=p)) for f, s, p in ALL]
     assert all(0.0 < v < 1.0 for v in values)
+
+
+def test_same_home_and_a_different_date_of_birth_is_someone_else_in_the_household():
+    """A father and the son named after him: full name and home agree, the date is far off."""
+    from dataclasses import replace
+
+    def far(**levels: str) -> Evidence:
+        return replace(evidence(**levels), dob_far=True)
+
+    assert score(far(given=EXACT, family=EXACT, dob=MISMATCH, address=SAME)) < FLAG
+    cases = [
+        c
+        for c in ALL
+        if c[0]["address"] == SAME and c[0]["dob"] == MISMATCH and c[0]["phone"] != SAME
+    ]
+    assert cases
+    assert all(
+        score(replace(evidence(**f, swapped=s, primary=p), dob_far=True)) < FLAG
+        for f, s, p in cases
+    )
+    # A phone in common is the individual's: it still flags. So does a date a slip away
+    # (two digits wrong): a typed date, not another person's.
+    assert score(far(given=EXACT, family=EXACT, dob=MISMATCH, address=SAME, phone=SAME)) >= FLAG
+    assert score(evidence(given=EXACT, family=EXACT, dob=MISMATCH, address=SAME)) >= FLAG
+
+
+def test_dates_more_than_two_digits_apart_are_far():
+    from datetime import date
+
+    typed = scoring.Typed.from_raw(
+        given="John", family="Smith", date_of_birth=date(1988, 7, 4), phones=(), postcode="",
+        house="",
+    )  # fmt: skip
+
+    def far(stored: date) -> bool:
+        return scoring.compare(typed, scoring.Stored(1, stored, "", "")).dob_far
+
+    assert far(date(1962, 3, 30))  # the father
+    assert not far(date(1988, 7, 13))  # two digits: a slip

@@ -26,6 +26,7 @@ from incidents.matching.scoring import (
     PHONETIC,
     SAME,
     SAME_POSTCODE,
+    SWAP_AND_DIGIT,
     TRANSPOSED,
     TYPO,
     Evidence,
@@ -48,7 +49,7 @@ BORN = date(1988, 7, 4)  # digits 19880704
         (BORN, None, MISSING),
         (BORN, date(1970, 1, 1), MISSING),  # a placeholder on record is no date
         (BORN, date(1988, 4, 7), DAY_MONTH_SWAP),
-        (BORN, date(1989, 4, 7), MISMATCH),  # swapped, but another year
+        (BORN, date(1989, 4, 7), SWAP_AND_DIGIT),  # swapped, and a digit of the year
         (BORN, date(1988, 4, 20), MISMATCH),  # the day is the month, not the other way
         (BORN, date(1988, 7, 5), ONE_DIGIT),
         (BORN, date(1898, 7, 4), TRANSPOSED),  # 1988 / 1898: neighbours swapped
