@@ -170,6 +170,10 @@ def drive_cell(world: World, route: Route, principal: str, method: str) -> tuple
             and not any(kind in ("read", "list", "search") for kind, _ in rows)
         ):
             problems.append("shows the victim with no read/list/search audit row")
+    if os.environ.get("MATRIX_RECORD") and outcome == OK:
+        _RECORDED.setdefault("_audit", {}).setdefault(f"{route.id} {method}", {})[principal] = (
+            sorted(set(rows))
+        )
     return outcome, problems
 
 

@@ -15,6 +15,7 @@ from tests.security.matrix import (
     Route,
     expect,
 )
+from tests.security.world import VICTIM_NAME
 
 CONTROL_ROOM = {CALL_TAKER, CONTROL_SUPERVISOR}
 ATTENDANCE = {CALL_TAKER, CONTROL_SUPERVISOR, OFFICER}
@@ -36,7 +37,26 @@ ROUTES = [
     Route(
         "incidents:match-panel",
         post=expect(INTAKE),
-        data=lambda w: {"prefix": "victim", "victim-family_name": "Zqxvictimson"},
+        data=lambda w: {
+            "panel": "victim",
+            "victim-given_name": "Vicky",
+            "victim-family_name": VICTIM_NAME,
+        },
+        audit={"post": Audit("search", PERSON)},
+    ),
+    Route(
+        "incidents:match-panel",
+        case="restricted",
+        note="the refuge's resident searched by name and the refuge's postcode: never its street",
+        post=expect(INTAKE),
+        data=lambda w: {
+            "panel": "victim",
+            "victim-given_name": "Vicky",
+            "victim-family_name": "Refugeresident",
+            "location_postcode": "NR4 5GH",
+            "location_house": "12",
+        },
+        audit={"post": Audit("search", PERSON)},
     ),
     Route(
         "incidents:detail",
@@ -86,8 +106,16 @@ ROUTES = [
         "api-person-match",
         api=True,
         post=expect(INTAKE),
-        data=lambda w: {"given_name": "Vicky", "family_name": "Zqxvictimson"},
-        audit={"post": Audit("search")},
+        data=lambda w: {"given_name": "Vicky", "family_name": VICTIM_NAME},
+        audit={"post": Audit("search", PERSON)},
+    ),
+    Route(
+        "api-person-match",
+        case="restricted",
+        api=True,
+        post=expect(INTAKE),
+        data=lambda w: {"given_name": "Vicky", "family_name": "Refugeresident"},
+        audit={"post": Audit("search", PERSON)},
     ),
     Route(
         "api-person-detail",
