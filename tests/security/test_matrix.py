@@ -112,6 +112,12 @@ def _body(response: Any) -> str:
     return response.content.decode(errors="replace")
 
 
+def _listed_ids(body: str) -> set[int]:
+    data = json.loads(body)
+    items = data["results"] if isinstance(data, dict) else data
+    return {item["id"] if "id" in item else item["case"]["id"] for item in items}
+
+
 def drive_cell(world: World, route: Route, principal: str, method: str) -> tuple[str, list[str]]:
     """One cell, in a savepoint rolled back afterwards: (outcome, problems)."""
     client = world.extra["clients"][principal]
@@ -143,6 +149,11 @@ def drive_cell(world: World, route: Route, principal: str, method: str) -> tuple
         tolerated = sentinel in route.known_leaks.get(principal, ())
         if principal in who and sentinel in body and not tolerated:
             problems.append(f"LEAK {sentinel} ({response.status_code})")
+    if outcome == OK and method == "get" and route.lists is not None:
+        shown = _listed_ids(body)
+        expected_ids = route.lists(world, principal)
+        if shown != expected_ids:
+            problems.append(f"lists {sorted(shown)}, expected {sorted(expected_ids)}")
     if outcome == OK:
         wanted = route.audit.get(method)
         # 201 and 204 say a record was made or removed; a page's redirect may be a conflict

@@ -89,6 +89,8 @@ ROUTES = [
         "api-incident-list",
         api=True,
         get=expect(INTAKE),
+        # Every incident of the world, to every role that may read incidents.
+        lists=lambda w, who: {i.pk for i in w.incidents()},
         post=expect(CONTROL_ROOM),
         audit={"get": Audit("list", INCIDENT)},
     ),

@@ -139,7 +139,13 @@ ROUTES = [
         audit={"get": Audit("read", "incidents.person")},
     ),
     # --- API -------------------------------------------------------------------------------
-    Route("api-mash-queue", api=True, get=expect({MASH}), audit={"get": Audit("list", CASE)}),
+    Route(
+        "api-mash-queue",
+        api=True,
+        get=expect({MASH}),
+        audit={"get": Audit("list", CASE)},
+        lists=lambda w, who: {w.case.pk},
+    ),
     Route("api-mash-next", api=True, post=expect({MASH}), audit={"post": Audit("change", CASE)}),
     Route(
         "api-mash-case",
@@ -176,6 +182,8 @@ ROUTES = [
         "api-mash-referrals",
         api=True,
         get=expect({MASH, PARTNER, PARTNER_OTHER}),
+        # Only the referral made to the user's own agency; MASH staff see every referral.
+        lists=lambda w, who: set() if who == PARTNER_OTHER else {w.referral.pk},
         audit={"get": Audit("list", REFERRAL)},
     ),
     Route(

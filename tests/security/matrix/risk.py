@@ -122,6 +122,10 @@ ROUTES = [
         "api-risk-assessment-list",
         api=True,
         get=expect(READERS),
+        # The officer: their own two (not another officer's); the other readers: all three.
+        lists=lambda w, who: (
+            {w.dash.pk, w.dash_open.pk} | (set() if who == OFFICER else {w.dash_other.pk})
+        ),
         post=expect({OFFICER, SUPERVISOR}),
         audit={"get": Audit("list", ASSESSMENT)},
     ),
@@ -132,6 +136,22 @@ ROUTES = [
         get=expect(READERS),
         put=expect({OFFICER}),
         audit={"get": Audit("read", ASSESSMENT)},
+    ),
+    Route(
+        "api-risk-assessment-list",
+        case="foreign",
+        note="a foreign id in the body: an incident the officer persona is not attached to",
+        api=True,
+        post=expect(),
+        data=lambda w: {"incident": w.other_incident.pk},
+    ),
+    Route(
+        "api-risk-assessment-list",
+        case="own",
+        api=True,
+        post=expect({OFFICER}),
+        data=lambda w: {"incident": w.extra["fresh_incident"].pk},
+        audit={"post": Audit("create", ASSESSMENT)},
     ),
     Route("api-risk-assessment-submit", api=True, kwargs=_open, post=expect({OFFICER})),
     Route("api-risk-assessment-review", api=True, kwargs=_open, post=expect({SUPERVISOR})),
