@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 
 from dapolice.audit.models import AuditEvent
@@ -221,3 +221,45 @@ def test_the_world_has_its_sentinels(world: World) -> None:
     assert DISABLED in world.users
     assert not world.users[DISABLED].is_active
     assert ANONYMOUS not in world.users
+
+
+_AUDITED_READS = [
+    route
+    for route in ROUTES
+    if route.get is not None and "get" in route.audit and OK in route.get.values()
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", _AUDITED_READS, ids=lambda r: r.id)
+def test_when_the_audit_cannot_be_written_every_audited_read_fails_closed(
+    world: World, route: Route
+) -> None:
+    """The audit store refuses every row (a trigger): each audited read answers 500 and shows
+    nothing of the case (README, "Audit trail": fail closed), for the first role allowed."""
+    principal = next(p for p in PRINCIPALS if route.get and route.get[p] == OK)
+    client = world.extra["clients"][principal]
+    cookies = copy.deepcopy(client.cookies)
+    url = reverse(route.name, kwargs=route.kwargs(world)) + route.query
+    client.raise_request_exception = False
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "CREATE FUNCTION matrix_audit_down() RETURNS trigger AS $$ BEGIN "
+                    "RAISE EXCEPTION 'audit store unavailable'; END $$ LANGUAGE plpgsql"
+                )
+                cursor.execute(
+                    "CREATE TRIGGER matrix_audit_down BEFORE INSERT ON audit_auditevent "
+                    "FOR EACH ROW EXECUTE FUNCTION matrix_audit_down()"
+                )
+            response = client.get(url)
+            transaction.set_rollback(True)
+    finally:
+        client.raise_request_exception = True
+        client.cookies = cookies
+    body = _body(response)
+    assert response.status_code == 500, (principal, response.status_code)
+    for secret in (VICTIM_NAME, "Vicky", *FORBIDDEN_SENTINELS):
+        assert secret not in body, (principal, secret)
