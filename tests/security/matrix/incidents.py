@@ -21,6 +21,7 @@ CONTROL_ROOM = {CALL_TAKER, CONTROL_SUPERVISOR}
 ATTENDANCE = {CALL_TAKER, CONTROL_SUPERVISOR, OFFICER}
 MARKERS = {CALL_TAKER, CONTROL_SUPERVISOR, OFFICER, SUPERVISOR, MASH}
 REVEALERS = {CONTROL_SUPERVISOR, SUPERVISOR, MASH, INVESTIGATOR}
+REVEAL_REVIEWERS = {CONTROL_SUPERVISOR, SUPERVISOR}
 
 INCIDENT = "incidents.incident"
 PERSON = "incidents.person"
@@ -83,6 +84,14 @@ ROUTES = [
         kwargs=lambda w: {"pk": w.incident.pk, "address_pk": w.incident.location_id},
         get=expect(REVEALERS),
         post=expect(REVEALERS),
+    ),
+    Route("incidents:reveal-queue", get=expect(REVEAL_REVIEWERS)),
+    Route(
+        "incidents:reveal-review",
+        note="the world holds no reveal: a reviewer gets the selector's 404, everyone else the "
+        "rule's 403 first (tests/incidents/test_security.py signs one off)",
+        kwargs=lambda w: {"pk": 2_000_000_000},
+        post=expect(hidden=REVEAL_REVIEWERS),
     ),
     # --- API -------------------------------------------------------------------------------
     Route(
