@@ -136,7 +136,7 @@ def drive_cell(world: World, route: Route, principal: str, method: str) -> tuple
             transaction.set_rollback(True)
             client.cookies = cookies
             return "500", [f"raised {type(exc).__name__}: {exc}"]
-        outcome = classify(response, route.api)
+        outcome = OK if response.status_code in route.ok_statuses else classify(response, route.api)
         body = _body(response)
         rows = list(
             AuditEvent.objects.filter(pk__gt=last, actor=user).values_list("kind", "subject_type")
@@ -201,6 +201,8 @@ def test_every_cell_of_the_route(world: World, route: Route) -> None:
             also = route.pending.get(method, {}).get(principal)
             if outcome not in (want, also):
                 mismatches.append(f"{method.upper()} {principal}: expected {want}, got {outcome}")
+            if outcome == also:  # a pending finding, reported by its row's note
+                problems = [p for p in problems if not p.startswith("raised")]
             mismatches.extend(f"{method.upper()} {principal}: {p}" for p in problems)
     if os.environ.get("MATRIX_RECORD"):
         _RECORDED[route.id] = observed
@@ -236,7 +238,8 @@ _AUDITED_READS = [
 def test_when_the_audit_cannot_be_written_every_audited_read_fails_closed(
     world: World, route: Route
 ) -> None:
-    """The audit store refuses every row (a trigger): each audited read answers 500 and shows
+    """The audit store refuses every row (a trigger): each audited read answers 500 (503 from the
+    API: "database unavailable") and shows
     nothing of the case (README, "Audit trail": fail closed), for the first role allowed."""
     principal = next(p for p in PRINCIPALS if route.get and route.get[p] == OK)
     client = world.extra["clients"][principal]
@@ -260,6 +263,6 @@ def test_when_the_audit_cannot_be_written_every_audited_read_fails_closed(
         client.raise_request_exception = True
         client.cookies = cookies
     body = _body(response)
-    assert response.status_code == 500, (principal, response.status_code)
+    assert response.status_code in (500, 503), (principal, response.status_code)
     for secret in (VICTIM_NAME, "Vicky", *FORBIDDEN_SENTINELS):
         assert secret not in body, (principal, secret)

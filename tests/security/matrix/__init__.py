@@ -122,6 +122,7 @@ class Route:
     * ``lists``: ``(world, principal) -> ids`` for a list route: an OK GET must return exactly
       these records (``id`` of each item of the JSON list or its ``results``): the expected
       visible set, not merely "some".
+    * ``ok_statuses``: other statuses that mean the view ran (``/healthz``'s 503 "unhealthy").
     * ``setup``: called before each cell (``worker_heartbeat`` for ``/healthz``).
     * ``pending``: method -> principal -> an outcome also accepted *for now*: a finding whose
       fix is under way elsewhere (``note`` says which); remove the entry when it lands.
@@ -142,6 +143,7 @@ class Route:
     query: str = ""
     api: bool = False
     lists: Callable[[Any, str], set[int]] | None = None
+    ok_statuses: frozenset[int] = frozenset()
     setup: Callable[[], Any] | None = None
     pending: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     known_leaks: Mapping[str, frozenset[str]] = field(default_factory=dict)
