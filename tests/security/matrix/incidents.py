@@ -36,21 +36,13 @@ ROUTES = [
     Route(
         "incidents:list",
         get=expect(INTAKE),
-        post=expect(INTAKE),  # the search box posts (no search term in a URL)
+        post=expect(INTAKE),
+        note="POST keeps the search term in the session (no name in a URL)",
         audit={"get": Audit("list", INCIDENT)},
     ),
     Route("incidents:board", get=expect(ATTENDANCE), audit={"get": Audit("list", INCIDENT)}),
     Route("incidents:create", get=expect(CONTROL_ROOM), post=expect(CONTROL_ROOM)),
     # A further call on an open incident: the intake page's rule (incidents.create).
-    Route(
-        "incidents:add-call",
-        kwargs=_incident,
-        get=expect(**{NOT_ALLOWED: CONTROL_ROOM}),
-        post=expect(CONTROL_ROOM),
-        note="BUG (reported): GET raises TypeError (IncidentCreateView.get() takes no pk) for "
-        "the control room; a POST-only view should answer 405 (http_method_names = ['post'])",
-        pending={"get": dict.fromkeys(CONTROL_ROOM, "500")},
-    ),
     Route(
         "incidents:match-panel",
         post=expect(INTAKE),
@@ -80,6 +72,13 @@ ROUTES = [
         kwargs=_incident,
         get=expect(INTAKE),
         audit={"get": Audit("read", INCIDENT)},
+    ),
+    Route(
+        "incidents:add-call",
+        kwargs=_incident,
+        note="a further call logged on an open incident (issue 8 item 4); POST only",
+        get=expect(**{NOT_ALLOWED: CONTROL_ROOM}),
+        post=expect(CONTROL_ROOM),
     ),
     Route("incidents:defer", kwargs=_incident, post=expect({CONTROL_SUPERVISOR})),
     Route("incidents:regrade", kwargs=_incident, post=expect(CONTROL_ROOM)),
