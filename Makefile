@@ -9,7 +9,7 @@ DEMO_ENV := DAPOLICE_ENV=demo
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench faults mutate audit frontend install migrate seed clean loadtest
+.PHONY: help run test lint format bench faults mutate audit fuzz frontend install migrate seed clean loadtest
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ format: $(STAMP) ## Apply ruff format and fixes
 PYTEST_WORKERS ?= 0
 test: install $(if $(SKIP_LINT),,lint) ## Lint, then the whole suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
 	DAPOLICE_ENV=test $(BIN)/pytest -p no:cacheprovider $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
+
+fuzz: install ## schemathesis over the whole API schema, 100 examples per operation as every role (make test runs 3)
+	DAPOLICE_ENV=test SCHEMATHESIS_EXAMPLES=100 SCHEMATHESIS_ALL_ROLES=1 $(BIN)/pytest -p no:cacheprovider tests/security/test_schemathesis.py $(PYTEST_ARGS)
 
 mutate: install ## Mutation testing of the rule modules (mutmut; MODULE=incidents/matching/scoring.py for one); not part of make test
 	$(PY) -m tests.mutation.run $(MODULE) $(MUTATE_ARGS)

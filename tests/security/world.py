@@ -86,6 +86,10 @@ class World:
     role_request: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def incidents(self) -> list[Any]:
+        extra = [self.extra["second_incident"], self.extra["fresh_incident"]]
+        return [self.incident, *extra, self.other_incident, self.refuge_incident]
+
 
 def _incident(actor: User, *, family: str, street: str = "Mill Road", postcode: str = "NR1 2AB"):
     data = IncidentInput(
@@ -164,8 +168,15 @@ def build_world() -> World:
     # A second DASH by the persona, awaiting review (on a second incident they attend).
     second = _incident(call_taker, family="Secondvictim", postcode="NR2 3CD")
     incident_services.incident_dispatch(actor=call_taker, incident=second, officer=officer)
+    w.extra["second_incident"] = second
     w.dash_open = risk_services.assessment_start(actor=officer, incident=second)
     risk_services.assessment_submit(actor=officer, assessment=w.dash_open, data=complete_input(3))
+
+    # An incident the persona attends with no DASH yet (starting one creates it).
+    fresh = _incident(call_taker, family="Freshvictim", postcode="NR5 6JK")
+    w.extra["fresh_incident"] = incident_services.incident_dispatch(
+        actor=call_taker, incident=fresh, officer=officer
+    )
 
     # Another officer's incident and DASH: the persona officer is not attached.
     w.other_incident = _incident(call_taker, family="Othervictim", postcode="NR3 4EF")

@@ -119,6 +119,10 @@ class Route:
       a route may have several rows, one per case.
     * ``query``: a query string for GET (``"?q=..."``).
     * ``api``: an API route (anonymous gets 401/403 JSON, not a redirect).
+    * ``lists``: ``(world, principal) -> ids`` for a list route: an OK GET must return exactly
+      these records (``id`` of each item of the JSON list or its ``results``): the expected
+      visible set, not merely "some".
+    * ``ok_statuses``: other statuses that mean the view ran (``/healthz``'s 503 "unhealthy").
     * ``setup``: called before each cell (``worker_heartbeat`` for ``/healthz``).
     * ``pending``: method -> principal -> an outcome also accepted *for now*: a finding whose
       fix is under way elsewhere (``note`` says which); remove the entry when it lands.
@@ -138,6 +142,8 @@ class Route:
     case: str = ""
     query: str = ""
     api: bool = False
+    lists: Callable[[Any, str], set[int]] | None = None
+    ok_statuses: frozenset[int] = frozenset()
     setup: Callable[[], Any] | None = None
     pending: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     known_leaks: Mapping[str, frozenset[str]] = field(default_factory=dict)

@@ -120,5 +120,8 @@ ROUTES = [
     Route("schema", api=True, get=expect(EVERYONE_SIGNED_IN)),
     # A DRF view: signed out is DRF's 403 (as an HTML page), not a redirect.
     Route("swagger-ui", get=expect(EVERYONE_SIGNED_IN, signed_out=DENIED)),
-    Route("healthz", get=public(), setup=worker_heartbeat),
+    # Its checks run in threads that cannot see the test's transaction (the sweep's heartbeat
+    # row), so here it may answer 503 "unhealthy"; what it checks is tests/dapolice/test_health.
+    # Here: no sign-in, and no personal data (the sentinels).
+    Route("healthz", get=public(), setup=worker_heartbeat, ok_statuses=frozenset({503})),
 ]

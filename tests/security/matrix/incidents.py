@@ -16,6 +16,7 @@ from tests.security.matrix import (
     Route,
     expect,
 )
+from tests.security.world import VICTIM_NAME
 
 CONTROL_ROOM = {CALL_TAKER, CONTROL_SUPERVISOR}
 ATTENDANCE = {CALL_TAKER, CONTROL_SUPERVISOR, OFFICER}
@@ -41,10 +42,30 @@ ROUTES = [
     ),
     Route("incidents:board", get=expect(ATTENDANCE), audit={"get": Audit("list", INCIDENT)}),
     Route("incidents:create", get=expect(CONTROL_ROOM), post=expect(CONTROL_ROOM)),
+    # A further call on an open incident: the intake page's rule (incidents.create).
     Route(
         "incidents:match-panel",
         post=expect(INTAKE),
-        data=lambda w: {"prefix": "victim", "victim-family_name": "Zqxvictimson"},
+        data=lambda w: {
+            "panel": "victim",
+            "victim-given_name": "Vicky",
+            "victim-family_name": VICTIM_NAME,
+        },
+        audit={"post": Audit("search", PERSON)},
+    ),
+    Route(
+        "incidents:match-panel",
+        case="restricted",
+        note="the refuge's resident searched by name and the refuge's postcode: never its street",
+        post=expect(INTAKE),
+        data=lambda w: {
+            "panel": "victim",
+            "victim-given_name": "Vicky",
+            "victim-family_name": "Refugeresident",
+            "location_postcode": "NR4 5GH",
+            "location_house": "12",
+        },
+        audit={"post": Audit("search", PERSON)},
     ),
     Route(
         "incidents:detail",
@@ -92,6 +113,8 @@ ROUTES = [
         "api-incident-list",
         api=True,
         get=expect(INTAKE),
+        # Every incident of the world, to every role that may read incidents.
+        lists=lambda w, who: {i.pk for i in w.incidents()},
         post=expect(CONTROL_ROOM),
         audit={"get": Audit("list", INCIDENT)},
     ),
@@ -109,8 +132,16 @@ ROUTES = [
         "api-person-match",
         api=True,
         post=expect(INTAKE),
-        data=lambda w: {"given_name": "Vicky", "family_name": "Zqxvictimson"},
-        audit={"post": Audit("search")},
+        data=lambda w: {"given_name": "Vicky", "family_name": VICTIM_NAME},
+        audit={"post": Audit("search", PERSON)},
+    ),
+    Route(
+        "api-person-match",
+        case="restricted",
+        api=True,
+        post=expect(INTAKE),
+        data=lambda w: {"given_name": "Vicky", "family_name": "Refugeresident"},
+        audit={"post": Audit("search", PERSON)},
     ),
     Route(
         "api-person-detail",

@@ -59,36 +59,42 @@ ROUTES = [
         kwargs=_case,
         get=expect({MASH}, hidden=DUTY_DS),
         post=expect({MASH}, hidden=DUTY_DS),
+        audit={"get": Audit("read", CASE)},
     ),
     Route(
         "mash:plan-edit",
         kwargs=_case,
         get=expect({MASH}, hidden=DUTY_DS),
         post=expect({MASH}, hidden=DUTY_DS),
+        audit={"get": Audit("read", CASE)},
     ),
     Route(
         "mash:information-add",
         kwargs=_case,
         get=expect({MASH, PARTNER}, hidden=DUTY_DS | {PARTNER_OTHER}),
         post=expect({MASH, PARTNER}, hidden=DUTY_DS | {PARTNER_OTHER}),
+        audit={"get": Audit("read", CASE)},
     ),
     Route(
         "mash:referral-create",
         kwargs=_case,
         get=expect({MASH}, hidden=DUTY_DS),
         post=expect({MASH}, hidden=DUTY_DS),
+        audit={"get": Audit("read", CASE)},
     ),
     Route(
         "mash:notice-send",
         kwargs=lambda w: {"pk": w.case.pk, "notice": w.notice.pk},
         get=expect({MASH}, hidden=DUTY_DS),
         post=expect({MASH}, hidden=DUTY_DS),
+        audit={"get": Audit("read", CASE)},
     ),
     Route(
         "mash:ownership-offer",
         kwargs=_case,
         get=expect({MASH, OFFICER}, hidden=CASE_VIEWERS_NOT_NAMED),
         post=expect({MASH, OFFICER}, hidden=CASE_VIEWERS_NOT_NAMED),
+        audit={"get": Audit("read", CASE)},
     ),
     Route(
         "mash:ownership-accept",
@@ -116,17 +122,31 @@ ROUTES = [
         kwargs=_referral,
         get=expect({MASH, PARTNER}, hidden={PARTNER_OTHER}),
         post=expect({MASH, PARTNER}, hidden={PARTNER_OTHER}),
+        audit={"get": Audit("read", REFERRAL)},
     ),
     Route(
         "mash:contacts",
         kwargs=_victim,
         get=expect(MEET_VICTIMS | {PARTNER}, hidden={PARTNER_OTHER}),
         post=expect(MEET_VICTIMS | {PARTNER}, hidden={PARTNER_OTHER}),
+        audit={"get": Audit("read", "incidents.person")},
     ),
-    Route("mash:contact-plan", kwargs=_victim, get=expect({MASH}), post=expect({MASH})),
+    Route(
+        "mash:contact-plan",
+        kwargs=_victim,
+        get=expect({MASH}),
+        post=expect({MASH}),
+        audit={"get": Audit("read", "incidents.person")},
+    ),
     # --- API -------------------------------------------------------------------------------
-    Route("api-mash-queue", api=True, get=expect({MASH}), audit={"get": Audit("list", CASE)}),
-    Route("api-mash-next", api=True, post=expect({MASH})),
+    Route(
+        "api-mash-queue",
+        api=True,
+        get=expect({MASH}),
+        audit={"get": Audit("list", CASE)},
+        lists=lambda w, who: {w.case.pk},
+    ),
+    Route("api-mash-next", api=True, post=expect({MASH}), audit={"post": Audit("change", CASE)}),
     Route(
         "api-mash-case",
         api=True,
@@ -140,6 +160,7 @@ ROUTES = [
         kwargs=_case,
         get=expect({MASH}, hidden=DUTY_DS),
         post=expect({MASH}, hidden=DUTY_DS),
+        audit={"get": Audit("read", CASE)},
     ),
     Route(
         "api-mash-refer",
@@ -147,6 +168,7 @@ ROUTES = [
         kwargs=_case,
         get=expect({MASH}, hidden=DUTY_DS),
         post=expect({MASH}, hidden=DUTY_DS),
+        audit={"get": Audit("read", CASE)},
     ),
     Route(
         "api-mash-accept",
@@ -154,11 +176,14 @@ ROUTES = [
         kwargs=_case,
         get=expect({MASH}, hidden=CASE_VIEWERS_NOT_NAMED),
         post=expect({MASH}, hidden=CASE_VIEWERS_NOT_NAMED),
+        audit={"get": Audit("read", CASE)},
     ),
     Route(
         "api-mash-referrals",
         api=True,
         get=expect({MASH, PARTNER, PARTNER_OTHER}),
+        # Only the referral made to the user's own agency; MASH staff see every referral.
+        lists=lambda w, who: set() if who == PARTNER_OTHER else {w.referral.pk},
         audit={"get": Audit("list", REFERRAL)},
     ),
     Route(
@@ -173,5 +198,6 @@ ROUTES = [
         kwargs=_victim,
         get=expect(MEET_VICTIMS | {PARTNER}, hidden={PARTNER_OTHER}),
         post=expect(MEET_VICTIMS | {PARTNER}, hidden={PARTNER_OTHER}),
+        audit={"get": Audit("read", "incidents.person")},
     ),
 ]

@@ -35,14 +35,14 @@ def _other(w):
 
 ROUTES = [
     Route("risk:list", get=expect(READERS), audit={"get": Audit("list", ASSESSMENT)}),
-    Route("risk:queue", get=expect({SUPERVISOR})),
+    Route("risk:queue", get=expect({SUPERVISOR}), audit={"get": Audit("list", ASSESSMENT)}),
     Route(
         "risk:dash-start",
         case="own",
         kwargs=lambda w: {"pk": w.incident.pk},
         get=expect({OFFICER}),
         post=expect({OFFICER}),
-        audit={"post": Audit("create", ASSESSMENT)},
+        audit={"get": Audit("read", "incidents.incident"), "post": Audit("create", ASSESSMENT)},
     ),
     Route(
         "risk:dash-start",
@@ -66,10 +66,20 @@ ROUTES = [
         audit={"get": Audit("read", ASSESSMENT)},
     ),
     Route(
-        "risk:dash-edit", case="own", kwargs=_open, get=expect({OFFICER}), post=expect({OFFICER})
+        "risk:dash-edit",
+        case="own",
+        kwargs=_open,
+        get=expect({OFFICER}),
+        post=expect({OFFICER}),
+        audit={"get": Audit("read", ASSESSMENT)},
     ),
     Route(
-        "risk:dash-edit", case="closed", kwargs=_dash, get=expect({OFFICER}), post=expect({OFFICER})
+        "risk:dash-edit",
+        case="closed",
+        kwargs=_dash,
+        get=expect({OFFICER}),
+        post=expect({OFFICER}),
+        audit={"get": Audit("read", ASSESSMENT)},
     ),
     Route(
         "risk:dash-edit",
@@ -84,6 +94,7 @@ ROUTES = [
         kwargs=_open,
         get=expect({SUPERVISOR}),
         post=expect({SUPERVISOR}),
+        audit={"get": Audit("read", ASSESSMENT)},
     ),
     Route(
         "risk:dash-review",
@@ -91,6 +102,7 @@ ROUTES = [
         kwargs=_dash,
         get=expect({SUPERVISOR}),
         post=expect({SUPERVISOR}),
+        audit={"get": Audit("read", ASSESSMENT)},
     ),
     Route(
         "risk:dash-pdf",
@@ -110,6 +122,10 @@ ROUTES = [
         "api-risk-assessment-list",
         api=True,
         get=expect(READERS),
+        # The officer: their own two (not another officer's); the other readers: all three.
+        lists=lambda w, who: (
+            {w.dash.pk, w.dash_open.pk} | (set() if who == OFFICER else {w.dash_other.pk})
+        ),
         post=expect({OFFICER, SUPERVISOR}),
         audit={"get": Audit("list", ASSESSMENT)},
     ),
@@ -121,8 +137,35 @@ ROUTES = [
         put=expect({OFFICER}),
         audit={"get": Audit("read", ASSESSMENT)},
     ),
+    Route(
+        "api-risk-assessment-list",
+        case="foreign",
+        note="a foreign id in the body: an incident the officer persona is not attached to",
+        api=True,
+        post=expect(),
+        data=lambda w: {"incident": w.other_incident.pk},
+    ),
+    Route(
+        "api-risk-assessment-list",
+        case="own",
+        api=True,
+        post=expect({OFFICER}),
+        data=lambda w: {"incident": w.extra["fresh_incident"].pk},
+        audit={"post": Audit("create", ASSESSMENT)},
+    ),
     Route("api-risk-assessment-submit", api=True, kwargs=_open, post=expect({OFFICER})),
     Route("api-risk-assessment-review", api=True, kwargs=_open, post=expect({SUPERVISOR})),
-    Route("api-risk-queue", api=True, get=expect({SUPERVISOR})),
-    Route("api-risk-history", api=True, kwargs=lambda w: {"pk": w.victim.pk}, get=expect(READERS)),
+    Route(
+        "api-risk-queue",
+        api=True,
+        get=expect({SUPERVISOR}),
+        audit={"get": Audit("list", ASSESSMENT)},
+    ),
+    Route(
+        "api-risk-history",
+        api=True,
+        kwargs=lambda w: {"pk": w.victim.pk},
+        get=expect(READERS),
+        audit={"get": Audit("read", "incidents.person")},
+    ),
 ]
