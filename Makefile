@@ -9,7 +9,7 @@ DEMO_ENV := DAPOLICE_ENV=demo
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench mutate frontend install migrate seed clean
+.PHONY: help run test lint format bench mutate audit frontend install migrate seed clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,12 +35,18 @@ run: install ## Migrate, load demo data and serve the app with a worker and beat
 	$(DEMO_ENV) $(PY) manage.py collectstatic --no-input --verbosity 0
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(DEMO_ENV) $(BIN)/honcho start -f Procfile
 
-lint: $(STAMP) ## ruff, ruff format --check, import-linter layers, mypy (django-stubs), djLint
+lint: $(STAMP) ## ruff, ruff format --check, import-linter layers, mypy (django-stubs), djLint, bandit (high severity)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	DAPOLICE_ENV=test $(BIN)/mypy
 	$(BIN)/djlint templates --lint --quiet
+	$(BIN)/bandit -q -c pyproject.toml -r dapolice incidents risk mash marac --severity-level high
+
+audit: $(STAMP) ## bandit (every severity, for review) and pip-audit of the dependencies (needs PyPI; says SKIPPED offline); not part of make test
+	$(BIN)/bandit -q -c pyproject.toml -r dapolice incidents risk mash marac --severity-level medium || true
+	$(BIN)/bandit -q -c pyproject.toml -r dapolice incidents risk mash marac --severity-level high
+	$(PY) -m tests.security.audit_deps
 
 format: $(STAMP) ## Apply ruff format and fixes
 	$(BIN)/ruff format .
