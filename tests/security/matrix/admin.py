@@ -16,6 +16,7 @@ _ADDABLE = {
     "accounts.agency",
     "incidents.attendancecategory",
     "incidents.ruralarea",
+    "incidents.staffexclusion",
     "risk.instrument",
     "risk.officersupervisor",
     "mash.dutyrota",
