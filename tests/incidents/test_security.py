@@ -709,3 +709,32 @@ def test_the_admin_keeps_the_lists_through_the_services_by_record_id(
     client.post(change, {"remove": "on", "removal_reason": "Moved to another force"})
     entry.refresh_from_db()
     assert entry.removed_by_id == vetting.pk
+
+
+_LIST_PAGES = {
+    "control_supervisor": ["incidents:list", "incidents:board", "audit:list", "alerts:list"],
+    "mash": ["risk:list", "mash:queue", "mash:referrals"],
+    "supervisor": ["risk:queue", "incidents:reveal-queue"],
+}
+_ODD_PARAMS = [
+    {"page": "99999999999999999999"},
+    {"page": "²"},
+    {"since": "0001-01-01", "until": "9999-12-31"},
+    {"actor": "99999999999999999999999"},
+    {"subject_type": "incidents.person", "subject_id": "²"},
+]
+
+
+def test_odd_pages_dates_and_ids_on_every_list_page_are_never_a_500(
+    personas, client_for, log_incident
+):
+    log_incident()
+    failures = []
+    for role, names in _LIST_PAGES.items():
+        client = client_for(personas[role])
+        for name in names:
+            for params in _ODD_PARAMS:
+                status = client.get(reverse(name), params).status_code
+                if status >= 500:
+                    failures.append((role, name, params, status))
+    assert failures == []
