@@ -583,7 +583,7 @@ _FIELDS = st.sampled_from(
     ]
 )  # fmt: skip
 # 15 examples each: every example posts a whole intake form, and the suite's per-test timeout
-# (300 s) must hold on a loaded 2-core machine).
+# (300 s) must hold on a loaded 2-core machine.
 _TYPED = st.one_of(
     st.text(max_size=400),
     st.from_regex(r"[0-9²³¹٣]{1,90}", fullmatch=True),
