@@ -71,3 +71,13 @@ class PhoneKind(models.TextChoices):
     MOBILE = "mobile", _("Mobile")
     LANDLINE = "landline", _("Landline")
     OTHER = "other", _("Other")
+
+
+# Deadline kinds of an incident's attendance (``dapolice.alerts``; handlers in
+# ``incidents.receivers``): a warning before the deadline, the breach at it, and the escalation
+# to the duty inspector a while after it. Set on logging, moved by a regrade or deferral,
+# cancelled by the arrival, each in the transaction of that change.
+ATTENDANCE_WARNING = "incidents.attendance.warning"
+ATTENDANCE_BREACH = "incidents.attendance.breach"
+ATTENDANCE_ESCALATION = "incidents.attendance.escalation"
+ATTENDANCE_DEADLINES = (ATTENDANCE_WARNING, ATTENDANCE_BREACH, ATTENDANCE_ESCALATION)

@@ -630,3 +630,18 @@ class MatchPanelForm(forms.Form):
         if query.family_name or query.given_name or query.phones or query.date_of_birth:
             return query
         return None
+
+
+class AddCallForm(forms.Form):
+    """The intake page sent as a further call on an open incident: only its key and story."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    narrative = forms.CharField(required=False, max_length=10_000)
+
+
+class IncidentSearchForm(forms.Form):
+    """The incident list's search box (posted; the term is kept in the session)."""
+
+    q = forms.CharField(
+        label=_("Search by reference, name, street or postcode"), max_length=100, required=False
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,7 @@ from incidents.choices import (
     Relationship,
     RiskLevel,
 )
+from incidents.validators import clean_postcode_area
 
 if TYPE_CHECKING:
     from dapolice.accounts.models import User
@@ -75,6 +77,12 @@ class RuralArea(models.Model):
 
     def __str__(self) -> str:
         return self.postcode_prefix
+
+    def clean(self) -> None:
+        try:
+            self.postcode_prefix = clean_postcode_area(self.postcode_prefix)
+        except ValidationError as exc:
+            raise ValidationError({"postcode_prefix": exc.messages}) from None
 
 
 # --- Places and people ---------------------------------------------------------------------------
@@ -468,6 +476,40 @@ class IncidentPerson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} in {self.incident_id}"
+
+
+class IncidentCallQuerySet(models.QuerySet["IncidentCall"]):
+    def visible_to(self, user: User) -> IncidentCallQuerySet:
+        from incidents.policies import incident_visibility
+
+        return self.filter(incident__in=Incident.objects.filter(incident_visibility(user)))
+
+
+class IncidentCall(models.Model):
+    """A further call about an incident already open: logged on it, not as a second incident
+    (the intake page offers it when the address or a person has an open incident)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="calls")
+    received_at = models.DateTimeField(_("call received"))
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("call taker"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField(_("what the caller said"), blank=True)
+    # The intake page's key: sending the same page twice logs the call once.
+    idempotency_key = models.UUIDField(unique=True, editable=False)
+
+    objects = IncidentCallQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("further call")
+        verbose_name_plural = _("further calls")
+        ordering = ["received_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Call on {self.incident_id}"
 
 
 class IncidentOfficer(models.Model):

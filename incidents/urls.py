@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/match/", views.PersonMatchPanelView.as_view(), name="match-panel"),
     path("board/", views.IncidentBoardView.as_view(), name="board"),
     path("<int:pk>/", views.IncidentDetailView.as_view(), name="detail"),
+    path("<int:pk>/calls/", views.IncidentAddCallView.as_view(), name="add-call"),
     path("<int:pk>/defer/", views.IncidentDeferView.as_view(), name="defer"),
     path("<int:pk>/regrade/", views.IncidentRegradeView.as_view(), name="regrade"),
     path("<int:pk>/dispatch/", views.IncidentDispatchView.as_view(), name="dispatch"),

@@ -7,7 +7,9 @@ reports under that field. No database access (import-linter keeps it so).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -31,6 +33,50 @@ ADDRESS_MAX_LENGTHS = {"house": 80, "street": 200, "locality": 100, "town": 100}
 MAX_ID = 2**63 - 1
 #: The earliest year a date of birth may have (01/01/1900 is the usual "unknown" placeholder).
 EARLIEST_BIRTH_YEAR = 1900
+
+
+RURAL_AREA_MESSAGE = _(
+    "Enter a postcode district, like NR13, or a sector with its space, like NR1 3."
+)
+_DISTRICT_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
+_SECTOR_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ([0-9])$")
+
+
+@dataclass(frozen=True)
+class PostcodeParts:
+    """A UK postcode split the way the Royal Mail does: "NR1 3DE" is outward "NR1" (the
+    district) and inward "3DE"; its sector is "NR1 3". Compared as parts, never as squashed
+    text: "NR1 3" squashed is "NR13", a different (rural) district."""
+
+    outward: str
+    inward: str
+
+    @property
+    def district(self) -> str:
+        return self.outward
+
+    @property
+    def sector(self) -> str:
+        return f"{self.outward} {self.inward[0]}"
+
+
+def postcode_parts(value: str) -> PostcodeParts | None:
+    """The parts of a UK postcode ("nr13de" and "NR1 3DE" alike); None when it is not one."""
+    key = keys.postcode_key(value)
+    if not key:
+        return None
+    return PostcodeParts(outward=key[:-3], inward=key[-3:])
+
+
+def clean_postcode_area(value: str) -> str:
+    """A district ("NR13") or a sector written with its space ("NR1 3"), normalised.
+
+    A sector squashed ("NR13") cannot be told from a district, so the space is required.
+    """
+    text = " ".join((value or "").upper().split())
+    if _DISTRICT_RE.match(text) or _SECTOR_RE.match(text):
+        return text
+    raise ValidationError(RURAL_AREA_MESSAGE, code="postcode_area")
 
 
 def clean_postcode(value: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import math
 from typing import Any, cast
 
 from django import forms
@@ -12,23 +13,29 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
-from rest_framework.throttling import ScopedRateThrottle
 
 from dapolice import access
 from dapolice.access.views import ObjectPolicyMixin, PolicyRequiredMixin
+from dapolice.alerts.selectors import alerting_delayed, alerts_for_subject
 from dapolice.common.errors import Conflict, DomainError
 from dapolice.common.http import AuthenticatedHttpRequest
+from dapolice.common.throttling import ResilientScopedRateThrottle
 from incidents import selectors, services
 from incidents.choices import PersonRole
+from incidents.filters import IncidentListFilter
 from incidents.forms import (
+    AddCallForm,
     AttendanceForm,
     DeferForm,
     DispatchForm,
     IncidentForm,
+    IncidentSearchForm,
     MatchPanelForm,
     PersonForm,
     RegradeForm,
@@ -36,21 +43,92 @@ from incidents.forms import (
     RevealReviewForm,
 )
 from incidents.inputs import PersonInput
-from incidents.models import AddressReveal, Incident
+from incidents.matching.services import match_label_record
+from incidents.models import AddressReveal, AttendanceCategory, Incident
 from incidents.validators import parse_id
 
 OTHER_BLOCKS = 3
+#: Shown by static/js/intake.js when it puts back a draft kept in the browser tab.
+DRAFT_BANNERS = [
+    (
+        "draft-restored",
+        gettext_lazy(
+            "What you typed before you were signed out has been put back. Check it and send it."
+        ),
+    ),
+    (
+        "draft-already-sent",
+        gettext_lazy(
+            "This call was already logged. Sending it again opens the incident logged; "
+            "it does not log a second one."
+        ),
+    ),
+]
+
+
+#: The incident list's search term, kept in the session: a name or an address never enters a
+#: URL (access logs, browser history).
+LIST_SEARCH_SESSION_KEY = "dapolice_incident_search"
+
+
+#: The list's columns: (sort key of ``IncidentListFilter.sort`` or "", heading).
+LIST_COLUMNS = [
+    ("reference", gettext_lazy("Reference")),
+    ("received", gettext_lazy("Received")),
+    ("", gettext_lazy("Location")),
+    ("", gettext_lazy("Category")),
+    ("", gettext_lazy("Status")),
+    ("deadline", gettext_lazy("Deadline")),
+    ("risk", gettext_lazy("Risk")),
+]
 
 
 class IncidentListView(PolicyRequiredMixin, TemplateView):
+    """The way in for everyone who is not in the control room: search, filters, sort, pages
+    (the MOJ filter-and-table pattern), every row a link."""
+
     policy = "incidents.view"
     template_name = "incidents/incident_list.html"
 
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        """The search box: the term goes into the session, the filters stay in the URL."""
+        form = IncidentSearchForm(request.POST)
+        term = form.cleaned_data["q"] if form.is_valid() else ""
+        if term and "clear" not in request.POST:
+            request.session[LIST_SEARCH_SESSION_KEY] = term
+        else:
+            request.session.pop(LIST_SEARCH_SESSION_KEY, None)
+        query = request.GET.copy()
+        query.pop("page", None)
+        url = reverse("incidents:list")
+        return redirect(f"{url}?{query.urlencode()}" if query else url)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        page = selectors.incident_list(user=self.user, page=self.request.GET.get("page"))
-        ctx["page_obj"] = page
-        ctx["page_numbers"] = page.paginator.get_elided_page_range(page.number, on_ends=1)
+        filters = IncidentListFilter(self.request.GET or None)
+        search = self.request.session.get(LIST_SEARCH_SESSION_KEY, "")
+        page = selectors.incident_list(
+            user=self.user,
+            page=self.request.GET.get("page"),
+            filters=self.request.GET,
+            search=search,
+        )
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        ctx.update(
+            page_obj=page,
+            page_numbers=page.paginator.get_elided_page_range(page.number, on_ends=1),
+            filter_form=filters.form,
+            search_form=IncidentSearchForm(initial={"q": search}),
+            search=search,
+            categories=AttendanceCategory.objects.filter(active=True).order_by("order"),
+            query=query.urlencode(),
+            sort=self.request.GET.get("sort", ""),
+            filtering=bool(search or any(v for k, v in self.request.GET.items() if k != "page")),
+            sort_columns=LIST_COLUMNS,
+            overdue_checked=self.request.GET.get("overdue") == "true",
+            now=timezone.now(),
+        )
         return ctx
 
 
@@ -70,6 +148,9 @@ class IncidentBoardView(PolicyRequiredMixin, TemplateView):
         ctx["incidents"] = selectors.incident_board(user=self.user)
         ctx["board_limit"] = settings.DAPOLICE_BOARD_LIMIT
         ctx["can_defer"] = access.check(self.user, "incidents.defer")
+        # The board reads overdue incidents from the database itself; this says when the
+        # alerts about them may be late (the sweep's heartbeat is old).
+        ctx["alerting_delayed"] = alerting_delayed()
         return ctx
 
 
@@ -154,9 +235,46 @@ class IncidentCreateView(PolicyRequiredMixin, View):
                 "others": others,
                 "linked": linked,
                 "error_list": _error_list([form, *people.values()]),
+                "draft_banners": DRAFT_BANNERS,
             },
             status=status,
         )
+
+
+class IncidentAddCallView(IncidentCreateView):
+    """The intake page sent to "add this call to the open incident": a further call on it
+    (with what the caller said), not a second incident. Refused or no longer open: the intake
+    page again with everything typed and the reason, so it can be logged as a new incident."""
+
+    http_method_names = ["post"]  # the intake page is /incidents/new/ (a GET here was a 500)
+
+    def post(  # type: ignore[override]
+        self, request: AuthenticatedHttpRequest, pk: int
+    ) -> HttpResponse:
+        incident = selectors.incident_get_for_user(user=request.user, pk=pk)
+        form = AddCallForm(request.POST)
+        if form.is_valid():
+            try:
+                services.incident_add_call(
+                    actor=request.user,
+                    incident=incident,
+                    note=form.cleaned_data["narrative"],
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
+            except DomainError as exc:
+                message = exc.message
+            else:
+                messages.success(
+                    request,
+                    _("This call was added to %(ref)s.") % {"ref": incident.reference},
+                )
+                return redirect("incidents:detail", pk=incident.pk)
+        else:
+            message = _("This page has expired: log the call as a new incident.")
+        intake = IncidentForm(request.POST)
+        intake.is_valid()
+        intake.add_error(None, message)
+        return self._render(request, intake, _person_forms(request.POST), status=400)
 
 
 def _error_list(forms: list[Any]) -> list[tuple[str, str]]:
@@ -186,8 +304,12 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
 
     def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         # The same per-user rate as /api/persons/match/ (DAPOLICE_MATCH_THROTTLE).
-        if not ScopedRateThrottle().allow_request(request, self):  # type: ignore[arg-type]
-            return HttpResponse(_("Too many searches; wait a moment."), status=429)
+        throttle = ResilientScopedRateThrottle()
+        if not throttle.allow_request(request, self):
+            refused = HttpResponse(_("Too many searches; wait a moment."), status=429)
+            # The panel's script waits this long before it searches again (issue 13).
+            refused["Retry-After"] = str(max(1, math.ceil(throttle.wait() or 1)))
+            return refused
         form = MatchPanelForm(request.POST, blocks=list(_person_forms()))
         if not form.is_valid():
             # Only a tampered request names no block of the intake page.
@@ -200,16 +322,41 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
         person_id = form.linked_person_id(search)
         if person_id is not None:
             ctx["linked"] = selectors.person_get_for_user(user=request.user, pk=person_id)
+            query = form.query(search)
+            if form.cleaned_data["link"] and query is not None:
+                # Just chosen in the panel: the call taker's decision is a label (issue 14).
+                match_label_record(
+                    actor=request.user, person=ctx["linked"], query=query, positive=True
+                )
             ctx["linked_flags"] = selectors.person_flags([person_id])[ctx["linked"].pk]
+            ctx["open_incidents"] = self._open_incidents(form, [person_id])
             return render(request, "incidents/_match_panel.html", ctx)
         query = form.query(search)
         if query is not None:
-            ctx["result"] = selectors.person_match(user=request.user, query=query)
+            result = selectors.person_match(user=request.user, query=query)
+            ctx["result"] = result
             ctx["searched"] = True
+            ctx["open_incidents"] = self._open_incidents(
+                form, [row.person.pk for row in result.rows if row.flagged]
+            )
         return render(request, "incidents/_match_panel.html", ctx)
+
+    def _open_incidents(self, form: MatchPanelForm, person_ids: list[int]) -> list[Incident]:
+        """Open incidents at the incident's location or for the likely people: a possible
+        duplicate call."""
+        return selectors.incident_open_for(
+            user=self.user,
+            postcode=form.cleaned_data["location_postcode"],
+            house=form.cleaned_data["location_house"],
+            person_ids=person_ids,
+        )
 
 
 # --- One incident -------------------------------------------------------------------------------
+
+
+#: Alerts listed on an incident's page (newest first).
+RAISED_ALERTS = 50
 
 
 def _detail_page(
@@ -233,12 +380,15 @@ def _detail_page(
     ctx = {
         "detail": detail,
         "incident": incident,
+        "calls": selectors.incident_calls(user=user, incident=incident),
         **forms_,
         "can_defer": open_ and access.check(user, "incidents.defer", incident),
         "can_record": open_ and access.check(user, "incidents.record_attendance", incident),
         "can_regrade": open_ and access.check(user, "incidents.regrade", incident),
         "can_reveal": access.check(user, "incidents.address.reveal"),
         "error_list": _error_list(list(forms_given.values())),
+        # The attendance alerts this incident raised (warning, breach, escalation), newest first.
+        "raised_alerts": list(alerts_for_subject(user=user, subject=incident)[:RAISED_ALERTS]),
     }
     return TemplateResponse(request, "incidents/incident_detail.html", ctx, status=status)
 

@@ -7,12 +7,13 @@ from typing import Any
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from dapolice.access.api import ObjectPolicyApiMixin
 from dapolice.audit.api import AuditedListMixin
+from dapolice.common.api import PROBLEM_CONTENT_TYPE, problem
 from dapolice.common.http import AuthenticatedRequest
+from dapolice.common.throttling import ResilientScopedRateThrottle
 from incidents import selectors, services
 from incidents.choices import MarkerKind, PersonRole, Relationship
 from incidents.filters import IncidentFilter
@@ -172,6 +173,13 @@ def _person_input(data: dict[str, Any]) -> PersonInput:
     )
 
 
+_IDEMPOTENCY_KEY_REQUIRED = (
+    "Send an idempotency_key: a new UUID (version 4) for each call you log, in the JSON body "
+    '("idempotency_key": "...") or the Idempotency-Key header, and the same key again when you '
+    "retry, so a retried request returns the incident already logged instead of a duplicate."
+)
+
+
 class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
     """List incidents (filtered, paginated) or log a new one."""
 
@@ -181,13 +189,16 @@ class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
 
     def get_throttles(self) -> list[Any]:
         # Creation is throttled (issue 7, finding 2); reading the list is not.
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+        return [ResilientScopedRateThrottle()] if self.request.method == "POST" else []
 
     filterset_class = IncidentFilter
     audit_list_action = "incidents.incident.listed"
 
     class InputSerializer(serializers.Serializer):
-        idempotency_key = serializers.UUIDField(required=False, allow_null=True, default=None)
+        idempotency_key = serializers.UUIDField(
+            help_text="Required: a new UUID per call logged, the same one on every retry "
+            "(or the Idempotency-Key header); without it the answer is 428."
+        )
         received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
         def validate_received_at(self, value: Any) -> Any:
@@ -220,9 +231,23 @@ class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
     def get_queryset(self) -> Any:
         return selectors.incident_queryset(user=self.request.user)
 
-    @extend_schema(request=InputSerializer, responses={201: IncidentOutput})
+    @extend_schema(request=InputSerializer, responses={201: IncidentOutput, 428: None})
     def post(self, request: AuthenticatedRequest) -> Response:
-        s = self.InputSerializer(data=request.data)
+        # A client that retries after a timeout must not log the call twice: the key is required
+        # (in the body or the Idempotency-Key header), or nothing is created (issue 13, item 5).
+        body = request.data if isinstance(request.data, dict) else {}
+        key = body.get("idempotency_key") or request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            return Response(
+                problem(
+                    status.HTTP_428_PRECONDITION_REQUIRED,
+                    _IDEMPOTENCY_KEY_REQUIRED,
+                    errors={"idempotency_key": [_IDEMPOTENCY_KEY_REQUIRED]},
+                ),
+                status=status.HTTP_428_PRECONDITION_REQUIRED,
+                content_type=PROBLEM_CONTENT_TYPE,
+            )
+        s = self.InputSerializer(data={**body, "idempotency_key": key})
         s.is_valid(raise_exception=True)
         d = s.validated_data
         data = IncidentInput(
@@ -325,7 +350,7 @@ class PersonCreateApi(APIView):
     """
 
     policy = "incidents.person.create"
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ResilientScopedRateThrottle]
     throttle_scope = "create"
     request: AuthenticatedRequest
 
@@ -372,6 +397,17 @@ class PersonDetailApi(ObjectPolicyApiMixin, APIView):
         return Response(out.data)
 
 
+class MatchedPersonOutput(PersonOutput):
+    """A matched person with the names and phones the match already read (no query per row)."""
+
+    def get_names(self, person: Person) -> list[dict[str, Any]]:
+        row = self.context["rows"][person.pk]
+        return [{"given_name": g, "family_name": f, "primary": p} for g, f, p in row.names]
+
+    def get_phones(self, person: Person) -> list[str]:
+        return list(self.context["rows"][person.pk].phones)
+
+
 class PersonMatchApi(APIView):
     """Possible matches for a person being typed: the live panel's search, as JSON.
 
@@ -380,7 +416,7 @@ class PersonMatchApi(APIView):
     """
 
     policy = "incidents.match"
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ResilientScopedRateThrottle]
     throttle_scope = "match"
 
     class InputSerializer(serializers.Serializer):
@@ -405,7 +441,7 @@ class PersonMatchApi(APIView):
             return data
 
     class OutputSerializer(serializers.Serializer):
-        person = PersonOutput()
+        person = MatchedPersonOutput()
         score = serializers.FloatField()
         flagged = serializers.BooleanField()
         reasons = serializers.ListField(child=serializers.CharField())
@@ -439,7 +475,8 @@ class PersonMatchApi(APIView):
             }
             for r in result.rows
         ]
-        return Response(self.OutputSerializer(rows, many=True, context={"request": request}).data)
+        context = {"request": request, "rows": {r.person.pk: r for r in result.rows}}
+        return Response(self.OutputSerializer(rows, many=True, context=context).data)
 
 
 class MarkerOutput(serializers.ModelSerializer):
@@ -450,7 +487,7 @@ class MarkerOutput(serializers.ModelSerializer):
 
 class MarkerCreateApi(APIView):
     policy = "incidents.marker.create"
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ResilientScopedRateThrottle]
     throttle_scope = "create"
 
     class InputSerializer(serializers.Serializer):

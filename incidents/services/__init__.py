@@ -29,6 +29,7 @@ from incidents.services.attendance import (
 from incidents.services.exclusions import exclusion_add, exclusion_remove
 from incidents.services.incidents import (
     INCIDENT_AUDIT_FIELDS,
+    incident_add_call,
     incident_add_person,
     incident_create,
     incident_regrade,
@@ -53,6 +54,7 @@ __all__ = [
     "call_start_problem",
     "exclusion_add",
     "exclusion_remove",
+    "incident_add_call",
     "incident_add_person",
     "incident_create",
     "incident_defer",

@@ -28,12 +28,15 @@ from incidents.policies import reveal_scope
 
 
 def rural_for_postcode(postcode: str) -> bool:
-    """True when the postcode's district or sector is listed as rural (admin-edited table)."""
-    key = keys.postcode_key(postcode)
-    if not key:
+    """True when the postcode's district or sector is listed as rural (admin-edited table).
+
+    Matched on the parsed parts: "NR1 3DE" is in district "NR1" and sector "NR1 3", never in
+    the rural district "NR13" that its digits squashed together would spell.
+    """
+    parts = validators.postcode_parts(postcode)
+    if parts is None:
         return False
-    outward, inward = key[:-3], key[-3:]
-    candidates = [outward, f"{outward}{inward[0]}", f"{outward} {inward[0]}"]
+    candidates = [parts.district, parts.sector]
     return RuralArea.objects.filter(postcode_prefix__in=candidates).exists()
 
 

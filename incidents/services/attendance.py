@@ -13,10 +13,12 @@ from django.utils.translation import gettext as _
 from dapolice import access
 from dapolice.accounts.choices import Role
 from dapolice.accounts.models import User
+from dapolice.alerts.services import deadlines_cancel, deadlines_set
 from dapolice.audit.services import diff, record_change, snapshot
 from dapolice.common.errors import DomainError
-from incidents.choices import IncidentStatus
+from incidents.choices import ATTENDANCE_DEADLINES, IncidentStatus
 from incidents.models import Incident, IncidentOfficer
+from incidents.rules import attendance_alert_times
 from incidents.services.incidents import lock_open
 
 
@@ -61,6 +63,7 @@ def incident_defer(
             changes=diff(before, snapshot(locked, fields)),
             reason=reason,
         )
+        deadlines_set(subject=locked, due=attendance_alert_times(deadline_at=until))
     return locked
 
 
@@ -140,6 +143,8 @@ def _attendance_step(
             changes=changes,
             reason=reason if backdated else "",
         )
+        if status == IncidentStatus.ATTENDED:
+            deadlines_cancel(subject=locked, kinds=ATTENDANCE_DEADLINES)
     return locked
 
 

@@ -12,13 +12,19 @@ from django.utils.translation import gettext as _
 
 from dapolice import access
 from dapolice.accounts.models import User
+from dapolice.alerts.services import deadlines_set
 from dapolice.audit.services import diff, record_change, record_create, snapshot
 from dapolice.common.errors import Conflict, DomainError
 from incidents import signals
 from incidents.choices import OPEN_STATUSES, PersonRole, Relationship, RiskLevel
 from incidents.inputs import IncidentInput, PersonInput
-from incidents.models import AttendanceCategory, Incident, IncidentPerson, Person
-from incidents.rules import attendance_target, call_start_problem, incident_reference
+from incidents.models import AttendanceCategory, Incident, IncidentCall, IncidentPerson, Person
+from incidents.rules import (
+    attendance_alert_times,
+    attendance_target,
+    call_start_problem,
+    incident_reference,
+)
 from incidents.services.addresses import address_get_or_create, rural_for_postcode
 from incidents.services.persons import person_create, person_update_from_call, validate_person
 
@@ -189,6 +195,7 @@ def _incident_insert(
         subject=incident,
         changes={"people": [None, [[i.person_id, i.role] for i in involvements]]},
     )
+    deadlines_set(subject=incident, due=attendance_alert_times(deadline_at=incident.deadline_at))
     return incident
 
 
@@ -242,6 +249,7 @@ def incident_regrade(
             changes=diff(before, snapshot(locked, fields)),
             reason=reason.strip(),
         )
+        deadlines_set(subject=locked, due=attendance_alert_times(deadline_at=locked.deadline_at))
     return locked
 
 
@@ -313,3 +321,34 @@ def incident_add_person(*, actor: User, incident: Incident, data: PersonInput) -
             changes={"people": [None, [[person.pk, data.role]]]},
         )
     return person
+
+
+def incident_add_call(
+    *, actor: User, incident: Incident, note: str, idempotency_key: uuid.UUID
+) -> IncidentCall:
+    """A further call about an open incident, logged on it instead of a duplicate incident.
+
+    The same intake page sent twice (a double click, Back then send) logs one call.
+    """
+    existing = IncidentCall.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.incident_id != incident.pk or existing.taken_by_id != actor.pk:
+            raise DomainError(_("This page was already used for another call."))
+        return existing
+    with transaction.atomic():
+        locked = lock_open(incident)
+        call = IncidentCall.objects.create(
+            incident=locked,
+            received_at=timezone.now(),
+            taken_by=actor,
+            note=note.strip(),
+            idempotency_key=idempotency_key,
+        )
+        # On the incident's own history, where the call taker and the board look.
+        record_change(
+            actor=actor,
+            action="incidents.incident.call_added",
+            subject=locked,
+            changes={"calls": [None, call.pk]},
+        )
+    return call

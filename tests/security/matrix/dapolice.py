@@ -39,6 +39,12 @@ AUDITOR_SEES_VALUES = {CONTROL_SUPERVISOR: frozenset({INTEL_SENTINEL, CHILDREN_S
 ROUTES = [
     Route("home", get=expect(EVERYONE_SIGNED_IN)),
     Route(
+        "accounts:activity",
+        note="typing on the intake page keeps the session alive: reads and changes nothing",
+        post=expect(EVERYONE_SIGNED_IN),
+        audit={"post": Audit("none")},
+    ),
+    Route(
         "two_factor:login",
         get=public(),
         post=public(),

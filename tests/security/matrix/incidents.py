@@ -8,6 +8,7 @@ from tests.security.matrix import (
     INTAKE,
     INVESTIGATOR,
     MASH,
+    NOT_ALLOWED,
     OFFICER,
     SUPERVISOR,
     Audit,
@@ -31,7 +32,13 @@ def _incident(w):
 
 
 ROUTES = [
-    Route("incidents:list", get=expect(INTAKE), audit={"get": Audit("list", INCIDENT)}),
+    Route(
+        "incidents:list",
+        get=expect(INTAKE),
+        post=expect(INTAKE),
+        note="POST keeps the search term in the session (no name in a URL)",
+        audit={"get": Audit("list", INCIDENT)},
+    ),
     Route("incidents:board", get=expect(ATTENDANCE), audit={"get": Audit("list", INCIDENT)}),
     Route("incidents:create", get=expect(CONTROL_ROOM), post=expect(CONTROL_ROOM)),
     Route(
@@ -44,6 +51,13 @@ ROUTES = [
         kwargs=_incident,
         get=expect(INTAKE),
         audit={"get": Audit("read", INCIDENT)},
+    ),
+    Route(
+        "incidents:add-call",
+        kwargs=_incident,
+        note="a further call logged on an open incident (issue 8 item 4); POST only",
+        get=expect(**{NOT_ALLOWED: CONTROL_ROOM}),
+        post=expect(CONTROL_ROOM),
     ),
     Route("incidents:defer", kwargs=_incident, post=expect({CONTROL_SUPERVISOR})),
     Route("incidents:regrade", kwargs=_incident, post=expect(CONTROL_ROOM)),
