@@ -544,6 +544,13 @@ class IncidentOfficer(models.Model):
         return f"{self.officer_id} at {self.incident_id}"
 
 
+class AddressRevealQuerySet(models.QuerySet["AddressReveal"]):
+    def visible_to(self, user: User) -> AddressRevealQuerySet:
+        from incidents.policies import can_review_reveals
+
+        return self if can_review_reveals(user) else self.none()
+
+
 class AddressReveal(models.Model):
     """A break-glass reveal of a restricted address for one incident, waiting for a second
     person to sign it off (issue 7, finding 4). The grant itself is the ``access.break_glass``
@@ -568,6 +575,8 @@ class AddressReveal(models.Model):
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
     review_note = models.TextField(_("review note"), blank=True)
+
+    objects = AddressRevealQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("address reveal")

@@ -342,6 +342,15 @@ def incident_ids_attached_to(user: User) -> QuerySet[Incident, Any]:
     return Incident.objects.filter(Q(attending_officer=user) | Q(pk__in=named)).values("pk")
 
 
+def incident_ids_excluded_for(user: User) -> QuerySet[Incident, Any]:
+    """A subquery of the ids of incidents ``user`` must not see (must-not-see lists: the
+    incident names them, or a person in it does). Upper apps leave these incidents' records
+    (a DASH, a MASH case) out of their own ``visible_to``."""
+    from incidents.policies import incident_exclusion
+
+    return Incident.objects.filter(incident_exclusion(user)).values("pk")
+
+
 def incident_get_for_user(*, user: User, pk: int) -> Incident:
     """One incident the user may see (404 otherwise, the same as "does not exist")."""
     incident = get_object_or_404(
@@ -602,12 +611,9 @@ def people_at_address(
 def reveal_queue(*, user: User, limit: int = 200) -> list[AddressReveal]:
     """Reveals waiting for sign-off, oldest first: those of other people only (nobody signs off
     their own). Audited as a list read."""
-    from incidents.policies import can_review_reveals
-
-    if not can_review_reveals(user):
-        return []
     reveals = list(
-        AddressReveal.objects.filter(reviewed_at__isnull=True)
+        AddressReveal.objects.visible_to(user)
+        .filter(reviewed_at__isnull=True)
         .exclude(revealed_by=user)
         .select_related("incident", "revealed_by")
         .order_by("revealed_at", "pk")[:limit]
@@ -623,10 +629,8 @@ def reveal_queue(*, user: User, limit: int = 200) -> list[AddressReveal]:
 
 def reveal_get_for_user(*, user: User, pk: int) -> AddressReveal:
     """One reveal a reviewer may see (404 otherwise)."""
-    from incidents.policies import can_review_reveals
-
-    qs = AddressReveal.objects.all() if can_review_reveals(user) else AddressReveal.objects.none()
-    reveal = get_object_or_404(qs.select_related("incident"), pk=pk)
+    qs = AddressReveal.objects.visible_to(user).select_related("incident")
+    reveal = get_object_or_404(qs, pk=pk)
     record_read(actor=user, action="incidents.reveal.read", subject=reveal)
     return reveal
 

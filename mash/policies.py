@@ -54,9 +54,13 @@ def is_mash_staff(user: Any) -> bool:
 def case_visibility(user: Any) -> Q:
     if not (_police(user) and user.has_perm("mash.view_mashcase")):
         return NOTHING
+    # Must-not-see lists (issue 7): the MASH case of an incident the user must not see.
+    from incidents.selectors import incident_ids_excluded_for
+
+    hidden = Q(incident_id__in=incident_ids_excluded_for(user))
     if is_mash_staff(user):
-        return Q()
-    return Q(owner=user) | Q(offer_to=user) | Q(duty_officer=user)
+        return ~hidden
+    return (Q(owner=user) | Q(offer_to=user) | Q(duty_officer=user)) & ~hidden
 
 
 def referral_visibility(user: Any) -> Q:

@@ -17,7 +17,7 @@ from django.db.models import Q
 from dapolice import access
 from dapolice.accounts.choices import Role
 from incidents.policies import incident_is_attached
-from incidents.selectors import incident_ids_attached_to
+from incidents.selectors import incident_ids_attached_to, incident_ids_excluded_for
 
 NOTHING = Q(pk__in=[])
 
@@ -32,9 +32,12 @@ def _police(user: Any) -> bool:
 def assessment_visibility(user: Any) -> Q:
     if not (_police(user) and user.has_perm("risk.view_assessment")):
         return NOTHING
+    # Must-not-see lists (issue 7): a DASH of an incident the user must not see is not theirs
+    # to see either.
+    hidden = Q(incident_id__in=incident_ids_excluded_for(user))
     if user.has_role(*READ_ALL_ROLES):
-        return Q()
-    return Q(author=user) | Q(incident_id__in=incident_ids_attached_to(user))
+        return ~hidden
+    return (Q(author=user) | Q(incident_id__in=incident_ids_attached_to(user))) & ~hidden
 
 
 @access.rule("risk.view")

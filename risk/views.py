@@ -44,7 +44,9 @@ def _error_list(form: Any) -> list[tuple[str, str]]:
 
 def _page(request: HttpRequest) -> int:
     try:
-        return max(int(request.GET.get("page", "1")), 1)
+        # Clamped: page 99999999999999999999 was an OFFSET out of bigint's range, a 500
+        # (issue 7, finding 9).
+        return min(max(int(request.GET.get("page", "1")), 1), 100_000)
     except ValueError:
         return 1
 

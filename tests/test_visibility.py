@@ -33,7 +33,7 @@ from django.http import Http404
 from dapolice.accounts.choices import Role
 from dapolice.audit.models import AuditEvent
 from incidents import selectors
-from incidents.models import Address, Incident, IncidentCall, Person
+from incidents.models import Address, AddressReveal, Incident, IncidentCall, Person
 from tests.incidents.helpers import victim_of
 
 #: Persona keys: every role, and a signed-in user with none.
@@ -69,6 +69,25 @@ class Visibility:
 
 def _incident(request: pytest.FixtureRequest) -> Incident:
     return request.getfixturevalue("log_incident")()
+
+
+def _reveal(request: pytest.FixtureRequest) -> AddressReveal:
+    """A sergeant's break-glass reveal of a refuge on its incident."""
+    from incidents import services
+
+    make_user = request.getfixturevalue("make_user")
+    incident = _incident(request)
+    services.address_mark_restricted(
+        actor=make_user(Role.MASH), address=incident.location, reason="Refuge placement"
+    )
+    incident.location.refresh_from_db()
+    services.address_reveal(
+        actor=make_user(Role.SUPERVISOR),
+        incident=incident,
+        address=incident.location,
+        reason="Welfare visit arranged with the refuge manager",
+    )
+    return AddressReveal.objects.get(incident=incident)
 
 
 def _further_call(request: pytest.FixtureRequest) -> IncidentCall:
@@ -127,6 +146,19 @@ TABLE = [
         },
         lists={},
         seen_by=INTAKE_READERS,
+    ),
+    Visibility(
+        name="addressreveal",
+        make=_reveal,
+        queryset=lambda user: AddressReveal.objects.visible_to(user),
+        getters={
+            "reveal_get_for_user": lambda user, obj: selectors.reveal_get_for_user(
+                user=user, pk=obj.pk
+            ),
+        },
+        lists={"reveal_queue": lambda user, obj: selectors.reveal_queue(user=user)},
+        # The second people who sign off a break-glass reveal (never their own; issue 7).
+        seen_by=frozenset({Role.CONTROL_SUPERVISOR, Role.SUPERVISOR}),
     ),
     Visibility(
         name="incidentcall",

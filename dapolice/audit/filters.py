@@ -76,6 +76,8 @@ class AuditEventFilter(django_filters.FilterSet):  # type: ignore[misc]
         if not value:
             return queryset
         if value.isascii() and value.isdigit():
+            if int(value) > 2**63 - 1:  # no such id; beyond bigint it was a 500 (issue 7)
+                return queryset.none()
             return queryset.filter(actor_id=int(value))
         return queryset.filter(actor__username__iexact=value)
 
@@ -87,4 +89,6 @@ class AuditEventFilter(django_filters.FilterSet):  # type: ignore[misc]
     def filter_until(
         self, queryset: AuditEventQuerySet, name: str, value: date
     ) -> AuditEventQuerySet:
+        if value == date.max:  # the day after it is not a date (a 500 before; issue 7)
+            return queryset
         return queryset.filter(at__lt=_local_midnight(value + timedelta(days=1)))

@@ -7,8 +7,11 @@ import re
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from html import escape
 from typing import Any
 
+import hypothesis
+import hypothesis.strategies as st
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -342,7 +345,7 @@ def _call(location: AddressInput, n: int) -> IncidentInput:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_calls_with_one_new_address_create_one_row(call_taker):
     new_home = AddressInput(house="77", street="Race Street", town="Diss", postcode="IP22 4ZZ")
     workers = 6
@@ -475,3 +478,265 @@ def test_a_deferral_has_a_maximum_horizon(control_supervisor, log_incident, sett
     assert "until" in far.json()
     near = (NOW + timedelta(hours=71)).isoformat()
     assert api_for(control_supervisor).post(url, {**body, "until": near}, "json").status_code == 200
+
+
+# --- Finding 9: bad input is a clear 400 that keeps what was typed, never a 500 -------------
+
+
+def _person(**kw: Any) -> dict[str, Any]:
+    return {"role": "victim", "given_name": "Liz", "family_name": "Brown", **kw}
+
+
+@pytest.mark.parametrize(
+    ("people", "field"),
+    [
+        ([_person(aliases=[["A" * 101, "Brown"]])], "aliases"),
+        ([_person(aliases=[["Liz", f"B{n}"] for n in range(50)])], "aliases"),
+        ([_person(phones=[f"07700 9{n:05d}" for n in range(500)])], "phones"),
+        ([_person(date_of_birth="0001-01-01")], "date_of_birth"),
+        ([_person(address={"house": "9" * 80, "postcode": "NR1 2AB"})], "house"),
+        ([_person(), *[_person(role="other", given_name=f"O{n}") for n in range(299)]], "people"),
+    ],
+    ids=["long alias", "50 aliases", "500 phones", "year 1", "80-digit house", "300 people"],
+)
+def test_bad_input_to_the_api_is_a_400_naming_the_field(call_taker, people, field):
+    payload = incident_payload(people=people)
+    response = api_for(call_taker).post(reverse("api-incident-list"), payload, format="json")
+    assert response.status_code == 400
+    assert field in str(response.json())
+    assert Incident.objects.count() == 0
+
+
+def test_an_80_digit_location_house_number_is_a_400(call_taker):
+    payload = incident_payload(location={"house": "1" * 80, "postcode": "NR1 2AB"})
+    response = api_for(call_taker).post(reverse("api-incident-list"), payload, format="json")
+    assert response.status_code == 400
+    assert "house" in response.json()
+
+
+def test_one_person_cannot_be_victim_and_suspect_of_one_incident(call_taker, log_incident):
+    known = victim_of(log_incident())
+    people = [
+        {"role": "victim", "person_id": known.pk},
+        {"role": "suspect", "person_id": known.pk},
+    ]
+    payload = incident_payload(people=people)
+    response = api_for(call_taker).post(reverse("api-incident-list"), payload, format="json")
+    assert response.status_code == 400
+    assert "people" in response.json()
+
+
+def test_a_person_is_never_created_without_a_name(call_taker, log_incident):
+    with pytest.raises(DomainError):
+        services.person_create(actor=call_taker, data=PersonInput(role="other", person_id=1))
+    incident = log_incident()
+    nobody = api_for(call_taker).post(
+        reverse("api-person-create"),
+        {"incident": incident.pk, "role": "other", "person_id": 10**9},
+        format="json",
+    )
+    assert nobody.status_code == 400
+    assert not Person.objects.filter(given_name="", family_name="").exists()
+
+
+def test_odd_numbers_in_urls_and_filters_are_never_a_500(call_taker, client_for, log_incident):
+    log_incident()
+    api, client = api_for(call_taker), client_for(call_taker)
+    for params in (
+        {"page": "99999999999999999999"},
+        {"page": "²"},
+        {"received_before": "2026-01-01T00:00:00+23:59"},
+        {"received_after": "0001-01-01T00:00:00+23:59"},
+    ):
+        assert api.get(reverse("api-incident-list"), params).status_code in (200, 400, 404)
+        assert client.get(reverse("incidents:list"), params).status_code in (200, 400)
+    late = api.get(reverse("api-incident-list"), {"received_before": "2026-01-01T00:00+23:59"})
+    assert late.status_code == 200
+
+
+def test_a_superscript_or_huge_link_in_the_panel_or_the_form_is_never_a_500(client_for, call_taker):
+    from tests.incidents.test_views import intake_post
+
+    client = client_for(call_taker)
+    for link in ("²", "9" * 30, "-1"):
+        response = client.post(
+            reverse("incidents:match-panel"),
+            {"panel": "victim", "link": link, "victim-given_name": "Jo"},
+            HTTP_HX_REQUEST="true",
+        )
+        assert response.status_code in (200, 400)
+        typed = intake_post(**{"victim-person_id": link, "location_house": "7" * 80})
+        page = client.post(reverse("incidents:create"), typed)
+        assert page.status_code == 400
+        html = page.content.decode()
+        assert "Enter a house number of at most 6 digits" in html
+        assert "7" * 80 in html  # what was typed comes back
+    assert Incident.objects.count() == 0
+
+
+_FIELDS = st.sampled_from(
+    [
+        "location_house", "location_street", "location_town", "location_postcode",
+        "victim-given_name", "victim-family_name", "victim-aliases", "victim-phones",
+        "victim-house", "victim-postcode", "victim-person_id", "victim-date_of_birth_2",
+        "suspect-given_name", "suspect-aliases", "category", "relationship",
+    ]
+)  # fmt: skip
+# 15 examples each: every example posts a whole intake form, and the suite's per-test timeout
+# (300 s) must hold on a loaded 2-core machine.
+_TYPED = st.one_of(
+    st.text(max_size=400),
+    st.from_regex(r"[0-9²³¹٣]{1,90}", fullmatch=True),
+    st.from_regex(r"[A-Za-z ,'-]{90,320}", fullmatch=True),
+)
+
+
+@hypothesis.settings(
+    max_examples=15, suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture]
+)
+@hypothesis.given(typed=st.dictionaries(_FIELDS, _TYPED, min_size=1, max_size=4))
+def test_fuzzed_intake_form_is_never_a_500_and_keeps_what_was_typed(client_for, call_taker, typed):
+    from tests.incidents.test_views import intake_post
+
+    response = client_for(call_taker).post(reverse("incidents:create"), intake_post(**typed))
+    assert response.status_code in (302, 400)
+    if response.status_code == 400:
+        html = response.content.decode()
+        for name, value in typed.items():
+            plain = value.strip()
+            if name.endswith(("given_name", "family_name", "street", "town")) and (
+                plain.isprintable() and plain and "\x00" not in plain and len(plain) <= 100
+            ):
+                assert escape(plain) in html or plain in html, name
+
+
+@hypothesis.settings(
+    max_examples=15, suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture]
+)
+@hypothesis.given(typed=st.dictionaries(_FIELDS, _TYPED, min_size=1, max_size=4))
+def test_fuzzed_match_panel_is_never_a_500(client_for, call_taker, typed):
+    data = {"panel": "victim", "link": typed.pop("victim-person_id", ""), **typed}
+    response = client_for(call_taker).post(
+        reverse("incidents:match-panel"), data, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code in (200, 400)
+
+
+# --- Must-not-see lists ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def vetting(make_user: Any) -> Any:
+    """Who keeps the lists: a system administrator, in the admin, through the services."""
+    return make_user("sysadmin")
+
+
+def test_staff_on_a_persons_must_not_see_list_get_404_everywhere(
+    make_user, client_for, log_incident, vetting
+):
+    from django.http import Http404
+
+    incident = log_incident(victim={"given_name": "Kay", "family_name": "Officerwife"})
+    kay = victim_of(incident)
+    colleague = make_user("investigator")  # the victim's partner works here
+    other = make_user("investigator")
+    services.exclusion_add(
+        actor=vetting, user=colleague, person=kay, reason="Related to the victim"
+    )
+    client, api = client_for(colleague), api_for(colleague)
+    assert client.get(reverse("incidents:detail", args=[incident.pk])).status_code == 404
+    assert api.get(reverse("api-incident-detail", args=[incident.pk])).status_code == 404
+    assert api.get(reverse("api-person-detail", args=[kay.pk])).status_code == 404
+    assert incident.pk not in [i["id"] for i in api.get(reverse("api-incident-list")).json()[
+        "results"
+    ]]  # fmt: skip
+    assert incident.reference not in client.get(reverse("incidents:list")).content.decode()
+    matched = api.post(
+        reverse("api-person-match"), {"given_name": "Kay", "family_name": "Officerwife"}, "json"
+    ).json()
+    assert kay.pk not in [r["person"]["id"] for r in matched]
+    with pytest.raises(Http404):
+        selectors.person_get_for_user(user=colleague, pk=kay.pk)
+    # Everyone else still sees it.
+    assert client_for(other).get(reverse("incidents:detail", args=[incident.pk])).status_code == 200
+    audit = AuditEvent.objects.get(action="incidents.person.must_not_see_added")
+    assert (audit.actor_id, audit.subject_id, audit.reason) == (
+        vetting.pk, str(kay.pk), "Related to the victim",
+    )  # fmt: skip
+
+
+def test_an_incidents_must_not_see_list_hides_that_incident_only_and_can_be_lifted(
+    make_user, client_for, log_incident, vetting
+):
+    named, unrelated = log_incident(), log_incident()
+    officer = make_user("attending_officer")
+    entry = services.exclusion_add(
+        actor=vetting, user=officer, incident=named, reason="A party is a police employee"
+    )
+    client = client_for(officer)
+    assert client.get(reverse("incidents:detail", args=[named.pk])).status_code == 404
+    assert client.get(reverse("incidents:detail", args=[unrelated.pk])).status_code == 200
+    with pytest.raises(DomainError):
+        services.exclusion_add(actor=officer, user=officer, incident=unrelated, reason="x")
+    services.exclusion_remove(actor=vetting, entry=entry, reason="Vetting review: no conflict")
+    assert client.get(reverse("incidents:detail", args=[named.pk])).status_code == 200
+    assert AuditEvent.objects.filter(action="incidents.incident.must_not_see_removed").exists()
+
+
+def test_the_admin_keeps_the_lists_through_the_services_by_record_id(
+    client_for, vetting, make_user, log_incident
+):
+    from incidents.models import StaffExclusion
+
+    incident = log_incident()
+    colleague = make_user("investigator")
+    client = client_for(vetting)
+    url = reverse("admin:incidents_staffexclusion_add")
+    page = client.get(url)
+    assert page.status_code == 200
+    added = client.post(
+        url,
+        {"user": colleague.pk, "incident_ref": incident.pk, "reason": "Neighbour of the victim"},
+    )
+    assert added.status_code == 302, added.content.decode()[:2000]
+    entry = StaffExclusion.objects.get()
+    assert (entry.user_id, entry.incident_id, entry.added_by_id) == (
+        colleague.pk, incident.pk, vetting.pk,
+    )  # fmt: skip
+    assert AuditEvent.objects.filter(action="incidents.incident.must_not_see_added").exists()
+    change = reverse("admin:incidents_staffexclusion_change", args=[entry.pk])
+    assert client.post(change, {"remove": "on", "removal_reason": ""}).status_code == 200
+    entry.refresh_from_db()
+    assert entry.removed_at is None
+    client.post(change, {"remove": "on", "removal_reason": "Moved to another force"})
+    entry.refresh_from_db()
+    assert entry.removed_by_id == vetting.pk
+
+
+_LIST_PAGES = {
+    "control_supervisor": ["incidents:list", "incidents:board", "audit:list", "alerts:list"],
+    "mash": ["risk:list", "mash:queue", "mash:referrals"],
+    "supervisor": ["risk:queue", "incidents:reveal-queue"],
+}
+_ODD_PARAMS = [
+    {"page": "99999999999999999999"},
+    {"page": "²"},
+    {"since": "0001-01-01", "until": "9999-12-31"},
+    {"actor": "99999999999999999999999"},
+    {"subject_type": "incidents.person", "subject_id": "²"},
+]
+
+
+def test_odd_pages_dates_and_ids_on_every_list_page_are_never_a_500(
+    personas, client_for, log_incident
+):
+    log_incident()
+    failures = []
+    for role, names in _LIST_PAGES.items():
+        client = client_for(personas[role])
+        for name in names:
+            for params in _ODD_PARAMS:
+                status = client.get(reverse(name), params).status_code
+                if status >= 500:
+                    failures.append((role, name, params, status))
+    assert failures == []

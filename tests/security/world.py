@@ -25,6 +25,7 @@ from dapolice.accounts.services import role_request_create, system_user, user_cr
 from dapolice.alerts.models import Alert
 from incidents import services as incident_services
 from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput
+from incidents.models import AddressReveal
 from mash import services as mash_services
 from mash.models import EncompassNotice, MashCase
 from risk import services as risk_services
@@ -192,6 +193,16 @@ def build_world() -> World:
     w.refuge = incident_services.address_mark_restricted(
         actor=mash, address=w.refuge_incident.location, reason="Women's refuge (matrix world)"
     )
+
+    # A break-glass reveal of the refuge by a sergeant who is none of the personas, waiting in
+    # the review queue (issue 7, finding 4).
+    incident_services.address_reveal(
+        actor=reviewer,
+        incident=w.refuge_incident,
+        address=w.refuge,
+        reason="Welfare visit arranged with the refuge manager",
+    )
+    w.extra["reveal"] = AddressReveal.objects.get(incident=w.refuge_incident)
 
     # A role request for the outsider (the control-room supervisors are alerted).
     w.role_request = role_request_create(
