@@ -1,0 +1,34 @@
+"""Smaller things a call taker met (issue 8, item 8): history in words, the admin refusing a
+signed-in user without access, a favicon."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from incidents import services
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_incident_history_is_in_words_not_codes(client_for, call_taker, log_incident):
+    incident = log_incident(category="C")
+    services.incident_regrade(
+        actor=call_taker, incident=incident, category_code="A", reason="Knife mentioned"
+    )
+    html = client_for(call_taker).get(reverse("incidents:detail", args=[incident.pk])).content
+    page = html.decode()
+    assert ">Call logged</h3>" in page
+    assert ">Regraded</h3>" in page
+    assert ">incidents.incident.created<" not in page
+
+
+def test_a_signed_in_user_without_admin_access_gets_403_not_a_sign_in_form(client_for, personas):
+    response = client_for(personas["call_taker"]).get("/admin/", follow=True)
+    assert response.status_code == 403
+    assert b"Password" not in response.content
+
+
+def test_pages_name_a_favicon_that_exists(client_for, call_taker):
+    html = client_for(call_taker).get("/").content.decode()
+    assert 'rel="icon" href="/static/favicon.svg"' in html
