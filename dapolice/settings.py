@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "dapolice.health",
     "dapolice.demo",
     "incidents",
+    "incidents.matching",
     "risk",
     "mash",
 ]
@@ -171,6 +172,12 @@ if REDIS_URL:
                 "DAPOLICE_CACHE_PREFIX",
                 default="dapolice-test" if DAPOLICE_ENV == "test" else "dapolice",
             ),
+            # Short timeouts (issue 13): a hung Redis must never hold up a web worker; the
+            # callers that need the cache fail open (dapolice.common.throttling).
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("DAPOLICE_CACHE_TIMEOUT_SECONDS", default=0.25),
+                "socket_timeout": env.float("DAPOLICE_CACHE_TIMEOUT_SECONDS", default=0.25),
+            },
         }
     }
 else:
@@ -186,7 +193,14 @@ else:
 
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    # Short timeouts (issue 13): publishing a task never holds up a request on a hung Redis (the
+    # database is the truth; a lost nudge is recovered by the sweep). The worker's BRPOP runs in
+    # its event loop, which socket_timeout does not limit.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": env.float("DAPOLICE_BROKER_TIMEOUT_SECONDS", default=0.5),
+        "socket_timeout": env.float("DAPOLICE_BROKER_TIMEOUT_SECONDS", default=0.5),
+    }
 else:
     BROKER_DIR = VAR_DIR / "broker"
     CELERY_BROKER_URL = "filesystem://"
@@ -200,6 +214,8 @@ else:
         for sub in ("queue", "control"):
             (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("DAPOLICE_BROKER_TIMEOUT_SECONDS", default=0.5)
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -212,7 +228,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=DAPOLICE
 CELERY_TASK_EAGER_PROPAGATES = True
 
 WORKER_HEARTBEAT_SECONDS = env.int("DAPOLICE_WORKER_HEARTBEAT_SECONDS", default=30)
-DEADLINE_SCAN_SECONDS = env.int("DAPOLICE_DEADLINE_SCAN_SECONDS", default=30)
+#: How often the sweep raises due deadlines' alerts (README, "Timed work and alerts"); the
+#: heartbeat counts as late ("alerting delayed") after two intervals.
+DEADLINE_SCAN_SECONDS = env.int("DAPOLICE_DEADLINE_SCAN_SECONDS", default=15)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "dapolice.health.tasks.worker_heartbeat",
@@ -244,6 +262,17 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Argon2id, tuned for a shift change on 2 cores (dapolice/accounts/hashers.py, issue 13); older
+# hashes (PBKDF2) still verify and are upgraded at the user's next sign-in.
+ARGON2_MEMORY_KIB = env.int("DAPOLICE_ARGON2_MEMORY_KIB", default=19_456)
+ARGON2_TIME_COST = env.int("DAPOLICE_ARGON2_TIME_COST", default=2)
+ARGON2_PARALLELISM = env.int("DAPOLICE_ARGON2_PARALLELISM", default=1)
+PASSWORD_HASHERS = [
+    "dapolice.accounts.hashers.TunedArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 if DAPOLICE_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -410,7 +439,12 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "dapolice.common.schema.AutoSchema",
     "EXCEPTION_HANDLER": "dapolice.common.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"match": env.str("DAPOLICE_MATCH_THROTTLE", default="120/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "match": env.str("DAPOLICE_MATCH_THROTTLE", default="120/min"),
+        # Creation endpoints (incidents, persons in an incident, markers): a probe that types
+        # address after address is slowed down as well as audited and alerted (issue 7, item 2).
+        "create": env.str("DAPOLICE_CREATE_THROTTLE", default="30/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "dapolice API",
@@ -480,6 +514,17 @@ for _name, _cast in (
 ):
     if env.str(_name, default=""):
         globals()[_name] = _cast(env.str(_name))
+
+# Security limits (issue 7): README "Security".
+#: A dispatch or arrival time claimed more than this many minutes before it is recorded needs a
+#: supervisor and a reason (both times are kept).
+DAPOLICE_ATTENDANCE_BACKDATE_MINUTES = env.int("DAPOLICE_ATTENDANCE_BACKDATE_MINUTES", default=5)
+#: A deferral may move the attendance deadline at most this many hours ahead of now.
+DAPOLICE_DEFERRAL_MAX_HOURS = env.int("DAPOLICE_DEFERRAL_MAX_HOURS", default=72)
+#: Most people in one incident, phone numbers and aliases per person.
+DAPOLICE_MAX_PEOPLE_PER_INCIDENT = env.int("DAPOLICE_MAX_PEOPLE_PER_INCIDENT", default=20)
+DAPOLICE_MAX_PHONES_PER_PERSON = env.int("DAPOLICE_MAX_PHONES_PER_PERSON", default=5)
+DAPOLICE_MAX_ALIASES_PER_PERSON = env.int("DAPOLICE_MAX_ALIASES_PER_PERSON", default=10)
 
 # --- DASH risk assessment (risk) ------------------------------------------------------------
 # Defaults from ../shared/domain.md (SafeLives); every one is in README.md, "Configuration".
@@ -568,3 +613,31 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "KindEnum": "incidents.choices.MarkerKind",
 }
 # --- end of the mash block ------------------------------------------------------------------
+
+# --- Timed work and alerts (dapolice.alerts, issue 9) ---------------------------------------
+#: The attendance warning goes to control-room supervisors this many minutes before the deadline.
+DAPOLICE_ATTENDANCE_WARNING_MINUTES = env.int("DAPOLICE_ATTENDANCE_WARNING_MINUTES", default=5)
+#: Still unattended this many minutes after the deadline: escalated to the duty inspector.
+DAPOLICE_ATTENDANCE_ESCALATION_MINUTES = env.int(
+    "DAPOLICE_ATTENDANCE_ESCALATION_MINUTES", default=15
+)
+#: Who receives the escalation. No inspector role exists yet, so by default the control-room
+#: supervisors (on duty round the clock) receive it as urgent, worded for the duty inspector.
+DAPOLICE_DUTY_INSPECTOR_ROLE = env.str("DAPOLICE_DUTY_INSPECTOR_ROLE", default="control_supervisor")
+#: Alerts are also e-mailed (a reference and a link only) to their recipients with an address.
+DAPOLICE_ALERT_EMAIL = env.bool("DAPOLICE_ALERT_EMAIL", default=True)
+#: Links in alert e-mails start with this (no trailing slash).
+DAPOLICE_SITE_URL = env.str("DAPOLICE_SITE_URL", default="http://127.0.0.1:8000")
+#: Delivery attempts of one alert's e-mails before giving up (the sweep re-nudges later).
+DAPOLICE_ALERT_DELIVERY_RETRIES = env.int("DAPOLICE_ALERT_DELIVERY_RETRIES", default=5)
+#: A medium-risk DASH (as reviewed) asks the victim's SPOC for a re-assessment this many days
+#: later (HMIC recommendation 7); a later reviewed DASH of the victim moves or cancels it.
+DAPOLICE_REASSESS_MEDIUM_DAYS = env.int("DAPOLICE_REASSESS_MEDIUM_DAYS", default=28)
+#: Repeat victims who stopped calling: with at least this many DA incidents and no incident or
+#: logged contact for this many months, a welfare follow-up goes to their SPOC.
+DAPOLICE_SILENT_VICTIM_MIN_INCIDENTS = env.int("DAPOLICE_SILENT_VICTIM_MIN_INCIDENTS", default=3)
+DAPOLICE_SILENT_VICTIM_MONTHS = env.int("DAPOLICE_SILENT_VICTIM_MONTHS", default=3)
+CELERY_BEAT_SCHEDULE["welfare-deadlines"] = {
+    "task": "mash.tasks.welfare_deadlines_refresh_task",
+    "schedule": env.int("DAPOLICE_WELFARE_REFRESH_SECONDS", default=3600),
+}

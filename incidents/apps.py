@@ -6,4 +6,4 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Call intake"
 
     def ready(self) -> None:
-        from incidents import navigation, policies  # noqa: F401  (rules and menu entries)
+        from incidents import navigation, policies, receivers  # noqa: F401  (rules, menu, handlers)

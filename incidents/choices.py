@@ -28,6 +28,17 @@ class MarkerKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+#: Markers that warn whoever attends: never hidden by an address's restriction (issue 7).
+SAFETY_MARKERS = frozenset(
+    {
+        MarkerKind.FIREARM_CERTIFICATE,
+        MarkerKind.WEAPONS,
+        MarkerKind.VIOLENCE,
+        MarkerKind.TREAT_AS_EMERGENCY,
+    }
+)
+
+
 class RiskLevel(models.TextChoices):
     """The DASH outcome, recorded on the incident by the risk app through a service."""
 
@@ -60,3 +71,13 @@ class PhoneKind(models.TextChoices):
     MOBILE = "mobile", _("Mobile")
     LANDLINE = "landline", _("Landline")
     OTHER = "other", _("Other")
+
+
+# Deadline kinds of an incident's attendance (``dapolice.alerts``; handlers in
+# ``incidents.receivers``): a warning before the deadline, the breach at it, and the escalation
+# to the duty inspector a while after it. Set on logging, moved by a regrade or deferral,
+# cancelled by the arrival, each in the transaction of that change.
+ATTENDANCE_WARNING = "incidents.attendance.warning"
+ATTENDANCE_BREACH = "incidents.attendance.breach"
+ATTENDANCE_ESCALATION = "incidents.attendance.escalation"
+ATTENDANCE_DEADLINES = (ATTENDANCE_WARNING, ATTENDANCE_BREACH, ATTENDANCE_ESCALATION)

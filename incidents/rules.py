@@ -13,6 +13,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from incidents.choices import ATTENDANCE_BREACH, ATTENDANCE_ESCALATION, ATTENDANCE_WARNING
+
 
 class HasTargetMinutes(Protocol):
     """An attendance grade (``AttendanceCategory``): its target minutes, urban or rural."""
@@ -57,3 +59,20 @@ def incident_reference(*, pk: int, received_at: datetime) -> str:
     prefix = settings.DAPOLICE_INCIDENT_REFERENCE_PREFIX
     year = timezone.localtime(received_at).year
     return f"{prefix}-{year}-{pk:06d}"
+
+
+def attendance_alert_times(*, deadline_at: datetime) -> dict[str, datetime | None]:
+    """When the attendance alerts of an open incident are due, by deadline kind.
+
+    The warning (``DAPOLICE_ATTENDANCE_WARNING_MINUTES`` before the deadline) only while the
+    deadline is still ahead: a call logged, regraded or deferred to a moment already past gets
+    the breach, not a warning as well (``None`` cancels it). The escalation follows the breach
+    by ``DAPOLICE_ATTENDANCE_ESCALATION_MINUTES``.
+    """
+    warning_at = deadline_at - timedelta(minutes=settings.DAPOLICE_ATTENDANCE_WARNING_MINUTES)
+    return {
+        ATTENDANCE_WARNING: warning_at if deadline_at > timezone.now() else None,
+        ATTENDANCE_BREACH: deadline_at,
+        ATTENDANCE_ESCALATION: deadline_at
+        + timedelta(minutes=settings.DAPOLICE_ATTENDANCE_ESCALATION_MINUTES),
+    }

@@ -14,6 +14,8 @@ urlpatterns = [
     path("<int:pk>/regrade/", views.IncidentRegradeView.as_view(), name="regrade"),
     path("<int:pk>/dispatch/", views.IncidentDispatchView.as_view(), name="dispatch"),
     path("<int:pk>/arrival/", views.IncidentArrivalView.as_view(), name="arrival"),
+    path("reveals/", views.RevealQueueView.as_view(), name="reveal-queue"),
+    path("reveals/<int:pk>/review/", views.RevealReviewView.as_view(), name="reveal-review"),
     path(
         "<int:pk>/addresses/<int:address_pk>/reveal/",
         views.AddressRevealView.as_view(),

@@ -133,3 +133,5 @@ COMPLETE_DEADLINE = "mash.case.complete"
 OUT_OF_HOURS_DEADLINE = "mash.case.out_of_hours"
 REFERRAL_DEADLINE = "mash.referral.due"
 ENCOMPASS_DEADLINE = "mash.encompass.due"
+#: A repeat victim who stopped calling (subject: the victim): a welfare follow-up to the SPOC.
+SILENT_VICTIM_DEADLINE = "mash.victim.silent"

@@ -21,8 +21,10 @@ from mash.choices import (
     ENCOMPASS_DEADLINE,
     OUT_OF_HOURS_DEADLINE,
     REFERRAL_DEADLINE,
+    SILENT_VICTIM_DEADLINE,
     START_DEADLINE,
 )
+from risk.choices import REASSESS_DEADLINE
 from risk.signals import assessment_reviewed
 
 
@@ -78,3 +80,15 @@ def encompass_overdue(deadline: Deadline) -> list[AlertSpec]:
     return selectors.encompass_overdue_alerts(
         notice_id=int(deadline.subject_id), now=timezone.now()
     )
+
+
+@deadline_handler(REASSESS_DEADLINE)
+def reassessment_due(deadline: Deadline) -> list[AlertSpec]:
+    """A medium-risk victim's re-assessment (set by ``risk.services`` on review): the SPOC."""
+    return selectors.reassessment_alerts(person_id=int(deadline.subject_id))
+
+
+@deadline_handler(SILENT_VICTIM_DEADLINE)
+def silent_victim(deadline: Deadline) -> list[AlertSpec]:
+    """A repeat victim not heard from for months: a welfare follow-up to the SPOC."""
+    return selectors.silent_victim_alerts(person_id=int(deadline.subject_id))

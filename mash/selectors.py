@@ -32,6 +32,7 @@ from mash.choices import (
     SUPPORTED,
     CaseStatus,
     ContactChannel,
+    ContactOutcome,
     Duty,
     NoticeStatus,
     ReferralKind,
@@ -501,3 +502,70 @@ def user_get(pk: int) -> User:
     if user is None:
         raise Http404
     return user
+
+
+# --- Victim follow-ups (issue 9): re-assessment and repeat victims who stopped calling -----------
+
+
+def _spoc_spec(*, person_id: int, title: str) -> AlertSpec:
+    """To the victim's SPOC; a victim without one: the MASH (who names one)."""
+    link = reverse("mash:contacts", args=[person_id])
+    spoc = (
+        ContactPlan.objects.filter(person_id=person_id, spoc__is_active=True)
+        .values_list("spoc_id", flat=True)
+        .first()
+    )
+    if spoc is not None:
+        return AlertSpec(title=title, link=link, recipient_id=spoc)
+    return AlertSpec(
+        title=_("%(title)s (no SPOC named)") % {"title": title},
+        link=link,
+        recipient_role=Role.MASH,
+    )
+
+
+def reassessment_alerts(*, person_id: int) -> list[AlertSpec]:
+    """A medium-risk victim's re-assessment is due (recommendation 7). Titles: ids only."""
+    title = _("Victim %(id)d: medium-risk re-assessment due") % {"id": person_id}
+    return [_spoc_spec(person_id=person_id, title=title)]
+
+
+def silent_victim_alerts(*, person_id: int) -> list[AlertSpec]:
+    """A repeat victim has not been in touch for the configured months: a welfare follow-up."""
+    title = _("Victim %(id)d: repeat victim not heard from for %(m)d months: welfare follow-up") % {
+        "id": person_id,
+        "m": settings.DAPOLICE_SILENT_VICTIM_MONTHS,
+    }
+    return [_spoc_spec(person_id=person_id, title=title)]
+
+
+def silent_victims_due() -> list[tuple[int, datetime]]:
+    """(person id, when their welfare follow-up is due) for every victim of at least
+    ``DAPOLICE_SILENT_VICTIM_MIN_INCIDENTS`` DA incidents: the configured months after their
+    last incident or the last logged contact in which they were spoken to, whichever was later.
+    Two grouped queries."""
+    from dateutil.relativedelta import relativedelta
+    from django.db.models import Count, Max
+
+    from incidents.choices import PersonRole
+    from incidents.models import IncidentPerson
+
+    victims = dict(
+        IncidentPerson.objects.filter(role=PersonRole.VICTIM)
+        .values("person_id")
+        .annotate(n=Count("incident_id", distinct=True), last=Max("received_at"))
+        .filter(n__gte=settings.DAPOLICE_SILENT_VICTIM_MIN_INCIDENTS)
+        .values_list("person_id", "last")
+    )
+    contacts = dict(
+        # Only a contact in which someone spoke to the victim breaks the silence.
+        Contact.objects.filter(person_id__in=list(victims), outcome=ContactOutcome.SPOKE)
+        .values("person_id")
+        .annotate(last=Max("at"))
+        .values_list("person_id", "last")
+    )
+    months = relativedelta(months=settings.DAPOLICE_SILENT_VICTIM_MONTHS)
+    return [
+        (pid, max(last, contacts.get(pid) or last) + months)
+        for pid, last in sorted(victims.items())
+    ]

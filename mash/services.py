@@ -34,6 +34,7 @@ from mash.choices import (
     OUT_OF_HOURS_DEADLINE,
     REFERRAL_AGENCY_KIND,
     REFERRAL_DEADLINE,
+    SILENT_VICTIM_DEADLINE,
     START_DEADLINE,
     CaseStatus,
     ContactChannel,
@@ -805,3 +806,16 @@ def contact_log(
             fields=["person", "case", "at", "channel", "outcome"],
         )
     return contact
+
+
+def welfare_deadlines_refresh() -> int:
+    """The periodic sweep of repeat victims who stopped calling: set (or move) each one's
+    welfare deadline to the configured months after their last incident or contact. Setting
+    the same moment again changes nothing; a new silence after a fired one re-arms it (a new
+    follow-up). The alerts sweep raises them. Returns how many victims are watched."""
+    due = selectors.silent_victims_due()
+    people = Person.objects.in_bulk([pid for pid, _ in due])
+    for pid, due_at in due:
+        with transaction.atomic():
+            deadline_set(kind=SILENT_VICTIM_DEADLINE, subject=people[pid], due_at=due_at)
+    return len(due)

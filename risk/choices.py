@@ -78,3 +78,6 @@ class Criterion(models.TextChoices):
 #: Deadline kinds (``dapolice.alerts``) this app sets.
 REVIEW_DEADLINE = "risk.dash.review"
 REWORK_DEADLINE = "risk.dash.rework"
+#: A medium-risk victim's re-assessment (subject: the victim; handler in ``mash.receivers``,
+#: which knows the SPOC).
+REASSESS_DEADLINE = "risk.victim.reassess"

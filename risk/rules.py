@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -285,3 +285,12 @@ def marac_criteria(
         ) % {"d": _when(last_referral_at), "m": repeat_months}
     results.append(CriterionResult(Criterion.REPEAT_MARAC, repeat, reason))
     return results
+
+
+def reassess_at(level: str, reviewed_at: datetime) -> datetime | None:
+    """When a victim's re-assessment is due after a reviewed DASH: medium risk after
+    ``DAPOLICE_REASSESS_MEDIUM_DAYS`` (HMIC recommendation 7); other levels none (``None``
+    cancels one a previous medium DASH set: high goes to MARAC, standard needs none)."""
+    if level != Level.MEDIUM:
+        return None
+    return reviewed_at + timedelta(days=settings.DAPOLICE_REASSESS_MEDIUM_DAYS)

@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from dapolice import access
-from dapolice.alerts.services import deadline_cancel, deadline_set
+from dapolice.alerts.services import deadline_cancel, deadline_set, deadlines_set
 from dapolice.audit.services import diff, record_change, record_create, snapshot
 from dapolice.common.errors import Conflict, DomainError
 from incidents.choices import MarkerKind, PersonRole
@@ -29,6 +29,7 @@ from incidents.services import incident_set_risk_level, marker_add
 from risk import rules, selectors, signals
 from risk.choices import (
     EDITABLE,
+    REASSESS_DEADLINE,
     REVIEW_DEADLINE,
     REWORK_DEADLINE,
     Answer,
@@ -355,6 +356,7 @@ def assessment_review(
             reason=reason,
         )
         deadline_cancel(kind=REVIEW_DEADLINE, subject=locked)
+        deadlines_set(subject=locked.victim, due={REASSESS_DEADLINE: rules.reassess_at(level, now)})
         incident_set_risk_level(actor=actor, incident=locked.incident, level=level)
         met = [c["code"] for c in locked.marac_criteria if c["met"]]
         payload = {

@@ -98,6 +98,22 @@ class Alert(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The user the alert is about (who revealed a refuge, who typed one): they never acknowledge
+    # it, so nobody clears an alert about themselves for everyone else (issue 7, finding 4).
+    # No index and no foreign-key constraint: added to a large table without locking it.
+    about = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("about"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    #: Its e-mails went out (or there was nobody to e-mail). Until then the sweep re-nudges the
+    #: delivery task, so a lost broker message never loses a delivery.
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 
     objects = AlertQuerySet.as_manager()
 
@@ -139,7 +155,56 @@ class Alert(models.Model):
                 name="alert_open_user_idx",
                 condition=Q(acknowledged_at__isnull=True),
             ),
+            models.Index(
+                fields=["created_at"],
+                name="alert_undelivered_idx",
+                condition=Q(delivered_at__isnull=True),
+            ),
+            models.Index(fields=["subject_type", "subject_id"], name="alert_subject_idx"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class AlertDelivery(models.Model):
+    """One alert e-mailed to one user: the key that makes the delivery task idempotent.
+
+    The row is written in the transaction that follows the send; a worker killed between the send
+    and the commit sends that one e-mail again (the SMTP provider cannot de-duplicate), which the
+    fault harness counts as a repeat.
+    """
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("alert delivery")
+        verbose_name_plural = _("alert deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "recipient"], name="alert_delivery_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"alert {self.alert_id} to user {self.recipient_id}"
+
+
+class Heartbeat(models.Model):
+    """When a background loop (the deadline sweep) last completed, kept in the database.
+
+    ``/healthz`` and the control-room board read it: older than two intervals is "alerting
+    delayed". In PostgreSQL, not Redis, so a broker outage cannot hide it.
+    """
+
+    name = models.CharField(_("name"), max_length=32, primary_key=True)
+    beat_at = models.DateTimeField(_("last beat"))
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.beat_at:%Y-%m-%d %H:%M:%S}"

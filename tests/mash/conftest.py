@@ -56,6 +56,9 @@ def review(
         incident = incident_services.incident_dispatch(
             actor=call_taker, incident=log_incident(victim=victim, **kw), officer=officer
         )
+        # The officer is with the victim for the DASH: arrived, so the attendance clock stops
+        # (its alerts would otherwise join the MASH clocks' in these tests).
+        incident = incident_services.incident_record_arrival(actor=officer, incident=incident)
         assessment = risk_services.assessment_start(actor=officer, incident=incident)
         extra = {"children_present": "yes", "children_details": "Sam, 7, Park School"}
         risk_services.assessment_submit(

@@ -1,0 +1,117 @@
+"""Victim follow-ups (issue 9): the medium-risk re-assessment to the SPOC (recommendation 7) and
+repeat victims who stopped calling (welfare follow-up). Frozen clock; the alerts sweep fires."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+
+from dapolice.accounts.choices import Role
+from dapolice.alerts.models import Alert, Deadline
+from dapolice.alerts.services import deadlines_sweep
+from incidents.models import IncidentPerson, Person
+from mash import services
+from mash.choices import SILENT_VICTIM_DEADLINE
+from mash.inputs import ContactPlanInput
+from risk.choices import REASSESS_DEADLINE
+
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+def alerts(kind: str) -> list[Alert]:
+    return list(Alert.objects.filter(kind=kind))
+
+
+def victim_of(assessment) -> Person:
+    return Person.objects.get(pk=assessment.victim_id)
+
+
+def test_medium_risk_victim_is_re_assessed_by_their_spoc_after_28_days(review, mash_officer):
+    with time_machine.travel(NOW, tick=False) as clock:
+        assessment = review("medium")
+        victim = victim_of(assessment)
+        services.contact_plan_save(
+            actor=mash_officer, person=victim, data=ContactPlanInput(spoc_id=mash_officer.pk)
+        )
+        clock.move_to(NOW + 28 * DAY - timedelta(seconds=1))
+        deadlines_sweep()
+        assert alerts(REASSESS_DEADLINE) == []
+        clock.move_to(NOW + 28 * DAY)
+        deadlines_sweep()
+        deadlines_sweep()
+    [alert] = alerts(REASSESS_DEADLINE)
+    assert alert.recipient_id == mash_officer.pk
+    assert alert.title == f"Victim {victim.pk}: medium-risk re-assessment due"
+    assert victim.family_name not in alert.title
+
+
+def test_re_assessment_days_are_a_setting_and_without_a_spoc_the_mash_is_told(review, settings):
+    settings.DAPOLICE_REASSESS_MEDIUM_DAYS = 14
+    with time_machine.travel(NOW, tick=False):
+        review("medium")
+    assert Deadline.objects.get(kind=REASSESS_DEADLINE).due_at == NOW + 14 * DAY
+    deadlines_sweep(now=NOW + 14 * DAY)
+    [alert] = alerts(REASSESS_DEADLINE)
+    assert alert.recipient_role == Role.MASH
+    assert alert.title.endswith("(no SPOC named)")
+
+
+def test_a_later_high_or_standard_dash_cancels_the_re_assessment(review):
+    with time_machine.travel(NOW, tick=False) as clock:
+        first = review("medium")
+        clock.move_to(NOW + 3 * DAY)
+        review("high", victim=victim_of(first))
+        deadlines_sweep(now=NOW + 60 * DAY)
+    assert alerts(REASSESS_DEADLINE) == []
+    assert Deadline.objects.get(kind=REASSESS_DEADLINE).cancelled_at == NOW + 3 * DAY
+
+
+def test_standard_risk_sets_no_re_assessment(review):
+    with time_machine.travel(NOW, tick=False):
+        review("standard")
+    assert not Deadline.objects.filter(kind=REASSESS_DEADLINE).exists()
+
+
+# --- Repeat victims who stopped calling -------------------------------------------------------
+
+
+def repeat_victim(log_incident, times: list[datetime]) -> Person:
+    first = log_incident(received_at=times[0])
+    victim = IncidentPerson.objects.get(incident=first, role="victim").person
+    for at in times[1:]:
+        log_incident(victim=victim, received_at=at)
+    return victim
+
+
+def test_repeat_victim_not_heard_from_for_3_months_gets_a_welfare_follow_up(log_incident):
+    with time_machine.travel(NOW, tick=False) as clock:
+        quiet = repeat_victim(log_incident, [NOW - 150 * DAY, NOW - 140 * DAY, NOW - 100 * DAY])
+        repeat_victim(log_incident, [NOW - 150 * DAY, NOW - 140 * DAY])  # only two incidents
+        assert services.welfare_deadlines_refresh() == 1
+        deadlines_sweep()
+        # Refreshed again (hourly) and swept again: still one follow-up for this silence.
+        clock.shift(timedelta(hours=1))
+        services.welfare_deadlines_refresh()
+        deadlines_sweep()
+    [alert] = alerts(SILENT_VICTIM_DEADLINE)
+    assert alert.subject_id == str(quiet.pk)
+    assert alert.recipient_role == Role.MASH  # no SPOC named
+    assert "3 months" in alert.title
+
+
+def test_a_logged_contact_restarts_the_silence(log_incident, mash_officer):
+    with time_machine.travel(NOW, tick=False) as clock:
+        victim = repeat_victim(log_incident, [NOW - 150 * DAY, NOW - 140 * DAY, NOW - 100 * DAY])
+        services.contact_log(
+            actor=mash_officer, person=victim, channel="phone", outcome="spoke", at=NOW - DAY
+        )
+        services.welfare_deadlines_refresh()
+        deadlines_sweep()
+        assert alerts(SILENT_VICTIM_DEADLINE) == []
+        due = Deadline.objects.get(kind=SILENT_VICTIM_DEADLINE).due_at
+        assert due == datetime(2026, 6, 1, 10, 0, tzinfo=UTC)  # three calendar months on
+        clock.move_to(due)
+        deadlines_sweep()
+    assert len(alerts(SILENT_VICTIM_DEADLINE)) == 1
