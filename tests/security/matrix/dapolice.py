@@ -68,6 +68,12 @@ ROUTES = [
     ),
     # Signing out ends on the sign-in page, whoever asks.
     Route("accounts:logout", post=expect(**{LOGIN: PRINCIPALS})),
+    # The page's keep-alive while the user types (issue 8): any signed-in user, reads nothing.
+    Route(
+        "accounts:activity",
+        post=expect(EVERYONE_SIGNED_IN),
+        audit={"post": Audit("none")},  # it changes nothing but the session's idle clock
+    ),
     Route(
         "accounts:role-requests",
         get=expect({CONTROL_SUPERVISOR}),

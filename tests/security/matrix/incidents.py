@@ -31,7 +31,14 @@ def _incident(w):
 
 
 ROUTES = [
-    Route("incidents:list", get=expect(INTAKE), audit={"get": Audit("list", INCIDENT)}),
+    Route(
+        "incidents:list",
+        get=expect(INTAKE),
+        # The search box: the term goes into the session, then back to the list.
+        post=expect(INTAKE),
+        data=lambda w: {"q": "Zqxvictimson"},
+        audit={"get": Audit("list", INCIDENT)},
+    ),
     Route("incidents:board", get=expect(ATTENDANCE), audit={"get": Audit("list", INCIDENT)}),
     Route("incidents:create", get=expect(CONTROL_ROOM), post=expect(CONTROL_ROOM)),
     Route(
@@ -45,6 +52,8 @@ ROUTES = [
         get=expect(INTAKE),
         audit={"get": Audit("read", INCIDENT)},
     ),
+    # A further call on an open incident (the intake page's "add to the open incident").
+    Route("incidents:add-call", kwargs=_incident, post=expect(CONTROL_ROOM)),
     Route("incidents:defer", kwargs=_incident, post=expect({CONTROL_SUPERVISOR})),
     Route("incidents:regrade", kwargs=_incident, post=expect(CONTROL_ROOM)),
     Route("incidents:dispatch", kwargs=_incident, post=expect(ATTENDANCE)),
