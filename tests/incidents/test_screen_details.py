@@ -32,3 +32,23 @@ def test_a_signed_in_user_without_admin_access_gets_403_not_a_sign_in_form(clien
 def test_pages_name_a_favicon_that_exists(client_for, call_taker):
     html = client_for(call_taker).get("/").content.decode()
     assert 'rel="icon" href="/static/favicon.svg"' in html
+
+
+def test_intake_errors_say_whom_they_are_about_in_page_order(client_for, call_taker):
+    from tests.incidents.test_views import intake_post
+
+    data = intake_post(
+        **{"victim-phones": "12", "suspect-phones": "34", "location_postcode": "NOPE"}
+    )
+    del data["category"]
+    del data["injuries"]
+    response = client_for(call_taker).post(reverse("incidents:create"), data)
+    assert response.status_code == 400
+    summary = response.context["error_list"]
+    messages = [message for message, _ in summary]
+    assert messages[0].startswith("Enter a real UK postcode")
+    assert messages[1].startswith("Victim: Enter a phone number")
+    assert messages[2].startswith("Suspect: Enter a phone number")
+    assert "Is anyone injured?" in messages[3]
+    assert summary[-1][1] == "#id_category"  # grading comes last, as on the page
+    assert summary[1][1] == "#id_victim-phones"
