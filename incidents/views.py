@@ -290,7 +290,7 @@ def _intake_error_list(form: IncidentForm, people: dict[str, PersonForm]) -> lis
         return []
 
     def of(names: list[str]) -> list[tuple[str, str]]:
-        out = []
+        out: list[tuple[str, str]] = []
         for name in names:
             if name == "__all__":
                 anchor = "#main-content"
