@@ -52,3 +52,32 @@ def test_intake_errors_say_whom_they_are_about_in_page_order(client_for, call_ta
     assert "Is anyone injured?" in messages[3]
     assert summary[-1][1] == "#id_category"  # grading comes last, as on the page
     assert summary[1][1] == "#id_victim-phones"
+
+
+def test_the_thrive_notes_show_on_the_incident_page(client_for, call_taker):
+    from incidents.models import Incident
+    from tests.incidents.test_views import intake_post
+
+    client = client_for(call_taker)
+    client.post(
+        reverse("incidents:create"),
+        intake_post(thrive_threat="Threat to kill last week", thrive_harm="Bruising seen"),
+    )
+    incident = Incident.objects.get()
+    page = client.get(reverse("incidents:detail", args=[incident.pk])).content.decode()
+    assert 'data-testid="thrive"' in page
+    assert "Threat to kill last week" in page
+    assert "Bruising seen" in page
+
+
+def test_the_board_shows_the_risk_and_the_attendance_forms_name_their_times(
+    client_for, call_taker, log_incident
+):
+    incident = log_incident()
+    services.incident_set_risk_level(actor=call_taker, incident=incident, level="high")
+    client = client_for(call_taker)
+    board = client.get(reverse("incidents:board")).content.decode()
+    assert 'data-testid="risk"><strong class="govuk-tag govuk-tag--red">High' in board
+    page = client.get(reverse("incidents:detail", args=[incident.pk])).content.decode()
+    assert "Dispatched at" in page
+    assert "Arrived at" in page
