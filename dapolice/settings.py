@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "incidents.matching",
     "risk",
     "mash",
+    "marac",
 ]
 
 MIDDLEWARE = [
@@ -641,3 +642,27 @@ CELERY_BEAT_SCHEDULE["welfare-deadlines"] = {
     "task": "mash.tasks.welfare_deadlines_refresh_task",
     "schedule": env.int("DAPOLICE_WELFARE_REFRESH_SECONDS", default=3600),
 }
+
+# --- MARAC (marac) ------------------------------------------------------------------------------
+# Defaults from ../shared/domain.md step 5 and the issue (README "Configuration"). The repeat
+# window is DAPOLICE_MARAC_REPEAT_MONTHS above (risk's criterion and marac's detection agree).
+#: Meetings are scheduled this many days apart (fortnightly by default).
+DAPOLICE_MARAC_MEETING_EVERY_DAYS = env.int("DAPOLICE_MARAC_MEETING_EVERY_DAYS", default=14)
+#: The agenda's cut-off is this many days before the meeting unless one is given.
+DAPOLICE_MARAC_CUTOFF_DAYS = env.int("DAPOLICE_MARAC_CUTOFF_DAYS", default=7)
+#: At most this many cases on one agenda; the rest wait for the next meeting, oldest first.
+DAPOLICE_MARAC_CASES_PER_MEETING = env.int("DAPOLICE_MARAC_CASES_PER_MEETING", default=16)
+#: Minutes given to each case on the agenda (its time slot).
+DAPOLICE_MARAC_MINUTES_PER_CASE = env.int("DAPOLICE_MARAC_MINUTES_PER_CASE", default=15)
+#: An action is "due soon" this many days before its due date (its agency is alerted).
+DAPOLICE_MARAC_ACTION_DUE_SOON_DAYS = env.int("DAPOLICE_MARAC_ACTION_DUE_SOON_DAYS", default=2)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],  # type: ignore[dict-item]
+    "MaracCaseStatusEnum": "marac.choices.CaseStatus",
+    "MaracSourceEnum": "marac.choices.Source",
+    "MaracActionStatusEnum": "marac.choices.ActionStatus",
+    "MaracReportKindEnum": "marac.choices.ReportKind",
+    "MaracMeetingStatusEnum": "marac.choices.MeetingStatus",
+    "MaracRiskOutcomeEnum": "marac.choices.RiskOutcome",
+}
+# --- end of the marac block -----------------------------------------------------------------

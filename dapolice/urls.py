@@ -28,6 +28,7 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("risk/", include("risk.urls")),
     path("mash/", include("mash.urls")),
+    path("marac/", include("marac.urls")),
     path("api/", include("dapolice.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),

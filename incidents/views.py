@@ -246,7 +246,7 @@ class IncidentAddCallView(IncidentCreateView):
     (with what the caller said), not a second incident. Refused or no longer open: the intake
     page again with everything typed and the reason, so it can be logged as a new incident."""
 
-    http_method_names = ["post"]  # the intake page is sent here; it is not a page of its own
+    http_method_names = ["post"]  # the intake page is /incidents/new/ (a GET here was a 500)
 
     def post(  # type: ignore[override]
         self, request: AuthenticatedHttpRequest, pk: int

@@ -190,4 +190,45 @@ def build_world() -> World:
         reason="Joining the control room next week",
     )
     w.alert = Alert.objects.filter(recipient_role=Role.CONTROL_SUPERVISOR).order_by("-pk").first()
+    _marac(w, health=health, housing=housing)
     return w
+
+
+def _marac(w: World, *, health: Agency, housing: Agency) -> None:
+    """MARAC (issue 12): the persona victim referred and listed on a meeting inviting health
+    (the partner persona's agency), not housing (``partner_other``'s); an action for each."""
+    from marac import services as marac_services
+    from marac.inputs import ActionInput
+
+    coordinator = w.users[MARAC_COORDINATOR]
+    case = marac_services.case_refer(
+        actor=coordinator,
+        victim=w.victim,
+        incident=w.incident,
+        criteria=["visible_high"],
+        reason="Visible high risk (matrix world)",
+    )
+    meeting = marac_services.meeting_schedule(
+        actor=coordinator, first_at=timezone.now() + timedelta(days=14), invited=[health]
+    )[0]
+    marac_services.agenda_build(actor=coordinator, meeting=meeting)
+    case.refresh_from_db()
+
+    def action(agency: Agency) -> Any:
+        return marac_services.action_add(
+            actor=coordinator,
+            case=case,
+            data=ActionInput(
+                agency_id=agency.pk,
+                description=f"Matrix action for {agency.name}",
+                done_means="Reported done",
+                due_on=timezone.localdate() + timedelta(days=7),
+            ),
+        )
+
+    w.extra.update(
+        marac_case=case,
+        marac_meeting=meeting,
+        marac_action=action(health),
+        marac_action_other=action(housing),
+    )

@@ -39,6 +39,12 @@ AUDITOR_SEES_VALUES = {CONTROL_SUPERVISOR: frozenset({INTEL_SENTINEL, CHILDREN_S
 ROUTES = [
     Route("home", get=expect(EVERYONE_SIGNED_IN)),
     Route(
+        "accounts:activity",
+        note="typing on the intake page keeps the session alive: reads and changes nothing",
+        post=expect(EVERYONE_SIGNED_IN),
+        audit={"post": Audit("none")},
+    ),
+    Route(
         "two_factor:login",
         get=public(),
         post=public(),
@@ -68,12 +74,6 @@ ROUTES = [
     ),
     # Signing out ends on the sign-in page, whoever asks.
     Route("accounts:logout", post=expect(**{LOGIN: PRINCIPALS})),
-    # The page's keep-alive while the user types (issue 8): any signed-in user, reads nothing.
-    Route(
-        "accounts:activity",
-        post=expect(EVERYONE_SIGNED_IN),
-        audit={"post": Audit("none")},  # it changes nothing but the session's idle clock
-    ),
     Route(
         "accounts:role-requests",
         get=expect({CONTROL_SUPERVISOR}),

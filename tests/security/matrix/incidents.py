@@ -9,6 +9,7 @@ from tests.security.matrix import (
     INTAKE,
     INVESTIGATOR,
     MASH,
+    NOT_ALLOWED,
     OFFICER,
     SUPERVISOR,
     Audit,
@@ -34,9 +35,8 @@ ROUTES = [
     Route(
         "incidents:list",
         get=expect(INTAKE),
-        # The search box: the term goes into the session, then back to the list.
         post=expect(INTAKE),
-        data=lambda w: {"q": "Zqxvictimson"},
+        note="POST keeps the search term in the session (no name in a URL)",
         audit={"get": Audit("list", INCIDENT)},
     ),
     Route("incidents:board", get=expect(ATTENDANCE), audit={"get": Audit("list", INCIDENT)}),
@@ -52,8 +52,13 @@ ROUTES = [
         get=expect(INTAKE),
         audit={"get": Audit("read", INCIDENT)},
     ),
-    # A further call on an open incident (the intake page's "add to the open incident").
-    Route("incidents:add-call", kwargs=_incident, post=expect(CONTROL_ROOM)),
+    Route(
+        "incidents:add-call",
+        kwargs=_incident,
+        note="a further call logged on an open incident (issue 8 item 4); POST only",
+        get=expect(**{NOT_ALLOWED: CONTROL_ROOM}),
+        post=expect(CONTROL_ROOM),
+    ),
     Route("incidents:defer", kwargs=_incident, post=expect({CONTROL_SUPERVISOR})),
     Route("incidents:regrade", kwargs=_incident, post=expect(CONTROL_ROOM)),
     Route("incidents:dispatch", kwargs=_incident, post=expect(ATTENDANCE)),
