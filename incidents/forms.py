@@ -478,7 +478,7 @@ class DeferForm(forms.Form):
 
 class AttendanceForm(forms.Form):
     at = forms.DateTimeField(
-        label=_("Time"),
+        label=_("Arrived at"),
         required=False,
         help_text=_("Leave empty for now"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
@@ -512,6 +512,7 @@ class DispatchForm(AttendanceForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.fields["at"].label = _("Dispatched at")
         self.helper = _helper(
             Layout(
                 Field.text("officers", field_width=20),

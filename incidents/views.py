@@ -234,7 +234,7 @@ class IncidentCreateView(PolicyRequiredMixin, View):
                 "people": people,
                 "others": others,
                 "linked": linked,
-                "error_list": _error_list([form, *people.values()]),
+                "error_list": _intake_error_list(form, people),
                 "draft_banners": DRAFT_BANNERS,
             },
             status=status,
@@ -275,6 +275,46 @@ class IncidentAddCallView(IncidentCreateView):
         intake.is_valid()
         intake.add_error(None, message)
         return self._render(request, intake, _person_forms(request.POST), status=400)
+
+
+def _person_label(key: str) -> str:
+    if key.startswith("other"):
+        return _("Person present %(n)d") % {"n": int(key[5:]) + 1}
+    return {"victim": _("Victim"), "suspect": _("Suspect"), "caller": _("Caller")}[key]
+
+
+def _intake_error_list(form: IncidentForm, people: dict[str, PersonForm]) -> list[tuple[str, str]]:
+    """The intake's error summary in page order (location, victim, suspect, caller, checklist,
+    people present, grading), each person's message saying whom it is about."""
+    if not form.is_bound:
+        return []
+
+    def of(names: list[str]) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        for name in names:
+            if name == "__all__":
+                anchor = "#main-content"
+            else:
+                anchor = "#" + (form[name].id_for_label or f"id_{name}")
+            out.extend((str(e), anchor) for e in form.errors.get(name, []))
+        return out
+
+    def person(key: str) -> list[tuple[str, str]]:
+        label = _person_label(key)
+        return [(f"{label}: {message}", anchor) for message, anchor in _error_list([people[key]])]
+
+    fields = list(form.fields)
+    grading = [n for n in fields if n.startswith("thrive_") or n == "category"]
+    location = [n for n in fields if n.startswith("location_") or n in ("caller", "call_started")]
+    checklist = [n for n in fields if n not in grading and n not in location]
+    out = of(["__all__"]) + of(location)
+    for key in ("victim", "suspect", "caller"):
+        out += person(key)
+    out += of(checklist)
+    for key in people:
+        if key.startswith("other"):
+            out += person(key)
+    return out + of(grading)
 
 
 def _error_list(forms: list[Any]) -> list[tuple[str, str]]:

@@ -48,7 +48,10 @@ class ActivityView(PolicyRequiredMixin, View):
 
 
 def admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-    """The admin signs in through the same two-factor login (and lockout) as everyone else."""
+    """The admin signs in through the same two-factor login (and lockout) as everyone else; a
+    user already signed in without admin access is refused (403), not shown a sign-in form."""
+    if request.user.is_authenticated:
+        raise PermissionDenied(_("The administration site is for system administrators."))
     return redirect_to_login(request.get_full_path())
 
 

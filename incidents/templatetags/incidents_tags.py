@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incidents.policies import can_see_address_in_clear
 
@@ -38,3 +39,25 @@ def yes_no(value: bool | None) -> str:
     if value is None:
         return _("Not recorded")
     return _("Yes") if value else _("No")
+
+
+#: The incident page's history in words (audit action codes are for the audit trail).
+HISTORY_LABELS = {
+    "incidents.incident.created": gettext_lazy("Call logged"),
+    "incidents.incident.regraded": gettext_lazy("Regraded"),
+    "incidents.incident.deferred": gettext_lazy("Attendance deferred"),
+    "incidents.incident.dispatched": gettext_lazy("Officer dispatched"),
+    "incidents.incident.attended": gettext_lazy("Officer arrived"),
+    "incidents.incident.risk_level_set": gettext_lazy("Risk level set"),
+    "incidents.incident.people_linked": gettext_lazy("People linked"),
+    "incidents.incident.call_added": gettext_lazy("Further call added"),
+}
+
+
+@register.filter
+def history_label(action: str) -> str:
+    """``incidents.incident.regraded`` -> "Regraded"; an unknown code -> its last part in words."""
+    label = HISTORY_LABELS.get(action)
+    if label is not None:
+        return str(label)
+    return action.rsplit(".", 1)[-1].replace("_", " ").capitalize()

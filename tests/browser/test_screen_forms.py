@@ -103,3 +103,18 @@ def test_a_sergeant_finds_an_incident_by_name_and_opens_it(
     assert_accessible(page)
     page.get_by_role("link", name=wanted.reference).click()
     page.wait_for_url(re.compile(rf".*/incidents/{wanted.pk}/$"))
+
+
+def test_the_marking_bar_is_inside_a_landmark_and_the_favicon_loads(
+    page, live_server, login, call_taker
+):
+    from axe_playwright_python.sync_playwright import Axe
+
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    login(page, live_server, call_taker)
+    page.goto("/incidents/")
+    results = Axe().run(page, options={"runOnly": ["region"]}).response
+    assert results["violations"] == [], results["violations"]
+    assert page.locator("header [role=note]").first.inner_text() == "OFFICIAL-SENSITIVE"
+    assert missing == []
