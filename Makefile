@@ -54,8 +54,8 @@ format: $(STAMP) ## Apply ruff format and fixes
 
 # `make test SKIP_LINT=1` runs the suite alone (CI's second run, on a shifted clock);
 # `make test PYTEST_ARGS=--suite-clock=2027-10-31T01:30:00+01:00` runs it at another instant.
-# PYTEST_WORKERS: pytest-xdist processes (`-n`); 0 runs in one process.
-PYTEST_WORKERS ?= 0
+# PYTEST_WORKERS: pytest-xdist processes (`-n`, default 2: the suite outgrew 10 minutes in one); 0 runs in one process.
+PYTEST_WORKERS ?= 2
 test: install $(if $(SKIP_LINT),,lint) ## Lint, then the whole suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
 	DAPOLICE_ENV=test $(BIN)/pytest -p no:cacheprovider $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
 
