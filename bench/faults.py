@@ -63,11 +63,13 @@ class Result:
 # --- Environment ------------------------------------------------------------------------------
 
 
-def faults_database_url() -> str:
+def faults_database_url(suffix: str = "faults") -> str:
+    """``DATABASE_URL``'s server with the database ``<its name>_<suffix>``: never the
+    developer's own database."""
     base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/dapolice"
     parts = urlsplit(base)
     name = parts.path.lstrip("/") or "dapolice"
-    return urlunsplit(parts._replace(path=f"/{name}_faults"))
+    return urlunsplit(parts._replace(path=f"/{name}_{suffix}"))
 
 
 def ensure_database(url: str) -> None:
@@ -89,22 +91,22 @@ class Env:
     """Environment of the harness and of every child: the faults database and Redis, a short
     sweep interval, e-mails into files, tasks really queued (not eager)."""
 
-    def __init__(self, *, port: int, interval: int) -> None:
+    def __init__(self, *, port: int, interval: int, suffix: str = "faults") -> None:
         self.port = port
-        self.var = ROOT / "var" / "faults"
+        self.var = ROOT / "var" / suffix
         self.mail = self.var / "mail"
         self.var.mkdir(parents=True, exist_ok=True)
         self.vars = {
             **os.environ,
             "DAPOLICE_ENV": "test",
             "DJANGO_SETTINGS_MODULE": "dapolice.settings",
-            "DATABASE_URL": faults_database_url(),
+            "DATABASE_URL": faults_database_url(suffix),
             "REDIS_URL": f"redis://127.0.0.1:{port}/0",
             "DAPOLICE_VAR_DIR": str(self.var),
             "DAPOLICE_DEADLINE_SCAN_SECONDS": str(interval),
             "DAPOLICE_EMAIL_URL": f"filemail://{self.mail}",
             "CELERY_TASK_ALWAYS_EAGER": "false",
-            "DAPOLICE_CACHE_PREFIX": "dapolice-faults",
+            "DAPOLICE_CACHE_PREFIX": f"dapolice-{suffix}",
         }
 
     def apply(self) -> None:
@@ -481,6 +483,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120, help="wait at most, seconds")
     parser.add_argument("--port", type=int, default=6391, help="our own redis-server's port")
     parser.add_argument("--quick", action="store_true", help="the tool's own test size")
+    parser.add_argument(
+        "--suffix", default="faults", help="database <DATABASE_URL name>_<suffix>, var/<suffix>"
+    )
     args = parser.parse_args(argv)
     unknown = set(args.scenarios) - set(SCENARIOS)
     if unknown:
@@ -489,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         args.deadlines, args.window, args.outage, args.interval = 20, 6, 4, 2
     if args.port == 6379:
         parser.error("6379 is the machine's Redis: choose a spare port")
-    env = Env(port=args.port, interval=args.interval)
+    env = Env(port=args.port, interval=args.interval, suffix=args.suffix)
     env.apply()
     ensure_database(env.vars["DATABASE_URL"])
     subprocess.run(  # noqa: S603 (our own fixed command)

@@ -365,6 +365,9 @@ def plain(headers):
 
 
 cache.set(HEARTBEAT_KEY, time.time(), timeout=120)  # as the worker does, on beat's schedule
+from dapolice.alerts.services import SWEEP_HEARTBEAT, heartbeat_beat  # noqa: E402
+
+heartbeat_beat(name=SWEEP_HEARTBEAT)  # as the deadline sweep does
 try:
     allowed_host = probe["probe_headers"](os.environ)["Host"]
     print(json.dumps({
