@@ -56,6 +56,7 @@ class Result:
     undelivered: int = 0
     repeats: int = 0
     max_delay: float = 0.0
+    mean_delay: float = 0.0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -356,16 +357,19 @@ def check(result: Result, env: Env, *, cutoff: Any, repaired_at: Any = None) -> 
     result.alerts = sum(per.values())
     result.lost = sum(1 for d in due.values_list("pk", flat=True) if per.get(d, 0) == 0)
     result.doubled = sum(n - 1 for n in per.values() if n > 1)
+    delays: list[float] = []
     for due_at, set_at, raised_at in Alert.objects.filter(deadline__in=due).values_list(
         "deadline__due_at", "deadline__created_at", "created_at"
     ):
         # A warning set when it was already due counts from when it was set; one raised after
         # the repair may count from the repair.
         delay = (raised_at - max(due_at, set_at)).total_seconds()
+        delays.append(delay)
         result.max_delay = max(result.max_delay, delay)
         if repaired_at is not None and raised_at > repaired_at:
             delay = min(delay, (raised_at - max(due_at, set_at, repaired_at)).total_seconds())
         result.late += delay > LATE_SECONDS
+    result.mean_delay = sum(delays) / len(delays) if delays else 0.0
     result.undelivered = Alert.objects.filter(delivered_at__isnull=True).count()
     result.repeats = sum(n - 1 for n in mail_counts(env).values() if n > 1)
 
@@ -447,6 +451,7 @@ def table(results: list[Result]) -> str:
         "late>60s",
         "undelivered",
         "e-mail repeats",
+        "mean delay s",
         "max delay s",
         "run s",
     )
@@ -460,6 +465,7 @@ def table(results: list[Result]) -> str:
             str(r.late),
             str(r.undelivered),
             str(r.repeats),
+            f"{r.mean_delay:.1f}",
             f"{r.max_delay:.1f}",
             f"{r.seconds:.0f}",
         )
