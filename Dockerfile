@@ -36,4 +36,5 @@ RUN DJANGO_SECRET_KEY=build-only-not-secret-build-only-not-secret-000000 \
     DJANGO_ALLOWED_HOSTS=build python manage.py collectstatic --no-input
 USER dapolice
 EXPOSE 8000
-CMD ["gunicorn", "dapolice.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gthread 2 x 4 (issue 13, make loadtest); searches run on the compose "search" service.
+CMD ["gunicorn", "dapolice.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "2", "--threads", "4", "--access-logfile", "-"]

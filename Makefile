@@ -9,7 +9,7 @@ DEMO_ENV := DAPOLICE_ENV=demo
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench faults mutate frontend install migrate seed clean
+.PHONY: help run test lint format bench faults mutate audit frontend install migrate seed clean loadtest
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,12 +35,18 @@ run: install ## Migrate, load demo data and serve the app with a worker and beat
 	$(DEMO_ENV) $(PY) manage.py collectstatic --no-input --verbosity 0
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(DEMO_ENV) $(BIN)/honcho start -f Procfile
 
-lint: $(STAMP) ## ruff, ruff format --check, import-linter layers, mypy (django-stubs), djLint
+lint: $(STAMP) ## ruff, ruff format --check, import-linter layers, mypy (django-stubs), djLint, bandit (high severity)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	DAPOLICE_ENV=test $(BIN)/mypy
 	$(BIN)/djlint templates --lint --quiet
+	$(BIN)/bandit -q -c pyproject.toml -r dapolice incidents risk mash marac --severity-level high
+
+audit: $(STAMP) ## bandit (every severity, for review) and pip-audit of the dependencies (needs PyPI; says SKIPPED offline); not part of make test
+	$(BIN)/bandit -q -c pyproject.toml -r dapolice incidents risk mash marac --severity-level medium || true
+	$(BIN)/bandit -q -c pyproject.toml -r dapolice incidents risk mash marac --severity-level high
+	$(PY) -m tests.security.audit_deps
 
 format: $(STAMP) ## Apply ruff format and fixes
 	$(BIN)/ruff format .
@@ -58,6 +64,10 @@ mutate: install ## Mutation testing of the rule modules (mutmut; MODULE=incident
 
 bench: install ## Benchmarks under bench/ (not part of make test); prints one table
 	DAPOLICE_ENV=test $(PY) -m bench $(BENCH_ARGS)
+
+# LOADTEST_ARGS: e.g. --steps 10,20 --duration 30 --size 1k --search-workers 1 (bench/loadtest.py).
+loadtest: install ## Control-room load on loopback (gunicorn; steps of call takers; sign-in storm); not part of make test
+	$(PY) -m bench.loadtest $(LOADTEST_ARGS)
 
 faults: install ## Alert pipeline under injected faults (own redis-server on :6391, own database); not part of make test
 	DAPOLICE_ENV=test $(PY) -m bench.faults $(FAULTS_ARGS)

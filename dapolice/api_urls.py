@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("incidents.api.urls")),
     path("risk/", include("risk.api.urls")),
     path("mash/", include("mash.api.urls")),
+    path("marac/", include("marac.api.urls")),
 ]

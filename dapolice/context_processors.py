@@ -23,4 +23,7 @@ def layout(request: HttpRequest) -> dict[str, Any]:
 
         ctx["nav_items"] = items_for(user)
         ctx["inbox_count"] = alert_open_count(user=user)
+        # The idle warning (static/js/session.js) counts down the same limit as the middleware.
+        ctx["idle_seconds"] = settings.SESSION_IDLE_TIMEOUT_MINUTES * 60
+        ctx["idle_warning_seconds"] = settings.SESSION_IDLE_WARNING_MINUTES * 60
     return ctx

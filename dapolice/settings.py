@@ -93,8 +93,10 @@ INSTALLED_APPS = [
     "dapolice.health",
     "dapolice.demo",
     "incidents",
+    "incidents.matching",
     "risk",
     "mash",
+    "marac",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +173,12 @@ if REDIS_URL:
                 "DAPOLICE_CACHE_PREFIX",
                 default="dapolice-test" if DAPOLICE_ENV == "test" else "dapolice",
             ),
+            # Short timeouts (issue 13): a hung Redis must never hold up a web worker; the
+            # callers that need the cache fail open (dapolice.common.throttling).
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("DAPOLICE_CACHE_TIMEOUT_SECONDS", default=0.25),
+                "socket_timeout": env.float("DAPOLICE_CACHE_TIMEOUT_SECONDS", default=0.25),
+            },
         }
     }
 else:
@@ -186,7 +194,14 @@ else:
 
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    # Short timeouts (issue 13): publishing a task never holds up a request on a hung Redis (the
+    # database is the truth; a lost nudge is recovered by the sweep). The worker's BRPOP runs in
+    # its event loop, which socket_timeout does not limit.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": env.float("DAPOLICE_BROKER_TIMEOUT_SECONDS", default=0.5),
+        "socket_timeout": env.float("DAPOLICE_BROKER_TIMEOUT_SECONDS", default=0.5),
+    }
 else:
     BROKER_DIR = VAR_DIR / "broker"
     CELERY_BROKER_URL = "filesystem://"
@@ -200,6 +215,8 @@ else:
         for sub in ("queue", "control"):
             (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("DAPOLICE_BROKER_TIMEOUT_SECONDS", default=0.5)
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -247,6 +264,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2id, tuned for a shift change on 2 cores (dapolice/accounts/hashers.py, issue 13); older
+# hashes (PBKDF2) still verify and are upgraded at the user's next sign-in.
+ARGON2_MEMORY_KIB = env.int("DAPOLICE_ARGON2_MEMORY_KIB", default=19_456)
+ARGON2_TIME_COST = env.int("DAPOLICE_ARGON2_TIME_COST", default=2)
+ARGON2_PARALLELISM = env.int("DAPOLICE_ARGON2_PARALLELISM", default=1)
+PASSWORD_HASHERS = [
+    "dapolice.accounts.hashers.TunedArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 if DAPOLICE_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -284,6 +312,8 @@ IPWARE_STRICT = False
 # Idle timeout: the session ends after this many minutes without a user action. Background
 # polling (the inbox count, board refresh) does not count as activity.
 SESSION_IDLE_TIMEOUT_MINUTES = env.int("DAPOLICE_SESSION_IDLE_MINUTES", default=15)
+# The page warns this many minutes before the idle sign-out (static/js/session.js).
+SESSION_IDLE_WARNING_MINUTES = env.int("DAPOLICE_SESSION_IDLE_WARNING_MINUTES", default=2)
 # Absolute limit: the session ends this long after sign-in, however active (the sign-in time is
 # kept in the session; SESSION_COOKIE_AGE alone would move with every request that saves it).
 SESSION_MAX_HOURS = env.int("DAPOLICE_SESSION_MAX_HOURS", default=12)
@@ -410,7 +440,12 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "dapolice.common.schema.AutoSchema",
     "EXCEPTION_HANDLER": "dapolice.common.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"match": env.str("DAPOLICE_MATCH_THROTTLE", default="120/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "match": env.str("DAPOLICE_MATCH_THROTTLE", default="120/min"),
+        # Creation endpoints (incidents, persons in an incident, markers): a probe that types
+        # address after address is slowed down as well as audited and alerted (issue 7, item 2).
+        "create": env.str("DAPOLICE_CREATE_THROTTLE", default="30/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "dapolice API",
@@ -480,6 +515,17 @@ for _name, _cast in (
 ):
     if env.str(_name, default=""):
         globals()[_name] = _cast(env.str(_name))
+
+# Security limits (issue 7): README "Security".
+#: A dispatch or arrival time claimed more than this many minutes before it is recorded needs a
+#: supervisor and a reason (both times are kept).
+DAPOLICE_ATTENDANCE_BACKDATE_MINUTES = env.int("DAPOLICE_ATTENDANCE_BACKDATE_MINUTES", default=5)
+#: A deferral may move the attendance deadline at most this many hours ahead of now.
+DAPOLICE_DEFERRAL_MAX_HOURS = env.int("DAPOLICE_DEFERRAL_MAX_HOURS", default=72)
+#: Most people in one incident, phone numbers and aliases per person.
+DAPOLICE_MAX_PEOPLE_PER_INCIDENT = env.int("DAPOLICE_MAX_PEOPLE_PER_INCIDENT", default=20)
+DAPOLICE_MAX_PHONES_PER_PERSON = env.int("DAPOLICE_MAX_PHONES_PER_PERSON", default=5)
+DAPOLICE_MAX_ALIASES_PER_PERSON = env.int("DAPOLICE_MAX_ALIASES_PER_PERSON", default=10)
 
 # --- DASH risk assessment (risk) ------------------------------------------------------------
 # Defaults from ../shared/domain.md (SafeLives); every one is in README.md, "Configuration".
@@ -596,3 +642,27 @@ CELERY_BEAT_SCHEDULE["welfare-deadlines"] = {
     "task": "mash.tasks.welfare_deadlines_refresh_task",
     "schedule": env.int("DAPOLICE_WELFARE_REFRESH_SECONDS", default=3600),
 }
+
+# --- MARAC (marac) ------------------------------------------------------------------------------
+# Defaults from ../shared/domain.md step 5 and the issue (README "Configuration"). The repeat
+# window is DAPOLICE_MARAC_REPEAT_MONTHS above (risk's criterion and marac's detection agree).
+#: Meetings are scheduled this many days apart (fortnightly by default).
+DAPOLICE_MARAC_MEETING_EVERY_DAYS = env.int("DAPOLICE_MARAC_MEETING_EVERY_DAYS", default=14)
+#: The agenda's cut-off is this many days before the meeting unless one is given.
+DAPOLICE_MARAC_CUTOFF_DAYS = env.int("DAPOLICE_MARAC_CUTOFF_DAYS", default=7)
+#: At most this many cases on one agenda; the rest wait for the next meeting, oldest first.
+DAPOLICE_MARAC_CASES_PER_MEETING = env.int("DAPOLICE_MARAC_CASES_PER_MEETING", default=16)
+#: Minutes given to each case on the agenda (its time slot).
+DAPOLICE_MARAC_MINUTES_PER_CASE = env.int("DAPOLICE_MARAC_MINUTES_PER_CASE", default=15)
+#: An action is "due soon" this many days before its due date (its agency is alerted).
+DAPOLICE_MARAC_ACTION_DUE_SOON_DAYS = env.int("DAPOLICE_MARAC_ACTION_DUE_SOON_DAYS", default=2)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],  # type: ignore[dict-item]
+    "MaracCaseStatusEnum": "marac.choices.CaseStatus",
+    "MaracSourceEnum": "marac.choices.Source",
+    "MaracActionStatusEnum": "marac.choices.ActionStatus",
+    "MaracReportKindEnum": "marac.choices.ReportKind",
+    "MaracMeetingStatusEnum": "marac.choices.MeetingStatus",
+    "MaracRiskOutcomeEnum": "marac.choices.RiskOutcome",
+}
+# --- end of the marac block -----------------------------------------------------------------

@@ -28,9 +28,17 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("risk/", include("risk.urls")),
     path("mash/", include("mash.urls")),
+    path("marac/", include("marac.urls")),
     path("api/", include("dapolice.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", HealthzView.as_view(), name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+# Errors under /api/ are JSON problem details whatever their cause (issue 13); pages keep the
+# templates/4xx.html and 500.html pages.
+handler400 = "dapolice.common.api.bad_request"
+handler403 = "dapolice.common.api.permission_denied"
+handler404 = "dapolice.common.api.page_not_found"
+handler500 = "dapolice.common.api.server_error"

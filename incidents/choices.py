@@ -28,6 +28,17 @@ class MarkerKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+#: Markers that warn whoever attends: never hidden by an address's restriction (issue 7).
+SAFETY_MARKERS = frozenset(
+    {
+        MarkerKind.FIREARM_CERTIFICATE,
+        MarkerKind.WEAPONS,
+        MarkerKind.VIOLENCE,
+        MarkerKind.TREAT_AS_EMERGENCY,
+    }
+)
+
+
 class RiskLevel(models.TextChoices):
     """The DASH outcome, recorded on the incident by the risk app through a service."""
 

@@ -24,8 +24,9 @@ from incidents import validators
 from incidents.choices import PersonRole, Relationship
 from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput, Thrive
 from incidents.matching.engine import MatchQuery
-from incidents.models import AttendanceCategory
+from incidents.models import AddressReveal, AttendanceCategory
 from incidents.rules import call_start_problem
+from incidents.validators import MAX_ID
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -113,7 +114,9 @@ class PersonForm(forms.Form):
         required=False,
     )
     # Rendered by the match panel (incidents/_match_panel.html) when the call taker links a match.
-    person_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    person_id = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID
+    )
     given_name = forms.CharField(label=_("Given name"), max_length=100, required=False)
     family_name = forms.CharField(label=_("Family name"), max_length=100, required=False)
     aliases = forms.CharField(
@@ -127,7 +130,12 @@ class PersonForm(forms.Form):
     lives_at_location = forms.BooleanField(
         label=_("Lives at the incident location"), required=False
     )
-    house = forms.CharField(label=_("House number or name"), max_length=80, required=False)
+    house = forms.CharField(
+        label=_("House number or name"),
+        max_length=80,
+        required=False,
+        validators=[validators.validate_house],
+    )
     street = forms.CharField(label=_("Street"), max_length=200, required=False)
     town = forms.CharField(label=_("Town or city"), max_length=100, required=False)
     postcode = PostcodeField(label=_("Postcode"))
@@ -171,6 +179,13 @@ class PersonForm(forms.Form):
             for i in range(3)
         )
         return not (typed or dob)
+
+    def clean_aliases(self) -> str:
+        text: str = self.cleaned_data.get("aliases", "")
+        for given, family in _aliases(text):
+            validators.validate_name(given)
+            validators.validate_name(family)
+        return text
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -229,7 +244,9 @@ class IncidentForm(forms.Form):
 
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     call_started = forms.CharField(widget=forms.HiddenInput)
-    location_house = forms.CharField(label=_("House number or name"), max_length=80)
+    location_house = forms.CharField(
+        label=_("House number or name"), max_length=80, validators=[validators.validate_house]
+    )
     location_street = forms.CharField(label=_("Street"), max_length=200, required=False)
     location_town = forms.CharField(label=_("Town or city"), max_length=100, required=False)
     location_postcode = PostcodeField(label=_("Postcode"))
@@ -466,10 +483,20 @@ class AttendanceForm(forms.Form):
         help_text=_("Leave empty for now"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+    reason = forms.CharField(
+        label=_("Why is the time earlier than now?"),
+        help_text=_(
+            "Only for a time more than a few minutes ago: a control-room supervisor or a "
+            "supervisor records it, with the reason"
+        ),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Layout(Field.text("at", field_width=20)))
+        self.helper = _helper(Layout(Field.text("at", field_width=20), Field.textarea("reason")))
 
 
 class DispatchForm(AttendanceForm):
@@ -486,7 +513,11 @@ class DispatchForm(AttendanceForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.helper = _helper(
-            Layout(Field.text("officers", field_width=20), Field.text("at", field_width=20))
+            Layout(
+                Field.text("officers", field_width=20),
+                Field.text("at", field_width=20),
+                Field.textarea("reason"),
+            )
         )
 
     def clean_officers(self) -> list[Any]:
@@ -515,6 +546,25 @@ class RevealAddressForm(forms.Form):
         self.helper = _helper(Layout(Field.textarea("reason")))
 
 
+class RevealReviewForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Was the reveal justified?"),
+        choices=AddressReveal.Outcome.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        help_text=_("Required when the reveal was not justified"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Layout(Field.radios("outcome"), Field.textarea("note")))
+
+
 # --- The live match panel -------------------------------------------------------------------
 
 
@@ -523,13 +573,13 @@ class MatchSearchForm(forms.Form):
     (half a date of birth) is left out of the search, never reported: the block's own form
     reports errors when the call is sent."""
 
-    person_id = forms.IntegerField(required=False)
+    person_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     given_name = forms.CharField(max_length=100, required=False)
     family_name = forms.CharField(max_length=100, required=False)
     date_of_birth = DateOfBirthField()
     phones = forms.CharField(max_length=100, required=False)
     lives_at_location = forms.BooleanField(required=False)
-    house = forms.CharField(max_length=80, required=False)
+    house = forms.CharField(max_length=80, required=False, validators=[validators.validate_house])
     postcode = forms.CharField(max_length=20, required=False)
 
     def clean_phones(self) -> tuple[str, ...]:
@@ -541,7 +591,7 @@ class MatchPanelForm(forms.Form):
     person, and the incident location (searched when the person lives there)."""
 
     panel = forms.ChoiceField(choices=[])
-    link = forms.IntegerField(required=False)
+    link = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     unlink = forms.CharField(required=False)
     location_postcode = forms.CharField(max_length=20, required=False)
     location_house = forms.CharField(max_length=80, required=False)
@@ -580,3 +630,18 @@ class MatchPanelForm(forms.Form):
         if query.family_name or query.given_name or query.phones or query.date_of_birth:
             return query
         return None
+
+
+class AddCallForm(forms.Form):
+    """The intake page sent as a further call on an open incident: only its key and story."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    narrative = forms.CharField(required=False, max_length=10_000)
+
+
+class IncidentSearchForm(forms.Form):
+    """The incident list's search box (posted; the term is kept in the session)."""
+
+    q = forms.CharField(
+        label=_("Search by reference, name, street or postcode"), max_length=100, required=False
+    )

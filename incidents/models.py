@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,7 @@ from incidents.choices import (
     Relationship,
     RiskLevel,
 )
+from incidents.validators import clean_postcode_area
 
 if TYPE_CHECKING:
     from dapolice.accounts.models import User
@@ -76,6 +78,12 @@ class RuralArea(models.Model):
     def __str__(self) -> str:
         return self.postcode_prefix
 
+    def clean(self) -> None:
+        try:
+            self.postcode_prefix = clean_postcode_area(self.postcode_prefix)
+        except ValidationError as exc:
+            raise ValidationError({"postcode_prefix": exc.messages}) from None
+
 
 # --- Places and people ---------------------------------------------------------------------------
 
@@ -109,6 +117,15 @@ class Address(BaseModel):
     class Meta:
         verbose_name = _("address")
         verbose_name_plural = _("addresses")
+        constraints = [
+            # One row per dwelling (postcode + house number): concurrent calls typing a new
+            # address get one row (``address_get_or_create``), so no twin escapes a restriction.
+            models.UniqueConstraint(
+                fields=["postcode_key", "house_key"],
+                condition=~Q(postcode_key="") & ~Q(house_key=""),
+                name="address_one_per_dwelling",
+            ),
+        ]
         indexes = [
             models.Index(fields=["postcode_key", "house_key"], name="address_key_idx"),
             # The matching engine reads each candidate's address keys from this index alone
@@ -374,6 +391,17 @@ class Incident(BaseModel):
         related_name="+",
     )
     arrived_at = models.DateTimeField(_("officer arrived at"), null=True, blank=True)
+    # The time claimed (above) and the time it was recorded are both kept: a claim more than
+    # DAPOLICE_ATTENDANCE_BACKDATE_MINUTES before its recording needs a supervisor and a reason
+    # (issue 7, finding 8), recorded here and in the audit row.
+    dispatch_recorded_at = models.DateTimeField(_("dispatch recorded at"), null=True, blank=True)
+    dispatch_time_reason = models.TextField(
+        _("why the dispatch time is earlier"), blank=True, default=""
+    )
+    arrival_recorded_at = models.DateTimeField(_("arrival recorded at"), null=True, blank=True)
+    arrival_time_reason = models.TextField(
+        _("why the arrival time is earlier"), blank=True, default=""
+    )
 
     risk_level = models.CharField(
         _("risk level"), max_length=10, choices=RiskLevel.choices, blank=True, default=""
@@ -450,6 +478,40 @@ class IncidentPerson(models.Model):
         return f"{self.get_role_display()} in {self.incident_id}"
 
 
+class IncidentCallQuerySet(models.QuerySet["IncidentCall"]):
+    def visible_to(self, user: User) -> IncidentCallQuerySet:
+        from incidents.policies import incident_visibility
+
+        return self.filter(incident__in=Incident.objects.filter(incident_visibility(user)))
+
+
+class IncidentCall(models.Model):
+    """A further call about an incident already open: logged on it, not as a second incident
+    (the intake page offers it when the address or a person has an open incident)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="calls")
+    received_at = models.DateTimeField(_("call received"))
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("call taker"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField(_("what the caller said"), blank=True)
+    # The intake page's key: sending the same page twice logs the call once.
+    idempotency_key = models.UUIDField(unique=True, editable=False)
+
+    objects = IncidentCallQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("further call")
+        verbose_name_plural = _("further calls")
+        ordering = ["received_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Call on {self.incident_id}"
+
+
 class IncidentOfficer(models.Model):
     """An officer attached to an incident: named at dispatch (one or several), or the attending
     officer who recorded their own arrival. "An officer can only assess incidents they are
@@ -480,3 +542,109 @@ class IncidentOfficer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.officer_id} at {self.incident_id}"
+
+
+class AddressReveal(models.Model):
+    """A break-glass reveal of a restricted address for one incident, waiting for a second
+    person to sign it off (issue 7, finding 4). The grant itself is the ``access.break_glass``
+    audit row; this row is the review queue's item."""
+
+    class Outcome(models.TextChoices):
+        JUSTIFIED = "justified", _("Justified")
+        NOT_JUSTIFIED = "not_justified", _("Not justified: referred to professional standards")
+
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="reveals")
+    revealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    revealed_at = models.DateTimeField(_("revealed at"))
+    reason = models.TextField(_("reason given"))
+    #: The revealer logged the incident themselves (a fresh incident of their own: look closer).
+    own_incident = models.BooleanField(_("on an incident they logged"), default=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    review_note = models.TextField(_("review note"), blank=True)
+
+    class Meta:
+        verbose_name = _("address reveal")
+        verbose_name_plural = _("address reveals")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reviewed_by__isnull=True) | ~Q(reviewed_by=models.F("revealed_by")),
+                name="reveal_reviewed_by_someone_else",
+            ),
+            models.CheckConstraint(
+                condition=(Q(reviewed_at__isnull=True) & Q(outcome=""))
+                | (Q(reviewed_at__isnull=False) & ~Q(outcome="")),
+                name="reveal_review_has_outcome",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["revealed_at"],
+                name="reveal_pending_idx",
+                condition=Q(reviewed_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Reveal #{self.pk} on {self.incident_id}"
+
+
+class StaffExclusionQuerySet(models.QuerySet["StaffExclusion"]):
+    def active(self) -> StaffExclusionQuerySet:
+        return self.filter(removed_at__isnull=True)
+
+
+class StaffExclusion(models.Model):
+    """A member of staff who must not see a record: a person (and so every incident they are
+    in) or one incident. For staff related to the parties, or a police employee who is a party
+    (issue 7, "Must-not-see lists"). They get 404 everywhere: pages, API, search, match panel.
+    Added and removed (never deleted) through ``incidents.services``, audited."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="exclusions"
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(_("added at"))
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+
+    objects = StaffExclusionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("must-not-see entry")
+        verbose_name_plural = _("must-not-see list")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(person__isnull=False) & Q(incident__isnull=True))
+                | (Q(person__isnull=True) & Q(incident__isnull=False)),
+                name="exclusion_person_or_incident",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "person", "incident"],
+                name="exclusion_active_idx",
+                condition=Q(removed_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        what = f"person {self.person_id}" if self.person_id else f"incident {self.incident_id}"
+        return f"User {self.user_id} must not see {what}"

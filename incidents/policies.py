@@ -28,12 +28,42 @@ def _police(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_police)
 
 
+def _excluded_person_ids(user: User) -> Any:
+    from incidents.models import StaffExclusion
+
+    return (
+        StaffExclusion.objects.active()
+        .filter(user_id=user.pk, person__isnull=False)
+        .values("person_id")
+    )
+
+
+def incident_exclusion(user: User) -> Q:
+    """The incidents ``user`` must not see (must-not-see lists): named on the incident, or a
+    person in it names them. Subqueries in the same statement: no extra query per read."""
+    from incidents.models import IncidentPerson, StaffExclusion
+
+    named = (
+        StaffExclusion.objects.active()
+        .filter(user_id=user.pk, incident__isnull=False)
+        .values("incident_id")
+    )
+    through_people = IncidentPerson.objects.filter(person_id__in=_excluded_person_ids(user)).values(
+        "incident_id"
+    )
+    return Q(pk__in=named) | Q(pk__in=through_people)
+
+
 def incident_visibility(user: User) -> Q:
-    return Q() if _police(user) and user.has_perm("incidents.view_incident") else NOTHING
+    if not (_police(user) and user.has_perm("incidents.view_incident")):
+        return NOTHING
+    return ~incident_exclusion(user)
 
 
 def person_visibility(user: User) -> Q:
-    return Q() if _police(user) and user.has_perm("incidents.view_person") else NOTHING
+    if not (_police(user) and user.has_perm("incidents.view_person")):
+        return NOTHING
+    return ~Q(pk__in=_excluded_person_ids(user))
 
 
 def address_visibility(user: User) -> Q:
@@ -76,6 +106,39 @@ def can_create_person(user: User, obj: Any = None) -> bool:
 )
 def can_create_marker(user: User, obj: Any = None) -> bool:
     return _police(user) and user.has_perm("incidents.add_marker")
+
+
+@access.rule("incidents.address.restrict", who=_("MASH staff and supervisors"))
+def can_restrict_address(user: User, address: Any = None) -> bool:
+    """Making an address restricted (a refuge or safe address), or lifting it, is a
+    safeguarding decision of named roles (issue 7, finding 6): the role is checked as well as
+    the permission, so granting ``add_marker`` to another role does not widen it."""
+    return (
+        _police(user)
+        and user.has_role(Role.MASH, Role.SUPERVISOR)
+        and user.has_perm("incidents.add_marker")
+    )
+
+
+@access.rule(
+    "incidents.attendance.backdate",
+    who=_("a control-room supervisor or a supervisor, with a reason"),
+)
+def can_backdate_attendance(user: User, incident: Any = None) -> bool:
+    """May record a dispatch or arrival time more than a few minutes before it is recorded."""
+    return can_record_attendance(user) and user.has_role(Role.CONTROL_SUPERVISOR, Role.SUPERVISOR)
+
+
+@access.rule(
+    "incidents.reveal.review",
+    who=_("control-room supervisors and supervisors (never their own reveal)"),
+)
+def can_review_reveals(user: User, reveal: Any = None) -> bool:
+    """The second person who signs off a break-glass reveal."""
+    allowed = _police(user) and user.has_role(Role.CONTROL_SUPERVISOR, Role.SUPERVISOR)
+    if reveal is None:
+        return allowed
+    return allowed and reveal.revealed_by_id != user.pk
 
 
 @access.rule("incidents.regrade", who=_("call takers and control-room supervisors"))
@@ -126,8 +189,19 @@ def can_request_reveal(user: User, address: Any = None) -> bool:
     )
 
 
-def can_see_address_in_clear(user: User, address: Any) -> bool:
-    """An unrestricted address, or a restricted one revealed by this user's live break-glass."""
+def reveal_scope(incident: Any) -> str:
+    """The part of a restricted address a reveal opens: the address on one incident only."""
+    return f"incident:{incident.pk}"
+
+
+def can_see_address_in_clear(user: User, address: Any, incident: Any = None) -> bool:
+    """An unrestricted address, or a restricted one that this user revealed, with a live
+    break-glass grant, for ``incident``: a reveal shows the address on the incident it was
+    granted for, nowhere else (not in the match panel, the board, the API's other records)."""
     if not address.is_restricted:
         return True
-    return can_request_reveal(user, address) and break_glass_active(actor=user, subject=address)
+    if incident is None:
+        return False
+    return can_request_reveal(user, address) and break_glass_active(
+        actor=user, subject=address, what=reveal_scope(incident)
+    )

@@ -14,8 +14,10 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -26,19 +28,29 @@ from dapolice.accounts.models import User
 from dapolice.alerts.choices import Severity
 from dapolice.alerts.registry import AlertSpec
 from dapolice.audit.models import AuditEvent
-from dapolice.audit.services import record_list, record_read
+from dapolice.audit.services import record_access, record_list, record_read
 from incidents.choices import (
     ATTENDANCE_BREACH,
     ATTENDANCE_WARNING,
     OPEN_STATUSES,
     RISK_RANK,
+    SAFETY_MARKERS,
     PersonRole,
     RiskLevel,
 )
 from incidents.matching import keys
 from incidents.matching.conf import setting
-from incidents.models import Address, Incident, IncidentOfficer, IncidentPerson, Marker, Person
-from incidents.policies import can_see_address_in_clear
+from incidents.models import (
+    Address,
+    AddressReveal,
+    Incident,
+    IncidentCall,
+    IncidentOfficer,
+    IncidentPerson,
+    Marker,
+    Person,
+    PersonPhone,
+)
 
 INCIDENT_PAGE_SIZE = 50
 
@@ -84,7 +96,8 @@ def person_flags(
     address_ids: dict[int, int | None] | None = None,
     new_call: bool = True,
 ) -> dict[int, PersonFlags]:
-    """Flags for each person as of ``at`` (now): three queries whatever the history size.
+    """Flags for each person as of ``at`` (now): two queries whatever the history size (the
+    incidents, the markers), and one more for the addresses when ``address_ids`` is not given.
 
     * repeat victim: a DA victim in more than one incident within
       ``DAPOLICE_REPEAT_VICTIM_MONTHS`` before ``at`` (the window includes its first moment).
@@ -106,22 +119,40 @@ def person_flags(
     history_from = months_before(at, settings.DAPOLICE_MATCH_HISTORY_MONTHS)
     window_start = min(repeat_from, history_from)
 
-    recent = IncidentPerson.objects.filter(
-        person_id__in=ids, received_at__gte=window_start, received_at__lte=at
+    # One query for both the history window and every incident as a suspect (with the victims
+    # of those incidents, to count distinct victims): rows are told apart below.
+    mine = Q(person_id__in=ids, received_at__lte=at)
+    as_suspect = IncidentPerson.objects.filter(mine, role=PersonRole.SUSPECT)
+    if exclude_incident_id is not None:
+        as_suspect = as_suspect.exclude(incident_id=exclude_incident_id)
+    rows = IncidentPerson.objects.filter(
+        (mine & (Q(received_at__gte=window_start) | Q(role=PersonRole.SUSPECT)))
+        | Q(role=PersonRole.VICTIM, incident_id__in=as_suspect.values("incident_id"))
     )
     if exclude_incident_id is not None:
-        recent = recent.exclude(incident_id=exclude_incident_id)
+        rows = rows.exclude(incident_id=exclude_incident_id)
     seen_incidents: dict[int, set[int]] = defaultdict(set)
     victim_incidents: dict[int, set[int]] = defaultdict(set)
-    for row in recent.values(
+    suspect_incidents: dict[int, set[int]] = defaultdict(set)
+    victims_of_incident: dict[int, set[int]] = defaultdict(set)
+    for row in rows.values(
         "person_id", "role", "incident_id", "received_at", "incident__risk_level"
     ):
-        f = flags[row["person_id"]]
-        if row["received_at"] >= repeat_from and row["role"] == PersonRole.VICTIM:
-            victim_incidents[row["person_id"]].add(row["incident_id"])
-        if row["received_at"] >= history_from:
-            f.recent_roles.add(row["role"])
-            seen_incidents[row["person_id"]].add(row["incident_id"])
+        pk, role, received_at = row["person_id"], row["role"], row["received_at"]
+        if role == PersonRole.VICTIM:
+            victims_of_incident[row["incident_id"]].add(pk)
+        if pk not in flags or received_at > at:
+            continue  # a victim of one of these suspects' incidents, not one of ours
+        if role == PersonRole.SUSPECT:
+            suspect_incidents[pk].add(row["incident_id"])
+        if received_at < window_start:
+            continue
+        f = flags[pk]
+        if received_at >= repeat_from and role == PersonRole.VICTIM:
+            victim_incidents[pk].add(row["incident_id"])
+        if received_at >= history_from:
+            f.recent_roles.add(role)
+            seen_incidents[pk].add(row["incident_id"])
             level = row["incident__risk_level"] or RiskLevel.NOT_ASSESSED
             if RISK_RANK[RiskLevel(level)] > RISK_RANK[RiskLevel(f.highest_risk)]:
                 f.highest_risk = level
@@ -132,23 +163,12 @@ def person_flags(
         flags[pk].repeat_victim = len(incident_ids) >= needed
 
     # Known and serial perpetrator as of ``at``: incidents up to then, this one excluded.
-    as_suspect_rows = IncidentPerson.objects.filter(
-        person_id__in=ids, role=PersonRole.SUSPECT, received_at__lte=at
-    )
-    if exclude_incident_id is not None:
-        as_suspect_rows = as_suspect_rows.exclude(incident_id=exclude_incident_id)
-    as_suspect = as_suspect_rows.values_list("person_id").annotate(
-        victims=Count(
-            "incident__people__person",
-            filter=Q(incident__people__role=PersonRole.VICTIM),
-            distinct=True,
-        )
-    )
-    for person_id, victims in as_suspect:
-        f = flags[person_id]
+    for pk, incident_ids in suspect_incidents.items():
+        victims = set().union(*(victims_of_incident[i] for i in incident_ids))
+        f = flags[pk]
         f.known_perpetrator = True
-        f.victim_count = victims
-        f.serial_perpetrator = victims >= settings.DAPOLICE_SERIAL_PERPETRATOR_VICTIMS
+        f.victim_count = len(victims)
+        f.serial_perpetrator = len(victims) >= settings.DAPOLICE_SERIAL_PERPETRATOR_VICTIMS
 
     if address_ids is None:
         address_ids = dict(Person.objects.filter(pk__in=ids).values_list("pk", "address_id"))
@@ -173,10 +193,13 @@ def person_flags(
 # --- Incidents ------------------------------------------------------------------------------
 
 
-def incident_queryset(*, user: User, filters: Any = None) -> Any:
-    """Visible incidents, newest first, filtered by ``IncidentFilter`` data. Not audited: the
+def incident_queryset(
+    *, user: User, filters: Any = None, for_list_page: bool = False, search: str = ""
+) -> Any:
+    """Visible incidents, newest first, filtered by ``IncidentFilter`` data (the list page's
+    ``IncidentListFilter`` with ``for_list_page``) and the search term. Not audited: the
     caller audits the page it shows (``incident_list``, the API's ``AuditedListMixin``)."""
-    from incidents.filters import IncidentFilter
+    from incidents.filters import IncidentFilter, IncidentListFilter, incident_search
 
     qs = (
         Incident.objects.visible_to(user)
@@ -184,8 +207,11 @@ def incident_queryset(*, user: User, filters: Any = None) -> Any:
         .order_by("-received_at", "-pk")
     )
     if filters:
-        qs = IncidentFilter(filters, queryset=qs).qs
-    return qs
+        filterset = (IncidentListFilter if for_list_page else IncidentFilter)(filters, queryset=qs)
+        qs = filterset.qs
+        if for_list_page and filters.get("sort"):
+            qs = qs.order_by(*qs.query.order_by, "-pk")  # a stable order for paging
+    return incident_search(qs, search)
 
 
 def incident_list(
@@ -194,18 +220,26 @@ def incident_list(
     page: int | str | None = 1,
     page_size: int = INCIDENT_PAGE_SIZE,
     filters: Any = None,
+    search: str = "",
 ) -> Page[Incident]:
-    """Newest first, one page; the ids shown are written to the audit trail.
+    """One page of the incident list (newest first unless sorted); the ids shown are written
+    to the audit trail, with the names of the filters used (never the search term).
 
     ``page`` is taken as typed in the URL: anything that is not a page number gives the first
     page, a number past the end the last (Django's ``Paginator.get_page``).
     """
-    shown = Paginator(incident_queryset(user=user, filters=filters), page_size).get_page(page)
+    qs = incident_queryset(user=user, filters=filters, for_list_page=True, search=search)
+    shown = Paginator(qs, page_size).get_page(page)
+    used = sorted(k for k, v in (filters or {}).items() if v and k != "page")
     record_list(
         actor=user,
         action="incidents.incident.listed",
         model=Incident,
         ids=[i.pk for i in shown],
+        kind=AuditEvent.Kind.SEARCH if search else AuditEvent.Kind.LIST,
+        changes={"filters": [None, used + (["search"] if search else [])]}
+        if used or search
+        else None,
     )
     return shown
 
@@ -227,6 +261,55 @@ def incident_board(*, user: User, limit: int | None = None) -> list[Incident]:
         ids=[i.pk for i in incidents],
     )
     return incidents
+
+
+def incident_open_for(
+    *, user: User, postcode: str, house: str, person_ids: Iterable[int], limit: int = 5
+) -> list[Incident]:
+    """Open incidents at the typed location or involving any of ``person_ids``, the nearest
+    deadline first: a call about one of them is probably the same incident ("possible
+    duplicate call"). A restricted (refuge) location is never matched by the address typed:
+    that it is one is the secret (``people_at_address``).
+
+    Shown on the intake page beside the matches; the ids shown are audited as a search.
+    One query, and one for the audit row when something is shown.
+    """
+    ids = list(person_ids)
+    where = Q(pk__in=IncidentPerson.objects.filter(person_id__in=ids).values("incident_id"))
+    postcode_key, house_key = keys.postcode_key(postcode), keys.house_key(house)
+    if postcode_key and house_key:
+        where |= Q(
+            location__postcode_key=postcode_key,
+            location__house_key=house_key,
+            location__is_restricted=False,
+        )
+    elif not ids:
+        return []
+    incidents = list(
+        Incident.objects.visible_to(user)
+        .filter(where, status__in=OPEN_STATUSES)
+        .select_related("category", "location")
+        .order_by("deadline_at", "pk")[:limit]
+    )
+    if incidents:
+        record_list(
+            actor=user,
+            action="incidents.incident.open_matched",
+            model=Incident,
+            ids=[i.pk for i in incidents],
+            kind=AuditEvent.Kind.SEARCH,
+        )
+    return incidents
+
+
+def incident_calls(*, user: User, incident: Incident) -> list[IncidentCall]:
+    """The further calls logged on ``incident`` (none for a user who may not see it)."""
+    return list(
+        IncidentCall.objects.visible_to(user)
+        .filter(incident=incident)
+        .select_related("taken_by")
+        .order_by("received_at", "pk")
+    )
 
 
 @dataclass
@@ -325,6 +408,22 @@ def address_get_for_user(*, user: User, pk: int, restricted_only: bool = False) 
     return address
 
 
+def address_for_reveal(*, user: User, pk: int) -> Address | None:
+    """The address a reveal asks for, or None (the reveal page gives one answer for any id:
+    ``address_reveal`` decides, with one message, whether it can be revealed). The grant is
+    the audit row; a refused attempt is audited here, without saying why."""
+    address = Address.objects.visible_to(user).filter(pk=pk).first()
+    if address is None or not address.is_restricted:
+        record_access(
+            actor=user,
+            action="incidents.address.reveal_refused",
+            subject_type=Address._meta.label_lower,
+            subject_id=str(pk),
+        )
+        return None
+    return address
+
+
 def person_list(*, user: User, ids: Iterable[int]) -> list[Person]:
     """Persons by id with their names and phones (API and panels); audited as a list read."""
     persons = list(
@@ -350,6 +449,10 @@ class MatchRow:
     flagged: bool
     reasons: list[str]
     flags: PersonFlags
+    #: Every name (given, family, primary), primary first, as the engine read them.
+    names: tuple[tuple[str, str, bool], ...] = ()
+    #: Phone numbers (E.164); read only when asked for (``with_names_and_phones``).
+    phones: tuple[str, ...] = ()
 
 
 @dataclass
@@ -376,10 +479,25 @@ def person_match(
         .filter(pk__in=[c.person_id for c in candidates])
         .select_related("address")
     )
-    if with_names_and_phones:  # the API shows them; the panel does not
-        persons = persons.prefetch_related("names", "phones")
+    # The names came with the candidates (the engine reads them to score). Phones, which the
+    # API shows and the panel does not, come with the persons on PostgreSQL (an array
+    # subquery), in one more query elsewhere.
+    numbers = PersonPhone.objects.filter(person=OuterRef("pk")).order_by("pk").values("number")
+    in_one = with_names_and_phones and connection.vendor == "postgresql"
+    if in_one:
+        persons = persons.annotate(phone_numbers=ArraySubquery(numbers))
     visible = {p.pk: p for p in persons}
     shown = [c for c in candidates if c.person_id in visible]
+    phones: dict[int, list[str]] = defaultdict(list)
+    if in_one:
+        phones.update({pk: list(p.phone_numbers) for pk, p in visible.items()})  # type: ignore[attr-defined]
+    elif with_names_and_phones and shown:
+        for person_id, number in (
+            PersonPhone.objects.filter(person_id__in=[c.person_id for c in shown])
+            .order_by("person_id", "pk")
+            .values_list("person_id", "number")
+        ):
+            phones[person_id].append(number)
     flags = person_flags(
         [c.person_id for c in shown],
         address_ids={pk: p.address_id for pk, p in visible.items()},
@@ -391,6 +509,8 @@ def person_match(
             flagged=c.flagged,
             reasons=list(c.reasons),
             flags=flags[c.person_id],
+            names=c.names,
+            phones=tuple(phones.get(c.person_id, ())),
         )
         for c in shown
     ]
@@ -398,6 +518,15 @@ def person_match(
         user=user, postcode=query.postcode, house=query.house, exclude=visible
     )
     residents = at_address.residents
+    if at_address.restricted_typed is not None:
+        # Typing a refuge's address is a sensitive-access event (issue 7, finding 2); creating
+        # the incident also alerts (``address_typed_restricted``).
+        record_access(
+            actor=user,
+            action="incidents.address.restricted_typed",
+            subject=at_address.restricted_typed,
+            changes={"sensitive": [None, True], "where": [None, "match"]},
+        )
     record_list(
         actor=user,
         action="incidents.person.matched",
@@ -419,6 +548,8 @@ class AtAddress:
     address: Address | None = None
     residents: list[Person] = field(default_factory=list)
     markers: list[Marker] = field(default_factory=list)
+    #: A restricted address was typed (never shown; :func:`person_match` audits it).
+    restricted_typed: Address | None = None
 
 
 def people_at_address(
@@ -455,10 +586,49 @@ def people_at_address(
     address = (residents[0].address if residents else None) or (
         markers[0].address if markers else None
     )
-    if address is not None and not can_see_address_in_clear(user, address):
-        # That a typed address is a refuge is itself the secret.
-        return AtAddress()
+    if address is not None and address.is_restricted:
+        # That a typed address is a refuge is itself the secret: no residents, no address, no
+        # restriction marker, the same as a quiet address; a reveal is for one incident, never
+        # this panel. But a safety marker (firearm, treat as emergency) is never hidden by a
+        # restriction: whoever attends needs it (issue 7, finding 6).
+        safety = [m for m in markers if m.kind in SAFETY_MARKERS]
+        return AtAddress(markers=safety, restricted_typed=address)
     return AtAddress(address=address, residents=residents, markers=markers)
+
+
+# --- Break-glass review queue ---------------------------------------------------------------
+
+
+def reveal_queue(*, user: User, limit: int = 200) -> list[AddressReveal]:
+    """Reveals waiting for sign-off, oldest first: those of other people only (nobody signs off
+    their own). Audited as a list read."""
+    from incidents.policies import can_review_reveals
+
+    if not can_review_reveals(user):
+        return []
+    reveals = list(
+        AddressReveal.objects.filter(reviewed_at__isnull=True)
+        .exclude(revealed_by=user)
+        .select_related("incident", "revealed_by")
+        .order_by("revealed_at", "pk")[:limit]
+    )
+    record_list(
+        actor=user,
+        action="incidents.reveal.listed",
+        model=AddressReveal,
+        ids=[r.pk for r in reveals],
+    )
+    return reveals
+
+
+def reveal_get_for_user(*, user: User, pk: int) -> AddressReveal:
+    """One reveal a reviewer may see (404 otherwise)."""
+    from incidents.policies import can_review_reveals
+
+    qs = AddressReveal.objects.all() if can_review_reveals(user) else AddressReveal.objects.none()
+    reveal = get_object_or_404(qs.select_related("incident"), pk=pk)
+    record_read(actor=user, action="incidents.reveal.read", subject=reveal)
+    return reveal
 
 
 # --- Attendance alerts ----------------------------------------------------------------------

@@ -9,10 +9,13 @@ urlpatterns = [
     path("new/match/", views.PersonMatchPanelView.as_view(), name="match-panel"),
     path("board/", views.IncidentBoardView.as_view(), name="board"),
     path("<int:pk>/", views.IncidentDetailView.as_view(), name="detail"),
+    path("<int:pk>/calls/", views.IncidentAddCallView.as_view(), name="add-call"),
     path("<int:pk>/defer/", views.IncidentDeferView.as_view(), name="defer"),
     path("<int:pk>/regrade/", views.IncidentRegradeView.as_view(), name="regrade"),
     path("<int:pk>/dispatch/", views.IncidentDispatchView.as_view(), name="dispatch"),
     path("<int:pk>/arrival/", views.IncidentArrivalView.as_view(), name="arrival"),
+    path("reveals/", views.RevealQueueView.as_view(), name="reveal-queue"),
+    path("reveals/<int:pk>/review/", views.RevealReviewView.as_view(), name="reveal-review"),
     path(
         "<int:pk>/addresses/<int:address_pk>/reveal/",
         views.AddressRevealView.as_view(),

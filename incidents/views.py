@@ -3,53 +3,132 @@
 from __future__ import annotations
 
 import abc
+import math
 from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
-from rest_framework.throttling import ScopedRateThrottle
 
 from dapolice import access
 from dapolice.access.views import ObjectPolicyMixin, PolicyRequiredMixin
 from dapolice.alerts.selectors import alerting_delayed, alerts_for_subject
 from dapolice.common.errors import Conflict, DomainError
 from dapolice.common.http import AuthenticatedHttpRequest
+from dapolice.common.throttling import ResilientScopedRateThrottle
 from incidents import selectors, services
 from incidents.choices import PersonRole
+from incidents.filters import IncidentListFilter
 from incidents.forms import (
+    AddCallForm,
     AttendanceForm,
     DeferForm,
     DispatchForm,
     IncidentForm,
+    IncidentSearchForm,
     MatchPanelForm,
     PersonForm,
     RegradeForm,
     RevealAddressForm,
+    RevealReviewForm,
 )
 from incidents.inputs import PersonInput
-from incidents.models import Address, Incident
+from incidents.matching.services import match_label_record
+from incidents.models import AddressReveal, AttendanceCategory, Incident
+from incidents.validators import parse_id
 
 OTHER_BLOCKS = 3
+#: Shown by static/js/intake.js when it puts back a draft kept in the browser tab.
+DRAFT_BANNERS = [
+    (
+        "draft-restored",
+        gettext_lazy(
+            "What you typed before you were signed out has been put back. Check it and send it."
+        ),
+    ),
+    (
+        "draft-already-sent",
+        gettext_lazy(
+            "This call was already logged. Sending it again opens the incident logged; "
+            "it does not log a second one."
+        ),
+    ),
+]
+
+
+#: The incident list's search term, kept in the session: a name or an address never enters a
+#: URL (access logs, browser history).
+LIST_SEARCH_SESSION_KEY = "dapolice_incident_search"
+
+
+#: The list's columns: (sort key of ``IncidentListFilter.sort`` or "", heading).
+LIST_COLUMNS = [
+    ("reference", gettext_lazy("Reference")),
+    ("received", gettext_lazy("Received")),
+    ("", gettext_lazy("Location")),
+    ("", gettext_lazy("Category")),
+    ("", gettext_lazy("Status")),
+    ("deadline", gettext_lazy("Deadline")),
+    ("risk", gettext_lazy("Risk")),
+]
 
 
 class IncidentListView(PolicyRequiredMixin, TemplateView):
+    """The way in for everyone who is not in the control room: search, filters, sort, pages
+    (the MOJ filter-and-table pattern), every row a link."""
+
     policy = "incidents.view"
     template_name = "incidents/incident_list.html"
 
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        """The search box: the term goes into the session, the filters stay in the URL."""
+        form = IncidentSearchForm(request.POST)
+        term = form.cleaned_data["q"] if form.is_valid() else ""
+        if term and "clear" not in request.POST:
+            request.session[LIST_SEARCH_SESSION_KEY] = term
+        else:
+            request.session.pop(LIST_SEARCH_SESSION_KEY, None)
+        query = request.GET.copy()
+        query.pop("page", None)
+        url = reverse("incidents:list")
+        return redirect(f"{url}?{query.urlencode()}" if query else url)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        page = selectors.incident_list(user=self.user, page=self.request.GET.get("page"))
-        ctx["page_obj"] = page
-        ctx["page_numbers"] = page.paginator.get_elided_page_range(page.number, on_ends=1)
+        filters = IncidentListFilter(self.request.GET or None)
+        search = self.request.session.get(LIST_SEARCH_SESSION_KEY, "")
+        page = selectors.incident_list(
+            user=self.user,
+            page=self.request.GET.get("page"),
+            filters=self.request.GET,
+            search=search,
+        )
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        ctx.update(
+            page_obj=page,
+            page_numbers=page.paginator.get_elided_page_range(page.number, on_ends=1),
+            filter_form=filters.form,
+            search_form=IncidentSearchForm(initial={"q": search}),
+            search=search,
+            categories=AttendanceCategory.objects.filter(active=True).order_by("order"),
+            query=query.urlencode(),
+            sort=self.request.GET.get("sort", ""),
+            filtering=bool(search or any(v for k, v in self.request.GET.items() if k != "page")),
+            sort_columns=LIST_COLUMNS,
+            overdue_checked=self.request.GET.get("overdue") == "true",
+            now=timezone.now(),
+        )
         return ctx
 
 
@@ -144,8 +223,9 @@ class IncidentCreateView(PolicyRequiredMixin, View):
         linked = {}
         for key, f in people.items():
             raw = f.data.get(f.add_prefix("person_id"), "") if f.is_bound else ""
-            if str(raw).isdigit():
-                linked[key] = selectors.person_get_for_user(user=request.user, pk=int(raw))
+            pk = parse_id(raw)  # "²".isdigit() is true: only ASCII digits are an id
+            if pk is not None:
+                linked[key] = selectors.person_get_for_user(user=request.user, pk=pk)
         return TemplateResponse(
             request,
             self.template_name,
@@ -155,9 +235,46 @@ class IncidentCreateView(PolicyRequiredMixin, View):
                 "others": others,
                 "linked": linked,
                 "error_list": _error_list([form, *people.values()]),
+                "draft_banners": DRAFT_BANNERS,
             },
             status=status,
         )
+
+
+class IncidentAddCallView(IncidentCreateView):
+    """The intake page sent to "add this call to the open incident": a further call on it
+    (with what the caller said), not a second incident. Refused or no longer open: the intake
+    page again with everything typed and the reason, so it can be logged as a new incident."""
+
+    http_method_names = ["post"]  # the intake page is /incidents/new/ (a GET here was a 500)
+
+    def post(  # type: ignore[override]
+        self, request: AuthenticatedHttpRequest, pk: int
+    ) -> HttpResponse:
+        incident = selectors.incident_get_for_user(user=request.user, pk=pk)
+        form = AddCallForm(request.POST)
+        if form.is_valid():
+            try:
+                services.incident_add_call(
+                    actor=request.user,
+                    incident=incident,
+                    note=form.cleaned_data["narrative"],
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
+            except DomainError as exc:
+                message = exc.message
+            else:
+                messages.success(
+                    request,
+                    _("This call was added to %(ref)s.") % {"ref": incident.reference},
+                )
+                return redirect("incidents:detail", pk=incident.pk)
+        else:
+            message = _("This page has expired: log the call as a new incident.")
+        intake = IncidentForm(request.POST)
+        intake.is_valid()
+        intake.add_error(None, message)
+        return self._render(request, intake, _person_forms(request.POST), status=400)
 
 
 def _error_list(forms: list[Any]) -> list[tuple[str, str]]:
@@ -187,8 +304,12 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
 
     def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         # The same per-user rate as /api/persons/match/ (DAPOLICE_MATCH_THROTTLE).
-        if not ScopedRateThrottle().allow_request(request, self):  # type: ignore[arg-type]
-            return HttpResponse(_("Too many searches; wait a moment."), status=429)
+        throttle = ResilientScopedRateThrottle()
+        if not throttle.allow_request(request, self):
+            refused = HttpResponse(_("Too many searches; wait a moment."), status=429)
+            # The panel's script waits this long before it searches again (issue 13).
+            refused["Retry-After"] = str(max(1, math.ceil(throttle.wait() or 1)))
+            return refused
         form = MatchPanelForm(request.POST, blocks=list(_person_forms()))
         if not form.is_valid():
             # Only a tampered request names no block of the intake page.
@@ -201,13 +322,34 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
         person_id = form.linked_person_id(search)
         if person_id is not None:
             ctx["linked"] = selectors.person_get_for_user(user=request.user, pk=person_id)
+            query = form.query(search)
+            if form.cleaned_data["link"] and query is not None:
+                # Just chosen in the panel: the call taker's decision is a label (issue 14).
+                match_label_record(
+                    actor=request.user, person=ctx["linked"], query=query, positive=True
+                )
             ctx["linked_flags"] = selectors.person_flags([person_id])[ctx["linked"].pk]
+            ctx["open_incidents"] = self._open_incidents(form, [person_id])
             return render(request, "incidents/_match_panel.html", ctx)
         query = form.query(search)
         if query is not None:
-            ctx["result"] = selectors.person_match(user=request.user, query=query)
+            result = selectors.person_match(user=request.user, query=query)
+            ctx["result"] = result
             ctx["searched"] = True
+            ctx["open_incidents"] = self._open_incidents(
+                form, [row.person.pk for row in result.rows if row.flagged]
+            )
         return render(request, "incidents/_match_panel.html", ctx)
+
+    def _open_incidents(self, form: MatchPanelForm, person_ids: list[int]) -> list[Incident]:
+        """Open incidents at the incident's location or for the likely people: a possible
+        duplicate call."""
+        return selectors.incident_open_for(
+            user=self.user,
+            postcode=form.cleaned_data["location_postcode"],
+            house=form.cleaned_data["location_house"],
+            person_ids=person_ids,
+        )
 
 
 # --- One incident -------------------------------------------------------------------------------
@@ -238,6 +380,7 @@ def _detail_page(
     ctx = {
         "detail": detail,
         "incident": incident,
+        "calls": selectors.incident_calls(user=user, incident=incident),
         **forms_,
         "can_defer": open_ and access.check(user, "incidents.defer", incident),
         "can_record": open_ and access.check(user, "incidents.record_attendance", incident),
@@ -356,7 +499,11 @@ class IncidentDispatchView(_IncidentFormView):
 
     def act(self, incident: Incident, data: dict[str, Any]) -> str:
         services.incident_dispatch(
-            actor=self.user, incident=incident, officers=data["officers"], at=data["at"]
+            actor=self.user,
+            incident=incident,
+            officers=data["officers"],
+            at=data["at"],
+            reason=data["reason"],
         )
         return _("Dispatch recorded.")
 
@@ -369,28 +516,32 @@ class IncidentArrivalView(_IncidentFormView):
     prefix = "arrival"
 
     def act(self, incident: Incident, data: dict[str, Any]) -> str:
-        done = services.incident_record_arrival(actor=self.user, incident=incident, at=data["at"])
+        done = services.incident_record_arrival(
+            actor=self.user, incident=incident, at=data["at"], reason=data["reason"]
+        )
         if done.attended_within_target:
             return _("Arrival recorded: within target.")
         return _("Arrival recorded: after the target time.")
 
 
 class AddressRevealView(ObjectPolicyMixin, View):
-    """Break-glass for one incident: a reason, then its restricted address in clear, briefly."""
+    """Break-glass for one incident: a reason, then its restricted address in clear, briefly,
+    on this incident only.
+
+    The page answers the same for any address id (issue 7, finding 4: a 200 for a refuge and a
+    404 for anything else enumerated every refuge): the form on GET, and one message on POST
+    for an address that does not exist, is not restricted or is not part of this incident.
+    """
 
     policy = "incidents.address.reveal"
     template_name = "incidents/address_reveal.html"
 
-    def get_object(self) -> Address:
-        user = self.user
-        self.incident = selectors.incident_get_for_user(user=user, pk=self.kwargs["pk"])
-        # Only restricted addresses are revealed here; anything else is "not found".
-        return selectors.address_get_for_user(
-            user=user, pk=self.kwargs["address_pk"], restricted_only=True
-        )
+    def get_object(self) -> Incident:
+        self.incident = selectors.incident_get_for_user(user=self.user, pk=self.kwargs["pk"])
+        return self.incident
 
     def _page(self, status: int = 200, **ctx: Any) -> HttpResponse:
-        ctx = {"incident": self.incident, "address": self.object, **ctx}
+        ctx = {"incident": self.incident, **ctx}
         return render(self.request, self.template_name, ctx, status=status)
 
     def get(self, request: AuthenticatedHttpRequest, pk: int, address_pk: int) -> HttpResponse:
@@ -399,17 +550,72 @@ class AddressRevealView(ObjectPolicyMixin, View):
     def post(self, request: AuthenticatedHttpRequest, pk: int, address_pk: int) -> HttpResponse:
         form = RevealAddressForm(request.POST)
         if form.is_valid():
+            address = selectors.address_for_reveal(user=request.user, pk=address_pk)
             try:
+                if address is None:
+                    raise DomainError(
+                        _("There is no restricted address to reveal here."), field="address"
+                    )
                 services.address_reveal(
                     actor=request.user,
                     incident=self.incident,
-                    address=self.object,
+                    address=address,
                     reason=form.cleaned_data["reason"],
                 )
             except DomainError as exc:
-                if exc.field == "address":
-                    raise Http404 from None
                 form.add_error("reason", exc.message)
             else:
-                return self._page(revealed=True)
+                return self._page(revealed=True, address=address)
         return self._page(status=400, form=form)
+
+
+# --- Break-glass review queue ----------------------------------------------------------------
+
+
+class RevealQueueView(PolicyRequiredMixin, TemplateView):
+    """Reveals of restricted addresses waiting for a second person's sign-off (oldest first)."""
+
+    policy = "incidents.reveal.review"
+    template_name = "incidents/reveal_queue.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        failed, form = kwargs.get("failed"), kwargs.get("form")
+        ctx["items"] = [
+            (r, form if r.pk == failed else RevealReviewForm(prefix=f"reveal{r.pk}"))
+            for r in selectors.reveal_queue(user=self.user)
+        ]
+        return ctx
+
+
+class RevealReviewView(ObjectPolicyMixin, View):
+    """Sign off one reveal: justified, or not (with a note). Never one's own (the rule says so
+    before the service and the database do)."""
+
+    policy = "incidents.reveal.review"
+
+    def get_object(self) -> AddressReveal:
+        return selectors.reveal_get_for_user(user=self.user, pk=self.kwargs["pk"])
+
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        form = RevealReviewForm(request.POST, prefix=f"reveal{pk}")
+        if form.is_valid():
+            try:
+                services.reveal_review(
+                    actor=request.user,
+                    reveal=self.object,
+                    outcome=form.cleaned_data["outcome"],
+                    note=form.cleaned_data["note"],
+                )
+            except Conflict as exc:
+                messages.warning(request, exc.message)
+                return redirect("incidents:reveal-queue")
+            except DomainError as exc:
+                form.add_error("note" if exc.field == "note" else "outcome", exc.message)
+            else:
+                messages.success(request, _("Reveal signed off."))
+                return redirect("incidents:reveal-queue")
+        view = RevealQueueView(request=request, kwargs={})
+        ctx = view.get_context_data(form=form, failed=self.object.pk)
+        ctx["error_list"] = _error_list([form])
+        return TemplateResponse(request, RevealQueueView.template_name, ctx, status=400)

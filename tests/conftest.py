@@ -178,9 +178,18 @@ EXPECTED_NAVIGATION: dict[str, frozenset[str]] = {
     "supervisor": frozenset({"incidents:list", "risk:list", "risk:queue"}),
     "mash": frozenset({"incidents:list", "risk:list", "mash:queue", "mash:referrals"}),
     "investigator": frozenset({"incidents:list", "risk:list"}),
-    "marac_coordinator": frozenset({"incidents:list", "risk:list"}),
-    "analyst": frozenset(),
-    "partner": frozenset({"mash:referrals"}),
+    "marac_coordinator": frozenset(
+        {
+            "incidents:list",
+            "risk:list",
+            "marac:cases",
+            "marac:meetings",
+            "marac:tracker",
+            "marac:return",
+        }
+    ),
+    "analyst": frozenset({"marac:return"}),
+    "partner": frozenset({"mash:referrals", "marac:cases"}),
     "outsider": frozenset(),
     "sysadmin": frozenset({"audit:list"}),
 }

@@ -33,7 +33,7 @@ from django.http import Http404
 from dapolice.accounts.choices import Role
 from dapolice.audit.models import AuditEvent
 from incidents import selectors
-from incidents.models import Address, Incident, Person
+from incidents.models import Address, Incident, IncidentCall, Person
 from tests.incidents.helpers import victim_of
 
 #: Persona keys: every role, and a signed-in user with none.
@@ -69,6 +69,20 @@ class Visibility:
 
 def _incident(request: pytest.FixtureRequest) -> Incident:
     return request.getfixturevalue("log_incident")()
+
+
+def _further_call(request: pytest.FixtureRequest) -> IncidentCall:
+    import uuid
+
+    from incidents import services
+
+    incident = _incident(request)
+    return services.incident_add_call(
+        actor=request.getfixturevalue("call_taker"),
+        incident=incident,
+        note="Second call",
+        idempotency_key=uuid.uuid4(),
+    )
 
 
 TABLE = [
@@ -114,7 +128,140 @@ TABLE = [
         lists={},
         seen_by=INTAKE_READERS,
     ),
+    Visibility(
+        name="incidentcall",
+        make=lambda request: _further_call(request),
+        queryset=lambda user: IncidentCall.objects.visible_to(user),
+        getters={},
+        lists={
+            "incident_calls": lambda user, obj: selectors.incident_calls(
+                user=user, incident=obj.incident
+            ),
+        },
+        seen_by=INTAKE_READERS,
+    ),
 ]
+
+
+#: Call intake's rows: the admin test below grants *their* view permissions to a non-police role.
+INTAKE_ROWS = list(TABLE)
+
+
+# --- MARAC (issue 12) ---------------------------------------------------------------------------
+
+
+def _marac_case(request: pytest.FixtureRequest, *, invite_health: bool) -> Any:
+    """A case listed on a meeting inviting health (the ``partner`` persona's agency) or only
+    housing; made through the MARAC services."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from marac import services as marac_services
+
+    coordinator = request.getfixturevalue("make_user")(Role.MARAC_COORDINATOR)
+    health = request.getfixturevalue("agency_health")
+    housing = request.getfixturevalue("agency_housing")
+    case = marac_services.case_refer(
+        actor=coordinator,
+        victim=victim_of(_incident(request)),
+        criteria=["visible_high"],
+        reason="Visible high risk",
+    )
+    meeting = marac_services.meeting_schedule(
+        actor=coordinator,
+        first_at=timezone.now() + timedelta(days=14),
+        invited=[health, housing] if invite_health else [housing],
+    )[0]
+    marac_services.agenda_build(actor=coordinator, meeting=meeting)
+    case.refresh_from_db()
+    return case
+
+
+def _marac_action(request: pytest.FixtureRequest, *, for_health: bool) -> Any:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from marac import services as marac_services
+    from marac.inputs import ActionInput
+
+    case = _marac_case(request, invite_health=True)
+    agency = request.getfixturevalue("agency_health" if for_health else "agency_housing")
+    return marac_services.action_add(
+        actor=case.referred_by,
+        case=case,
+        data=ActionInput(
+            agency_id=agency.pk,
+            description="Flag the records",
+            done_means="Records flagged",
+            due_on=timezone.localdate() + timedelta(days=7),
+        ),
+    )
+
+
+def _marac_rows() -> list[Visibility]:
+    from marac import selectors as marac_selectors
+    from marac.models import Action, MaracCase
+
+    case_getters: dict[str, Callable[[Any, Any], Any]] = {
+        "case_get_for_user": lambda user, obj: marac_selectors.case_get_for_user(
+            user=user, pk=obj.pk
+        ),
+    }
+    case_lists: dict[str, Callable[[Any, Any], Iterable[Any]]] = {
+        "case_list": lambda user, obj: marac_selectors.case_list(user=user).object_list,
+    }
+    action_getters: dict[str, Callable[[Any, Any], Any]] = {
+        "action_get_for_user": lambda user, obj: marac_selectors.action_get_for_user(
+            user=user, pk=obj.pk
+        ),
+    }
+    action_lists: dict[str, Callable[[Any, Any], Iterable[Any]]] = {
+        "tracker": lambda user, obj: [r.action for r in marac_selectors.tracker(user=user).rows],
+        "case_detail": lambda user, obj: [
+            r.action for r in marac_selectors.case_detail(user=user, case=obj.case).actions
+        ],
+    }
+    return [
+        # The coordinator sees every case; a partner the cases their agency was invited to.
+        Visibility(
+            name="marac case (partner's agency invited)",
+            make=lambda request: _marac_case(request, invite_health=True),
+            queryset=lambda user: MaracCase.objects.visible_to(user),
+            getters=case_getters,
+            lists=case_lists,
+            seen_by=frozenset({Role.MARAC_COORDINATOR, Role.PARTNER}),
+        ),
+        Visibility(
+            name="marac case (another agency invited)",
+            make=lambda request: _marac_case(request, invite_health=False),
+            queryset=lambda user: MaracCase.objects.visible_to(user),
+            getters=case_getters,
+            lists=case_lists,
+            seen_by=frozenset({Role.MARAC_COORDINATOR}),
+        ),
+        # A partner sees only their own agency's actions, on a case they were invited to.
+        Visibility(
+            name="marac action (partner's agency)",
+            make=lambda request: _marac_action(request, for_health=True),
+            queryset=lambda user: Action.objects.visible_to(user),
+            getters=action_getters,
+            lists=action_lists,
+            seen_by=frozenset({Role.MARAC_COORDINATOR, Role.PARTNER}),
+        ),
+        Visibility(
+            name="marac action (another agency's)",
+            make=lambda request: _marac_action(request, for_health=False),
+            queryset=lambda user: Action.objects.visible_to(user),
+            getters=action_getters,
+            lists={"tracker": action_lists["tracker"]},
+            seen_by=frozenset({Role.MARAC_COORDINATOR}),
+        ),
+    ]
+
+
+TABLE += _marac_rows()
 
 
 @pytest.fixture
@@ -175,7 +322,7 @@ def test_a_restricted_only_address_read_is_not_found_for_an_ordinary_address(req
 
 
 @pytest.mark.parametrize("role", [Role.PARTNER, Role.SYSADMIN])
-@pytest.mark.parametrize("row", TABLE, ids=lambda row: row.name)
+@pytest.mark.parametrize("row", INTAKE_ROWS, ids=lambda row: row.name)
 def test_the_admin_cannot_open_police_records_to_a_non_police_role(request, user_in, row, role):
     from django.contrib.auth.models import Group, Permission
 

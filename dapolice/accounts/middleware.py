@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -107,9 +108,28 @@ class MFARequiredMiddleware:
 
 def _to_login(request: HttpRequest) -> HttpResponse:
     url = reverse(settings.LOGIN_URL)
-    if request.method == "GET" and not request.htmx:  # type: ignore[attr-defined]
-        url = f"{url}?{urlencode({'next': request.get_full_path()})}"
+    back = _back_to(request)
+    if back:
+        url = f"{url}?{urlencode({'next': back})}"
     return _redirect(request, url)
+
+
+def _back_to(request: HttpRequest) -> str:
+    """Where to return after signing in again: the page asked for, or, for a form sent after
+    the session ended, the page of that form when it opens with GET (the intake page, where the
+    script puts back what was typed); for htmx (a panel, a background poll), the page it came
+    from. The path only: a query string may hold a search."""
+    htmx = getattr(request, "htmx", None)
+    if htmx:
+        return urlsplit(htmx.current_url_abs_path or "").path
+    if request.method == "GET":
+        return request.get_full_path()
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        return ""
+    view_class = getattr(view, "view_class", None)
+    return request.path if view_class is not None and hasattr(view_class, "get") else ""
 
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:

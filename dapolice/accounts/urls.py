@@ -6,6 +6,7 @@ from dapolice.accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("logout/", LogoutView.as_view(), name="logout"),
+    path("activity/", views.ActivityView.as_view(), name="activity"),
     path("role-requests/", views.RoleRequestListView.as_view(), name="role-requests"),
     path(
         "role-requests/<int:pk>/decide/",

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 from two_factor import views as two_factor_views
 
@@ -31,6 +32,19 @@ class HomeView(PolicyRequiredMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         ctx["roles"] = self.request.user.role_labels  # type: ignore[union-attr]
         return ctx
+
+
+class ActivityView(PolicyRequiredMixin, View):
+    """The page says the user is at work (typing a long call note sends no other request).
+
+    Any request without the background header counts as activity in ``IdleTimeoutMiddleware``;
+    this one only answers, so the script can keep the session alive without loading a page.
+    """
+
+    policy = None  # every signed-in user: it reads and changes nothing
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponse(status=204)
 
 
 def admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:

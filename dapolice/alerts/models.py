@@ -98,6 +98,19 @@ class Alert(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The user the alert is about (who revealed a refuge, who typed one): they never acknowledge
+    # it, so nobody clears an alert about themselves for everyone else (issue 7, finding 4).
+    # No index and no foreign-key constraint: added to a large table without locking it.
+    about = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("about"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
     #: Its e-mails went out (or there was nobody to e-mail). Until then the sweep re-nudges the
     #: delivery task, so a lost broker message never loses a delivery.
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from dapolice import access
 
@@ -23,10 +24,12 @@ def can_use_inbox(user: Any, obj: Any = None) -> bool:
     return not user.is_system
 
 
-@access.rule("alerts.acknowledge")
+@access.rule("alerts.acknowledge", who=_("its recipients, except the person it is about"))
 def can_acknowledge(user: Any, alert: Any = None) -> bool:
     if alert is None:
         return True
+    if alert.about_id is not None and alert.about_id == user.pk:
+        return False  # nobody acknowledges an alert about themselves
     return alert.recipient_id == user.pk or (
         alert.recipient_id is None
         and alert.recipient_role in user.roles

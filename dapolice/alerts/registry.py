@@ -23,6 +23,8 @@ class AlertSpec:
     recipient_role: str = ""
     recipient_agency_id: int | None = None
     severity: str = Severity.WARNING
+    #: The user the alert is about; they may not acknowledge it.
+    about_id: int | None = None
 
 
 Handler = Callable[[Deadline], list[AlertSpec]]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from dapolice.alerts.models import Alert, AlertDelivery, Deadline, Heartbeat
 from dapolice.alerts.registry import AlertSpec, handler_for
-from dapolice.common.errors import Conflict
+from dapolice.common.errors import Conflict, DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +94,7 @@ def _alert(
         recipient_agency_id=spec.recipient_agency_id,
         subject_type=subject[0],
         subject_id=subject[1],
+        about_id=spec.about_id,
     )
 
 
@@ -312,6 +313,9 @@ def alert_acknowledge(*, actor: Any, alert: Alert) -> Alert:
         locked = Alert.objects.select_for_update().get(pk=alert.pk)
         if locked.acknowledged_at is not None:
             raise Conflict(_("This alert has already been acknowledged."))
+        if locked.about_id is not None and locked.about_id == actor.pk:
+            # Also the ``alerts.acknowledge`` rule; here for callers without a view.
+            raise DomainError(_("This alert is about you: someone else acknowledges it."))
         locked.acknowledged_at = timezone.now()
         locked.acknowledged_by = actor
         locked.save(update_fields=["acknowledged_at", "acknowledged_by"])

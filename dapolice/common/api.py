@@ -1,21 +1,147 @@
-"""DRF exception handling: a refused change is a clear 400/409 with the field, never a 500."""
+"""API errors: a refused change is a clear 400/409 with the field, never a 500; and whatever the
+cause (validation, a refusal, the database or Redis not answering, a bug), an error under ``/api/``
+is JSON problem details (RFC 9457: ``type``, ``title``, ``status``, ``detail``), never the HTML
+error page (issue 13, item 7).
+
+DRF's own errors are also under ``errors`` (``{"errors": {"received_at": [...]}}``) and keep their
+field keys as top-level extension members beside the problem-details members, except a field named
+like a member (``status``), which is under ``errors`` only. An infrastructure fault answers 503
+with ``Retry-After``; any other unhandled exception 500. Neither says more than its title and the
+request id (no host, query or value): the traceback goes to the log.
+"""
 
 from __future__ import annotations
 
+import logging
+import sys
+from http import HTTPStatus
 from typing import Any
 
+import redis
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from dapolice.common import context
 from dapolice.common.errors import Conflict, DomainError
 
+logger = logging.getLogger(__name__)
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "request_id", "errors"})
+#: Faults of what the app stands on, not of the request: 503, try again shortly.
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (DatabaseError, redis.RedisError)
+RETRY_AFTER_SECONDS = 5
+
+
+def problem(status_code: int, detail: str, **extra: Any) -> dict[str, Any]:
+    """The problem-details members for ``status_code`` (``extra``: extension members)."""
+    ctx = context.current()
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status_code).phrase,
+        "status": status_code,
+        "detail": detail,
+    }
+    if ctx is not None:
+        body["request_id"] = ctx.request_id
+    body.update(extra)
+    return body
+
+
+def _infrastructure_detail() -> str:
+    return "A service this request needs is not answering. Try again in a few seconds."
+
+
+def exception_handler(exc: Exception, context_: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         code = (
             status.HTTP_409_CONFLICT if isinstance(exc, Conflict) else status.HTTP_400_BAD_REQUEST
         )
-        key = exc.field or "detail"
-        return Response({key: [exc.message], "code": exc.code}, status=code)
-    return drf_exception_handler(exc, context)
+        body = problem(code, exc.message, code=exc.code)
+        if exc.field:
+            body["errors"] = {exc.field: [exc.message]}
+            if exc.field not in _MEMBERS:
+                body[exc.field] = [exc.message]
+        return Response(body, status=code, content_type=PROBLEM_CONTENT_TYPE)
+    response = drf_exception_handler(exc, context_)
+    if response is not None:
+        data = response.data
+        if isinstance(data, dict):
+            detail = data.get("detail")
+            fields = {k: v for k, v in data.items() if k != "detail"}
+            text = str(detail) if detail is not None else _validation_summary(fields)
+        else:  # a list of non-field errors
+            fields, text = {"non_field_errors": data}, "; ".join(str(e) for e in data)
+        members = {k: v for k, v in fields.items() if k not in _MEMBERS}
+        if fields:
+            members["errors"] = fields
+        response.data = problem(response.status_code, text, **members)
+        response.content_type = PROBLEM_CONTENT_TYPE
+        return response
+    if isinstance(exc, INFRASTRUCTURE_ERRORS):
+        request = context_.get("request")
+        logger.error(
+            "API request failed: %s unavailable (%s)",
+            "database" if isinstance(exc, DatabaseError) else "Redis",
+            type(exc).__name__,
+            exc_info=exc,
+            extra={"path": getattr(request, "path", "")},
+        )
+        return Response(
+            problem(503, _infrastructure_detail()),
+            status=503,
+            content_type=PROBLEM_CONTENT_TYPE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    return None  # Django's handler500 (below) answers, and logs the traceback.
+
+
+def _validation_summary(members: dict[str, Any]) -> str:
+    fields = ", ".join(sorted(members))
+    return f"Invalid input: {fields}." if fields else "Invalid input."
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _problem_response(status_code: int, detail: str) -> HttpResponse:
+    response = JsonResponse(
+        problem(status_code, detail), status=status_code, content_type=PROBLEM_CONTENT_TYPE
+    )
+    if status_code == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: problem details under ``/api/`` (503 for a database or Redis fault), the
+    HTML 500 page elsewhere. Django has already logged the traceback."""
+    if not _is_api(request):
+        return defaults.server_error(request)
+    exc = sys.exc_info()[1]
+    if isinstance(exc, INFRASTRUCTURE_ERRORS):
+        return _problem_response(503, _infrastructure_detail())
+    return _problem_response(500, "Something went wrong. It has been logged; try again.")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if not _is_api(request):
+        return defaults.page_not_found(request, exception)
+    return _problem_response(404, "Not found.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if not _is_api(request):
+        return defaults.permission_denied(request, exception)
+    return _problem_response(403, "You do not have permission to do this.")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    return _problem_response(400, "Bad request.")

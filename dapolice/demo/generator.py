@@ -449,7 +449,14 @@ class _Generator:
         self.truth: list[tuple[int, SynthPerson]] | None = None
         self.gazetteer = synth.Gazetteer(random.Random(seed * 7919 + 1), max(capacity, 200))
         self.pools = synth.pools()
-        self.addresses: dict[tuple[str, str], tuple[int, bool]] = {}
+        # One row per dwelling, across loads too (the unique constraint address_one_per_dwelling).
+        self.addresses: dict[tuple[str, str], tuple[int, bool]] = {
+            (pc, house): (pk, rural)
+            for pk, pc, house, rural in Address.objects.exclude(postcode_key="")
+            .exclude(house_key="")
+            .values_list("pk", "postcode_key", "house_key", "is_rural")
+            .iterator(chunk_size=10_000)
+        }
         self.key_fields = list(name_keys("Ann", "Smith", date_of_birth=None))
         t = loader.table
         self.t_address = t(

@@ -54,5 +54,6 @@ class Worker(HealthCheck):
         if beat is None:
             raise ServiceUnavailable("no worker heartbeat yet")
         age = time.time() - float(beat)
-        if age > 3 * settings.WORKER_HEARTBEAT_SECONDS:
+        # Two intervals (issue 13): a dead worker is noticed within two heartbeats.
+        if age > 2 * settings.WORKER_HEARTBEAT_SECONDS:
             raise ServiceUnavailable(f"last worker heartbeat {age:.0f} s ago")

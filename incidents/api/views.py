@@ -7,12 +7,13 @@ from typing import Any
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from dapolice.access.api import ObjectPolicyApiMixin
 from dapolice.audit.api import AuditedListMixin
+from dapolice.common.api import PROBLEM_CONTENT_TYPE, problem
 from dapolice.common.http import AuthenticatedRequest
+from dapolice.common.throttling import ResilientScopedRateThrottle
 from incidents import selectors, services
 from incidents.choices import MarkerKind, PersonRole, Relationship
 from incidents.filters import IncidentFilter
@@ -20,6 +21,7 @@ from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput
 from incidents.models import Address, Incident, Marker, Person
 from incidents.policies import can_see_address_in_clear
 from incidents.rules import call_start_problem
+from incidents.validators import MAX_ID
 
 # --- Output -------------------------------------------------------------------------------------
 
@@ -28,16 +30,22 @@ from incidents.rules import call_start_problem
     {
         "type": "object",
         "properties": {
-            "id": {"type": "integer"},
+            "id": {"type": "integer", "nullable": True},
             "restricted": {"type": "boolean"},
             "text": {"type": "string"},
             "postcode": {"type": "string", "nullable": True},
-            "rural": {"type": "boolean"},
+            "rural": {"type": "boolean", "nullable": True},
         },
     }
 )
 class AddressField(serializers.Field):
-    """An address in clear only for a user entitled to see it; otherwise "Restricted address"."""
+    """An address in clear only for a user entitled to see it; otherwise "Restricted address".
+
+    A restricted address the user may not see in clear carries no id, postcode or rural flag:
+    its id would let anyone correlate it across records (a typed address, a match's home) and
+    so confirm a refuge (issue 7, probe findings 2 and 10). With ``incident`` in the context,
+    a reveal granted for that incident counts (a reveal is for one incident only).
+    """
 
     def __init__(self, **kwargs: Any):
         kwargs["read_only"] = True
@@ -45,13 +53,13 @@ class AddressField(serializers.Field):
 
     def to_representation(self, value: Address) -> dict[str, Any]:
         user = self.context["request"].user
-        clear = can_see_address_in_clear(user, value)
+        clear = can_see_address_in_clear(user, value, incident=self.context.get("incident"))
         return {
-            "id": value.pk,
+            "id": value.pk if clear else None,
             "restricted": value.is_restricted,
             "text": value.full_text if clear else str(value),
             "postcode": value.postcode if clear else None,
-            "rural": value.is_rural,
+            "rural": value.is_rural if clear else None,
         }
 
 
@@ -99,7 +107,8 @@ class IncidentOutput(serializers.ModelSerializer):
         fields = [
             "id", "reference", "received_at", "status", "category", "target_minutes",
             "target_at", "deadline_at", "deferred_at", "deferral_reason", "victim_wishes",
-            "dispatched_at", "arrived_at", "attended_within_target", "risk_level",
+            "dispatched_at", "dispatch_recorded_at", "arrived_at", "arrival_recorded_at",
+            "attended_within_target", "risk_level",
             "relationship", "location", "location_is_rural", "immediate_risk", "injuries",
             "weapons", "children_present", "firearm_at_address", "happened_before",
             "happened_before_details", "victim_vulnerable", "vulnerability_details",
@@ -128,12 +137,14 @@ class AddressInputSerializer(serializers.Serializer):
 
 class PersonInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=PersonRole.choices)
-    person_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    person_id = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+    )
     given_name = serializers.CharField(max_length=100, allow_blank=True, default="")
     family_name = serializers.CharField(max_length=100, allow_blank=True, default="")
     aliases = serializers.ListField(
-        child=serializers.ListField(child=serializers.CharField(allow_blank=True), min_length=2,
-                                    max_length=2),
+        child=serializers.ListField(child=serializers.CharField(allow_blank=True, max_length=100),
+                                    min_length=2, max_length=2),
         default=list,
     )  # fmt: skip
     date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
@@ -162,16 +173,32 @@ def _person_input(data: dict[str, Any]) -> PersonInput:
     )
 
 
+_IDEMPOTENCY_KEY_REQUIRED = (
+    "Send an idempotency_key: a new UUID (version 4) for each call you log, in the JSON body "
+    '("idempotency_key": "...") or the Idempotency-Key header, and the same key again when you '
+    "retry, so a retried request returns the incident already logged instead of a duplicate."
+)
+
+
 class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
     """List incidents (filtered, paginated) or log a new one."""
 
     policies = {"get": "incidents.view", "post": "incidents.create"}
     serializer_class = IncidentOutput
+    throttle_scope = "create"
+
+    def get_throttles(self) -> list[Any]:
+        # Creation is throttled (issue 7, finding 2); reading the list is not.
+        return [ResilientScopedRateThrottle()] if self.request.method == "POST" else []
+
     filterset_class = IncidentFilter
     audit_list_action = "incidents.incident.listed"
 
     class InputSerializer(serializers.Serializer):
-        idempotency_key = serializers.UUIDField(required=False, allow_null=True, default=None)
+        idempotency_key = serializers.UUIDField(
+            help_text="Required: a new UUID per call logged, the same one on every retry "
+            "(or the Idempotency-Key header); without it the answer is 428."
+        )
         received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
         def validate_received_at(self, value: Any) -> Any:
@@ -204,9 +231,23 @@ class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
     def get_queryset(self) -> Any:
         return selectors.incident_queryset(user=self.request.user)
 
-    @extend_schema(request=InputSerializer, responses={201: IncidentOutput})
+    @extend_schema(request=InputSerializer, responses={201: IncidentOutput, 428: None})
     def post(self, request: AuthenticatedRequest) -> Response:
-        s = self.InputSerializer(data=request.data)
+        # A client that retries after a timeout must not log the call twice: the key is required
+        # (in the body or the Idempotency-Key header), or nothing is created (issue 13, item 5).
+        body = request.data if isinstance(request.data, dict) else {}
+        key = body.get("idempotency_key") or request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            return Response(
+                problem(
+                    status.HTTP_428_PRECONDITION_REQUIRED,
+                    _IDEMPOTENCY_KEY_REQUIRED,
+                    errors={"idempotency_key": [_IDEMPOTENCY_KEY_REQUIRED]},
+                ),
+                status=status.HTTP_428_PRECONDITION_REQUIRED,
+                content_type=PROBLEM_CONTENT_TYPE,
+            )
+        s = self.InputSerializer(data={**body, "idempotency_key": key})
         s.is_valid(raise_exception=True)
         d = s.validated_data
         data = IncidentInput(
@@ -246,7 +287,12 @@ class IncidentDetailApi(_IncidentApi):
     def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         detail = selectors.incident_detail(user=request.user, incident=self.get_object())
         out = IncidentOutput(
-            detail.incident, context={"request": request, "people": {pk: detail.people}}
+            detail.incident,
+            context={
+                "request": request,
+                "people": {pk: detail.people},
+                "incident": detail.incident,
+            },
         )
         return Response(out.data)
 
@@ -277,6 +323,7 @@ class IncidentArrivalApi(_IncidentApi):
 
     class InputSerializer(serializers.Serializer):
         at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+        reason = serializers.CharField(max_length=500, allow_blank=True, default="")
 
     @extend_schema(request=InputSerializer, responses=IncidentOutput)
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
@@ -284,7 +331,10 @@ class IncidentArrivalApi(_IncidentApi):
         s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         incident = services.incident_record_arrival(
-            actor=request.user, incident=incident, at=s.validated_data["at"]
+            actor=request.user,
+            incident=incident,
+            at=s.validated_data["at"],
+            reason=s.validated_data["reason"],
         )
         return Response(IncidentOutput(incident, context={"request": request}).data)
 
@@ -293,13 +343,30 @@ class IncidentArrivalApi(_IncidentApi):
 
 
 class PersonCreateApi(APIView):
-    policy = "incidents.person.create"
+    """Add a person to an open incident (a suspect, a child, another person present).
 
-    @extend_schema(request=PersonInputSerializer, responses={201: PersonOutput})
+    Persons are never created on their own (issue 7, finding 2): each one belongs to a call, so
+    typing an address is always part of an audited incident; throttled like every creation.
+    """
+
+    policy = "incidents.person.create"
+    throttle_classes = [ResilientScopedRateThrottle]
+    throttle_scope = "create"
+    request: AuthenticatedRequest
+
+    class InputSerializer(PersonInputSerializer):
+        incident = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+    @extend_schema(request=InputSerializer, responses={201: PersonOutput})
     def post(self, request: AuthenticatedRequest) -> Response:
-        s = PersonInputSerializer(data=request.data)
+        s = self.InputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        person = services.person_create(actor=request.user, data=_person_input(s.validated_data))
+        incident = selectors.incident_get_for_user(
+            user=request.user, pk=s.validated_data["incident"]
+        )
+        person = services.incident_add_person(
+            actor=request.user, incident=incident, data=_person_input(s.validated_data)
+        )
         shown = selectors.person_list(user=request.user, ids=[person.pk])[0]
         return Response(
             PersonOutput(shown, context={"request": request}).data, status=status.HTTP_201_CREATED
@@ -330,6 +397,17 @@ class PersonDetailApi(ObjectPolicyApiMixin, APIView):
         return Response(out.data)
 
 
+class MatchedPersonOutput(PersonOutput):
+    """A matched person with the names and phones the match already read (no query per row)."""
+
+    def get_names(self, person: Person) -> list[dict[str, Any]]:
+        row = self.context["rows"][person.pk]
+        return [{"given_name": g, "family_name": f, "primary": p} for g, f, p in row.names]
+
+    def get_phones(self, person: Person) -> list[str]:
+        return list(self.context["rows"][person.pk].phones)
+
+
 class PersonMatchApi(APIView):
     """Possible matches for a person being typed: the live panel's search, as JSON.
 
@@ -338,7 +416,7 @@ class PersonMatchApi(APIView):
     """
 
     policy = "incidents.match"
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ResilientScopedRateThrottle]
     throttle_scope = "match"
 
     class InputSerializer(serializers.Serializer):
@@ -363,7 +441,7 @@ class PersonMatchApi(APIView):
             return data
 
     class OutputSerializer(serializers.Serializer):
-        person = PersonOutput()
+        person = MatchedPersonOutput()
         score = serializers.FloatField()
         flagged = serializers.BooleanField()
         reasons = serializers.ListField(child=serializers.CharField())
@@ -397,7 +475,8 @@ class PersonMatchApi(APIView):
             }
             for r in result.rows
         ]
-        return Response(self.OutputSerializer(rows, many=True, context={"request": request}).data)
+        context = {"request": request, "rows": {r.person.pk: r for r in result.rows}}
+        return Response(self.OutputSerializer(rows, many=True, context=context).data)
 
 
 class MarkerOutput(serializers.ModelSerializer):
@@ -408,11 +487,17 @@ class MarkerOutput(serializers.ModelSerializer):
 
 class MarkerCreateApi(APIView):
     policy = "incidents.marker.create"
+    throttle_classes = [ResilientScopedRateThrottle]
+    throttle_scope = "create"
 
     class InputSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=MarkerKind.choices)
-        person = serializers.IntegerField(required=False, allow_null=True, default=None)
-        address = serializers.IntegerField(required=False, allow_null=True, default=None)
+        person = serializers.IntegerField(
+            required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+        )
+        address = serializers.IntegerField(
+            required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+        )
         note = serializers.CharField(max_length=300, allow_blank=True, default="")
 
     @extend_schema(request=InputSerializer, responses={201: MarkerOutput})

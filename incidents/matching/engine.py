@@ -16,6 +16,10 @@ block             finds persons with                                      index
                   too)                                                    name_phon_alt_idx
 ``name_swapped``  the same with first and last name swapped               name_phon_idx
 ``family``        surname that sounds alike, when no given name is typed  name_phon_idx
+``given_as_...``  the one name typed in the given-name box, as a surname  name_phon_idx
+                  (``given_as_family``; "Smith" typed as the given name)
+``postcode_given``  the postcode and a given name that sounds alike, when  address_key_idx
+                  no surname is typed
 ``dob_family``    date of birth (exact, day/month swapped or one digit    name_family_dob_idx
                   off) and a surname that sounds alike (either name)
 ``dob_given``     the same with a given name that sounds alike            name_given_dob_idx
@@ -67,8 +71,9 @@ from django.db import connection
 from django.db.models import Field, Model
 from django.utils import timezone
 
-from incidents.matching import keys, scoring
+from incidents.matching import keys, scoring, weights
 from incidents.matching.conf import setting
+from incidents.matching.models import MatchingModel
 from incidents.models import Address, Person, PersonName, PersonPhone
 
 #: Upper bound of a prefix range on folded names (which hold only the letters a-z).
@@ -97,6 +102,9 @@ class Candidate:
     score: float
     flagged: bool
     reasons: list[str] = field(default_factory=list)
+    #: Every name of the person as read for scoring (given, family, primary), primary first:
+    #: the selector shows them without reading the names again.
+    names: tuple[tuple[str, str, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,9 +132,15 @@ def _family_codes(family: str) -> set[str]:
     return {code for code in keys.phonetic(family) if code}
 
 
+#: The earliest date a one-digit variant of a typed date of birth may be (records of the very
+#: old, and dates mistyped into the 1800s, exist).
+EARLIEST_DOB = date(1800, 1, 1)
+
+
 def dob_variants(typed: date | None) -> list[date]:
     """The dates a typed date of birth may have been meant as: itself, day and month swapped,
-    and every valid date one digit away (DDMMYYYY), within 1900 and today; no placeholders."""
+    and every valid date one digit away (DDMMYYYY), within ``EARLIEST_DOB`` and today; no
+    placeholders."""
     if typed is None or keys.dob_key(typed) is None:
         return []
     today = timezone.localdate()
@@ -143,7 +157,7 @@ def dob_variants(typed: date | None) -> list[date]:
                 candidate = date(int(text[:4]), int(text[4:6]), int(text[6:]))
             except ValueError:
                 continue
-            if date(1900, 1, 1) <= candidate <= today:
+            if EARLIEST_DOB <= candidate <= today:
                 found[candidate] = None
     return [d for d in found if d not in keys.PLACEHOLDER_DOBS]
 
@@ -204,7 +218,8 @@ def candidate_blocks(query: MatchQuery) -> list[Block]:
     t = _sql()
     n, p, a, ph = t.n, t.p, t.a, t.ph
     limit = int(setting("DAPOLICE_MATCH_BLOCK_LIMIT"))
-    given, family = query.given_name, query.family_name
+    # Titles are not names: "Sir John Smith, 1st Bt." searches John Smith.
+    given, family = keys.strip_titles(query.given_name), keys.strip_titles(query.family_name)
     given_folded, family_folded = keys.fold(given), keys.fold(family)
     given_codes, family_codes = _given_codes(given), _family_codes(family)
     # Either typed name may be the other: "Smith John".
@@ -281,8 +296,9 @@ def candidate_blocks(query: MatchQuery) -> list[Block]:
             [postcode, house],
             f"{t.person}.{p['id']}",
         )
-    if postcode and family_codes:
-        # The house number missing or mistyped: the postcode (a street, ~15 homes) and surname.
+    if postcode and (family_codes or swapped_family):
+        # The house number missing or mistyped: the postcode (a street, ~15 homes) and surname
+        # (or the one name typed, which may be the surname).
         args = [postcode]
         add(
             "postcode_family",
@@ -321,6 +337,24 @@ def candidate_blocks(query: MatchQuery) -> list[Block]:
             )
     elif family_codes:
         names("family", ("family_phon", family_codes))
+    elif swapped_family:
+        # One name, typed as the given name: it may be the surname ("Smith").
+        names("given_as_family", ("family_phon", swapped_family))
+    if postcode and given_codes and not family_codes:
+        # A given name and a postcode, no surname: who in that street has that given name.
+        args = [postcode]
+        add(
+            "postcode_given",
+            f"{t.name} JOIN {t.person} ON {t.person}.{p['id']} = {t.name}.{n['person']} "
+            f"JOIN {t.address} ON {t.address}.{a['id']} = {t.person}.{p['address']}",
+            [
+                f"{t.address}.{a['postcode_key']} = %s",
+                _in(f"{t.name}.{n['given_phon']}", given_codes, args),
+                unrestricted,
+            ],
+            args,
+            f"{t.name}.{n['person']}",
+        )
     typed, variants = query.date_of_birth, dob_variants(query.date_of_birth)
     # The date typed and its day/month swap (dob_variants lists them first), then one-digit
     # typos: a date-of-birth block with more rows than its LIMIT keeps them in that order.
@@ -405,6 +439,11 @@ def candidate_statement(query: MatchQuery) -> tuple[str, tuple] | None:
         joins += f" LEFT JOIN {t.phone} ON {t.phone}.{ph['person']} = {pid}"
     else:
         columns += ", NULL, NULL"
+    # Which weights to score with: the active model's id, read once per statement (an
+    # uncorrelated subquery on the partial unique index), so a search needs no query of its
+    # own to learn that another model was promoted (``weights``).
+    model = connection.ops.quote_name(MatchingModel._meta.db_table)
+    columns += f", (SELECT MAX(id) FROM {model} WHERE active)"  # noqa: S608
     # Names from the models' _meta, values are parameters: nothing typed is in the text.
     sql = f"SELECT {columns} FROM {t.person} {joins} WHERE {pid} IN ({union[0]})"  # noqa: S608
     return sql, union[1]
@@ -412,14 +451,21 @@ def candidate_statement(query: MatchQuery) -> tuple[str, tuple] | None:
 
 def fetch_candidates(query: MatchQuery) -> list[scoring.Stored]:
     """Every candidate of every block with what scoring needs, in one query."""
+    return fetch(query)[0]
+
+
+def fetch(query: MatchQuery) -> tuple[list[scoring.Stored], int | None]:
+    """Every candidate with what scoring needs, and the active model's id: one query."""
     statement = candidate_statement(query)
     if statement is None:
-        return []
+        return [], None
     with connection.cursor() as cursor:
         cursor.execute(*statement)
         rows = cursor.fetchall()
     found: dict[int, scoring.Stored] = {}
-    for pk, dob, postcode, house, given, family, primary, number, kind in rows:
+    # Every row carries the active model's id (the same in each).
+    model_id = rows[0][-1] if rows else None
+    for pk, dob, postcode, house, given, family, primary, number, kind, _model in rows:
         stored = found.get(pk)
         if stored is None:
             if isinstance(dob, str):  # SQLite hands back the text
@@ -433,7 +479,7 @@ def fetch_candidates(query: MatchQuery) -> list[scoring.Stored]:
                 stored.names.append(name)
         if number:
             stored.phones[number] = kind
-    return list(found.values())
+    return list(found.values()), model_id
 
 
 def typed_of(query: MatchQuery) -> scoring.Typed:
@@ -456,6 +502,11 @@ def rank(
 ) -> list[Candidate]:
     """Score and order candidates (best first); drop those below the minimum score."""
     typed = typed_of(query)
+    stored = list(stored)
+    names_of = {
+        person.person_id: tuple(sorted(person.names, key=lambda n: (not n[2], n[1], n[0])))
+        for person in stored
+    }
     ranked = scoring.rank(
         ((person, scoring.compare(typed, person)) for person in stored),
         weights,
@@ -471,6 +522,7 @@ def rank(
             reasons=scoring.reasons(r.evidence, typed, weights)
             + ([scoring.BETTER_AT_ADDRESS] if r.outranked_at_address else [])
             + ([scoring.shared_name_reason(r.sharing_the_name)] if r.sharing_the_name > 1 else []),
+            names=names_of[r.person_id],
         )
         for r in ranked
     ]
@@ -479,9 +531,11 @@ def rank(
 def match_persons(query: MatchQuery, *, limit: int = 10) -> list[Candidate]:
     """Existing persons who may be the one typed, best first, at most ``limit``.
 
-    One database query whatever the size of the tables; see the module docstring.
+    One database query whatever the size of the tables; see the module docstring. Scored with
+    the active matching model's weights (the hand-set ones when none is active).
     """
-    return rank(query, fetch_candidates(query), limit=limit)
+    stored, model_id = fetch(query)
+    return rank(query, stored, limit=limit, weights=weights.for_model(model_id))
 
 
 def explain(query: MatchQuery, *, analyze: bool = False) -> dict[str, str]:

@@ -18,7 +18,7 @@ import csv
 import re
 import unicodedata
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import phonenumbers
@@ -34,11 +34,44 @@ _HOUSE_NUMBER = re.compile(r"(\d+)\s*([A-Z])?\b")
 PLACEHOLDER_DOBS = frozenset({date(1900, 1, 1), date(1901, 1, 1), date(1970, 1, 1)})
 
 
+#: Words typed with a name that are not a name: honorifics, ranks, post-nominal letters and the
+#: baronet's "1st Bt." (folded). Never used as names to search or compare.
+TITLES = frozenset(
+    {
+        "mr", "mrs", "ms", "miss", "mx", "master", "dr", "doctor", "prof", "professor",
+        "sir", "dame", "lord", "lady", "rev", "revd", "reverend", "fr", "father", "sr", "sister",
+        "bt", "bart", "baronet", "esq", "hon", "rt", "capt", "captain", "maj", "major", "col",
+        "sgt", "pc", "dc", "cllr", "jr", "jnr", "snr", "obe", "mbe", "cbe", "kbe", "dbe",
+        "qc", "kc", "mp", "phd", "iii", "ii", "iv",
+    }
+)  # fmt: skip
+_NAME_WORD = re.compile(r"[^\s,.;()]+")
+_ORDINAL = re.compile(r"^\d+(st|nd|rd|th)?$")
+
+
+def strip_titles(text: str) -> str:
+    """The name without titles: 'Sir John Smith, 1st Bt.' -> 'John Smith'; 'Mr. Khan' -> 'Khan'.
+
+    A name made only of such words is kept as typed (someone may be called Major).
+    """
+    words = _NAME_WORD.findall(text or "")
+    kept = [w for w in words if fold(w) not in TITLES and not _ORDINAL.match(w.lower())]
+    if not kept or len(kept) == len(words):
+        return (text or "").strip()
+    return " ".join(kept)
+
+
 def fold(text: str) -> str:
     """Lower case ASCII letters only: 'O'Brien-Smyth' -> 'obriensmyth'."""
     decomposed = unicodedata.normalize("NFKD", text or "")
     ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
     return _NON_ALPHA.sub("", ascii_text)
+
+
+@lru_cache(maxsize=65536)
+def name_folded(text: str) -> str:
+    """A typed or stored name as compared: titles dropped, then folded."""
+    return fold(strip_titles(text))
 
 
 def phonetic(text: str) -> tuple[str, str]:
@@ -74,15 +107,41 @@ def _uk_supplement() -> dict[str, frozenset[str]]:
     return _uk_table()[0]
 
 
+#: Given names that stand for each other both ways, beyond the nickname tables: gender forms
+#: and short forms the tables lack. They widen comparison and search only; the stored key
+#: (:func:`given_canon`) is unchanged, so no stored name needs re-keying.
+VARIANTS: tuple[tuple[str, ...], ...] = (
+    ("charles", "chad"),
+    ("george", "georgina", "georgia"),
+    ("paul", "paula", "pauline"),
+    ("robert", "roberta"),
+    ("joseph", "josephine"),
+    ("daniel", "danielle"),
+    ("stephen", "stephanie"),
+    ("nicholas", "nicola"),
+)
+
+
+@cache
+def _variants() -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for group in VARIANTS:
+        for name in group:
+            table.setdefault(name, set()).update(group)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
 @cache
 def canonical_given_names(name: str) -> frozenset[str]:
-    """Every formal name ``name`` may stand for, including itself."""
+    """Every formal name ``name`` may stand for, including itself (and its :data:`VARIANTS`)."""
     folded = fold(name)
     if not folded:
         return frozenset()
     names = {folded}
     names.update(fold(n) for n in _nicknamer().canonicals_of(folded))
     names.update(_uk_supplement().get(folded, ()))
+    for n in list(names):
+        names.update(_variants().get(n, ()))
     return frozenset(names)
 
 

@@ -8,10 +8,12 @@ how it compares (agree exactly, sounds alike, a nickname, a typo, disagree, not 
 negative prior, and the logistic of the sum is the score in 0..1. The weights are set by hand and
 checked on the synthetic labelled set (``bench/matching``).
 
-One rule overrides the sum, because victim, suspect and children usually share an address and a
+Two rules override the sum. Victim, suspect and children usually share an address and a
 surname: without evidence about *this* individual (the given name, the date of birth or a phone
 number) a candidate's score is capped below the flag threshold, however much the household
-evidence adds up to.
+evidence adds up to. And a surname missing on one side is not evidence either way, so a given
+name and a date of birth with nothing else (no phone, no postcode) are capped below the flag too:
+at a million persons several share both.
 """
 
 from __future__ import annotations
@@ -63,7 +65,10 @@ class Weights:
       flag despite one strong disagreement (a false first name, a new surname, a wrong date);
     * a name alone never flags (two people share a name), nor a name with a different date of
       birth (a namesake), nor given name and date of birth alone (common at a million persons);
-    * household evidence alone never flags (the cap in :func:`score`).
+    * household evidence alone never flags (the cap in :func:`score`), nor a given name and a
+      date of birth when one side has no surname (the same cap);
+    * 1 January, the date typed when only the year is known, is weaker evidence than any
+      other date (``common_dob`` off an exact date of birth on 1 January).
     """
 
     prior: float = -9.0
@@ -108,6 +113,9 @@ class Weights:
     )
     #: The most a candidate may score with no evidence about the individual (see module doc).
     household_cap: float = 0.5
+    #: Log-odds off an exact date of birth on 1 January: year-only dates are recorded as
+    #: 1 January, so many more people "share" it than any other day of the year.
+    common_dob: float = 2.0
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -141,9 +149,10 @@ class Typed:
         house: str,
     ) -> Typed:
         e164 = {keys.phone_key(p) for p in phones}
+        given, family = keys.strip_titles(given), keys.strip_titles(family)
         return cls(
-            given=given.strip(),
-            family=family.strip(),
+            given=given,
+            family=family,
             given_folded=keys.fold(given),
             family_folded=keys.fold(family),
             dob=keys.dob_key(date_of_birth),
@@ -299,14 +308,25 @@ class Evidence:
     phone: str
     phone_kind: str
     address: str
+    #: The date of birth agrees on 1 January (see ``Weights.common_dob``).
+    dob_common: bool = False
+
+
+def _common_date(d: date | None) -> bool:
+    return d is not None and (d.month, d.day) == (1, 1)
 
 
 def compare(typed: Typed, stored: Stored) -> Evidence:
-    """Every comparison of ``typed`` with ``stored`` (each name both ways round)."""
+    """Every comparison of ``typed`` with ``stored`` (each name both ways round).
+
+    A single name typed is also compared in the other box: a surname typed as the given name
+    ("Smith" with no surname) is compared with the stored surnames too.
+    """
     names: list[NameEvidence] = []
     both = bool(typed.given_folded and typed.family_folded)
+    one = bool(typed.given_folded) != bool(typed.family_folded)
     for given, family, primary in stored.names or [("", "", True)]:
-        g, f = keys.fold(given), keys.fold(family)
+        g, f = keys.name_folded(given), keys.name_folded(family)
         names.append(
             NameEvidence(
                 given=given_level(typed.given_folded, g),
@@ -328,13 +348,26 @@ def compare(typed: Typed, stored: Stored) -> Evidence:
                     stored_family=family,
                 )
             )
+        elif one:
+            names.append(
+                NameEvidence(
+                    given=given_level(typed.family_folded, g) if typed.family_folded else MISSING,
+                    family=family_level(typed.given_folded, f) if typed.given_folded else MISSING,
+                    swapped=True,
+                    primary=primary,
+                    stored_given=given,
+                    stored_family=family,
+                )
+            )
     phone, kind = phone_level(typed.phones, stored.phones)
+    dob = dob_level(typed.dob, stored.dob)
     return Evidence(
         names=tuple(names),
-        dob=dob_level(typed.dob, stored.dob),
+        dob=dob,
         phone=phone,
         phone_kind=kind,
         address=address_level(typed, stored),
+        dob_common=dob == EXACT and _common_date(typed.dob),
     )
 
 
@@ -360,6 +393,16 @@ def about_the_individual(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS) -> bo
     )
 
 
+def given_and_date_alone(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS) -> bool:
+    """No surname to compare (missing on one side), and neither a phone nor a postcode agrees:
+    what is left (a given name, a date of birth) is shared by several people at a million."""
+    return (
+        best_name(evidence, w).family == MISSING
+        and evidence.phone != SAME
+        and evidence.address not in (SAME, SAME_POSTCODE)
+    )
+
+
 def score(
     evidence: Evidence,
     w: Weights = DEFAULT_WEIGHTS,
@@ -367,7 +410,8 @@ def score(
     flag_threshold: float,
     name_shared_by: float = 0.0,
 ) -> float:
-    """The score in 0..1; household evidence alone stays below ``flag_threshold``.
+    """The score in 0..1; household evidence alone, and a given name with a date of birth
+    alone, stay below ``flag_threshold``.
 
     ``name_shared_by`` is the log-odds taken off a name that several candidates share.
     """
@@ -377,11 +421,12 @@ def score(
         + _name_weight(name, w)
         - name_shared_by
         + w.dob[evidence.dob]
+        - (w.common_dob if evidence.dob_common else 0.0)
         + w.phone[evidence.phone]
         + w.address[evidence.address]
     )
     value = 1.0 / (1.0 + math.exp(-total))
-    if not about_the_individual(evidence, w):
+    if not about_the_individual(evidence, w) or given_and_date_alone(evidence, w):
         value = min(value, w.household_cap, flag_threshold - 0.01)
     return value
 
@@ -416,6 +461,36 @@ def _could_be_the_name(name: NameEvidence) -> bool:
     )
 
 
+def _same_person(a: Stored, b: Stored) -> bool:
+    """Two records that are likely one person: the same date of birth (or day and month
+    swapped), or one has none and they live at the same address. Not "a digit off": namesakes
+    born 1950, 1951, 1952... would chain into one person."""
+    if a.dob is not None and b.dob is not None:
+        return dob_level(a.dob, b.dob) in (EXACT, DAY_MONTH_SWAP)
+    return bool(a.postcode_key and a.house_key) and (a.postcode_key, a.house_key) == (
+        b.postcode_key,
+        b.house_key,
+    )
+
+
+def distinct_people(records: list[Stored]) -> int:
+    """How many people ``records`` are, counting a person's duplicate records once: records
+    are joined (transitively) when :func:`_same_person` says so."""
+    parent = list(range(len(records)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(records)):
+        for j in range(i + 1, len(records)):
+            if _same_person(records[i], records[j]):
+                parent[root(i)] = root(j)
+    return len({root(i) for i in range(len(records))})
+
+
 def rank(
     compared: Iterable[tuple[Stored, Evidence]],
     w: Weights = DEFAULT_WEIGHTS,
@@ -429,9 +504,11 @@ def rank(
     A candidate with nothing about the individual in common (only an address, a surname) is
     not a match at all: they belong in the separate "people at this address" list.
 
-    A common name is weak evidence: when ``k`` candidates could all carry the typed name, the
-    name's weight is divided among them (``log k`` off each), a term-frequency adjustment
-    measured on the candidates themselves. At a million persons a common name with a date of
+    A common name is weak evidence: when ``k`` people among the candidates could all carry the
+    typed name, the name's weight is divided among them (``log k`` off each), a term-frequency
+    adjustment measured on the candidates themselves. ``k`` counts people, not records: a
+    person's own duplicate records (dates of birth that agree, or no date and the same
+    address) are one namesake, not several. At a million persons a common name with a date of
     birth one digit off is someone else as often as not; a rare one is not.
 
     Twins share a birthday, a surname and an address; a son may share his father's name and
@@ -439,7 +516,9 @@ def rank(
     it (its score is capped just below the threshold): one caller is one person.
     """
     kept = [(stored, ev) for stored, ev in compared if about_the_individual(ev, w)]
-    sharing = sum(1 for _, ev in kept if _could_be_the_name(best_name(ev, w)))
+    sharing = distinct_people(
+        [stored for stored, ev in kept if _could_be_the_name(best_name(ev, w))]
+    )
     common = math.log(sharing) if sharing > 1 else 0.0
     scored = []
     for stored, ev in kept:

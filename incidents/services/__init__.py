@@ -16,6 +16,9 @@ from incidents.services.addresses import (
     address_get_or_create,
     address_mark_restricted,
     address_reveal,
+    address_typed_restricted,
+    address_unrestrict,
+    reveal_review,
     rural_for_postcode,
 )
 from incidents.services.attendance import (
@@ -23,8 +26,11 @@ from incidents.services.attendance import (
     incident_dispatch,
     incident_record_arrival,
 )
+from incidents.services.exclusions import exclusion_add, exclusion_remove
 from incidents.services.incidents import (
     INCIDENT_AUDIT_FIELDS,
+    incident_add_call,
+    incident_add_person,
     incident_create,
     incident_regrade,
     incident_set_risk_level,
@@ -42,8 +48,14 @@ __all__ = [
     "address_get_or_create",
     "address_mark_restricted",
     "address_reveal",
+    "address_typed_restricted",
+    "address_unrestrict",
     "attendance_target",
     "call_start_problem",
+    "exclusion_add",
+    "exclusion_remove",
+    "incident_add_call",
+    "incident_add_person",
     "incident_create",
     "incident_defer",
     "incident_dispatch",
@@ -54,5 +66,6 @@ __all__ = [
     "marker_add",
     "person_create",
     "person_update_from_call",
+    "reveal_review",
     "rural_for_postcode",
 ]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dapolice import access
 from dapolice.accounts.choices import Role
 from dapolice.accounts.models import User
 from dapolice.alerts.services import deadlines_cancel, deadlines_set
@@ -41,6 +43,12 @@ def incident_defer(
             raise DomainError(
                 _("A deferral must move the deadline later, into the future."), field="until"
             )
+        horizon = settings.DAPOLICE_DEFERRAL_MAX_HOURS
+        if until > timezone.now() + timedelta(hours=horizon):
+            raise DomainError(
+                _("A deferral may move the deadline at most %(h)d hours ahead.") % {"h": horizon},
+                field="until",
+            )
         before = snapshot(locked, fields)
         locked.deadline_at = until
         locked.deferred_at = timezone.now()
@@ -64,7 +72,9 @@ def _attendance_step(
     actor: User,
     incident: Incident,
     at: datetime | None,
+    reason: str,
     status: str,
+    step: str,
     time_field: str,
     action: str,
     late_or_early: str,
@@ -72,20 +82,48 @@ def _attendance_step(
 ) -> Incident:
     """Dispatch and arrival: an open incident, a time after the call and not in the future.
 
+    Both the time claimed (``at``) and the time it is recorded (now) are kept. A claimed time
+    more than ``DAPOLICE_ATTENDANCE_BACKDATE_MINUTES`` before the recording needs a control-room
+    supervisor or a supervisor (the ``incidents.attendance.backdate`` rule, asked here because
+    the time decides which rule applies) and a reason (issue 7, finding 8).
+
     ``officers`` are attached to the incident (``IncidentOfficer``); the first becomes the
     attending officer if none was named before."""
     named = list(dict.fromkeys(officers))
-    at = at or timezone.now()
-    fields = ["status", time_field, "attending_officer"]
+    recorded = timezone.now()
+    at = at or recorded
+    reason = reason.strip()
+    recorded_field, reason_field = f"{step}_recorded_at", f"{step}_time_reason"
+    fields = ["status", time_field, "attending_officer", recorded_field, reason_field]
+    slack = settings.DAPOLICE_ATTENDANCE_BACKDATE_MINUTES
     with transaction.atomic():
         locked = lock_open(incident)
-        if at < locked.received_at or at > timezone.now() + timedelta(minutes=1):
+        if at < locked.received_at or at > recorded + timedelta(minutes=1):
             raise DomainError(late_or_early, field="at")
         if time_field == "arrived_at" and locked.dispatched_at and at < locked.dispatched_at:
             raise DomainError(_("Arrival cannot be before the dispatch."), field="at")
+        backdated = at < recorded - timedelta(minutes=slack)
+        if backdated:
+            access.require(
+                actor,
+                "incidents.attendance.backdate",
+                locked,
+                message=_(
+                    "A time more than %(m)d minutes ago needs a control-room supervisor or a "
+                    "supervisor, with a reason."
+                )
+                % {"m": slack},
+            )
+            if not reason:
+                raise DomainError(
+                    _("Say why the time is more than %(m)d minutes ago.") % {"m": slack},
+                    field="reason",
+                )
         before = snapshot(locked, fields)
         locked.status = status
         setattr(locked, time_field, at)
+        setattr(locked, recorded_field, recorded)
+        setattr(locked, reason_field, reason if backdated else "")
         if named and locked.attending_officer_id is None:
             locked.attending_officer = named[0]
         locked.save(update_fields=[*fields, "updated_at"])
@@ -98,7 +136,13 @@ def _attendance_step(
         changes = diff(before, snapshot(locked, fields))
         if added:
             changes["officers"] = [sorted(known), sorted(known | {o.pk for o in added})]
-        record_change(actor=actor, action=action, subject=locked, changes=changes)
+        record_change(
+            actor=actor,
+            action=action,
+            subject=locked,
+            changes=changes,
+            reason=reason if backdated else "",
+        )
         if status == IncidentStatus.ATTENDED:
             deadlines_cancel(subject=locked, kinds=ATTENDANCE_DEADLINES)
     return locked
@@ -111,6 +155,7 @@ def incident_dispatch(
     officer: User | None = None,
     officers: Iterable[User] = (),
     at: datetime | None = None,
+    reason: str = "",
 ) -> Incident:
     """Officers are on the way: ``officer`` and/or ``officers`` are named and attached to the
     incident (a later dispatch may add more). Each must hold an attending role."""
@@ -125,7 +170,9 @@ def incident_dispatch(
         actor=actor,
         incident=incident,
         at=at,
+        reason=reason,
         status=IncidentStatus.DISPATCHED,
+        step="dispatch",
         time_field="dispatched_at",
         action="incidents.incident.dispatched",
         late_or_early=_("Dispatch time must be after the call and not in the future."),
@@ -134,7 +181,7 @@ def incident_dispatch(
 
 
 def incident_record_arrival(
-    *, actor: User, incident: Incident, at: datetime | None = None
+    *, actor: User, incident: Incident, at: datetime | None = None, reason: str = ""
 ) -> Incident:
     """The attending officer arrived; "attended within target" follows from the grade's target.
 
@@ -146,7 +193,9 @@ def incident_record_arrival(
         actor=actor,
         incident=incident,
         at=at,
+        reason=reason,
         status=IncidentStatus.ATTENDED,
+        step="arrival",
         time_field="arrived_at",
         action="incidents.incident.attended",
         late_or_early=_("Arrival time must be after the call and not in the future."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, replace
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,8 +17,8 @@ from dapolice.audit.services import diff, record_change, record_create, snapshot
 from dapolice.common.errors import Conflict, DomainError
 from incidents import signals
 from incidents.choices import OPEN_STATUSES, PersonRole, Relationship, RiskLevel
-from incidents.inputs import IncidentInput
-from incidents.models import AttendanceCategory, Incident, IncidentPerson, Person
+from incidents.inputs import IncidentInput, PersonInput
+from incidents.models import AttendanceCategory, Incident, IncidentCall, IncidentPerson, Person
 from incidents.rules import (
     attendance_alert_times,
     attendance_target,
@@ -45,6 +46,17 @@ def _validate_incident(data: IncidentInput) -> None:
     if data.relationship not in Relationship.values:
         raise DomainError(_("Choose the relationship."), field="relationship")
     roles = [p.role for p in data.people]
+    most = settings.DAPOLICE_MAX_PEOPLE_PER_INCIDENT
+    if len(roles) > most:
+        raise DomainError(
+            _("Record at most %(n)d people in one incident.") % {"n": most}, field="people"
+        )
+    linked_ids = [p.person_id for p in data.people if p.person_id is not None]
+    if len(linked_ids) != len(set(linked_ids)):
+        raise DomainError(
+            _("One person has one role in an incident (victim, suspect, child or other)."),
+            field="people",
+        )
     if any(r not in PersonRole.values for r in roles):
         raise DomainError(_("Unknown role for a person."), field="people")
     if roles.count(PersonRole.VICTIM) != 1:
@@ -143,7 +155,7 @@ def _incident_insert(
     incident.save(update_fields=["reference"])
 
     involvements: list[IncidentPerson] = []
-    seen: set[tuple[int, str]] = set()
+    seen: set[int] = set()
     for person_data in data.people:
         pdata = person_data
         if pdata.lives_at_location:
@@ -155,9 +167,12 @@ def _incident_insert(
             )
         else:
             person = person_create(actor=actor, data=pdata, address=home)
-        if (person.pk, pdata.role) in seen:
-            raise DomainError(_("The same person is listed twice in one role."), field="people")
-        seen.add((person.pk, pdata.role))
+        if person.pk in seen:
+            raise DomainError(
+                _("One person has one role in an incident (victim, suspect, child or other)."),
+                field="people",
+            )
+        seen.add(person.pk)
         involvements.append(
             IncidentPerson(
                 incident=incident,
@@ -256,3 +271,84 @@ def incident_set_risk_level(*, actor: User, incident: Incident, level: str) -> I
             changes=diff(before, snapshot(locked, ["risk_level"])),
         )
     return locked
+
+
+def incident_add_person(*, actor: User, incident: Incident, data: PersonInput) -> Person:
+    """A person the call taker learns of after logging the call, added to its open incident.
+
+    Persons are created only inside an incident (issue 7, finding 2: a person made on their own
+    was a free probe of any address); the incident keeps its one victim, and each person has
+    one role in it.
+    """
+    if data.role not in PersonRole.values or data.role == PersonRole.VICTIM:
+        raise DomainError(
+            _("Add a suspect, a child or another person (the incident has its victim)."),
+            field="role",
+        )
+    validate_person(data)
+    with transaction.atomic():
+        locked = lock_open(incident)
+        if locked.people.count() >= settings.DAPOLICE_MAX_PEOPLE_PER_INCIDENT:
+            raise DomainError(
+                _("Record at most %(n)d people in one incident.")
+                % {"n": settings.DAPOLICE_MAX_PEOPLE_PER_INCIDENT},
+                field="people",
+            )
+        if data.person_id is not None:
+            found = Person.objects.visible_to(actor).filter(pk=data.person_id).first()
+            if found is None:
+                raise DomainError(_("A linked person no longer exists."), field="person_id")
+            if locked.people.filter(person=found).exists():
+                raise DomainError(
+                    _("One person has one role in an incident (victim, suspect, child or "
+                      "other)."),
+                    field="person_id",
+                )  # fmt: skip
+            person = person_update_from_call(actor=actor, person=found, data=data)
+        else:
+            person = person_create(actor=actor, data=data)
+        IncidentPerson.objects.create(
+            incident=locked,
+            person=person,
+            role=data.role,
+            is_caller=False,
+            received_at=locked.received_at,
+        )
+        record_change(
+            actor=actor,
+            action="incidents.incident.people_linked",
+            subject=locked,
+            changes={"people": [None, [[person.pk, data.role]]]},
+        )
+    return person
+
+
+def incident_add_call(
+    *, actor: User, incident: Incident, note: str, idempotency_key: uuid.UUID
+) -> IncidentCall:
+    """A further call about an open incident, logged on it instead of a duplicate incident.
+
+    The same intake page sent twice (a double click, Back then send) logs one call.
+    """
+    existing = IncidentCall.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.incident_id != incident.pk or existing.taken_by_id != actor.pk:
+            raise DomainError(_("This page was already used for another call."))
+        return existing
+    with transaction.atomic():
+        locked = lock_open(incident)
+        call = IncidentCall.objects.create(
+            incident=locked,
+            received_at=timezone.now(),
+            taken_by=actor,
+            note=note.strip(),
+            idempotency_key=idempotency_key,
+        )
+        # On the incident's own history, where the call taker and the board look.
+        record_change(
+            actor=actor,
+            action="incidents.incident.call_added",
+            subject=locked,
+            changes={"calls": [None, call.pk]},
+        )
+    return call

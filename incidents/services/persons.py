@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -35,9 +37,33 @@ def _clean_phones(raw_numbers: Iterable[str]) -> tuple[str, ...]:
         raise DomainError.from_validation(exc, field="phones") from None
 
 
+def _check(validate: Any, value: Any, field: str) -> None:
+    try:
+        validate(value)
+    except ValidationError as exc:
+        raise DomainError.from_validation(exc, field=field) from None
+
+
 def validate_person(data: PersonInput) -> None:
+    """Everything about one person in a call that can be checked before writing: a bad value is
+    a message beside its field, never a database error (issue 7, finding 9)."""
     if data.person_id is None and not (data.given_name.strip() or data.family_name.strip()):
         raise DomainError(_("Enter a name, or link an existing person."), field="family_name")
+    _check(validators.validate_name, data.given_name, "given_name")
+    _check(validators.validate_name, data.family_name, "family_name")
+    max_aliases = settings.DAPOLICE_MAX_ALIASES_PER_PERSON
+    if len(data.aliases) > max_aliases:
+        raise DomainError(
+            _("Record at most %(n)d other names.") % {"n": max_aliases}, field="aliases"
+        )
+    for given, family in data.aliases:
+        _check(validators.validate_name, given, "aliases")
+        _check(validators.validate_name, family, "aliases")
+    max_phones = settings.DAPOLICE_MAX_PHONES_PER_PERSON
+    if len([p for p in data.phones if p.strip()]) > max_phones:
+        raise DomainError(
+            _("Record at most %(n)d phone numbers.") % {"n": max_phones}, field="phones"
+        )
     if data.date_of_birth:
         try:
             validators.validate_date_of_birth(data.date_of_birth)
@@ -46,8 +72,11 @@ def validate_person(data: PersonInput) -> None:
 
 
 def person_create(*, actor: User, data: PersonInput, address: Address | None = None) -> Person:
-    """A new person with their names (and aliases), phones and current address."""
+    """A new person with their names (and aliases), phones and current address. Always named:
+    a ``person_id`` here links nobody, so it never stands for a name."""
     validate_person(data)
+    if not (data.given_name.strip() or data.family_name.strip()):
+        raise DomainError(_("Enter a name, or link an existing person."), field="family_name")
     phones = _clean_phones(data.phones)
     with transaction.atomic():
         if address is None and data.address is not None and not data.address.is_empty:

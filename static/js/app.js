@@ -1,6 +1,7 @@
 // dapolice front-end entry point (an ES module; no inline script, so the CSP can forbid it).
 import { initAll as initGovuk } from '../vendor/govuk/govuk-frontend.min.js'
 import { initAll as initMoj } from '../vendor/moj/moj-frontend.mjs'
+import './region-status.js' // failed htmx requests say so (issue 13)
 
 document.body.classList.add('js-enabled')
 if ('noModule' in HTMLScriptElement.prototype) {

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.conf import settings as django_settings
+from health_check.exceptions import ServiceUnavailable
 
 from dapolice.health.tasks import worker_heartbeat
 
@@ -68,20 +69,21 @@ def test_healthy_when_the_heartbeat_ran_and_the_broker_answers(client):
 
 def test_unhealthy_without_a_worker_heartbeat(client):
     status, results = healthz(client)
-    assert status == 500
+    assert status == 503
     assert set(failing(results)) == {"Worker"}
-    assert "no worker heartbeat" in failing(results)["Worker"]
+    assert failing(results)["Worker"] == "failing"
 
 
 def test_unhealthy_when_the_heartbeat_is_stale(client):
-    limit = 3 * django_settings.WORKER_HEARTBEAT_SECONDS
+    # A dead worker is noticed within two heartbeat intervals (issue 13).
+    limit = 2 * django_settings.WORKER_HEARTBEAT_SECONDS
     with time_machine.travel(T0, tick=False) as clock:
         worker_heartbeat()
         clock.shift(timedelta(seconds=limit))
         assert healthz(client)[0] == 200
         clock.shift(timedelta(seconds=1))
         status, results = healthz(client)
-    assert status == 500
+    assert status == 503
     assert set(failing(results)) == {"Worker"}
 
 
@@ -147,10 +149,57 @@ def test_stopped_redis_makes_healthz_unhealthy(client, settings, throwaway_redis
     proc.wait(timeout=10)
 
     status, results = healthz(client)
-    assert status == 500
+    assert status == 503
     failed = failing(results)
     assert "Broker" in failed
-    assert "Redis is not answering" in failed["Broker"]
+    assert failed["Broker"] == "failing"  # the public output names no cause
     # The heartbeat lives in the same Redis, so the worker check cannot pass either.
     assert "Worker" in failed
     assert "Database" not in failed
+
+
+# --- What the public and an administrator see (issue 13, item 6) -----------------------------
+
+
+@pytest.fixture
+def database_down_saying_where(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The database check fails with an error text naming the host and port, as psycopg does."""
+    from health_check.checks import Database
+
+    text = 'connection to server at "db.internal" (10.1.2.3), port 5432 failed'
+
+    def run(self: Any) -> None:
+        raise ServiceUnavailable(text)
+
+    monkeypatch.setattr(Database, "run", run)
+    return text
+
+
+def test_the_public_sees_only_ok_or_failing_and_a_503(client, database_down_saying_where):
+    worker_heartbeat()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    results = response.json()
+    assert (results["Database"], results["Broker"], results["Worker"]) == ("failing", "OK", "OK")
+    assert set(results.values()) <= {"OK", "failing"}
+    body = response.content.decode()
+    for leak in ("db.internal", "10.1.2.3", "5432"):
+        assert leak not in body
+    text = client.get("/healthz", {"format": "text"})
+    assert text.status_code == 503
+    assert "Database: failing\n" in text.content.decode()
+    assert "5432" not in text.content.decode()
+
+
+def test_a_signed_in_administrator_sees_why(
+    client, make_user, database_down_saying_where, call_taker
+):
+    from dapolice.accounts.choices import Role
+
+    worker_heartbeat()
+    client.force_login(call_taker)
+    assert client.get("/healthz").json()["Database"] == "failing"
+    client.force_login(make_user(Role.SYSADMIN))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert database_down_saying_where in response.json()["Database"]

@@ -170,3 +170,45 @@ def test_markers_are_added_through_the_api_and_audited(control_supervisor, log_i
     assert response.status_code == 201
     assert Marker.objects.filter(person=jane, kind="treat_as_emergency").exists()
     assert AuditEvent.objects.filter(action="incidents.marker.created").exists()
+
+
+def test_match_api_queries_do_not_grow_with_the_people_shown(call_taker):
+    """Names come with the engine's candidates and phones in one query: no query per person."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from incidents import services
+    from incidents.choices import PersonRole
+    from incidents.inputs import PersonInput
+
+    def add(n: int) -> None:
+        for i in range(n):
+            services.person_create(
+                actor=call_taker,
+                data=PersonInput(
+                    role=PersonRole.VICTIM,
+                    given_name="Zebedee",
+                    family_name="Quarrington",
+                    phones=(f"07700 90012{i}",),
+                    aliases=(("Zeb", f"Quarrington{i}"),),
+                ),
+            )
+
+    client = api_for(call_taker)
+    url = reverse("api-person-match")
+    body = {"given_name": "Zebedee", "family_name": "Quarrington"}
+    add(1)
+    client.post(url, body, format="json")
+    with CaptureQueriesContext(connection) as one:
+        rows = client.post(url, body, format="json").json()
+    assert len(rows) == 1
+    assert rows[0]["person"]["names"] == [
+        {"given_name": "Zebedee", "family_name": "Quarrington", "primary": True},
+        {"given_name": "Zeb", "family_name": "Quarrington0", "primary": False},
+    ]
+    assert rows[0]["person"]["phones"] == ["+447700900120"]
+    add(3)
+    with CaptureQueriesContext(connection) as four:
+        rows = client.post(url, body, format="json").json()
+    assert len(rows) == 4
+    assert len(four.captured_queries) == len(one.captured_queries)

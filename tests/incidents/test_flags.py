@@ -155,3 +155,27 @@ def test_flags_for_many_people_take_a_constant_number_of_queries(
     with django_assert_max_num_queries(4):
         flags = person_flags(ids, at=NOW)
     assert [flags[pk].recent_incidents for pk in ids] == [1] * len(ids)
+
+
+def test_victims_of_incidents_before_the_window_count_and_flags_take_two_queries(
+    log_incident, django_assert_num_queries
+):
+    # Serial against Ann three years ago and Bea last month: the history window is 12 months,
+    # "known" and "serial" are for ever; Ann's own flags as of now come in the same two queries.
+    old = log_incident(
+        victim={"given_name": "Ann", "family_name": "One"},
+        suspect={"given_name": "Pat", "family_name": "Cruel"},
+        received_at=NOW - timedelta(days=3 * 365),
+    )
+    pat, ann = suspect_of(old), victim_of(old)
+    log_incident(
+        victim={"given_name": "Bea", "family_name": "Two"},
+        suspect=pat,
+        received_at=NOW - timedelta(days=30),
+    )
+    homes = {pat.pk: pat.address_id, ann.pk: ann.address_id}
+    with django_assert_num_queries(2):
+        flags = person_flags([pat.pk, ann.pk], at=NOW, address_ids=homes)
+    assert (flags[pat.pk].serial_perpetrator, flags[pat.pk].victim_count) == (True, 2)
+    assert flags[pat.pk].recent_incidents == 1
+    assert (flags[ann.pk].known_perpetrator, flags[ann.pk].recent_incidents) == (False, 0)

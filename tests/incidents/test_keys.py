@@ -169,3 +169,14 @@ def test_postcode_key_and_display(raw, key, shown):
 )
 def test_house_key_is_the_number_and_letter_else_the_name(raw, key):
     assert keys.house_key(raw) == key
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"), [("Chad", "Charles"), ("Georgina", "George"), ("George", "Georgina")]
+)
+def test_short_and_gender_forms_compare_as_nicknames_both_ways(typed, stored):
+    from incidents.matching import scoring
+
+    assert scoring.given_level(keys.fold(typed), keys.fold(stored)) == scoring.NICKNAME
+    # ...without changing a stored key (nothing to re-key).
+    assert keys.given_canon(typed) == keys.fold(typed)

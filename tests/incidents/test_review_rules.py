@@ -72,10 +72,16 @@ def test_granting_reveal_to_call_takers_does_not_let_them_reveal(
     assert not AuditEvent.objects.filter(action="access.break_glass").exists()
 
 
-def test_reveal_page_is_only_for_restricted_addresses(log_incident, make_user, client_for):
+def test_reveal_page_reveals_only_restricted_addresses(log_incident, make_user, client_for):
     incident = log_incident()
     url = reverse("incidents:address-reveal", args=[incident.pk, incident.location_id])
-    assert client_for(make_user("supervisor")).get(url).status_code == 404
+    client = client_for(make_user("supervisor"))
+    # The same page for any address id (tests/incidents/test_security.py), and nothing granted.
+    assert client.get(url).status_code == 200
+    refused = client.post(url, {"reason": "Welfare visit arranged with the manager"})
+    assert refused.status_code == 400
+    assert "There is no restricted address to reveal here." in refused.content.decode()
+    assert not AuditEvent.objects.filter(action="access.break_glass").exists()
 
 
 # --- Deadlines a client cannot stretch -------------------------------------------------------
@@ -297,9 +303,9 @@ def test_break_glass_is_for_an_address_in_the_case_and_tells_the_control_room(
     sergeant = make_user("supervisor")
     client = client_for(sergeant)
     reason = {"reason": "Welfare visit arranged with the refuge manager"}
-    # The refuge is not part of the other incident: not found, nothing granted.
+    # The refuge is not part of the other incident: refused, nothing granted.
     wrong = reverse("incidents:address-reveal", args=[other.pk, refuge.location_id])
-    assert client.post(wrong, reason).status_code == 404
+    assert client.post(wrong, reason).status_code == 400
     assert not AuditEvent.objects.filter(action="access.break_glass").exists()
     right = reverse("incidents:address-reveal", args=[refuge.pk, refuge.location_id])
     assert b"Farm Lane" in client.post(right, reason).content

@@ -185,15 +185,38 @@ def test_given_name_and_date_of_birth_alone_never_flag_when_the_surname_differs(
     assert flagged == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known gap, reported: with no surname typed, a given name and an exact date of birth "
-        "score 0.92 and flag, although the Weights docstring says they alone never do"
-    ),
-)
 def test_given_name_and_date_of_birth_alone_never_flag_when_no_surname_is_typed():
     assert score(evidence(given=EXACT, dob=EXACT)) < FLAG
+
+
+def test_no_surname_on_one_side_with_only_a_given_name_and_a_date_never_flags():
+    """Every level of every other field that says nothing more (no phone, no postcode)."""
+    cases = [
+        (fields, swapped, primary)
+        for fields, swapped, primary in ALL
+        if fields["family"] == MISSING
+        and fields["phone"] != SAME
+        and fields["address"] not in (SAME, SAME_POSTCODE)
+    ]
+    assert len(cases) > 100
+    flagged = [c for c in cases if score(evidence(**c[0], swapped=c[1], primary=c[2])) >= FLAG]
+    assert flagged == []
+
+
+@pytest.mark.parametrize("more", [{"phone": SAME}, {"address": SAME}, {"address": SAME_POSTCODE}])
+def test_a_given_name_and_date_of_birth_flag_with_a_phone_or_postcode_as_well(more):
+    assert score(evidence(given=EXACT, dob=EXACT, **more)) >= FLAG
+
+
+def test_1_january_weighs_less_than_another_date_of_birth():
+    """Year-only dates are recorded as 1 January: that date agreeing says less."""
+    other = evidence(given=EXACT, family=EXACT, dob=EXACT)
+    new_year = scoring.Evidence(
+        names=other.names, dob=EXACT, phone=MISSING, phone_kind="", address=MISSING,
+        dob_common=True,
+    )  # fmt: skip
+    assert score(new_year) < score(other)
+    assert score(new_year) >= FLAG  # a full name and the date still flag
 
 
 # --- "household evidence alone never flags (the cap in score)" ---------------------------------

@@ -115,11 +115,21 @@ def test_compare_tries_each_name_both_ways_round():
     )
 
 
-def test_compare_does_not_swap_one_name_or_a_name_equal_both_ways():
-    one_name = scoring.compare(_typed(given="John"), _stored(("John", "Smith", True)))
-    assert [n.swapped for n in one_name.names] == [False]
-    family_only = scoring.compare(_typed(family="Smith"), _stored(("John", "Smith", True)))
-    assert [n.swapped for n in family_only.names] == [False]
+def test_compare_tries_one_name_typed_in_either_box():
+    """A surname typed as the given name (one name only) is compared with the surnames too."""
+    one_name = scoring.compare(_typed(given="Smith"), _stored(("John", "Smith", True)))
+    assert one_name.names == (
+        NameEvidence(MISMATCH, MISSING, False, True, "John", "Smith"),
+        NameEvidence(MISSING, EXACT, True, True, "John", "Smith"),
+    )
+    assert scoring.best_name(one_name).family == EXACT
+    family_only = scoring.compare(_typed(family="John"), _stored(("John", "Smith", True)))
+    assert scoring.best_name(family_only) == NameEvidence(
+        EXACT, MISSING, True, True, "John", "Smith"
+    )
+
+
+def test_compare_does_not_swap_a_name_equal_both_ways():
     same_both_ways = scoring.compare(_typed(given="Lee", family="Lee"), _stored(("Lee", "Lee", 1)))
     assert [n.swapped for n in same_both_ways.names] == [False]
 

@@ -259,8 +259,9 @@ def test_match_panel_shows_a_misspelt_repeat_victim_with_reasons_and_audits_it(
     assert f'data-match="{john.pk}"' in html
     assert "Repeat victim" in html
     assert "same mobile number" in html.lower() or "same phone" in html.lower()
-    search = AuditEvent.objects.filter(actor=call_taker, kind="search").latest("pk")
-    assert search.action == "incidents.person.matched"
+    search = AuditEvent.objects.filter(
+        actor=call_taker, kind="search", action="incidents.person.matched"
+    ).latest("pk")
     assert str(john.pk) in search.object_ids
 
 

@@ -4,8 +4,18 @@ Runs ``mutmut run`` (configured in ``pyproject.toml``, ``[tool.mutmut]``: which 
 tests) under ``nice``, then prints one row per module: mutants killed, timed out, survived, known
 equivalent (``equivalent.toml``), and the share killed. Each survivor not in ``equivalent.toml``
 is listed with the command that shows its diff; it needs a test that kills it, or a line in
-``equivalent.toml`` saying why no test can (it is then not reported again). Results are kept in
-``mutants/`` between runs: mutmut re-tests only functions whose code or tests changed.
+``equivalent.toml`` saying why no test can (it is then not reported again).
+
+Which tests a module's mutants run against: ``SELECTIONS`` below (an app's ``rules.py``, pure
+functions, against its pure tests only, and its ``policies.py`` against its role-by-role policy
+tests: a rule that only a page or service test pins is a survivor here, and a surviving mutant
+costs a second instead of a minute of page tests; the app's other modules against the app's
+tests); every other module against ``[tool.mutmut]
+pytest_add_cli_args_test_selection``. Each mutant runs only the tests that executed its function,
+quickest first.
+mutmut keeps one test selection per results directory (a new selection forgets every result), so
+each selection keeps its own under ``.mutants/<name>/``, and ``mutants`` is a link to the one in
+use. Between runs mutmut re-tests only functions whose code or tests changed.
 
 Exit status 1 when a module run is below the target (95% killed), or when a mutant listed as
 equivalent has been killed (the entry is stale: delete it).
@@ -21,6 +31,8 @@ import sys
 import tempfile
 import tomllib
 from collections import Counter
+from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +41,45 @@ TARGET = 0.95
 #: mutmut's exit codes, as the statuses this report counts.
 KILLED = {"killed", "caught by type check", "segfault"}
 TIMEOUT = {"timeout"}
+#: Where each test selection keeps its results; ``mutants`` links to the one in use.
+STORE = ROOT / ".mutants"
+
+
+@dataclass(frozen=True)
+class Selection:
+    name: str
+    #: Module patterns (fnmatch) whose mutants run against these tests.
+    modules: tuple[str, ...]
+    #: pytest arguments that select the tests; None: ``[tool.mutmut]``'s own.
+    tests: tuple[str, ...] | None
+
+
+#: First match wins. A new app's rule modules get their lines here and in ``[tool.mutmut]``.
+SELECTIONS = (
+    Selection(
+        "risk-rules",
+        ("risk/rules.py",),
+        ("tests/risk/test_rules.py", "tests/risk/test_rule_edges.py"),
+    ),
+    Selection("risk-policies", ("risk/policies.py",), ("tests/risk/test_policies.py",)),
+    Selection("risk", ("risk/*",), ("tests/risk", "tests/test_visibility.py")),
+    Selection(
+        "mash-rules",
+        ("mash/rules.py",),
+        ("tests/mash/test_rules.py", "tests/mash/test_rule_edges.py"),
+    ),
+    Selection("mash-policies", ("mash/policies.py",), ("tests/mash/test_policies.py",)),
+    Selection("mash", ("mash/*",), ("tests/mash", "tests/test_visibility.py")),
+    Selection(
+        "incidents-policies",
+        ("incidents/policies.py",),
+        ("tests/incidents/test_access.py", "tests/incidents/test_review_rules.py")
+        + ("tests/incidents/test_policies.py", "tests/test_visibility.py"),
+    ),
+    Selection("core", ("*",), None),
+)
+#: mutmut over one selection (modules and tests), with the who-may rules mutated too.
+LAUNCH = Path(__file__).with_name("launch.py")
 
 
 def say(line: str = "") -> None:
@@ -51,6 +102,43 @@ def glob_of(module: str) -> str:
     return module.removesuffix(".py").replace("/", ".") + ".*"
 
 
+def selection_of(module: str) -> Selection:
+    return next(s for s in SELECTIONS if any(fnmatch(module, p) for p in s.modules))
+
+
+def rule_modules() -> list[str]:
+    """Every module ``[tool.mutmut] only_mutate`` names, as a path."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    skip = config.get("do_not_mutate", [])
+    found = {
+        str(path.relative_to(ROOT))
+        for pattern in config["only_mutate"]
+        for path in ROOT.glob(pattern)
+        if path.suffix == ".py"
+    }
+    return sorted(m for m in found if not any(fnmatch(m, p) for p in skip))
+
+
+def use(selection: Selection) -> None:
+    """Point ``mutants`` at the selection's results (a directory left by an older run is the
+    core selection's)."""
+    target = STORE / selection.name
+    target.mkdir(parents=True, exist_ok=True)
+    link = ROOT / "mutants"
+    if link.is_symlink():
+        link.unlink()
+    elif link.is_dir():
+        if (STORE / "core").exists() and any((STORE / "core").iterdir()):
+            import shutil
+
+            shutil.rmtree(link)
+        else:
+            (STORE / "core").rmdir()
+            link.rename(STORE / "core")
+            target.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(target.relative_to(ROOT))
+
+
 def equivalents() -> dict[str, str]:
     """Mutant name -> why no test can tell it from the original."""
     data = tomllib.loads(EQUIVALENT.read_text())
@@ -58,9 +146,13 @@ def equivalents() -> dict[str, str]:
 
 
 def results() -> dict[str, str]:
-    """Every mutant mutmut knows of -> its status."""
+    """Every mutant mutmut knows of -> its status, from its module's test selection."""
     found: dict[str, str] = {}
-    for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
+    for meta in sorted(STORE.glob("*/**/*.py.meta")):
+        selection = meta.relative_to(STORE).parts[0]
+        module = str(meta.relative_to(STORE / selection)).removesuffix(".meta")
+        if selection_of(module).name != selection:
+            continue  # traced against another selection's tests: not this module's result
         for mutant, code in json.loads(meta.read_text())["exit_code_by_key"].items():
             found[mutant] = status_of(code)
     return found
@@ -117,7 +209,7 @@ def report(modules: list[str]) -> int:
         say(f"\n{len(survivors)} survivor(s): kill each with a test, or explain it in")
         say(f"{EQUIVALENT.relative_to(ROOT)}:")
         for mutant, status in survivors:
-            say(f"  {status:<9} .venv/bin/mutmut show {mutant}")
+            say(f"  {status:<9} make mutate MUTATE_ARGS='--show {mutant}'")
     if stale:
         say("\nListed as equivalent but killed (delete the entry):")
         for mutant in stale:
@@ -125,14 +217,29 @@ def report(modules: list[str]) -> int:
     return 1 if failing or stale else 0
 
 
+def migrations_fingerprint() -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(ROOT.glob("*/migrations/*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
 def drop_mutation_databases() -> None:
-    """Each run starts from freshly migrated test databases (one per mutmut child slot)."""
+    """A run uses freshly migrated test databases (one per mutmut child slot): they are dropped
+    when a migration changed since they were made, and made again by the first test of each
+    slot (``tests/plugins/isolation.py``); otherwise the last run's are reused."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         return
     import psycopg2
 
     name = url.rsplit("/", 1)[1].split("?")[0]
+    made = Path(tempfile.gettempdir()) / f"dapolice-mutmut-{name}.migrations"
+    fingerprint = migrations_fingerprint()
+    if made.exists() and made.read_text() == fingerprint:
+        return
     connection = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
     connection.autocommit = True
     with connection.cursor() as cursor:
@@ -141,6 +248,7 @@ def drop_mutation_databases() -> None:
     connection.close()
     for ready in Path(tempfile.gettempdir()).glob(f"dapolice-mutmut-{name}-*.ready"):
         ready.unlink()
+    made.write_text(fingerprint)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,11 +258,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--survivors", action="store_true", help="re-test only the last run's survivors"
     )
+    parser.add_argument("--show", metavar="MUTANT", help="print one mutant's diff")
     parser.add_argument("--max-children", default=os.environ.get("MUTATE_CHILDREN", "2"))
     args = parser.parse_args(argv)
     modules = [m.strip("/") for m in args.modules]
+    if args.show:
+        selection = selection_of(module_of(args.show))
+        use(selection)
+        return mutmut(["show", args.show], selection)
     if not args.report:
-        drop_mutation_databases()
         if args.survivors:
             known = equivalents()
             names = [
@@ -164,15 +276,32 @@ def main(argv: list[str] | None = None) -> int:
                 and m not in known
                 and (not modules or module_of(m) in modules)
             ]
-            if not names:
-                return report(modules)
         else:
+            # Named modules are re-tested in full; without a name, mutmut re-tests only the
+            # functions whose code or tests changed since the last run.
             names = [glob_of(m) for m in modules]
-        command = ["nice", "-n", "10", str(Path(sys.executable).with_name("mutmut")), "run"]
-        command += ["--max-children", str(args.max_children), *names]
-        env = {**os.environ, "DAPOLICE_ENV": "test", "DAPOLICE_MUTATION": "1"}
-        subprocess.run(command, cwd=ROOT, env=env, check=False)  # noqa: S603 (fixed command)
+        for selection in SELECTIONS:
+            mine = [n for n in names if selection_of(module_of(n)) == selection]
+            if mine or not (modules or args.survivors):
+                drop_mutation_databases()
+                use(selection)
+                say(f"== {selection.name}: {' '.join(selection.tests or ('[tool.mutmut]',))}")
+                mutmut(["run", "--max-children", args.max_children, *mine], selection)
     return report(modules)
+
+
+def mutmut(arguments: list[str], selection: Selection) -> int:
+    env = {
+        **os.environ,
+        "DAPOLICE_ENV": "test",
+        "DAPOLICE_MUTATION": "1",
+        "DAPOLICE_MUTATION_MODULES": " ".join(
+            m for m in rule_modules() if selection_of(m) == selection
+        ),
+        "DAPOLICE_MUTATION_TESTS": " ".join(selection.tests or ()),
+    }
+    command = ["nice", "-n", "10", sys.executable, str(LAUNCH), *arguments]
+    return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode  # noqa: S603
 
 
 if __name__ == "__main__":

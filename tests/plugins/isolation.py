@@ -14,10 +14,10 @@ the others' keys mid-test.
 The database: pytest-django gives each xdist worker its own test database (``test_<name>_gw0``).
 Under mutmut (``make mutate`` sets ``DAPOLICE_MUTATION``), which forks a child per mutant and
 runs them side by side with ``--reuse-db``, each running child claims a slot (a lock file) and uses
-that slot's database (``test_<name>_mut0``...), made afresh by each ``make mutate`` and then
-reused. Transactional tests are left out there: their flush would empty the reused database for
-every child after them. At the end of every session the database connections are closed, so a
-forked child never inherits a socket its parent still holds.
+that slot's database (``test_<name>_mut0``...), made again by ``make mutate`` when a migration
+changed and otherwise reused. Transactional tests are left out there: their flush would empty the
+reused database for every child after them. At the end of every session the database
+connections are closed, so a forked child never inherits a socket its parent still holds.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def mutation_database_setup(blocker: Any) -> None:
 
     A run forks a child per mutant; each would otherwise re-run ``migrate`` on its reused
     database (seconds per mutant, for nothing). ``tests/mutation/run.py`` deletes the ``.ready``
-    markers with the databases at the start of every run.
+    markers with the databases at the start of a run when a migration changed.
     """
     from django.conf import settings
     from django.db import connections

@@ -84,7 +84,7 @@ def test_supervisor_reviews_through_the_api_and_the_second_gets_409(
         content_type="application/json",
     )
     assert second.status_code == 409
-    assert "already reviewed" in second.json()["detail"][0]
+    assert "already reviewed" in second.json()["detail"]
 
 
 def test_author_cannot_review_own_dash_through_the_api(client_for, make_user, log_incident, attach):

@@ -20,13 +20,14 @@ from dapolice.accounts.models import Agency, User
 from dapolice.accounts.services import system_user, user_create
 from dapolice.demo.dash import seed_dash
 from dapolice.demo.generator import STORY_PEOPLE, generate
+from dapolice.demo.marac import seed_marac
 from dapolice.demo.mash import seed_mash
 from incidents.models import Incident, IncidentPerson, PersonName
 
 DEFAULT_PASSWORD = "dapolice-demo-pass"  # noqa: S105 - demo accounts only; never in production
 DEFAULT_INCIDENTS = 2000
 #: Demo users the sample DASHes need (an officer completes, the sergeant reviews).
-DASH_USERS = ("officer", "sergeant", "calltaker", "mash")
+DASH_USERS = ("officer", "sergeant", "calltaker", "mash", "marac")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ USERS = (
     DemoUser("marac", Role.MARAC_COORDINATOR, "Helen", "Price"),
     DemoUser("partner.health", Role.PARTNER, "Ruth", "Evans", agency="health"),
     DemoUser("partner.idva", Role.PARTNER, "Jo", "Marsh", agency="idva"),
+    DemoUser("partner.housing", Role.PARTNER, "Kim", "Doyle", agency="housing"),
     DemoUser("analyst", Role.ANALYST, "Tom", "Fletcher"),
     DemoUser("admin", Role.SYSADMIN, "Alex", "Morgan"),
 )
@@ -176,6 +178,7 @@ class Command(BaseCommand):
             dispatcher=users["calltaker"],
         )
         lines += seed_mash(mash=users["mash"], system=system_user())
+        lines += seed_marac(marac=users["marac"], mash=users["mash"], system=system_user())
         for line in lines:
             self.stdout.write(line)
 

@@ -1,0 +1,698 @@
+"""``make loadtest``: the control room at a full shift's load, served as in production (issue 13).
+
+Bounded in count and time, on loopback only, and not part of ``make test`` (``tests/bench`` runs
+one tiny step as a test of the tool). What it does:
+
+1. Makes a throwaway database ``<bench home>_load`` as a copy (``CREATE DATABASE ... TEMPLATE``)
+   of the cached synthetic data set (``bench/README.md``: ``dapolice_bench_incidents_10k_s1`` by
+   default), adds the load's users (call takers, control-room supervisors) and picks the names
+   they will search for from the data.
+2. Serves the app with gunicorn on a free loopback port (``--worker-class``, ``--workers``,
+   ``--threads``; DEBUG off, Argon2id, Redis cache and broker as configured by ``REDIS_URL``).
+   With ``--search-workers N`` (default 2; 0: one pool) the searches go to a second gunicorn of
+   their own (as the proxy routes ``/api/persons/match/`` and ``/incidents/new/match/``), so
+   incident logging never queues behind searches.
+3. Sign-in storm: ``--storm`` users sign in at the same moment, first with PBKDF2 hashes (as
+   before issue 13), then again, upgraded to Argon2id by that first sign-in.
+4. Steps the control-room mix (``--steps 10,20,40,80`` call takers, ``--duration`` seconds each):
+   each call taker searches once a second (``POST /api/persons/match/``) and logs an incident
+   every ``--incident-every`` seconds (``POST /api/incidents/``; one in ten is sent twice with
+   the same idempotency key, as a client retrying after a timeout would); one control-room
+   supervisor per ten call takers refreshes the board every ``--board-every`` seconds.
+5. Prints per step requests/s, p50/p95/p99 per endpoint, errors, and the reconciliation:
+   incidents created = distinct incidents answered 201, double submits answered with the same
+   incident, searches and board refreshes served = their audit rows. Exit status 1 when the
+   reconciliation fails.
+
+    .venv/bin/python -m bench.loadtest --steps 10,20,40,80 --duration 60
+    make loadtest LOADTEST_ARGS="--steps 10,20 --duration 30 --size 1k"
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+PASSWORD = "loadtest-pass-Quorn-2026"  # noqa: S105 (throwaway users of a throwaway database)
+SEARCH_PATHS = ("/api/persons/match/", "/incidents/new/match/")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.loadtest", description=__doc__.split("\n")[0])
+    p.add_argument("--steps", default=os.environ.get("LOADTEST_STEPS", "10,20,40,80"))
+    p.add_argument("--duration", type=float, default=float(os.environ.get("LOADTEST_DURATION", 60)))
+    p.add_argument("--size", default=os.environ.get("LOADTEST_SIZE", "10k"))
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=4)
+    p.add_argument(
+        "--search-workers", type=int, default=2, help="a separate pool for searches (0: none)"
+    )
+    p.add_argument("--storm", type=int, default=40, help="concurrent sign-ins (0: skip)")
+    p.add_argument("--incident-every", type=float, default=60.0)
+    p.add_argument("--board-every", type=float, default=10.0)
+    p.add_argument("--json", default="", help="write the figures to this file too")
+    args = p.parse_args(argv)
+    args.step_list = [int(s) for s in str(args.steps).split(",") if s.strip()]
+    if not args.step_list or max(args.step_list) > 200 or args.duration > 600:
+        p.error("at most 200 call takers and 600 s per step (the load test is bounded)")
+    return args
+
+
+# --- Statistics --------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (``q`` in 0..100) of ``values``; 0 when empty."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+@dataclass
+class Recorder:
+    """Every request's (endpoint, status, milliseconds); thread-safe enough (list.append)."""
+
+    samples: list[tuple[str, int, float]] = field(default_factory=list)
+    created: set[int] = field(default_factory=set)
+    doubles: int = 0
+    doubles_same: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, endpoint: str, status: int, ms: float) -> None:
+        self.samples.append((endpoint, status, ms))
+
+    def by_endpoint(self) -> dict[str, list[tuple[int, float]]]:
+        out: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for endpoint, status, ms in self.samples:
+            out[endpoint].append((status, ms))
+        return out
+
+
+# --- HTTP client (one keep-alive connection and cookie jar per simulated person) ---------------
+
+
+class Client:
+    def __init__(self, ports: dict[str, int]) -> None:
+        self.ports = ports
+        self.conns: dict[int, http.client.HTTPConnection] = {}
+        self.cookies: dict[str, str] = {}
+
+    def _conn(self, port: int) -> http.client.HTTPConnection:
+        conn = self.conns.get(port)
+        if conn is None:
+            conn = self.conns[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        return conn
+
+    def close(self) -> None:
+        for conn in self.conns.values():
+            conn.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, bytes, float]:
+        port = self.ports["search" if path in SEARCH_PATHS else "web"]
+        h = {"Host": "127.0.0.1"}
+        if self.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if "csrftoken" in self.cookies and method == "POST":
+            h["X-CSRFToken"] = self.cookies["csrftoken"]
+        h.update(headers or {})
+        for attempt in (1, 2):
+            conn = self._conn(port)
+            start = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=h)
+                resp = conn.getresponse()
+                data = resp.read()
+            except (http.client.HTTPException, OSError):
+                conn.close()
+                self.conns.pop(port, None)
+                if attempt == 2:
+                    return 0, b"", (time.perf_counter() - start) * 1000
+                continue
+            ms = (time.perf_counter() - start) * 1000
+            for cookie in resp.headers.get_all("Set-Cookie") or []:
+                name, _, value = cookie.split(";", 1)[0].partition("=")
+                self.cookies[name.strip()] = value
+            return resp.status, data, ms
+        raise AssertionError("unreachable")
+
+    def json(self, path: str, payload: Any, **headers: str) -> tuple[int, bytes, float]:
+        return self.request(
+            "POST",
+            path,
+            json.dumps(payload).encode(),
+            {"Content-Type": "application/json", **headers},
+        )
+
+    def get_login(self) -> None:
+        self.request("GET", "/account/login/")
+
+    def post_login(self, username: str) -> tuple[int, float]:
+        form = {
+            "auth-username": username,
+            "auth-password": PASSWORD,
+            "login_view-current_step": "auth",
+            "csrfmiddlewaretoken": self.cookies.get("csrftoken", ""),
+        }
+        status, _, ms = self.request(
+            "POST",
+            "/account/login/",
+            urlencode(form).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        return status, ms
+
+    def sign_in(self, username: str) -> None:
+        self.get_login()
+        status, _ = self.post_login(username)
+        if status != 302:
+            raise RuntimeError(f"sign-in of {username} answered {status}")
+
+
+# --- The database: a copy of the cached data set -----------------------------------------------
+
+
+def _url_with_name(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def prepare_database(args: argparse.Namespace, say: Callable[[str], None]) -> tuple[str, Any]:
+    """The load database's URL, and the Databases helper (Django connected to it)."""
+    from django.db import connections
+
+    from bench.datasets import Databases, home_url, parse_sizes
+
+    home = home_url()
+    dbs = Databases(home, say)
+    dbs.use_home()
+    size = parse_sizes(args.size)[0]
+    dataset = dbs.dataset("incidents", size, args.seed)
+    clone = f"{dbs.home}_load"
+    connections.close_all()
+    dbs.use(dbs.home)
+    connections.close_all()
+    dbs.drop(clone)
+    admin = dbs._admin()
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{clone}" TEMPLATE "{dataset.database}"')
+    finally:
+        admin.close()
+    dbs.use(clone)
+    return _url_with_name(home, clone), dbs
+
+
+def make_users(prefix: str, role: str, count: int) -> list[str]:
+    from dapolice.accounts.services import system_user, user_create
+
+    system = system_user()
+    names = []
+    for i in range(count):
+        name = f"load-{prefix}-{i:03d}"
+        user_create(actor=system, username=name, password=PASSWORD, roles=[role])
+        names.append(name)
+    return names
+
+
+def set_pbkdf2(usernames: list[str]) -> None:
+    """Hashes as before issue 13 (Django's PBKDF2, its default iterations), one hash for all."""
+    from django.contrib.auth.hashers import make_password
+
+    from dapolice.accounts.models import User
+
+    User.objects.filter(username__in=usernames).update(
+        password=make_password(PASSWORD, hasher="pbkdf2_sha256")
+    )
+
+
+def search_queries(count: int, seed: int) -> list[dict[str, Any]]:
+    """Names from the data set (victims and suspects a call taker would look for)."""
+    from incidents.models import Person
+
+    rows = list(
+        Person.objects.exclude(family_name="")
+        .order_by("pk")
+        .values("given_name", "family_name")[: count * 20]
+    )
+    rng = random.Random(seed)
+    rng.shuffle(rows)
+    picked = rows[:count] or [{"given_name": "John", "family_name": "Smith"}]
+    return [{"given_name": r["given_name"], "family_name": r["family_name"]} for r in picked]
+
+
+# --- The server --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(args: argparse.Namespace, db_url: str, say: Callable[[str], None]) -> Iterator[dict]:
+    env = {
+        **os.environ,
+        "DAPOLICE_ENV": "demo",
+        "DATABASE_URL": db_url,
+        "DAPOLICE_CACHE_PREFIX": "dapolice-loadtest",
+        "PYTHONUNBUFFERED": "1",
+    }
+    pools = [("web", args.workers)]
+    if args.search_workers:
+        pools.append(("search", args.search_workers))
+    procs: list[subprocess.Popen[bytes]] = []
+    ports: dict[str, int] = {}
+    try:
+        for name, workers in pools:
+            port = ports[name] = free_port()
+            cmd = [
+                os.path.join(os.path.dirname(sys.executable), "gunicorn"),
+                "dapolice.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--worker-class",
+                args.worker_class,
+                "--threads",
+                str(args.threads if args.worker_class == "gthread" else 1),
+                "--timeout",
+                "60",
+                "--log-level",
+                "warning",
+            ]
+            procs.append(
+                subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)  # noqa: S603
+            )
+        ports.setdefault("search", ports["web"])
+        for port in set(ports.values()):
+            _wait_until_up(port, procs)
+        say(
+            f"gunicorn {args.worker_class}: web {args.workers} workers"
+            + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
+            + (
+                f", searches on {args.search_workers} workers of their own"
+                if args.search_workers
+                else ""
+            )
+        )
+        yield ports
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def _wait_until_up(port: int, procs: list[subprocess.Popen[bytes]]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            raise RuntimeError("gunicorn exited while starting")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/account/login/", headers={"Host": "127.0.0.1"})
+            if conn.getresponse().status == 200:
+                conn.close()
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer on port {port} within 60 s")
+
+
+# --- The load ----------------------------------------------------------------------------------
+
+
+def incident_payload(query: dict[str, Any], key: str) -> dict[str, Any]:
+    return {
+        "idempotency_key": key,
+        "location": {"house": "4", "street": "Elm Row", "town": "Diss", "postcode": "IP22 4AA"},
+        "relationship": "ex_partner",
+        "category": "B",
+        "immediate_risk": False,
+        "injuries": True,
+        "weapons": False,
+        "children_present": False,
+        "firearm_at_address": False,
+        "happened_before": False,
+        "victim_vulnerable": False,
+        "people": [
+            {"role": "victim", **query, "is_caller": True, "lives_at_location": True},
+            {"role": "suspect", "given_name": "Gary", "family_name": query["family_name"]},
+        ],
+    }
+
+
+def call_taker(
+    client: Client,
+    rec: Recorder,
+    queries: list[dict[str, Any]],
+    stop_at: float,
+    incident_every: float,
+    rng: random.Random,
+) -> None:
+    now = time.monotonic()
+    next_search = now + rng.random()
+    next_incident = now + rng.random() * min(incident_every, max(stop_at - now - 1, 0.5))
+    while (now := time.monotonic()) < stop_at:
+        if now >= next_incident:
+            next_incident += incident_every
+            key = str(uuid.uuid4())
+            payload = incident_payload(rng.choice(queries), key)
+            status, body, ms = client.json("/api/incidents/", payload)
+            rec.add("POST /api/incidents/", status, ms)
+            if status == 201:
+                first = json.loads(body)["id"]
+                with rec.lock:
+                    rec.created.add(first)
+                if rng.random() < 0.1:  # a client retrying after a timeout
+                    status, body, ms = client.json("/api/incidents/", payload)
+                    rec.add("POST /api/incidents/ (retry)", status, ms)
+                    with rec.lock:
+                        rec.doubles += 1
+                        if status == 201 and json.loads(body)["id"] == first:
+                            rec.doubles_same += 1
+        elif now >= next_search:
+            next_search += 1.0
+            status, _, ms = client.json("/api/persons/match/", rng.choice(queries))
+            rec.add("POST /api/persons/match/", status, ms)
+        else:
+            time.sleep(max(0.0, min(next_search, next_incident, stop_at) - now))
+
+
+def supervisor(
+    client: Client, rec: Recorder, stop_at: float, every: float, rng: random.Random
+) -> None:
+    next_refresh = time.monotonic() + rng.random() * every
+    while (now := time.monotonic()) < stop_at:
+        if now >= next_refresh:
+            next_refresh += every
+            status, _, ms = client.request(
+                "GET", "/incidents/board/", headers={"HX-Request": "true"}
+            )
+            rec.add("GET /incidents/board/ (htmx)", status, ms)
+        else:
+            time.sleep(max(0.0, min(next_refresh, stop_at) - now))
+
+
+def sign_in_all(ports: dict[str, int], usernames: list[str]) -> list[Client]:
+    clients = [Client(ports) for _ in usernames]
+    errors: list[BaseException] = []
+
+    def work(pairs: list[tuple[Client, str]]) -> None:
+        for client, name in pairs:
+            try:
+                client.sign_in(name)
+            except BaseException as exc:  # noqa: BLE001 (reported below)
+                errors.append(exc)
+
+    pairs = list(zip(clients, usernames, strict=True))
+    threads = [threading.Thread(target=work, args=(pairs[i::4],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise RuntimeError(f"{len(errors)} sign-ins failed: {errors[0]}")
+    return clients
+
+
+def storm(ports: dict[str, int], usernames: list[str]) -> dict[str, float]:
+    """Everyone posts the sign-in form at the same moment; seconds per sign-in."""
+    clients = [Client(ports) for _ in usernames]
+    for client in clients:
+        client.get_login()
+    barrier = threading.Barrier(len(clients))
+    results: list[tuple[int, float]] = []
+
+    def go(client: Client, name: str) -> None:
+        barrier.wait()
+        results.append(client.post_login(name))
+
+    threads = [
+        threading.Thread(target=go, args=(c, n)) for c, n in zip(clients, usernames, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for client in clients:
+        client.close()
+    seconds = [ms / 1000 for _, ms in results]
+    return {
+        "n": len(results),
+        "ok": sum(1 for status, _ in results if status == 302),
+        "p50_s": percentile(seconds, 50),
+        "p95_s": percentile(seconds, 95),
+        "max_s": max(seconds, default=0.0),
+    }
+
+
+@dataclass
+class StepResult:
+    call_takers: int
+    supervisors: int
+    seconds: float
+    rec: Recorder
+    incidents_in_db: int
+    matched_audit: int
+    board_audit: int
+
+    @property
+    def requests(self) -> int:
+        return len(self.rec.samples)
+
+    def errors(self) -> int:
+        return sum(1 for _, status, _ in self.rec.samples if not 200 <= status < 300)
+
+    def served(self, endpoint: str) -> int:
+        return sum(1 for e, status, _ in self.rec.samples if e == endpoint and status == 200)
+
+    def reconciled(self) -> dict[str, tuple[int, int]]:
+        return {
+            "incidents created = distinct 201s": (self.incidents_in_db, len(self.rec.created)),
+            "double submits answered with the same incident": (
+                self.rec.doubles_same,
+                self.rec.doubles,
+            ),
+            "searches served = search audit rows": (
+                self.served("POST /api/persons/match/"),
+                self.matched_audit,
+            ),
+            "board refreshes served = board audit rows": (
+                self.served("GET /incidents/board/ (htmx)"),
+                self.board_audit,
+            ),
+        }
+
+    def ok(self) -> bool:
+        return all(a == b for a, b in self.reconciled().values())
+
+
+def run_step(
+    ports: dict[str, int],
+    call_takers: list[str],
+    supervisors: list[str],
+    queries: list[dict[str, Any]],
+    args: argparse.Namespace,
+    step_no: int,
+) -> StepResult:
+    from dapolice.accounts.models import User
+    from dapolice.audit.models import AuditEvent
+    from incidents.models import Incident
+
+    clients = sign_in_all(ports, call_takers + supervisors)
+    users = list(
+        User.objects.filter(username__in=call_takers + supervisors).values_list("pk", flat=True)
+    )
+    audit_before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    incident_before = Incident.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    rec = Recorder()
+    stop_at = time.monotonic() + args.duration
+    threads = []
+    for i, client in enumerate(clients):
+        rng = random.Random(args.seed * 100_003 + step_no * 1_009 + i)
+        if i < len(call_takers):
+            target: Any = call_taker
+            targs: tuple[Any, ...] = (client, rec, queries, stop_at, args.incident_every, rng)
+        else:
+            target, targs = supervisor, (client, rec, stop_at, args.board_every, rng)
+        threads.append(threading.Thread(target=target, args=targs, daemon=True))
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - started
+    for client in clients:
+        client.close()
+    new_audit = AuditEvent.objects.filter(pk__gt=audit_before, actor_id__in=users)
+    return StepResult(
+        call_takers=len(call_takers),
+        supervisors=len(supervisors),
+        seconds=seconds,
+        rec=rec,
+        incidents_in_db=Incident.objects.filter(pk__gt=incident_before).count(),
+        matched_audit=new_audit.filter(action="incidents.person.matched").count(),
+        board_audit=new_audit.filter(action="incidents.incident.board_viewed").count(),
+    )
+
+
+# --- Output ------------------------------------------------------------------------------------
+
+
+def render_step(result: StepResult) -> list[str]:
+    rec = result.rec
+    rate = result.requests / result.seconds if result.seconds else 0.0
+    lines = [
+        f"step: {result.call_takers} call takers, {result.supervisors} supervisors, "
+        f"{result.seconds:.0f} s: {rate:.1f} req/s, {result.requests} requests, "
+        f"{result.errors()} errors",
+        f"  {'endpoint':<34} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}",
+    ]
+    for endpoint, rows in sorted(rec.by_endpoint().items()):
+        ms = [m for _, m in rows]
+        errors: dict[int, int] = defaultdict(int)
+        for status, _ in rows:
+            if not 200 <= status < 300:
+                errors[status] += 1
+        err = ",".join(f"{n}x{s}" for s, n in sorted(errors.items())) or "0"
+        lines.append(
+            f"  {endpoint:<34} {len(rows):>6} {percentile(ms, 50):>8.0f} {percentile(ms, 95):>8.0f}"
+            f" {percentile(ms, 99):>8.0f} {err:>7}"
+        )
+    for label, (a, b) in result.reconciled().items():
+        lines.append(f"  {'ok ' if a == b else 'MISMATCH '}{label}: {a} = {b}")
+    return lines
+
+
+def summary_row(result: StepResult) -> dict[str, Any]:
+    by = result.rec.by_endpoint()
+
+    def p(endpoint: str, q: float) -> float:
+        return round(percentile([m for _, m in by.get(endpoint, [])], q), 1)
+
+    return {
+        "call_takers": result.call_takers,
+        "req_per_s": round(result.requests / result.seconds, 1) if result.seconds else 0,
+        "errors": result.errors(),
+        "match_p50": p("POST /api/persons/match/", 50),
+        "match_p95": p("POST /api/persons/match/", 95),
+        "match_p99": p("POST /api/persons/match/", 99),
+        "incident_p50": p("POST /api/incidents/", 50),
+        "incident_p95": p("POST /api/incidents/", 95),
+        "incident_p99": p("POST /api/incidents/", 99),
+        "board_p95": p("GET /incidents/board/ (htmx)", 95),
+        "reconciled": result.ok(),
+    }
+
+
+def render_summary(rows: list[dict[str, Any]]) -> list[str]:
+    head = (
+        "| call takers | req/s | errors | match p50/p95/p99 ms | incident p50/p95/p99 ms "
+        "| board p95 ms | reconciled |"
+    )
+    lines = [head, "| ---: | ---: | ---: | --- | --- | ---: | --- |"]
+    for r in rows:
+        lines.append(
+            f"| {r['call_takers']} | {r['req_per_s']} | {r['errors']} | "
+            f"{r['match_p50']:.0f} / {r['match_p95']:.0f} / {r['match_p99']:.0f} | "
+            f"{r['incident_p50']:.0f} / {r['incident_p95']:.0f} / {r['incident_p99']:.0f} | "
+            f"{r['board_p95']:.0f} | {'yes' if r['reconciled'] else 'NO'} |"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    os.environ["DAPOLICE_ENV"] = "demo"  # DEBUG off, Argon2id; no HTTPS redirect on loopback
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dapolice.settings")
+    sys.path.insert(0, ROOT)
+    import django
+
+    django.setup()
+
+    def say(text: str) -> None:
+        print(text, flush=True)  # noqa: T201 (a command-line tool)
+
+    db_url, dbs = prepare_database(args, say)
+    try:
+        top = max(args.step_list)
+        takers = make_users("ct", "call_taker", top)
+        sups = make_users("sup", "control_supervisor", max(1, math.ceil(top / 10)))
+        stormers = make_users("storm", "call_taker", args.storm) if args.storm else []
+        queries = search_queries(30, args.seed)
+        figures: dict[str, Any] = {
+            "args": {k: v for k, v in vars(args).items() if k != "step_list"}
+        }
+        ok = True
+        with serve(args, db_url, say) as ports:
+            if stormers:
+                set_pbkdf2(stormers)
+                before = storm(ports, stormers)
+                after = storm(ports, stormers)  # the first sign-in upgraded them to Argon2id
+                figures["storm"] = {"pbkdf2": before, "argon2id": after}
+                for label, s in (("PBKDF2 (before)", before), ("Argon2id (after)", after)):
+                    say(
+                        f"sign-in storm, {s['n']} at once, {label}: p50 {s['p50_s']:.2f} s, "
+                        f"p95 {s['p95_s']:.2f} s, max {s['max_s']:.2f} s ({s['ok']} signed in)"
+                    )
+            rows = []
+            for i, n in enumerate(args.step_list):
+                n_sup = max(1, math.ceil(n / 10))
+                result = run_step(ports, takers[:n], sups[:n_sup], queries, args, i)
+                for line in render_step(result):
+                    say(line)
+                rows.append(summary_row(result))
+                ok = ok and result.ok()
+        figures["steps"] = rows
+        say("")
+        for line in render_summary(rows):
+            say(line)
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as fh:
+                json.dump(figures, fh, indent=2)
+        return 0 if ok else 1
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        dbs.drop(f"{dbs.home}_load")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+// The intake page's draft (issue 8, items 3 and 4). Separate from app.js on purpose.
+//
+// What the call taker types is kept in this browser tab (sessionStorage: never sent anywhere,
+// gone when the tab closes, cleared on sign-out by session.js) so that it survives an idle
+// sign-out: the next visit to the intake page puts it back. Submitting marks the draft sent;
+// a normal visit to the intake page after that starts a new call and clears it. Going Back to
+// a sent form puts it back with the same idempotency key, so sending it again opens the
+// incident already logged instead of logging a second one.
+import { DRAFT_PREFIX } from './session.js'
+
+const KEY = DRAFT_PREFIX + 'intake'
+const SKIP = new Set(['csrfmiddlewaretoken'])
+
+function read () {
+  try {
+    return JSON.parse(sessionStorage.getItem(KEY) || 'null')
+  } catch (e) {
+    return null
+  }
+}
+
+function write (draft) {
+  sessionStorage.setItem(KEY, JSON.stringify(draft))
+}
+
+function snapshot (form, sent) {
+  const fields = []
+  new FormData(form).forEach(function (value, name) {
+    if (!SKIP.has(name) && typeof value === 'string') fields.push([name, value])
+  })
+  write({ user: document.body.dataset.user, sent: Boolean(sent), fields })
+}
+
+function restore (form, draft) {
+  const byName = {}
+  draft.fields.forEach(function (pair) {
+    (byName[pair[0]] = byName[pair[0]] || []).push(pair[1])
+  })
+  Array.from(form.elements).forEach(function (el) {
+    if (!el.name || SKIP.has(el.name) || el.type === 'submit' || el.type === 'button') return
+    const values = byName[el.name] || []
+    if (el.type === 'radio' || el.type === 'checkbox') {
+      el.checked = values.includes(el.value)
+      el.dispatchEvent(new Event('change', { bubbles: true }))
+    } else if (values.length) {
+      el.value = values.shift()
+    } else if (el.type !== 'hidden') {
+      el.value = ''
+    }
+  })
+  refreshPanels(form, byName)
+}
+
+function typedIn (block) {
+  return Array.from(block.querySelectorAll('input[type=text], input[type=tel], input[type=number]'))
+    .some(function (el) { return el.value.trim() !== '' })
+}
+
+// Panels that show nothing yet for what is typed: people linked before are linked again (the
+// panel renders the hidden id), the others searched again, so no flag is missing after a
+// draft is put back or the form comes back with errors (issue 8, item 8).
+function refreshPanels (form, byName) {
+  if (!window.htmx) return
+  form.querySelectorAll('[data-person-block]').forEach(function (block) {
+    const key = block.dataset.personBlock
+    const panel = block.querySelector('[data-match-panel]')
+    if (panel && panel.querySelector('[data-linked]')) return
+    const linked = ((byName || {})[key + '-person_id'] || [])[0]
+    if (linked) {
+      window.htmx.ajax('POST', block.getAttribute('hx-post'), {
+        source: block, target: '#matches-' + key, values: { panel: key, link: linked }
+      })
+    } else if (typedIn(block)) {
+      window.htmx.trigger(block, 'input')
+    }
+  })
+}
+
+// The history entry of a sent form remembers it (history.state survives a reload of the entry,
+// so Back finds it); a new visit to the page is a new entry, without it.
+function sentFromThisEntry () {
+  return Boolean(window.history.state && window.history.state.intakeSent)
+}
+
+function setUpDraft () {
+  const form = document.getElementById('intake-form')
+  if (!form) return
+  const draft = read()
+  const reRendered = form.dataset.bound === 'true' // the server sent back what was typed
+  if (draft && draft.user === document.body.dataset.user && !reRendered) {
+    if (!draft.sent) {
+      restore(form, draft)
+      document.getElementById('draft-restored').hidden = false
+    } else if (sentFromThisEntry()) {
+      restore(form, draft)
+      document.getElementById('draft-already-sent').hidden = false
+    } else {
+      sessionStorage.removeItem(KEY) // a new call
+    }
+  }
+  const save = function () { snapshot(form, false) }
+  if (reRendered) {
+    save() // sent, but it came back with errors: not sent yet
+    refreshPanels(form, null)
+  }
+  form.addEventListener('input', save)
+  form.addEventListener('change', save)
+  form.addEventListener('htmx:afterSwap', save)
+  form.addEventListener('submit', function () {
+    snapshot(form, true)
+    window.history.replaceState({ intakeSent: true }, '')
+  })
+  document.querySelectorAll('[data-draft-discard]').forEach(function (button) {
+    button.addEventListener('click', function () {
+      sessionStorage.removeItem(KEY)
+      window.location.replace(window.location.pathname)
+    })
+  })
+}
+
+setUpDraft()
+
+// Alt+D: add this call to the open incident the panels name first (a possible duplicate call).
+function setUpAddCallKey () {
+  document.addEventListener('keydown', function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.key.toLowerCase() !== 'd') return
+    const button = document.querySelector('#intake-form [data-add-call]')
+    if (!button) return
+    event.preventDefault()
+    button.click()
+  })
+}
+
+setUpAddCallKey()
+
+
+// --- The keyboard path (issue 8, item 6) ----------------------------------------------------
+
+// The caller block only when someone else is calling; people present one at a time, on demand.
+function setUpOnDemandBlocks () {
+  const form = document.getElementById('intake-form')
+  if (!form) return
+  const callerBlock = form.querySelector('[data-caller-block]')
+  const callerRadios = form.querySelectorAll('input[name="caller"]')
+  function syncCaller () {
+    const other = form.querySelector('input[name="caller"]:checked')
+    const wanted = (other && other.value !== 'victim') || typedIn(callerBlock)
+    callerBlock.hidden = !wanted
+  }
+  callerRadios.forEach(function (radio) { radio.addEventListener('change', syncCaller) })
+  syncCaller()
+
+  const others = Array.from(form.querySelectorAll('[data-other-block]'))
+  const add = form.querySelector('[data-add-other]')
+  others.forEach(function (wrapper, i) {
+    const used = typedIn(wrapper) || wrapper.querySelector('[data-linked]')
+    wrapper.hidden = !used
+  })
+  function syncAdd () { add.hidden = !others.some(function (w) { return w.hidden }) }
+  add.addEventListener('click', function () {
+    const next = others.find(function (w) { return w.hidden })
+    if (!next) return
+    next.hidden = false
+    const first = next.querySelector('input[type=text]')
+    if (first) first.focus()
+    syncAdd()
+  })
+  syncAdd()
+}
+
+// Enter in a field never sends a half-filled incident (only the buttons send it); Alt+G goes to
+// the grade.
+function setUpKeys () {
+  const form = document.getElementById('intake-form')
+  if (!form) return
+  form.addEventListener('keydown', function (event) {
+    if (event.key !== 'Enter' || event.altKey || event.ctrlKey || event.metaKey) return
+    const el = event.target
+    if (el.tagName === 'INPUT' && el.type !== 'submit' && el.type !== 'button') event.preventDefault()
+  })
+  document.addEventListener('keydown', function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.key.toLowerCase() !== 'g') return
+    const target = form.querySelector('input[name="category"]:checked') ||
+      form.querySelector('input[name="category"]')
+    if (!target) return
+    event.preventDefault()
+    target.focus()
+  })
+}
+
+// --- The summary beside the form (issue 8, item 5) ------------------------------------------
+
+// Copies what the panels found (linked people and likely matches with their flags, possible
+// duplicate calls) into the sticky summary, so the flags stay in view at the grading step.
+// Copies the server's own markup (cloneNode): nothing is built from text here.
+function setUpSummary () {
+  const form = document.getElementById('intake-form')
+  const list = document.querySelector('[data-summary-list]')
+  if (!form || !list) return
+  const empty = list.querySelector('[data-summary-empty]')
+  function rebuild () {
+    Array.from(list.querySelectorAll('[data-summary-item]')).forEach(function (el) { el.remove() })
+    const seenDuplicates = new Set()
+    form.querySelectorAll('[data-person-block]').forEach(function (block) {
+      const panel = block.querySelector('[data-match-panel]')
+      if (!panel) return
+      const label = block.querySelector('h2').textContent
+      const found = panel.querySelectorAll('[data-linked], .app-match')
+      found.forEach(function (match) {
+        const linked = match.hasAttribute('data-linked')
+        const likely = match.querySelector('.govuk-tag--green')
+        if (!linked && !likely) return
+        const flags = match.querySelector('[data-testid=flags]')
+        const item = document.createElement('div')
+        item.className = 'app-summary__person'
+        item.setAttribute('data-summary-item', '')
+        const title = document.createElement('p')
+        title.className = 'govuk-body-s govuk-!-font-weight-bold govuk-!-margin-bottom-1'
+        const who = linked
+          ? match.querySelector('[data-linked-heading]').textContent
+          : match.querySelector('strong').textContent + ' (' + likely.textContent.trim().toLowerCase() + ')'
+        title.textContent = label + ': ' + who
+        item.appendChild(title)
+        if (flags) item.appendChild(flags.cloneNode(true))
+        list.appendChild(item)
+      })
+      panel.querySelectorAll('[data-open-incident]').forEach(function (open) {
+        const ref = open.getAttribute('data-open-incident')
+        if (seenDuplicates.has(ref)) return
+        seenDuplicates.add(ref)
+        const item = open.cloneNode(true)
+        item.removeAttribute('data-open-incident')
+        item.setAttribute('data-summary-item', '')
+        item.classList.add('app-duplicate')
+        list.appendChild(item)
+      })
+    })
+    if (empty) empty.hidden = list.querySelector('[data-summary-item]') !== null
+  }
+  document.body.addEventListener('htmx:afterSwap', rebuild)
+  rebuild()
+}
+
+setUpOnDemandBlocks()
+setUpKeys()
+setUpSummary()

@@ -1,0 +1,477 @@
+"""Issue 7, the probe's findings 2, 4, 6, 7, 8 and 9, and must-not-see lists: each test fails
+when its rule breaks (README "Security")."""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from rest_framework.throttling import ScopedRateThrottle
+
+from dapolice.alerts.models import Alert
+from dapolice.audit.models import AuditEvent
+from dapolice.common.errors import DomainError
+from incidents import selectors, services
+from incidents.choices import MarkerKind
+from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput
+from incidents.models import Address, AddressReveal, Incident, Marker, Person
+from tests.incidents.helpers import NO, victim_of
+from tests.incidents.test_api import api_for, incident_payload
+from tests.incidents.test_views import panel
+
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+REFUGE = AddressInput(house="1", street="Farm Lane", town="Holt", postcode="NR25 6AA")
+REFUGE_JSON = {"house": "1", "street": "Farm Lane", "town": "Holt", "postcode": "NR25 6AA"}
+
+
+@pytest.fixture
+def mash(make_user: Any) -> Any:
+    return make_user("mash")
+
+
+@pytest.fixture
+def refuge_incident(log_incident: Any, mash: Any) -> Incident:
+    """An incident whose location and victim's home is a refuge (restricted by MASH)."""
+    incident = log_incident(
+        victim={"given_name": "Rae", "family_name": "Safe", "lives_at_location": True},
+        location=REFUGE,
+    )
+    services.address_mark_restricted(
+        actor=mash, address=incident.location, reason="Refuge placement"
+    )
+    incident.location.refresh_from_db()
+    return incident
+
+
+# --- Finding 2: a call taker cannot confirm that a typed address is a refuge ----------------
+
+
+def test_the_api_never_gives_a_call_taker_the_id_of_a_restricted_address(
+    call_taker, refuge_incident
+):
+    api = api_for(call_taker)
+    created = api.post(
+        reverse("api-incident-list"), incident_payload(location=REFUGE_JSON), format="json"
+    )
+    assert created.status_code == 201, created.data
+    location = created.json()["location"]
+    assert location == {
+        "id": None,
+        "restricted": True,
+        "text": "Restricted address",
+        "postcode": None,
+        "rural": None,
+    }
+    assert Incident.objects.get(pk=created.json()["id"]).location_id == refuge_incident.location_id
+    # The match API shows the refuge resident without the address id either.
+    found = api.post(
+        reverse("api-person-match"), {"given_name": "Rae", "family_name": "Safe"}, format="json"
+    ).json()
+    resident = next(r for r in found if r["person"]["id"] == victim_of(refuge_incident).pk)
+    assert resident["person"]["address"]["id"] is None
+    assert "Farm Lane" not in str(found)
+
+
+def test_typing_a_restricted_address_is_audited_and_alerts_the_supervisors_and_its_owner(
+    call_taker, refuge_incident, mash
+):
+    api = api_for(call_taker)
+    payload = incident_payload(location=REFUGE_JSON)
+    assert api.post(reverse("api-incident-list"), payload, format="json").status_code == 201
+    typed = AuditEvent.objects.filter(action="incidents.address.restricted_typed")
+    assert [(e.actor_id, e.kind, e.subject_id) for e in typed] == [
+        (call_taker.pk, "access", str(refuge_incident.location_id))
+    ]
+    alerts = Alert.objects.filter(kind="incidents.address.restricted_typed")
+    assert {(a.recipient_role, a.recipient_id) for a in alerts} == {
+        ("control_supervisor", None),
+        ("", mash.pk),  # the address's safeguarding owner: who restricted it
+    }
+    assert all(a.about_id == call_taker.pk and a.severity == "urgent" for a in alerts)
+    assert all("Farm Lane" not in a.title and "NR25" not in a.title for a in alerts)
+    # Typed again while those alerts are open: audited again, alerted once.
+    payload = incident_payload(location=REFUGE_JSON)
+    assert api.post(reverse("api-incident-list"), payload, format="json").status_code == 201
+    assert typed.all().count() == 2  # .all(): a fresh query, not the list read above
+    assert alerts.all().count() == 2
+
+
+def test_typing_a_restricted_address_in_the_match_panel_is_audited_and_shows_nothing(
+    client_for, call_taker, refuge_incident
+):
+    html = panel(
+        client_for(call_taker), given_name="Jo", family_name="Bloggs", house="1",
+        postcode="NR25 6AA",
+    ).content.decode()  # fmt: skip
+    assert "Rae" not in html
+    assert "Restricted address" not in html
+    event = AuditEvent.objects.get(action="incidents.address.restricted_typed")
+    assert (event.actor_id, event.subject_id) == (call_taker.pk, str(refuge_incident.location_id))
+
+
+def test_persons_are_created_only_inside_an_incident(call_taker, log_incident):
+    api = api_for(call_taker)
+    url = reverse("api-person-create")
+    alone = api.post(url, {"role": "other", "given_name": "Al", "address": REFUGE_JSON}, "json")
+    assert alone.status_code == 400
+    assert "incident" in alone.json()
+    incident = log_incident()
+    victim = api.post(url, {"incident": incident.pk, "role": "victim", "given_name": "Al"}, "json")
+    assert victim.status_code == 400  # the incident has its one victim
+    added = api.post(url, {"incident": incident.pk, "role": "child", "given_name": "Al"}, "json")
+    assert added.status_code == 201, added.data
+    assert incident.people.filter(person_id=added.json()["id"], role="child").exists()
+    assert Person.objects.filter(given_name="Al").count() == 1
+
+
+def test_creation_endpoints_are_throttled(call_taker, log_incident, monkeypatch):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"create": "2/min"})
+    incident = log_incident()
+    api = api_for(call_taker)
+    url = reverse("api-person-create")
+    codes = [
+        api.post(
+            url, {"incident": incident.pk, "role": "other", "given_name": f"P{i}"}, "json"
+        ).status_code
+        for i in range(3)
+    ]
+    assert codes == [201, 201, 429]
+    refused = api.post(reverse("api-incident-list"), incident_payload(), format="json")
+    assert refused.status_code == 429
+
+
+# --- Finding 4: break-glass ------------------------------------------------------------------
+
+
+def _without_tokens(html: str) -> str:
+    """A page without its CSRF tokens (they differ on every response)."""
+    html = re.sub(r'value="[^"]+"', "", html)
+    return re.sub(r'"X-CSRFToken": "[^"]+"', "", html)
+
+
+def _reveal(client: Any, incident: Incident, address_id: int) -> Any:
+    url = reverse("incidents:address-reveal", args=[incident.pk, address_id])
+    return client.post(url, {"reason": "Welfare visit arranged with the refuge manager"})
+
+
+def test_a_reveal_shows_the_address_on_its_incident_only(
+    make_user, client_for, log_incident, refuge_incident
+):
+    second = log_incident(location=REFUGE)  # another call from the refuge
+    sergeant = make_user("supervisor")
+    client = client_for(sergeant)
+    assert b"Farm Lane" in _reveal(client, refuge_incident, refuge_incident.location_id).content
+    here = client.get(reverse("incidents:detail", args=[refuge_incident.pk])).content
+    assert b"Farm Lane" in here
+    elsewhere = client.get(reverse("incidents:detail", args=[second.pk])).content.decode()
+    assert "Farm Lane" not in elsewhere
+    assert "Restricted address" in elsewhere
+    api = api_for(sergeant)
+    on_it = api.get(reverse("api-incident-detail", args=[refuge_incident.pk])).json()
+    assert on_it["location"]["text"].startswith("1 Farm Lane")
+    on_other = api.get(reverse("api-incident-detail", args=[second.pk])).json()
+    assert on_other["location"]["text"] == "Restricted address"
+    matched = api.post(
+        reverse("api-person-match"), {"given_name": "Rae", "family_name": "Safe"}, format="json"
+    )
+    assert "Farm Lane" not in matched.content.decode()
+
+
+def test_nobody_acknowledges_an_alert_about_their_own_reveal(
+    make_user, client_for, refuge_incident
+):
+    revealer = make_user("control_supervisor")
+    _reveal(client_for(revealer), refuge_incident, refuge_incident.location_id)
+    alert = Alert.objects.get(kind="incidents.address.revealed")
+    assert alert.about_id == revealer.pk
+    ack = reverse("alerts:acknowledge", args=[alert.pk])
+    assert client_for(revealer).post(ack).status_code == 403
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None
+    client_for(make_user("control_supervisor")).post(ack)
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is not None
+
+
+def test_every_reveal_waits_for_a_second_person_to_sign_it_off(
+    make_user, client_for, control_supervisor, refuge_incident
+):
+    sergeant = make_user("supervisor")
+    _reveal(client_for(sergeant), refuge_incident, refuge_incident.location_id)
+    reveal = AddressReveal.objects.get()
+    assert (reveal.incident_id, reveal.revealed_by_id, reveal.reviewed_at) == (
+        refuge_incident.pk, sergeant.pk, None,
+    )  # fmt: skip
+    assert selectors.reveal_queue(user=sergeant) == []  # not their own
+    url = reverse("incidents:reveal-review", args=[reveal.pk])
+    own = client_for(sergeant).post(url, {f"reveal{reveal.pk}-outcome": "justified"})
+    assert own.status_code == 403
+    with pytest.raises(DomainError):
+        services.reveal_review(actor=sergeant, reveal=reveal, outcome="justified", note="")
+    client = client_for(control_supervisor)
+    queue = client.get(reverse("incidents:reveal-queue")).content.decode()
+    assert f'data-reveal="{reveal.pk}"' in queue
+    assert "Farm Lane" not in queue
+    unexplained = client.post(url, {f"reveal{reveal.pk}-outcome": "not_justified"})
+    assert unexplained.status_code == 400
+    assert "Say why the reveal was not justified." in unexplained.content.decode()
+    assert client.post(url, {f"reveal{reveal.pk}-outcome": "justified"}).status_code == 302
+    reveal.refresh_from_db()
+    assert (reveal.reviewed_by_id, reveal.outcome) == (control_supervisor.pk, "justified")
+    assert AuditEvent.objects.filter(action="incidents.reveal.reviewed").count() == 1
+
+
+def test_a_reveal_on_an_incident_the_revealer_logged_is_marked_for_the_reviewer(
+    log_incident, control_supervisor, client_for, mash
+):
+    own = log_incident(location=REFUGE, actor=control_supervisor)
+    services.address_mark_restricted(actor=mash, address=own.location, reason="Refuge placement")
+    _reveal(client_for(control_supervisor), own, own.location_id)
+    assert AddressReveal.objects.get().own_incident is True
+
+
+def test_the_reveal_route_answers_the_same_for_any_address_id(
+    make_user, client_for, refuge_incident, log_incident
+):
+    plain = log_incident()
+    client = client_for(make_user("supervisor"))
+    pages, refusals = [], []
+    for address_id in (refuge_incident.location_id + 10_000, plain.location_id):
+        url = reverse("incidents:address-reveal", args=[refuge_incident.pk, address_id])
+        page = client.get(url)
+        assert page.status_code == 200
+        pages.append(_without_tokens(page.content.decode()))
+        refused = _reveal(client, refuge_incident, address_id)
+        assert refused.status_code == 400
+        refusals.append(_without_tokens(refused.content.decode()))
+    refuge_url = reverse(
+        "incidents:address-reveal", args=[refuge_incident.pk, refuge_incident.location_id]
+    )
+    refuge_page = client.get(refuge_url)
+    assert refuge_page.status_code == 200
+    pages.append(_without_tokens(refuge_page.content.decode()))
+    assert pages[0] == pages[1] == pages[2]
+    assert refusals[0] == refusals[1]
+    assert not AuditEvent.objects.filter(action="access.break_glass").exists()
+
+
+# --- Finding 6: who may make an address a refuge ---------------------------------------------
+
+
+def test_an_attending_officer_cannot_make_an_address_a_refuge(make_user, log_incident):
+    incident = log_incident()
+    officer = make_user("attending_officer")
+    response = api_for(officer).post(
+        reverse("api-marker-create"),
+        {"kind": "restricted_address", "address": incident.location_id, "note": "refuge"},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert "MASH" in str(response.json())
+    incident.location.refresh_from_db()
+    assert incident.location.is_restricted is False
+    assert not Marker.objects.filter(kind=MarkerKind.RESTRICTED_ADDRESS).exists()
+    # Other markers stay open to the role.
+    firearm = api_for(officer).post(
+        reverse("api-marker-create"),
+        {"kind": "firearm_certificate", "address": incident.location_id},
+        format="json",
+    )
+    assert firearm.status_code == 201
+
+
+def test_mash_restricts_with_a_reason_and_the_restriction_can_be_lifted(
+    mash, log_incident, make_user
+):
+    incident = log_incident()
+    api = api_for(mash)
+    body = {"kind": "restricted_address", "address": incident.location_id}
+    no_reason = api.post(reverse("api-marker-create"), body, format="json")
+    assert no_reason.status_code == 400
+    made = api.post(reverse("api-marker-create"), {**body, "note": "Refuge"}, format="json")
+    assert made.status_code == 201
+    address = Address.objects.get(pk=incident.location_id)
+    assert address.is_restricted
+    audit = AuditEvent.objects.get(action="incidents.address.restricted")
+    assert (audit.actor_id, audit.reason) == (mash.pk, "Refuge")
+    with pytest.raises(DomainError):
+        services.address_unrestrict(actor=mash, address=address, reason=" ")
+    services.address_unrestrict(actor=mash, address=address, reason="The refuge closed")
+    address.refresh_from_db()
+    assert not address.is_restricted
+    assert not Marker.objects.active().filter(kind=MarkerKind.RESTRICTED_ADDRESS).exists()
+    lifted = AuditEvent.objects.get(action="incidents.address.unrestricted")
+    assert lifted.changes == {"is_restricted": [True, False]}
+
+
+def test_a_restriction_never_hides_a_safety_marker(client_for, call_taker, refuge_incident, mash):
+    services.marker_add(
+        actor=mash, kind=MarkerKind.FIREARM_CERTIFICATE, address=refuge_incident.location
+    )
+    found = selectors.people_at_address(user=call_taker, postcode="NR25 6AA", house="1")
+    assert [m.kind for m in found.markers] == ["firearm_certificate"]
+    assert found.residents == []
+    assert found.address is None
+    html = panel(
+        client_for(call_taker), given_name="Jo", family_name="Bloggs", house="1",
+        postcode="NR25 6AA",
+    ).content.decode()  # fmt: skip
+    assert "Firearm certificate" in html
+    assert "Rae" not in html
+    assert "Restricted address" not in html
+
+
+# --- Finding 7: one address row per dwelling, even under concurrent calls --------------------
+
+
+def _call(location: AddressInput, n: int) -> IncidentInput:
+    return IncidentInput(
+        location=location,
+        relationship="partner",
+        checklist=Checklist(**NO),
+        category_code="B",
+        people=(PersonInput(role="victim", given_name=f"V{n}", family_name="Race"),),
+        idempotency_key=uuid.uuid4(),
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_calls_with_one_new_address_create_one_row(call_taker):
+    new_home = AddressInput(house="77", street="Race Street", town="Diss", postcode="IP22 4ZZ")
+    workers = 6
+    barrier = threading.Barrier(workers)
+    errors: list[BaseException] = []
+
+    def log(n: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            services.incident_create(actor=call_taker, data=_call(new_home, n))
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=log, args=(n,)) for n in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    rows = Address.objects.filter(postcode_key="IP224ZZ", house_key="77")
+    assert rows.count() == 1
+    assert Incident.objects.filter(location=rows.get()).count() == workers
+
+
+@pytest.mark.postgres
+def test_the_migration_merges_twins_and_keeps_a_twins_restriction(log_incident, mash):
+    """Twins from before the constraint: persons, incidents and markers move to the oldest row,
+    which is restricted if any twin was (a twin must not sidestep a refuge)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("incidents.migrations.0007_address_one_per_dwelling")
+    first = log_incident(location=REFUGE)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX address_one_per_dwelling")  # rolled back with the test
+    twin = Address.objects.create(
+        house="1", street="Farm Lane", postcode="NR25 6AA",
+        postcode_key=first.location.postcode_key, house_key=first.location.house_key,
+    )  # fmt: skip
+    services.address_mark_restricted(actor=mash, address=twin, reason="Refuge placement")
+    resident = victim_of(log_incident())
+    Person.objects.filter(pk=resident.pk).update(address=twin)
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection  # type: ignore[attr-defined]
+    migration.merge_twins(apps, editor)
+    keep = Address.objects.get(postcode_key=first.location.postcode_key, house_key="1")
+    assert keep.pk == first.location_id
+    assert keep.is_restricted
+    assert Person.objects.get(pk=resident.pk).address_id == keep.pk
+    assert Marker.objects.get(kind=MarkerKind.RESTRICTED_ADDRESS).address_id == keep.pk
+    migration.merge_twins(apps, editor)  # a rerun finds nothing to merge
+    assert Address.objects.filter(house_key="1", postcode_key="NR256AA").count() == 1
+
+
+# --- Finding 8: attendance cannot be falsified ----------------------------------------------
+
+
+@pytest.mark.time_machine(NOW, tick=False)
+def test_an_officer_cannot_claim_an_arrival_long_before_it_is_recorded(
+    make_user, log_incident, control_supervisor
+):
+    incident = log_incident(category="A", received_at=NOW - timedelta(minutes=100))
+    officer = make_user("attending_officer")
+    url = reverse("api-incident-arrival", args=[incident.pk])
+    claim = {"at": (incident.received_at + timedelta(minutes=5)).isoformat()}
+    refused = api_for(officer).post(url, claim, format="json")
+    assert refused.status_code == 403
+    incident.refresh_from_db()
+    assert incident.arrived_at is None
+    # A supervisor may, with a reason; both times are kept.
+    no_reason = api_for(control_supervisor).post(url, claim, format="json")
+    assert no_reason.status_code == 400
+    assert "reason" in no_reason.json()
+    done = api_for(control_supervisor).post(
+        url, {**claim, "reason": "Radio down; arrival confirmed by body-worn video"}, "json"
+    )
+    assert done.status_code == 200, done.data
+    incident.refresh_from_db()
+    assert incident.arrived_at == incident.received_at + timedelta(minutes=5)
+    assert incident.arrival_recorded_at == NOW
+    assert incident.arrival_time_reason.startswith("Radio down")
+    assert done.json()["arrival_recorded_at"] is not None
+    audit = AuditEvent.objects.get(action="incidents.incident.attended")
+    assert audit.reason.startswith("Radio down")
+
+
+@pytest.mark.time_machine(NOW, tick=False)
+def test_a_claim_within_the_slack_needs_no_supervisor(make_user, log_incident, settings):
+    settings.DAPOLICE_ATTENDANCE_BACKDATE_MINUTES = 5
+    incident = log_incident(category="A", received_at=NOW - timedelta(minutes=10))
+    officer = make_user("attending_officer")
+    at = NOW - timedelta(minutes=4)
+    done = services.incident_record_arrival(actor=officer, incident=incident, at=at)
+    assert (done.arrived_at, done.arrival_recorded_at, done.arrival_time_reason) == (at, NOW, "")
+
+
+@pytest.mark.time_machine(NOW, tick=False)
+def test_a_call_taker_cannot_backdate_a_dispatch_and_keeps_what_was_typed(
+    client_for, call_taker, log_incident
+):
+    from django.utils import timezone
+
+    incident = log_incident(category="B", received_at=NOW - timedelta(minutes=100))
+    at = timezone.localtime(incident.received_at + timedelta(minutes=2))
+    response = client_for(call_taker).post(
+        reverse("incidents:dispatch", args=[incident.pk]),
+        {"dispatch-at": at.strftime("%Y-%m-%dT%H:%M"), "dispatch-reason": "forgot"},
+    )
+    assert response.status_code == 403
+    assert "forgot" in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.dispatched_at is None
+
+
+@pytest.mark.time_machine(NOW, tick=False)
+def test_a_deferral_has_a_maximum_horizon(control_supervisor, log_incident, settings):
+    settings.DAPOLICE_DEFERRAL_MAX_HOURS = 72
+    incident = log_incident(category="A")
+    url = reverse("api-incident-defer", args=[incident.pk])
+    body = {"reason": "No unit free", "victim_wishes": "Safe at her mother's"}
+    far = api_for(control_supervisor).post(url, {**body, "until": "9999-12-31T00:00:00Z"}, "json")
+    assert far.status_code == 400
+    assert "until" in far.json()
+    near = (NOW + timedelta(hours=71)).isoformat()
+    assert api_for(control_supervisor).post(url, {**body, "until": near}, "json").status_code == 200
