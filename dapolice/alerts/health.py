@@ -14,7 +14,7 @@ from dapolice.alerts.selectors import heartbeat_age
 
 @dataclasses.dataclass
 class Alerting(HealthCheck):
-    """"Alerting delayed" when the sweep has not completed for two intervals (or ever)."""
+    """ "Alerting delayed" when the sweep has not completed for two intervals (or ever)."""
 
     timeout = datetime.timedelta(seconds=3)
 
