@@ -56,6 +56,7 @@ class Result:
     undelivered: int = 0
     repeats: int = 0
     max_delay: float = 0.0
+    mean_delay: float = 0.0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -63,11 +64,13 @@ class Result:
 # --- Environment ------------------------------------------------------------------------------
 
 
-def faults_database_url() -> str:
+def faults_database_url(suffix: str = "faults") -> str:
+    """``DATABASE_URL``'s server with the database ``<its name>_<suffix>``: never the
+    developer's own database."""
     base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/dapolice"
     parts = urlsplit(base)
     name = parts.path.lstrip("/") or "dapolice"
-    return urlunsplit(parts._replace(path=f"/{name}_faults"))
+    return urlunsplit(parts._replace(path=f"/{name}_{suffix}"))
 
 
 def ensure_database(url: str) -> None:
@@ -89,22 +92,22 @@ class Env:
     """Environment of the harness and of every child: the faults database and Redis, a short
     sweep interval, e-mails into files, tasks really queued (not eager)."""
 
-    def __init__(self, *, port: int, interval: int) -> None:
+    def __init__(self, *, port: int, interval: int, suffix: str = "faults") -> None:
         self.port = port
-        self.var = ROOT / "var" / "faults"
+        self.var = ROOT / "var" / suffix
         self.mail = self.var / "mail"
         self.var.mkdir(parents=True, exist_ok=True)
         self.vars = {
             **os.environ,
             "DAPOLICE_ENV": "test",
             "DJANGO_SETTINGS_MODULE": "dapolice.settings",
-            "DATABASE_URL": faults_database_url(),
+            "DATABASE_URL": faults_database_url(suffix),
             "REDIS_URL": f"redis://127.0.0.1:{port}/0",
             "DAPOLICE_VAR_DIR": str(self.var),
             "DAPOLICE_DEADLINE_SCAN_SECONDS": str(interval),
             "DAPOLICE_EMAIL_URL": f"filemail://{self.mail}",
             "CELERY_TASK_ALWAYS_EAGER": "false",
-            "DAPOLICE_CACHE_PREFIX": "dapolice-faults",
+            "DAPOLICE_CACHE_PREFIX": f"dapolice-{suffix}",
         }
 
     def apply(self) -> None:
@@ -354,16 +357,19 @@ def check(result: Result, env: Env, *, cutoff: Any, repaired_at: Any = None) -> 
     result.alerts = sum(per.values())
     result.lost = sum(1 for d in due.values_list("pk", flat=True) if per.get(d, 0) == 0)
     result.doubled = sum(n - 1 for n in per.values() if n > 1)
+    delays: list[float] = []
     for due_at, set_at, raised_at in Alert.objects.filter(deadline__in=due).values_list(
         "deadline__due_at", "deadline__created_at", "created_at"
     ):
         # A warning set when it was already due counts from when it was set; one raised after
         # the repair may count from the repair.
         delay = (raised_at - max(due_at, set_at)).total_seconds()
+        delays.append(delay)
         result.max_delay = max(result.max_delay, delay)
         if repaired_at is not None and raised_at > repaired_at:
             delay = min(delay, (raised_at - max(due_at, set_at, repaired_at)).total_seconds())
         result.late += delay > LATE_SECONDS
+    result.mean_delay = sum(delays) / len(delays) if delays else 0.0
     result.undelivered = Alert.objects.filter(delivered_at__isnull=True).count()
     result.repeats = sum(n - 1 for n in mail_counts(env).values() if n > 1)
 
@@ -445,6 +451,7 @@ def table(results: list[Result]) -> str:
         "late>60s",
         "undelivered",
         "e-mail repeats",
+        "mean delay s",
         "max delay s",
         "run s",
     )
@@ -458,6 +465,7 @@ def table(results: list[Result]) -> str:
             str(r.late),
             str(r.undelivered),
             str(r.repeats),
+            f"{r.mean_delay:.1f}",
             f"{r.max_delay:.1f}",
             f"{r.seconds:.0f}",
         )
@@ -481,6 +489,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120, help="wait at most, seconds")
     parser.add_argument("--port", type=int, default=6391, help="our own redis-server's port")
     parser.add_argument("--quick", action="store_true", help="the tool's own test size")
+    parser.add_argument(
+        "--suffix", default="faults", help="database <DATABASE_URL name>_<suffix>, var/<suffix>"
+    )
     args = parser.parse_args(argv)
     unknown = set(args.scenarios) - set(SCENARIOS)
     if unknown:
@@ -489,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
         args.deadlines, args.window, args.outage, args.interval = 20, 6, 4, 2
     if args.port == 6379:
         parser.error("6379 is the machine's Redis: choose a spare port")
-    env = Env(port=args.port, interval=args.interval)
+    env = Env(port=args.port, interval=args.interval, suffix=args.suffix)
     env.apply()
     ensure_database(env.vars["DATABASE_URL"])
     subprocess.run(  # noqa: S603 (our own fixed command)

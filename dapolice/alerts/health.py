@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 
+from asgiref.sync import sync_to_async
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 
@@ -17,18 +18,12 @@ class Alerting(HealthCheck):
 
     timeout = datetime.timedelta(seconds=3)
 
-    def run(self) -> None:
+    async def run(self) -> None:
         from django.conf import settings
-        from django.db import connection
 
-        # Checks run in worker threads: close the thread's connection after (as the Database
-        # check's ``temporary_connection`` does), never one that was open already.
-        opened_here = connection.connection is None
-        try:
-            age = heartbeat_age()
-        finally:
-            if opened_here:
-                connection.close()
+        # Read on the request's own thread and connection (as the view reads the session), not
+        # on an executor thread that would leave a connection open behind it.
+        age = await sync_to_async(heartbeat_age, thread_sensitive=True)()
         if age is None:
             raise ServiceUnavailable("alerting delayed: the deadline sweep has not run yet")
         if age > 2 * settings.DEADLINE_SCAN_SECONDS:

@@ -91,21 +91,26 @@ def test_board_says_alerting_delayed_when_the_heartbeat_is_old(client_for, call_
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_healthz_reports_alerting_delayed(client, settings):
-    # The other checks are test_health.py's; here only the sweep's.
-    def alerting() -> str:
-        results = client.get("/healthz", {"format": "json"}).json()
-        return next(msg for name, msg in results.items() if name.startswith("Alerting"))
+def test_healthz_reports_alerting_delayed(client, settings, make_user):
+    # The other checks are test_health.py's; here only the sweep's. The public sees "failing",
+    # a signed-in system administrator why.
+    def alerting() -> tuple[int, str]:
+        response = client.get("/healthz", {"format": "json"})
+        return response.status_code, response.json()["Alerting"]
 
     limit = 2 * settings.DEADLINE_SCAN_SECONDS
     with time_machine.travel(T0, tick=False) as clock:
-        assert "has not run yet" in alerting()
+        assert alerting()[1] == "failing"
+        client.force_login(make_user(Role.SYSADMIN))
+        assert "has not run yet" in alerting()[1]
         deadlines_sweep()
-        assert alerting() == "OK"
+        assert alerting()[1] == "OK"
         clock.shift(timedelta(seconds=limit))
-        assert alerting() == "OK"
+        assert alerting()[1] == "OK"
         clock.shift(timedelta(seconds=1))
-        assert alerting().endswith(f"alerting delayed: last deadline sweep {limit + 1} s ago")
+        status, message = alerting()
+    assert status == 503
+    assert message.endswith(f"alerting delayed: last deadline sweep {limit + 1} s ago")
 
 
 # --- Two sweeps at once -----------------------------------------------------------------------

@@ -365,6 +365,14 @@ def plain(headers):
 
 
 cache.set(HEARTBEAT_KEY, time.time(), timeout=120)  # as the worker does, on beat's schedule
+from django.db import connection  # noqa: E402
+
+from dapolice.alerts.models import Heartbeat  # noqa: E402
+from dapolice.alerts.services import SWEEP_HEARTBEAT, heartbeat_beat  # noqa: E402
+
+with connection.schema_editor() as editor:  # the one table /healthz reads (the scratch
+    editor.create_model(Heartbeat)  # database is not migrated)
+heartbeat_beat(name=SWEEP_HEARTBEAT)  # as the deadline sweep does
 try:
     allowed_host = probe["probe_headers"](os.environ)["Host"]
     print(json.dumps({
