@@ -211,6 +211,9 @@ def test_every_cell_of_the_route(world: World, route: Route) -> None:
     assert not mismatches, f"{route.id}:\n  " + "\n  ".join(mismatches)
 
 
+# Marked so pytest-django runs it with the database tests, before the transactional ones flush
+# what the migrations made (the system user, the roles) that the world is built from.
+@pytest.mark.django_db
 def test_the_world_has_its_sentinels(world: World) -> None:
     """The sentinels are really in the records (a typo would make every leak check vacuous)."""
     assert REFUGE_SENTINEL in world.refuge.street
