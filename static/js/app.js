@@ -49,7 +49,32 @@ document.addEventListener('keydown', function (event) {
   const button = block.querySelector('[data-link-index="' + n + '"]')
   if (!button) return
   event.preventDefault()
+  // A panel swapped in a moment ago may not have been set up by htmx yet (it does so after the
+  // swap settles): set it up now, or a quick Alt+n would click a button that sends nothing.
+  if (window.htmx) window.htmx.process(button)
   button.click()
+})
+
+// A link chosen (Alt+n or a click) wins over searches: a search still waiting on its delay
+// (typing stopped less than the delay ago) would otherwise replace the link's request, or answer
+// after it and put the unlinked results back. From the click until the panel is swapped, the
+// block's own searches are not sent (capture phase: before htmx sends the link's request).
+document.addEventListener('click', function (event) {
+  const button = event.target.closest && event.target.closest('[data-link-index]')
+  const block = button && button.closest('[data-person-block]')
+  if (!block) return
+  block.dataset.linking = '1'
+  window.setTimeout(function () { delete block.dataset.linking }, 10000) // never stuck
+}, true)
+document.body.addEventListener('htmx:beforeRequest', function (event) {
+  const elt = event.detail.elt
+  if (elt.matches && elt.matches('[data-person-block]') && elt.dataset.linking) {
+    event.preventDefault()
+  }
+})
+document.body.addEventListener('htmx:afterSwap', function (event) {
+  const block = event.target.closest && event.target.closest('[data-person-block]')
+  if (block && event.target.matches('[data-match-panel]')) delete block.dataset.linking
 })
 
 document.body.addEventListener('htmx:afterSwap', function (event) {
