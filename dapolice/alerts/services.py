@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from dapolice.alerts.models import Alert, AlertDelivery, Deadline, Heartbeat
 from dapolice.alerts.registry import AlertSpec, handler_for
+from dapolice.audit.services import record_change
 from dapolice.common.errors import Conflict, DomainError
 
 logger = logging.getLogger(__name__)
@@ -319,4 +320,11 @@ def alert_acknowledge(*, actor: Any, alert: Alert) -> Alert:
         locked.acknowledged_at = timezone.now()
         locked.acknowledged_by = actor
         locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        # Who cleared an alert (a break-glass, a bulk read, a missed deadline) is on record.
+        record_change(
+            actor=actor,
+            action="alerts.alert.acknowledged",
+            subject=locked,
+            changes={"acknowledged_at": [None, locked.acknowledged_at]},
+        )
     return locked

@@ -192,6 +192,18 @@ def test_alert_is_acknowledged_once(call_taker):
     assert alert.acknowledged_at == T0
 
 
+def test_acknowledging_is_audited_once_with_who_and_when(call_taker):
+    from dapolice.audit.models import AuditEvent
+
+    alert = raise_for(call_taker)
+    with time_machine.travel(T0, tick=False):
+        alert_acknowledge(actor=call_taker, alert=alert)
+    with pytest.raises(Conflict):
+        alert_acknowledge(actor=call_taker, alert=alert)
+    rows = AuditEvent.objects.filter(action="alerts.alert.acknowledged", subject_id=str(alert.pk))
+    assert [(row.actor_id, row.kind) for row in rows] == [(call_taker.pk, AuditEvent.Kind.CHANGE)]
+
+
 def test_acknowledge_through_the_inbox_then_again_warns(client_for, call_taker):
     alert = raise_for(call_taker)
     client = client_for(call_taker)

@@ -105,9 +105,9 @@ ROUTES = [
         "alerts:acknowledge",
         kwargs=lambda w: {"pk": w.alert.pk},
         # Someone else's alert is not found (the inbox shows only one's own and one's role's).
-        # FINDING (reported): acknowledging is not audited, so who cleared a break-glass or
-        # bulk-read alert is not on record (probe item 4 makes acknowledging stricter: sec).
+        # Acknowledging is audited: who cleared a break-glass or bulk-read alert is on record.
         post=expect({CONTROL_SUPERVISOR}, hidden=EVERYONE_SIGNED_IN - {CONTROL_SUPERVISOR}),
+        audit={"post": Audit("change", "alerts.alert")},
     ),
     Route(
         "audit:list",
