@@ -8,7 +8,6 @@ import csv
 from typing import Any
 
 from django.contrib import messages
-from django.forms import CheckboxSelectMultiple, RadioSelect
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -21,6 +20,8 @@ from dapolice import access
 from dapolice.access.views import ObjectPolicyMixin, PolicyRequiredMixin
 from dapolice.audit.services import record_access
 from dapolice.common.errors import Conflict, DomainError
+from dapolice.common.forms import error_summary, put_error
+from dapolice.common.http import page_number
 from marac import pdf, rules, selectors, services
 from marac.choices import CaseStatus, MeetingStatus
 from marac.forms import (
@@ -37,36 +38,6 @@ from marac.forms import (
 from marac.inputs import Household
 from marac.models import Action, MaracCase, Meeting
 
-
-def _error_list(*forms: Any) -> list[tuple[str, str]]:
-    """(message, #anchor) for the GOV.UK error summary; a radio or checkbox group links to its
-    first input."""
-    out: list[tuple[str, str]] = []
-    for form in forms:
-        if form is None or not form.is_bound:
-            continue
-        for name, errors in form.errors.items():
-            if name == "__all__":
-                anchor = "#main-content"
-            elif isinstance(form.fields[name].widget, RadioSelect | CheckboxSelectMultiple):
-                anchor = f"#{form[name].id_for_label}_1"
-            else:
-                anchor = f"#{form[name].id_for_label}"
-            out.extend((str(e), anchor) for e in errors)
-    return out
-
-
-def _put_error(form: Any, exc: DomainError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-
-
-def _page(request: HttpRequest) -> int:
-    try:
-        return max(int(request.GET.get("page", "1")), 1)
-    except ValueError:
-        return 1
-
-
 # --- Cases ---------------------------------------------------------------------------------------
 
 
@@ -79,7 +50,9 @@ class CaseListView(PolicyRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         status = self.request.GET.get("status", "")
-        page = selectors.case_list(user=self.user, status=status, page=_page(self.request))
+        page = selectors.case_list(
+            user=self.user, status=status, page=page_number(self.request.GET)
+        )
         ctx.update(
             page_obj=page,
             cases=list(page.object_list),
@@ -102,7 +75,7 @@ class CaseReferView(PolicyRequiredMixin, View):
         return ReferForm(data, victims=selectors.referable_victims(user=self.user))
 
     def _render(self, form: ReferForm, status: int = 200) -> HttpResponse:
-        ctx = {"form": form, "error_list": _error_list(form)}
+        ctx = {"form": form, "error_list": error_summary(form)}
         return TemplateResponse(self.request, self.template_name, ctx, status=status)
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -128,7 +101,7 @@ class CaseReferView(PolicyRequiredMixin, View):
                     ),
                 )
             except DomainError as exc:
-                _put_error(form, exc)
+                put_error(form, exc)
             else:
                 messages.success(
                     request, _("Referred to the MARAC: %(ref)s.") % {"ref": case.reference}
@@ -159,7 +132,7 @@ class CaseMixin(ObjectPolicyMixin):
             )
             ctx["action_form"] = forms.get("action_form") or ActionForm()
             ctx["close_form"] = forms.get("close_form") or CloseForm()
-        ctx["error_list"] = _error_list(*[f for k, f in forms.items() if k.endswith("_form")])
+        ctx["error_list"] = error_summary(*[f for k, f in forms.items() if k.endswith("_form")])
         return ctx
 
 
@@ -201,7 +174,7 @@ class CasePostView(CaseMixin, View):
             except Conflict as exc:
                 error, status = exc.message, 409
             except DomainError as exc:
-                _put_error(form, exc)
+                put_error(form, exc)
             else:
                 messages.success(request, self.success_message)
                 return redirect("marac:case-detail", pk=pk)
@@ -287,7 +260,7 @@ class ActionReportView(ObjectPolicyMixin, View):
             ),
             "form": form,
             "error": error,
-            "error_list": _error_list(form),
+            "error_list": error_summary(form),
         }
         return TemplateResponse(self.request, self.template_name, ctx, status=status)
 
@@ -307,7 +280,7 @@ class ActionReportView(ObjectPolicyMixin, View):
             except Conflict as exc:
                 return self._render(form, error=exc.message, status=409)
             except DomainError as exc:
-                _put_error(form, exc)
+                put_error(form, exc)
             else:
                 messages.success(request, _("Your report-back is recorded."))
                 return redirect("marac:case-detail", pk=self.object.case_id)
@@ -327,7 +300,7 @@ class MeetingListView(PolicyRequiredMixin, View):
         ctx = {
             "meetings": selectors.meeting_list(user=self.user),
             "form": form,
-            "error_list": _error_list(form),
+            "error_list": error_summary(form),
         }
         return TemplateResponse(self.request, self.template_name, ctx, status=status)
 
@@ -347,7 +320,7 @@ class MeetingListView(PolicyRequiredMixin, View):
                     invited=list(d["invited"]),
                 )
             except DomainError as exc:
-                _put_error(form, exc)
+                put_error(form, exc)
             else:
                 messages.success(request, _("%(n)d meeting(s) scheduled.") % {"n": len(made)})
                 return redirect("marac:meeting-detail", pk=made[0].pk)
@@ -387,7 +360,7 @@ class MeetingDetailView(MeetingMixin, View):
             "held": meeting.status == MeetingStatus.HELD,
             "form": form,
             "error": error,
-            "error_list": _error_list(form, invite_form),
+            "error_list": error_summary(form, invite_form),
         }
         return TemplateResponse(self.request, self.template_name, ctx, status=status)
 
@@ -408,7 +381,7 @@ class MeetingDetailView(MeetingMixin, View):
                     attended=list(form.cleaned_data["attended"]),
                 )
             except DomainError as exc:
-                _put_error(form, exc)
+                put_error(form, exc)
             else:
                 messages.success(request, _("Meeting recorded as held."))
                 return redirect("marac:meeting-detail", pk=pk)

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.forms import RadioSelect
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -20,6 +19,8 @@ from dapolice import access
 from dapolice.access.views import ObjectPolicyMixin, PolicyRequiredMixin
 from dapolice.accounts.models import User
 from dapolice.common.errors import Conflict, DomainError
+from dapolice.common.forms import error_summary, put_error
+from dapolice.common.http import page_number
 from mash import selectors, services
 from mash.choices import NoticeStatus
 from mash.forms import (
@@ -35,36 +36,6 @@ from mash.forms import (
     RespondForm,
 )
 from mash.models import EncompassNotice, MashCase
-
-
-def _error_list(*forms: Any) -> list[tuple[str, str]]:
-    """(message, #anchor) for the GOV.UK error summary; a radio group links to its first radio."""
-    out: list[tuple[str, str]] = []
-    for form in forms:
-        if form is None or not form.is_bound:
-            continue
-        for name, errors in form.errors.items():
-            if name == "__all__":
-                anchor = "#main-content"
-            elif isinstance(form.fields[name].widget, RadioSelect):
-                anchor = f"#{form[name].id_for_label}_1"
-            else:
-                anchor = f"#{form[name].id_for_label}"
-            out.extend((str(e), anchor) for e in errors)
-    return out
-
-
-def _put_error(form: Any, exc: DomainError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-
-
-def _page(request: HttpRequest) -> int:
-    try:
-        # Clamped: page 99999999999999999999 was an OFFSET out of bigint's range, a 500
-        # (issue 7, finding 9).
-        return min(max(int(request.GET.get("page", "1")), 1), 100_000)
-    except ValueError:
-        return 1
 
 
 def _police_people() -> Any:
@@ -86,7 +57,7 @@ class CaseQueueView(PolicyRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         queue = selectors.case_queue(
-            user=self.user, data=self.request.GET, page=_page(self.request)
+            user=self.user, data=self.request.GET, page=page_number(self.request.GET)
         )
         page = queue.page
         ctx.update(
@@ -176,7 +147,7 @@ class CaseFormView(CaseMixin, View):
         self, form: Any, *, error: str = "", status: int = 200, **extra: Any
     ) -> HttpResponse:
         ctx = self.case_context(self.object)
-        ctx.update(form=form, error=error, error_list=_error_list(form), **extra)
+        ctx.update(form=form, error=error, error_list=error_summary(form), **extra)
         return TemplateResponse(self.request, self.template_name, ctx, status=status)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -191,7 +162,7 @@ class CaseFormView(CaseMixin, View):
                 self.object = selectors.case_get_for_user(user=self.user, pk=pk, audit=False)
                 return self.render(form, error=exc.message, status=409)
             except DomainError as exc:
-                _put_error(form, exc)
+                put_error(form, exc)
             else:
                 messages.success(request, self.success_message)
                 return redirect("mash:case-detail", pk=pk)
@@ -294,7 +265,7 @@ class PlanEditView(CaseMixin, View):
         self, form: PlanForm, formset: Any, *, error: str = "", status: int = 200
     ) -> HttpResponse:
         ctx = self.case_context(self.object)
-        errors = _error_list(form) + [e for f in formset.forms for e in _error_list(f)]
+        errors = error_summary(form) + [e for f in formset.forms for e in error_summary(f)]
         ctx.update(
             form=form,
             formset=formset,
@@ -348,7 +319,7 @@ def _formset_error(form: PlanForm, formset: Any, exc: DomainError) -> None:
         _prefix, index, name = field.split("-", 2)
         formset.forms[int(index)].add_error(name, exc.message)
     else:
-        _put_error(form, exc)
+        put_error(form, exc)
 
 
 class InformationAddView(PolicyRequiredMixin, View):
@@ -365,7 +336,7 @@ class InformationAddView(PolicyRequiredMixin, View):
         ctx = {
             "case": case,
             "form": form,
-            "error_list": _error_list(form),
+            "error_list": error_summary(form),
             "entries": selectors.information_for(user=self.user, case=case),
         }
         return TemplateResponse(self.request, self.template_name, ctx, status=status)
@@ -387,7 +358,7 @@ class InformationAddView(PolicyRequiredMixin, View):
                     summary=d["summary"],
                 )
             except DomainError as exc:
-                _put_error(form, exc)
+                put_error(form, exc)
             else:
                 messages.success(request, _("Information added."))
                 return redirect("mash:information-add", pk=pk)
@@ -454,7 +425,7 @@ class ReferralListView(PolicyRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        page = selectors.referral_list(user=self.user, page=_page(self.request))
+        page = selectors.referral_list(user=self.user, page=page_number(self.request.GET))
         ctx.update(
             page_obj=page,
             referrals=list(page.object_list),
@@ -479,7 +450,7 @@ class ReferralDetailView(ObjectPolicyMixin, View):
             "case": referral.case,
             "form": form,
             "error": error,
-            "error_list": _error_list(form),
+            "error_list": error_summary(form),
             "plan": selectors.contact_plan_of(referral.case.victim_id),
             "can_respond": access.check(self.user, "mash.referral.respond", referral),
             "can_contacts": access.check(self.user, "mash.contacts", referral.case.victim),
@@ -517,7 +488,7 @@ class ReferralRespondView(ReferralDetailView):
             except Conflict as exc:
                 return self._render(form, error=exc.message, status=409)
             except DomainError as exc:
-                _put_error(form, exc)
+                put_error(form, exc)
             else:
                 messages.success(request, _("Your answer is recorded."))
                 return redirect("mash:referral-detail", pk=pk)
@@ -549,7 +520,7 @@ class ContactListView(PersonMixin, View):
             "plan": screen.plan,
             "form": form,
             "error": error,
-            "error_list": _error_list(form),
+            "error_list": error_summary(form),
             "can_edit_plan": access.check(self.user, "mash.contact_plan.edit", self.object),
         }
         return TemplateResponse(self.request, self.template_name, ctx, status=status)
@@ -580,7 +551,7 @@ class ContactListView(PersonMixin, View):
                 form.is_valid()
                 return self._render(form, error=exc.message, status=409)
             except DomainError as exc:
-                _put_error(form, exc)
+                put_error(form, exc)
             else:
                 messages.success(request, _("Contact logged."))
                 return redirect("mash:contacts", pk=pk)
@@ -601,7 +572,7 @@ class ContactPlanEditView(PersonMixin, View):
         )
 
     def _render(self, form: ContactPlanForm, status: int = 200) -> HttpResponse:
-        ctx = {"person": self.object, "form": form, "error_list": _error_list(form)}
+        ctx = {"person": self.object, "form": form, "error_list": error_summary(form)}
         return TemplateResponse(self.request, self.template_name, ctx, status=status)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -629,7 +600,7 @@ class ContactPlanEditView(PersonMixin, View):
                     actor=self.user, person=self.object, data=form.to_input()
                 )
             except DomainError as exc:
-                _put_error(form, exc)
+                put_error(form, exc)
             else:
                 messages.success(request, _("Contact plan saved."))
                 return redirect("mash:contacts", pk=pk)

@@ -20,6 +20,7 @@ from dapolice import access
 from dapolice.access.views import PolicyRequiredMixin
 from dapolice.audit.services import record_access
 from dapolice.common.errors import Conflict, DomainError
+from dapolice.common.http import page_number
 from incidents.selectors import incident_get_for_user
 from risk import selectors, services
 from risk.choices import Status
@@ -42,15 +43,6 @@ def _error_list(form: Any) -> list[tuple[str, str]]:
     return out
 
 
-def _page(request: HttpRequest) -> int:
-    try:
-        # Clamped: page 99999999999999999999 was an OFFSET out of bigint's range, a 500
-        # (issue 7, finding 9).
-        return min(max(int(request.GET.get("page", "1")), 1), 100_000)
-    except ValueError:
-        return 1
-
-
 class AssessmentListView(PolicyRequiredMixin, TemplateView):
     """The assessments this user may see; for an officer, also the incidents awaiting a DASH."""
 
@@ -60,7 +52,7 @@ class AssessmentListView(PolicyRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
-        ctx["page"] = _page(self.request)
+        ctx["page"] = page_number(self.request.GET)
         ctx["assessments"] = selectors.assessment_list(user=user, page=ctx["page"])
         if access.check(user, "risk.dash.start"):
             ctx["to_assess"] = selectors.incidents_to_assess(user=user)

@@ -6,7 +6,7 @@ access check before the handler has already made true.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from rest_framework.request import Request
@@ -27,3 +27,17 @@ if TYPE_CHECKING:
 else:
     AuthenticatedHttpRequest = HttpRequest
     AuthenticatedRequest = Request
+
+
+#: The highest list page a request may ask for: page 99999999999999999999 was an OFFSET out of
+#: bigint's range, a 500 (issue 7, finding 9).
+MAX_PAGE = 100_000
+
+
+def page_number(params: Any) -> int:
+    """The ``page`` of a query string (``request.GET`` or DRF's ``query_params``): 1 when absent
+    or not a number, clamped to ``1..MAX_PAGE``."""
+    try:
+        return min(max(int(params.get("page", "1")), 1), MAX_PAGE)
+    except ValueError:
+        return 1

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from dapolice.access.api import ObjectPolicyApiMixin
 from dapolice.accounts.models import Agency
-from dapolice.common.http import AuthenticatedRequest
+from dapolice.common.http import AuthenticatedRequest, page_number
 from marac import policies, selectors, services
 from marac.choices import Criterion, ReportKind, RiskOutcome
 from marac.inputs import ActionInput, Household
@@ -84,13 +84,6 @@ def _case(user: User, case: MaracCase) -> dict[str, Any]:
     return dict(MaracCaseOutput(case).data)
 
 
-def _page(request: AuthenticatedRequest) -> int:
-    try:
-        return max(int(request.query_params.get("page", "1")), 1)
-    except ValueError:
-        return 1
-
-
 # --- Cases --------------------------------------------------------------------------------------
 
 
@@ -114,7 +107,9 @@ class CaseListReferApi(APIView):
     @extend_schema(responses=MaracCaseOutput(many=True))
     def get(self, request: AuthenticatedRequest) -> Response:
         page = selectors.case_list(
-            user=request.user, status=request.query_params.get("status", ""), page=_page(request)
+            user=request.user,
+            status=request.query_params.get("status", ""),
+            page=page_number(request.query_params),
         )
         return Response([_case(request.user, c) for c in page.object_list])
 
