@@ -407,3 +407,13 @@ def test_inviting_an_agency_opens_the_meetings_cases_to_it(
     assert response.status_code == 302
     assert client_for(member).get(url).status_code == 200
     assert AuditEvent.objects.filter(action="marac.meeting.invited", actor=coordinator).exists()
+
+
+def test_a_page_number_out_of_range_is_the_last_page_not_a_500(client_for, coordinator, refer):
+    # Issue 7, finding 9: page 99999999999999999999 was an OFFSET out of bigint's range (the
+    # MARAC list had a copy of the page parser without the clamp; now the shared one).
+    refer()
+    huge = "?page=99999999999999999999"
+    client = client_for(coordinator)
+    assert client.get(reverse("marac:cases") + huge).status_code == 200
+    assert client.get(reverse("api-marac-cases") + huge).status_code == 200
