@@ -721,6 +721,11 @@ def contact_plan_save(*, actor: User, person: Person, data: ContactPlanInput) ->
             raise DomainError(_("Choose an active member of staff."), field="spoc")
     if (data.safe_from is None) != (data.safe_until is None):
         raise DomainError(_("Give both ends of the safe times, or neither."), field="safe_from")
+    if data.safe_from is not None and data.safe_from == data.safe_until:
+        # A window that ends when it starts is never open: no message could ever be sent.
+        raise DomainError(
+            _("The safe times cannot start and end at the same time."), field="safe_until"
+        )
     with transaction.atomic():
         plan, created = ContactPlan.objects.select_for_update().get_or_create(person=person)
         before = snapshot(plan, CONTACT_PLAN_FIELDS)

@@ -18,7 +18,7 @@ from dapolice.common.errors import Conflict, DomainError
 from mash import selectors, services, signals
 from mash.choices import ENCOMPASS_DEADLINE, REFERRAL_DEADLINE, CaseStatus, ReferralStatus
 from mash.inputs import ActionInput, ContactPlanInput
-from mash.models import Contact, EncompassNotice, MashCase
+from mash.models import Contact, ContactPlan, EncompassNotice, MashCase
 from risk import signals as risk_signals
 
 DAY = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -353,6 +353,20 @@ def test_safe_contact_rule_for_notifications(case, mash_officer):
     evening = DAY.replace(hour=19)
     assert selectors.safe_contact_for(*victim, "email", evening) is None
     assert selectors.safe_contact_for("accounts.user", victim[1], "email", DAY) is None
+
+
+def test_a_safe_window_that_starts_when_it_ends_is_refused_and_nothing_is_saved(case, mash_officer):
+    c = case()
+    with pytest.raises(DomainError) as raised:
+        services.contact_plan_save(
+            actor=mash_officer,
+            person=c.victim,
+            data=ContactPlanInput(
+                safe_phone="07700900123", safe_from=time(9, 0), safe_until=time(9, 0)
+            ),
+        )
+    assert raised.value.field == "safe_until"
+    assert not ContactPlan.objects.filter(person=c.victim).exists()
 
 
 def test_every_case_is_one_row_per_assessment(case):
