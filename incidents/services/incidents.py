@@ -15,6 +15,7 @@ from dapolice.accounts.models import User
 from dapolice.alerts.services import deadlines_set
 from dapolice.audit.services import diff, record_change, record_create, snapshot
 from dapolice.common.errors import Conflict, DomainError
+from dapolice.common.retry import atomic_retrying_deadlocks
 from incidents import signals
 from incidents.choices import OPEN_STATUSES, PersonRole, Relationship, RiskLevel
 from incidents.inputs import IncidentInput, PersonInput
@@ -94,8 +95,11 @@ def incident_create(*, actor: User, data: IncidentInput) -> Incident:
     if len(linked) != len(set(linked_ids)):
         raise DomainError(_("A linked person no longer exists."), field="people")
     try:
-        with transaction.atomic():
-            incident = _incident_insert(actor=actor, data=data, category=category, linked=linked)
+        # Two calls with the same new addresses in opposite order can deadlock on the audit
+        # chain; PostgreSQL fails one, which runs again rather than losing the call.
+        incident = atomic_retrying_deadlocks(
+            lambda: _incident_insert(actor=actor, data=data, category=category, linked=linked)
+        )
     except IntegrityError:
         # Two submissions with one key raced; the unique key let exactly one through.
         winner = _by_idempotency_key(actor=actor, key=data.idempotency_key)

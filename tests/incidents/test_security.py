@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
@@ -741,3 +742,40 @@ def test_odd_pages_dates_and_ids_on_every_list_page_are_never_a_500(
                 if status >= 500:
                     failures.append((role, name, params, status))
     assert failures == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_calls_with_two_new_addresses_in_opposite_order_both_land(call_taker):
+    """Each call inserts its location, audits it (the audit chain lock is then held to commit),
+    then inserts the victim's home. Two calls with the same two new addresses in opposite order
+    deadlock in PostgreSQL; the loser is retried, so neither call taker gets an error."""
+    rounds = 3
+    errors: list[BaseException] = []
+
+    def log(n: int, first: AddressInput, second: AddressInput) -> None:
+        try:
+            barrier.wait(timeout=30)
+            data = _call(first, n)
+            victim = replace(data.people[0], address=second)
+            services.incident_create(actor=call_taker, data=replace(data, people=(victim,)))
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    for r in range(rounds):
+        one = AddressInput(house=str(r + 1), street="Ward Road", town="Diss", postcode="IP22 4XA")
+        two = AddressInput(house=str(r + 1), street="Moor Road", town="Diss", postcode="IP22 4XB")
+        barrier = threading.Barrier(2)
+        threads = [
+            threading.Thread(target=log, args=(2 * r, one, two)),
+            threading.Thread(target=log, args=(2 * r + 1, two, one)),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    assert errors == []
+    logged = Incident.objects.filter(location__street__in=["Ward Road", "Moor Road"])
+    assert logged.count() == 2 * rounds
