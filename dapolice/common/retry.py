@@ -14,9 +14,10 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.db import OperationalError, transaction
-from psycopg2 import errorcodes
 
 T = TypeVar("T")
+#: PostgreSQL's SQLSTATE for "deadlock detected" (psycopg2.DEADLOCK_DETECTED).
+DEADLOCK_DETECTED = "40P01"
 log = logging.getLogger(__name__)
 
 #: Attempts in all (the first and its retries); a deadlock is rare, three in a row rarer still.
@@ -26,7 +27,7 @@ ATTEMPTS = 3
 def is_deadlock(exc: BaseException) -> bool:
     """True when ``exc`` is PostgreSQL's "deadlock detected" (SQLSTATE 40P01)."""
     cause = exc.__cause__
-    return getattr(cause, "pgcode", None) == errorcodes.DEADLOCK_DETECTED
+    return getattr(cause, "pgcode", None) == DEADLOCK_DETECTED
 
 
 def atomic_retrying_deadlocks(work: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
