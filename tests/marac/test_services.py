@@ -462,8 +462,12 @@ def test_a_dash_reviewed_before_the_meeting_is_not_the_reassessment(
     review("medium", victim=case.victim)  # before the meeting
     action = add_action(case, agency_housing)
     services.action_report(actor=housing_user, action=action, kind="done", note="Fitted")
-    closed = services.case_close(actor=coordinator, case=case, level_after="high", outcome="same")
+    closed = services.case_close(
+        actor=coordinator, case=case, level_after="high", outcome="increased"
+    )
     assert closed.reassessment_id is None
+    # It is the level before the meeting the closing compares with.
+    assert (closed.level_before, closed.level_after) == ("medium", "high")
 
 
 def test_an_overdue_action_alerts_its_agency_and_the_coordinator_once(
