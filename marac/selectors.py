@@ -25,7 +25,7 @@ from dapolice.alerts.choices import Severity
 from dapolice.alerts.registry import AlertSpec
 from dapolice.audit.services import record_access, record_list, record_read
 from marac import policies, rules
-from marac.choices import ActionStatus, CaseStatus, Criterion, MeetingStatus
+from marac.choices import ActionStatus, CaseStatus, Criterion, MeetingStatus, RiskOutcome
 from marac.models import Action, MaracCase, Meeting, Report, Research
 
 PAGE_SIZE = 50
@@ -208,8 +208,6 @@ class CaseDetail:
 
     @property
     def levels_say_label(self) -> str:
-        from marac.choices import RiskOutcome
-
         return str(RiskOutcome(self.levels_say).label) if self.levels_say else ""
 
 
@@ -451,6 +449,13 @@ class QuarterlyReturn:
     lgbt: int
     bme: int
     disability: int
+    #: Cases closed in the quarter and whether the actions reduced the victim's risk (the
+    #: outcome the coordinator recorded after the re-assessment).
+    closed: int = 0
+    risk_reduced: int = 0
+    risk_same: int = 0
+    risk_increased: int = 0
+    risk_unknown: int = 0
 
     def rows(self) -> list[tuple[str, Any]]:
         """(label, value) for the page and the CSV, in the return's order."""
@@ -468,6 +473,11 @@ class QuarterlyReturn:
             (_("Victims who are LGBT"), self.lgbt),
             (_("Victims from minority ethnic groups"), self.bme),
             (_("Victims with a disability"), self.disability),
+            (_("Cases closed"), self.closed),
+            (_("Closed: the actions reduced the risk"), self.risk_reduced),
+            (_("Closed: no change in the risk"), self.risk_same),
+            (_("Closed: the risk increased"), self.risk_increased),
+            (_("Closed: change in the risk not known"), self.risk_unknown),
         ]
         return out
 
@@ -476,7 +486,8 @@ def quarterly_return(*, user: User, year: int, quarter: int) -> QuarterlyReturn:
     """The SafeLives-style quarterly return: cases discussed in the quarter (at a meeting held
     in it), how many were repeats and the repeat rate, referrals received by referring agency,
     and, of the cases discussed, the children in their households and the victims who are male,
-    16-17, LGBT, from a minority ethnic group or with a disability. Counts only; its viewing is
+    16-17, LGBT, from a minority ethnic group or with a disability; cases closed in the quarter
+    by whether the actions reduced the risk. Counts only; its viewing is
     audited as an export."""
     start, end = rules.quarter_bounds(year, quarter)
     discussed = MaracCase.objects.filter(
@@ -499,6 +510,11 @@ def quarterly_return(*, user: User, year: int, quarter: int) -> QuarterlyReturn:
         name or str(_("Police (MASH and coordinator)"))
         for name in referred.values_list("referring_agency__name", flat=True)
     )
+    outcomes = Counter(
+        MaracCase.objects.filter(
+            status=CaseStatus.CLOSED, closed_at__gte=start, closed_at__lt=end
+        ).values_list("outcome", flat=True)
+    )
     record_access(
         actor=user,
         action="marac.return.viewed",
@@ -519,6 +535,11 @@ def quarterly_return(*, user: User, year: int, quarter: int) -> QuarterlyReturn:
         lgbt=figures["lgbt"],
         bme=figures["bme"],
         disability=figures["disability"],
+        closed=sum(outcomes.values()),
+        risk_reduced=outcomes[RiskOutcome.REDUCED],
+        risk_same=outcomes[RiskOutcome.SAME],
+        risk_increased=outcomes[RiskOutcome.INCREASED],
+        risk_unknown=outcomes[RiskOutcome.UNKNOWN],
     )
 
 

@@ -214,3 +214,53 @@ def test_quarter_bounds_are_local_calendar_quarters():
     for wrong in (0, 5, -1):
         with pytest.raises(ValueError, match="^quarter must be 1 to 4$"):
             rules.quarter_bounds(2026, wrong)
+
+
+# --- The re-assessment after the actions ---------------------------------------------------------
+
+
+def test_the_chase_comes_the_configured_days_after_the_request(settings):
+    settings.DAPOLICE_MARAC_REASSESS_DAYS = 14
+    assert rules.reassess_chase_at(T0) == T0 + timedelta(days=14)
+    assert rules.reassess_chase_at(T0, days=3) == T0 + timedelta(days=3)
+    settings.DAPOLICE_MARAC_REASSESS_DAYS = 5
+    assert rules.reassess_chase_at(T0) == T0 + timedelta(days=5)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "say"),
+    [
+        ("high", "medium", "reduced"),
+        ("high", "standard", "reduced"),
+        ("medium", "standard", "reduced"),
+        ("high", "high", "same"),
+        ("medium", "medium", "same"),
+        ("standard", "standard", "same"),
+        ("standard", "medium", "increased"),
+        ("medium", "high", "increased"),
+        ("standard", "high", "increased"),
+        ("", "medium", "unknown"),
+        ("high", "", "unknown"),
+        ("", "", "unknown"),
+        ("very high", "high", "unknown"),
+        ("high", "low", "unknown"),
+    ],
+)
+def test_what_the_levels_before_and_after_say(before, after, say):
+    assert rules.risk_change(before, after) == say
+
+
+@pytest.mark.parametrize(
+    ("outcome", "levels_say", "needs"),
+    [
+        ("reduced", "reduced", False),
+        ("same", "same", False),
+        ("same", "reduced", True),
+        ("reduced", "same", True),
+        ("unknown", "increased", True),
+        ("reduced", "unknown", False),
+        ("unknown", "unknown", False),
+    ],
+)
+def test_an_outcome_other_than_the_levels_say_needs_a_reason(outcome, levels_say, needs):
+    assert rules.outcome_needs_reason(outcome=outcome, levels_say=levels_say) is needs
