@@ -184,8 +184,10 @@ class MaracCase(BaseModel):
     reassessment_requested_at = models.DateTimeField(
         _("re-assessment requested at"), null=True, blank=True
     )
+    #: Not indexed (never filtered on; users are deactivated, not deleted): an index on this
+    #: large table would need its own concurrent migration.
     reassessment_requested_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     reassessment_requested_from = models.ForeignKey(
         USER,
@@ -194,6 +196,7 @@ class MaracCase(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     outcome = models.CharField(
         _("did the actions reduce the risk"), max_length=10, choices=RiskOutcome.choices, blank=True
