@@ -656,6 +656,9 @@ DAPOLICE_MARAC_CASES_PER_MEETING = env.int("DAPOLICE_MARAC_CASES_PER_MEETING", d
 DAPOLICE_MARAC_MINUTES_PER_CASE = env.int("DAPOLICE_MARAC_MINUTES_PER_CASE", default=15)
 #: An action is "due soon" this many days before its due date (its agency is alerted).
 DAPOLICE_MARAC_ACTION_DUE_SOON_DAYS = env.int("DAPOLICE_MARAC_ACTION_DUE_SOON_DAYS", default=2)
+#: The coordinator is alerted when the re-assessment asked for after the actions (a DASH
+#: reviewed through risk) has not come this many days after the request.
+DAPOLICE_MARAC_REASSESS_DAYS = env.int("DAPOLICE_MARAC_REASSESS_DAYS", default=14)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],  # type: ignore[dict-item]
     "MaracCaseStatusEnum": "marac.choices.CaseStatus",

@@ -62,3 +62,9 @@ class RiskOutcome(models.TextChoices):
 ACTION_DUE_SOON_DEADLINE = "marac.action.due_soon"
 ACTION_OVERDUE_DEADLINE = "marac.action.overdue"
 REPEAT_DEADLINE = "marac.case.repeat"
+#: The re-assessment asked of the victim's officer (due when asked: the alert is the request).
+REASSESS_REQUEST_DEADLINE = "marac.case.reassess"
+#: No DASH reviewed ``DAPOLICE_MARAC_REASSESS_DAYS`` after the request: the coordinator chases.
+REASSESS_CHASE_DEADLINE = "marac.case.reassess_chase"
+#: The DASH asked for was reviewed: the coordinator is told the case can be closed.
+REASSESSED_DEADLINE = "marac.case.reassessed"

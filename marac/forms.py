@@ -238,6 +238,15 @@ class ReportForm(forms.Form):
         )
 
 
+class ReassessForm(forms.Form):
+    """Ask for the victim's risk to be re-assessed after the actions: a button, nothing typed
+    (the service says who is asked, and refuses while an action is unreported)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
 class CloseForm(forms.Form):
     level_after = forms.ChoiceField(
         label=_("Risk level re-assessed after the actions"),

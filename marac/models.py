@@ -179,6 +179,25 @@ class MaracCase(BaseModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    #: The coordinator asked for the re-assessment once every action was reported back on: who
+    #: asked, when, and who was asked (the victim's officer, else their SPOC; none: the MASH).
+    reassessment_requested_at = models.DateTimeField(
+        _("re-assessment requested at"), null=True, blank=True
+    )
+    #: Not indexed (never filtered on; users are deactivated, not deleted): an index on this
+    #: large table would need its own concurrent migration.
+    reassessment_requested_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    reassessment_requested_from = models.ForeignKey(
+        USER,
+        verbose_name=_("re-assessment asked of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
     outcome = models.CharField(
         _("did the actions reduce the risk"), max_length=10, choices=RiskOutcome.choices, blank=True
     )
@@ -208,6 +227,11 @@ class MaracCase(BaseModel):
                 condition=~Q(status=CaseStatus.CLOSED)
                 | Q(closed_at__isnull=False, closed_by__isnull=False),
                 name="marac_case_closed_has_who",
+            ),
+            models.CheckConstraint(
+                condition=Q(reassessment_requested_at__isnull=True)
+                | Q(reassessment_requested_by__isnull=False),
+                name="marac_case_reassess_request_has_who",
             ),
         ]
 

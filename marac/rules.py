@@ -15,6 +15,9 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 
+from marac.choices import RiskOutcome
+from risk.choices import LEVEL_RANK, Level
+
 # --- Repeat MARAC --------------------------------------------------------------------------------
 
 
@@ -147,3 +150,34 @@ def quarter_bounds(year: int, quarter: int) -> tuple[datetime, datetime]:
     start = date(year, 3 * (quarter - 1) + 1, 1)
     end = start + relativedelta(months=3)
     return _local_midnight(start), _local_midnight(end)
+
+
+# --- The re-assessment after the actions ---------------------------------------------------------
+
+
+def reassess_chase_at(requested_at: datetime, *, days: int | None = None) -> datetime:
+    """When the coordinator is told that the re-assessment asked for has not come:
+    ``DAPOLICE_MARAC_REASSESS_DAYS`` (14) days after the request."""
+    days = settings.DAPOLICE_MARAC_REASSESS_DAYS if days is None else days
+    return requested_at + timedelta(days=days)
+
+
+def risk_change(before: str, after: str) -> str:
+    """Whether the actions reduced the victim's risk, from the level before the meeting and the
+    level re-assessed after the actions: a lower level is "reduced", the same "no change", a
+    higher one "increased"; without a level on either side, "not known"."""
+    if before not in LEVEL_RANK or after not in LEVEL_RANK:
+        return RiskOutcome.UNKNOWN
+    rank_before, rank_after = LEVEL_RANK[Level(before)], LEVEL_RANK[Level(after)]
+    if rank_after < rank_before:
+        return RiskOutcome.REDUCED
+    if rank_after == rank_before:
+        return RiskOutcome.SAME
+    return RiskOutcome.INCREASED
+
+
+def outcome_needs_reason(*, outcome: str, levels_say: str) -> bool:
+    """The coordinator may record an outcome other than what the two levels say (the levels
+    are the same but the actions removed the danger), but then says why: a reason is needed
+    when the levels say something ("not known" says nothing) and the outcome differs."""
+    return levels_say != RiskOutcome.UNKNOWN and outcome != levels_say

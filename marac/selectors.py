@@ -25,7 +25,7 @@ from dapolice.alerts.choices import Severity
 from dapolice.alerts.registry import AlertSpec
 from dapolice.audit.services import record_access, record_list, record_read
 from marac import policies, rules
-from marac.choices import ActionStatus, CaseStatus, Criterion, MeetingStatus
+from marac.choices import ActionStatus, CaseStatus, Criterion, MeetingStatus, RiskOutcome
 from marac.models import Action, MaracCase, Meeting, Report, Research
 
 PAGE_SIZE = 50
@@ -55,21 +55,74 @@ def last_marac_referral(person_id: int, at: datetime) -> datetime | None:
 
 def reassessment_after(case: MaracCase) -> Any:
     """The victim's latest DASH reviewed (through ``risk``'s services) after the case's meeting
-    was held: the re-assessment after the MARAC, or None."""
+    was held, or, once the coordinator asked for the re-assessment after the actions, after
+    that request: the re-assessment after the MARAC, or None."""
     from risk.choices import Status
     from risk.models import Assessment
 
     if case.meeting is None:
         return None
+    since = case.reassessment_requested_at or case.meeting.held_at
     return (
         Assessment.objects.filter(
             victim_id=case.victim_id,
             status=Status.REVIEWED,
-            reviewed_at__gte=case.meeting.held_at,
+            reviewed_at__gte=since,
         )
         .order_by("-reviewed_at", "-pk")
         .first()
     )
+
+
+def level_before_meeting(case: MaracCase) -> str:
+    """The victim's risk level before the MARAC: the level the referral carried, else the
+    level of their latest DASH reviewed before the meeting ("" when none is known)."""
+    from risk.choices import Status
+    from risk.models import Assessment
+
+    if case.level_before or case.meeting is None:
+        return case.level_before
+    level = (
+        Assessment.objects.filter(
+            victim_id=case.victim_id, status=Status.REVIEWED, reviewed_at__lt=case.meeting.held_at
+        )
+        .order_by("-reviewed_at", "-pk")
+        .values_list("final_level", flat=True)
+        .first()
+    )
+    return level or ""
+
+
+@dataclass(frozen=True)
+class Reassessor:
+    """Who is asked to re-assess the victim's risk: the officer who wrote the victim's latest
+    reviewed DASH (attached to its incident, so risk lets them start a new one there), else the
+    victim's SPOC; ``user_id`` None: the MASH team. ``incident_id``: where to start the DASH."""
+
+    user_id: int | None
+    incident_id: int | None
+
+
+def reassessor_of(case: MaracCase) -> Reassessor:
+    from mash.models import ContactPlan
+    from risk.choices import Status
+    from risk.models import Assessment
+
+    latest = (
+        Assessment.objects.filter(victim_id=case.victim_id, status=Status.REVIEWED)
+        .order_by("-reviewed_at", "-pk")
+        .values_list("author_id", "author__is_active", "incident_id")
+        .first()
+    )
+    incident_id = latest[2] if latest else case.incident_id
+    if latest is not None and latest[1]:
+        return Reassessor(user_id=latest[0], incident_id=incident_id)
+    spoc = (
+        ContactPlan.objects.filter(person_id=case.victim_id, spoc__is_active=True)
+        .values_list("spoc_id", flat=True)
+        .first()
+    )
+    return Reassessor(user_id=spoc, incident_id=incident_id)
 
 
 # --- Cases ---------------------------------------------------------------------------------------
@@ -139,6 +192,29 @@ class CaseDetail:
     unreported: int
     coordinator: bool
     reassessment: Any = None
+    #: For the coordinator: the level before the meeting, the level after the actions (the
+    #: re-assessment's, else the one recorded at closing) and what the two say.
+    level_before: str = ""
+    level_after: str = ""
+    levels_say: str = ""
+
+    @property
+    def level_before_label(self) -> str:
+        return _level_label(self.level_before)
+
+    @property
+    def level_after_label(self) -> str:
+        return _level_label(self.level_after)
+
+    @property
+    def levels_say_label(self) -> str:
+        return str(RiskOutcome(self.levels_say).label) if self.levels_say else ""
+
+
+def _level_label(level: str) -> str:
+    from risk.choices import Level
+
+    return str(Level(level).label) if level in Level.values else str(_("Not known"))
 
 
 def case_detail(*, user: User, case: MaracCase, now: datetime | None = None) -> CaseDetail:
@@ -178,8 +254,21 @@ def case_detail(*, user: User, case: MaracCase, now: datetime | None = None) -> 
         actions=[_action_row(a, now) for a in actions],
         unreported=Action.objects.filter(case=case, reported_at__isnull=True).count(),
         coordinator=policies.is_coordinator(user),
-        reassessment=reassessment_after(case) if policies.is_coordinator(user) else None,
+        **(_risk_levels(case) if policies.is_coordinator(user) else {}),
     )
+
+
+def _risk_levels(case: MaracCase) -> dict[str, Any]:
+    """The coordinator's comparison of the risk before the meeting and after the actions."""
+    reassessment = reassessment_after(case)
+    before = level_before_meeting(case)
+    after = reassessment.final_level if reassessment is not None else case.level_after
+    return {
+        "reassessment": reassessment,
+        "level_before": before,
+        "level_after": after,
+        "levels_say": rules.risk_change(before, after),
+    }
 
 
 # --- Meetings and the agenda ---------------------------------------------------------------------
@@ -360,6 +449,13 @@ class QuarterlyReturn:
     lgbt: int
     bme: int
     disability: int
+    #: Cases closed in the quarter and whether the actions reduced the victim's risk (the
+    #: outcome the coordinator recorded after the re-assessment).
+    closed: int = 0
+    risk_reduced: int = 0
+    risk_same: int = 0
+    risk_increased: int = 0
+    risk_unknown: int = 0
 
     def rows(self) -> list[tuple[str, Any]]:
         """(label, value) for the page and the CSV, in the return's order."""
@@ -377,6 +473,11 @@ class QuarterlyReturn:
             (_("Victims who are LGBT"), self.lgbt),
             (_("Victims from minority ethnic groups"), self.bme),
             (_("Victims with a disability"), self.disability),
+            (_("Cases closed"), self.closed),
+            (_("Closed: the actions reduced the risk"), self.risk_reduced),
+            (_("Closed: no change in the risk"), self.risk_same),
+            (_("Closed: the risk increased"), self.risk_increased),
+            (_("Closed: change in the risk not known"), self.risk_unknown),
         ]
         return out
 
@@ -385,7 +486,8 @@ def quarterly_return(*, user: User, year: int, quarter: int) -> QuarterlyReturn:
     """The SafeLives-style quarterly return: cases discussed in the quarter (at a meeting held
     in it), how many were repeats and the repeat rate, referrals received by referring agency,
     and, of the cases discussed, the children in their households and the victims who are male,
-    16-17, LGBT, from a minority ethnic group or with a disability. Counts only; its viewing is
+    16-17, LGBT, from a minority ethnic group or with a disability; cases closed in the quarter
+    by whether the actions reduced the risk. Counts only; its viewing is
     audited as an export."""
     start, end = rules.quarter_bounds(year, quarter)
     discussed = MaracCase.objects.filter(
@@ -408,6 +510,11 @@ def quarterly_return(*, user: User, year: int, quarter: int) -> QuarterlyReturn:
         name or str(_("Police (MASH and coordinator)"))
         for name in referred.values_list("referring_agency__name", flat=True)
     )
+    outcomes = Counter(
+        MaracCase.objects.filter(
+            status=CaseStatus.CLOSED, closed_at__gte=start, closed_at__lt=end
+        ).values_list("outcome", flat=True)
+    )
     record_access(
         actor=user,
         action="marac.return.viewed",
@@ -428,6 +535,11 @@ def quarterly_return(*, user: User, year: int, quarter: int) -> QuarterlyReturn:
         lgbt=figures["lgbt"],
         bme=figures["bme"],
         disability=figures["disability"],
+        closed=sum(outcomes.values()),
+        risk_reduced=outcomes[RiskOutcome.REDUCED],
+        risk_same=outcomes[RiskOutcome.SAME],
+        risk_increased=outcomes[RiskOutcome.INCREASED],
+        risk_unknown=outcomes[RiskOutcome.UNKNOWN],
     )
 
 
@@ -495,6 +607,69 @@ def repeat_alerts(*, case_id: int) -> list[AlertSpec]:
             link=reverse("marac:case-detail", args=[case.pk]),
             recipient_role=Role.MARAC_COORDINATOR,
             severity=Severity.URGENT,
+        )
+    ]
+
+
+def reassess_request_alerts(*, case_id: int) -> list[AlertSpec]:
+    """The coordinator asked for the victim's risk to be re-assessed after the MARAC's actions:
+    the officer (or SPOC) asked, else the MASH team. Titles: references and ids only."""
+    case = MaracCase.objects.filter(pk=case_id).first()
+    if case is None or case.status == CaseStatus.CLOSED or case.reassessment_id is not None:
+        return []
+    reassessor = reassessor_of(case)
+    title = _(
+        "%(ref)s: the MARAC's actions are reported back; re-assess victim %(id)d's risk (DASH)"
+    ) % {"ref": case.reference, "id": case.victim_id}
+    link = (
+        reverse("risk:dash-start", args=[reassessor.incident_id])
+        if reassessor.incident_id is not None
+        else reverse("risk:history", args=[case.victim_id])
+    )
+    recipient = case.reassessment_requested_from_id
+    if recipient is not None:
+        return [AlertSpec(title=title, link=link, recipient_id=recipient)]
+    return [
+        AlertSpec(
+            title=_("%(title)s (no officer or SPOC named)") % {"title": title},
+            link=link,
+            recipient_role=Role.MASH,
+        )
+    ]
+
+
+def reassess_chase_alerts(*, case_id: int) -> list[AlertSpec]:
+    """No DASH reviewed since the meeting, the configured days after the request: the
+    coordinator chases it."""
+    case = MaracCase.objects.select_related("meeting").filter(pk=case_id).first()
+    if case is None or case.status == CaseStatus.CLOSED or reassessment_after(case) is not None:
+        return []
+    title = _("%(ref)s: the re-assessment asked for after the actions has not come") % {
+        "ref": case.reference
+    }
+    return [
+        AlertSpec(
+            title=title,
+            link=reverse("marac:case-detail", args=[case.pk]),
+            recipient_role=Role.MARAC_COORDINATOR,
+        )
+    ]
+
+
+def reassessed_alerts(*, case_id: int) -> list[AlertSpec]:
+    """The DASH asked for after the actions was reviewed: the coordinator compares the levels
+    and closes the case."""
+    case = MaracCase.objects.filter(pk=case_id).first()
+    if case is None or case.status != CaseStatus.DISCUSSED or case.reassessment_id is None:
+        return []
+    title = _("%(ref)s: the victim's risk was re-assessed after the actions: close the case") % {
+        "ref": case.reference
+    }
+    return [
+        AlertSpec(
+            title=title,
+            link=reverse("marac:case-detail", args=[case.pk]),
+            recipient_role=Role.MARAC_COORDINATOR,
         )
     ]
 

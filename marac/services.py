@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dapolice.accounts.models import Agency, User
-from dapolice.alerts.services import deadline_set, deadlines_set
+from dapolice.alerts.services import deadline_set, deadlines_cancel, deadlines_set
 from dapolice.audit.services import diff, record_change, record_create, snapshot
 from dapolice.common.errors import Conflict, DomainError
 from incidents.choices import PersonRole
@@ -27,6 +27,9 @@ from marac.choices import (
     ACTION_DUE_SOON_DEADLINE,
     ACTION_OVERDUE_DEADLINE,
     OPEN_CASE,
+    REASSESS_CHASE_DEADLINE,
+    REASSESS_REQUEST_DEADLINE,
+    REASSESSED_DEADLINE,
     REPEAT_DEADLINE,
     ActionStatus,
     CaseStatus,
@@ -483,14 +486,106 @@ def action_report(*, actor: User, action: Action, kind: str, note: str) -> Actio
     return locked
 
 
+REQUEST_FIELDS = [
+    "reassessment_requested_at", "reassessment_requested_by", "reassessment_requested_from",
+]  # fmt: skip
+
+
+def case_request_reassessment(*, actor: User, case: MaracCase) -> MaracCase:
+    """Ask for the victim's risk to be re-assessed (a new DASH through ``risk``'s services) once
+    every action of a discussed case is reported back on. The coordinator cannot start a DASH
+    (risk lets only an officer attached to the incident do that), so the request goes as an
+    alert to the officer who wrote the victim's latest reviewed DASH, else their SPOC, else the
+    MASH team (a ``Deadline`` due now), and the coordinator is alerted if no DASH has been
+    reviewed ``DAPOLICE_MARAC_REASSESS_DAYS`` later. Asking again while waiting is a
+    ``Conflict``; once a DASH has come, asking again asks for a newer one."""
+    with transaction.atomic():
+        locked = MaracCase.objects.select_for_update().get(pk=case.pk)
+        if locked.status == CaseStatus.CLOSED:
+            raise Conflict(_("This case is already closed."))
+        if locked.status != CaseStatus.DISCUSSED:
+            raise DomainError(_("The re-assessment is asked for after the meeting's actions."))
+        unreported = Action.objects.filter(case=locked, reported_at__isnull=True).count()
+        if unreported:
+            raise DomainError(
+                _("%(n)d action(s) not yet reported back on: the risk is re-assessed after them.")
+                % {"n": unreported},
+                code="unreported_actions",
+            )
+        if locked.reassessment_requested_at is not None and locked.reassessment_id is None:
+            raise Conflict(
+                _("A re-assessment was already asked for on %(d)s: it has not come yet.")
+                % {"d": timezone.localtime(locked.reassessment_requested_at).strftime("%d %b %Y")},
+                code="reassessment_requested",
+            )
+        now = timezone.now()
+        before = snapshot(locked, [*REQUEST_FIELDS, "reassessment"])
+        locked.reassessment_requested_at = now
+        locked.reassessment_requested_by = actor
+        locked.reassessment_requested_from_id = selectors.reassessor_of(locked).user_id
+        locked.reassessment = None
+        locked.save(update_fields=[*REQUEST_FIELDS, "reassessment", "updated_at"])
+        record_change(
+            actor=actor,
+            action="marac.case.reassessment_requested",
+            subject=locked,
+            changes=diff(before, snapshot(locked, [*REQUEST_FIELDS, "reassessment"])),
+        )
+        deadlines_set(
+            subject=locked,
+            due={
+                REASSESS_REQUEST_DEADLINE: now,
+                REASSESS_CHASE_DEADLINE: rules.reassess_chase_at(now),
+                REASSESSED_DEADLINE: None,
+            },
+        )
+    return locked
+
+
+def case_reassessment_link(*, actor: User, assessment_id: int) -> list[MaracCase]:
+    """A DASH was reviewed (``risk.signals.assessment_reviewed``): it is the re-assessment of
+    every discussed case of its victim whose coordinator asked for one before the review. The
+    case links it, the chase stops, and the coordinator is told. Safe to call twice."""
+    from risk.models import Assessment
+
+    assessment = Assessment.objects.filter(pk=assessment_id).first()
+    if assessment is None or assessment.reviewed_at is None:
+        return []
+    linked = []
+    with transaction.atomic():
+        cases = MaracCase.objects.select_for_update().filter(
+            victim_id=assessment.victim_id,
+            status=CaseStatus.DISCUSSED,
+            reassessment_requested_at__lte=assessment.reviewed_at,
+        )
+        for case in cases.exclude(reassessment=assessment).order_by("pk"):
+            before = snapshot(case, ["reassessment"])
+            case.reassessment = assessment
+            case.save(update_fields=["reassessment", "updated_at"])
+            record_change(
+                actor=actor,
+                action="marac.case.reassessed",
+                subject=case,
+                changes=diff(before, snapshot(case, ["reassessment"])),
+            )
+            deadlines_cancel(
+                subject=case, kinds=[REASSESS_REQUEST_DEADLINE, REASSESS_CHASE_DEADLINE]
+            )
+            deadline_set(kind=REASSESSED_DEADLINE, subject=case, due_at=timezone.now())
+            linked.append(case)
+    return linked
+
+
 def case_close(
     *, actor: User, case: MaracCase, level_after: str, outcome: str, note: str = ""
 ) -> MaracCase:
     """Close a discussed case: refused while any action is unreported (never reported back
     on). The victim's risk re-assessed after the actions and whether they reduced it are
     recorded (HMIC recommendation 10). When the victim has a DASH reviewed after the meeting
-    (a new assessment through ``risk``'s services), it is linked, and the level recorded must be
-    its level."""
+    (after the coordinator's request, once asked: ``case_request_reassessment``), it is linked,
+    and the level recorded must be its level. The level before the meeting is recorded beside
+    it (``selectors.level_before_meeting``); an outcome other than what the two levels say
+    (``rules.risk_change``) needs a reason in the note."""
     if level_after not in Level.values:
         raise DomainError(_("Give the re-assessed risk level."), field="level_after")
     if outcome not in RiskOutcome.values:
@@ -515,9 +610,21 @@ def case_close(
                 % {"level": Level(reassessment.final_level).label.lower()},
                 field="level_after",
             )
-        fields = ["status", "level_after", "reassessment", "outcome", "outcome_note",
-                  "closed_at", "closed_by"]  # fmt: skip
+        level_before = selectors.level_before_meeting(locked)
+        levels_say = rules.risk_change(level_before, level_after)
+        if rules.outcome_needs_reason(outcome=outcome, levels_say=levels_say) and not note.strip():
+            raise DomainError(
+                _(
+                    "The levels before the meeting and after the actions say %(say)s: say why "
+                    "the outcome is different."
+                )
+                % {"say": RiskOutcome(levels_say).label.lower()},
+                field="note",
+            )
+        fields = ["status", "level_before", "level_after", "reassessment", "outcome",
+                  "outcome_note", "closed_at", "closed_by"]  # fmt: skip
         before = snapshot(locked, fields)
+        locked.level_before = level_before
         locked.status = CaseStatus.CLOSED
         locked.reassessment = reassessment
         locked.level_after = level_after
@@ -531,5 +638,9 @@ def case_close(
             action="marac.case.closed",
             subject=locked,
             changes=diff(before, snapshot(locked, fields)),
+        )
+        deadlines_cancel(
+            subject=locked,
+            kinds=[REASSESS_REQUEST_DEADLINE, REASSESS_CHASE_DEADLINE, REASSESSED_DEADLINE],
         )
     return locked

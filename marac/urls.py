@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/<int:pk>/research/", views.ResearchAddView.as_view(), name="research-add"),
     path("cases/<int:pk>/discussion/", views.DiscussionView.as_view(), name="discussion"),
     path("cases/<int:pk>/actions/", views.ActionAddView.as_view(), name="action-add"),
+    path("cases/<int:pk>/reassess/", views.CaseReassessView.as_view(), name="case-reassess"),
     path("cases/<int:pk>/close/", views.CaseCloseView.as_view(), name="case-close"),
     path("actions/<int:pk>/report/", views.ActionReportView.as_view(), name="action-report"),
     path("meetings/", views.MeetingListView.as_view(), name="meetings"),

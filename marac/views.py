@@ -23,7 +23,7 @@ from dapolice.common.errors import Conflict, DomainError
 from dapolice.common.forms import error_summary, put_error
 from dapolice.common.http import page_number
 from marac import pdf, rules, selectors, services
-from marac.choices import CaseStatus, MeetingStatus
+from marac.choices import CaseStatus, MeetingStatus, RiskOutcome
 from marac.forms import (
     ActionForm,
     AttendanceForm,
@@ -31,6 +31,7 @@ from marac.forms import (
     DiscussionForm,
     InviteForm,
     MeetingForm,
+    ReassessForm,
     ReferForm,
     ReportForm,
     ResearchForm,
@@ -117,9 +118,10 @@ class CaseMixin(ObjectPolicyMixin):
     def case_context(self, case: MaracCase, **forms: Any) -> dict[str, Any]:
         user = self.user
         coordinator = access.check(user, "marac.coordinate")
+        detail = selectors.case_detail(user=user, case=case)
         ctx: dict[str, Any] = {
             "case": case,
-            "detail": selectors.case_detail(user=user, case=case),
+            "detail": detail,
             "coordinator": coordinator,
             "can_research": access.check(user, "marac.research.add", case)
             and case.status != CaseStatus.CLOSED,
@@ -131,7 +133,12 @@ class CaseMixin(ObjectPolicyMixin):
                 initial={"discussion": case.discussion}
             )
             ctx["action_form"] = forms.get("action_form") or ActionForm()
-            ctx["close_form"] = forms.get("close_form") or CloseForm()
+            ctx["reassess_form"] = forms.get("reassess_form") or ReassessForm()
+            # The close form starts from the re-assessed level and what the levels say.
+            initial = {"level_after": detail.level_after or None}
+            if detail.levels_say and detail.levels_say != RiskOutcome.UNKNOWN:
+                initial["outcome"] = detail.levels_say
+            ctx["close_form"] = forms.get("close_form") or CloseForm(initial=initial)
         ctx["error_list"] = error_summary(*[f for k, f in forms.items() if k.endswith("_form")])
         return ctx
 
@@ -216,6 +223,18 @@ class ActionAddView(CasePostView):
 
     def save(self, form: ActionForm) -> Any:
         return services.action_add(actor=self.user, case=self.object, data=form.to_input())
+
+
+class CaseReassessView(CasePostView):
+    """Ask for the victim's risk to be re-assessed once every action is reported back on."""
+
+    policy = "marac.coordinate"
+    form_name = "reassess_form"
+    form_class = ReassessForm
+    success_message = _("Re-assessment asked for: the victim's officer has been alerted.")
+
+    def save(self, form: ReassessForm) -> Any:
+        return services.case_request_reassessment(actor=self.user, case=self.object)
 
 
 class CaseCloseView(CasePostView):

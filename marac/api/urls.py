@@ -6,6 +6,7 @@ urlpatterns = [
     path("cases/", views.CaseListReferApi.as_view(), name="api-marac-cases"),
     path("cases/<int:pk>/", views.CaseDetailApi.as_view(), name="api-marac-case"),
     path("cases/<int:pk>/actions/", views.ActionAddApi.as_view(), name="api-marac-action-add"),
+    path("cases/<int:pk>/reassess/", views.CaseReassessApi.as_view(), name="api-marac-reassess"),
     path("cases/<int:pk>/close/", views.CaseCloseApi.as_view(), name="api-marac-close"),
     path("actions/", views.ActionListApi.as_view(), name="api-marac-actions"),
     path(

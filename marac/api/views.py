@@ -51,7 +51,7 @@ class CoordinatorCaseOutput(MaracCaseOutput):
             "referred_at", "reason", "previous", "repeat_flagged_at", "children_count",
             "victim_male", "victim_16_17", "victim_lgbt", "victim_bme", "victim_disability",
             "agenda_position", "discussion", "discussed_at", "level_before", "level_after",
-            "outcome", "closed_at",
+            "reassessment_requested_at", "reassessment", "outcome", "closed_at",
         ]  # fmt: skip
 
 
@@ -197,6 +197,18 @@ class ActionAddApi(CaseDetailApi):
             ),
         )
         return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
+
+
+class CaseReassessApi(CaseDetailApi):
+    """Ask for the victim's risk to be re-assessed once every action is reported back on
+    (400 ``unreported_actions`` before; 409 ``reassessment_requested`` while one is awaited)."""
+
+    policy = "marac.coordinate"
+
+    @extend_schema(request=None, responses=MaracCaseOutput)
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        case = services.case_request_reassessment(actor=request.user, case=self.get_object())
+        return self.detail(request, case)
 
 
 class CaseCloseApi(CaseDetailApi):

@@ -425,9 +425,24 @@ def test_the_quarterly_return_on_known_figures(
     assert (ret.children, ret.male, ret.aged_16_17, ret.lgbt, ret.bme, ret.disability) == (
         3, 1, 1, 1, 1, 1,
     )  # fmt: skip
+    assert (ret.closed, ret.risk_reduced, ret.risk_same, ret.risk_increased) == (0, 0, 0, 0)
+    # Closings count in the quarter they happen: two in June, one in July.
+    with time_machine.travel(datetime(2026, 6, 20, 9, 0, tzinfo=UTC), tick=False):
+        for case in (a, b, c):
+            action = case.actions.get()
+            services.action_report(actor=housing_user, action=action, kind="done", note="Done")
+        services.case_close(actor=coordinator, case=a, level_after="medium", outcome="reduced")
+        services.case_close(actor=coordinator, case=b, level_after="high", outcome="unknown")
+    with time_machine.travel(datetime(2026, 7, 2, 9, 0, tzinfo=UTC), tick=False):
+        services.case_close(actor=coordinator, case=c, level_after="high", outcome="increased")
+    ret = selectors.quarterly_return(user=coordinator, year=2026, quarter=2)
+    assert (ret.closed, ret.risk_reduced, ret.risk_same, ret.risk_unknown) == (2, 1, 0, 1)
+    assert dict(ret.rows())["Closed: the actions reduced the risk"] == 1
+    q3 = selectors.quarterly_return(user=coordinator, year=2026, quarter=3)
+    assert (q3.closed, q3.risk_increased) == (1, 1)
     q1 = selectors.quarterly_return(user=coordinator, year=2026, quarter=1)
     assert (q1.cases_discussed, q1.referrals, q1.repeat_rate) == (0, 1, None)
-    assert AuditEvent.objects.filter(action="marac.return.viewed", actor=coordinator).count() == 2
+    assert AuditEvent.objects.filter(action="marac.return.viewed", actor=coordinator).count() == 4
 
 
 def test_quarter_bounds_are_local_calendar_quarters():
@@ -462,8 +477,12 @@ def test_a_dash_reviewed_before_the_meeting_is_not_the_reassessment(
     review("medium", victim=case.victim)  # before the meeting
     action = add_action(case, agency_housing)
     services.action_report(actor=housing_user, action=action, kind="done", note="Fitted")
-    closed = services.case_close(actor=coordinator, case=case, level_after="high", outcome="same")
+    closed = services.case_close(
+        actor=coordinator, case=case, level_after="high", outcome="increased"
+    )
     assert closed.reassessment_id is None
+    # It is the level before the meeting the closing compares with.
+    assert (closed.level_before, closed.level_after) == ("medium", "high")
 
 
 def test_an_overdue_action_alerts_its_agency_and_the_coordinator_once(

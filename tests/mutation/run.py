@@ -70,6 +70,8 @@ SELECTIONS = (
     ),
     Selection("mash-policies", ("mash/policies.py",), ("tests/mash/test_policies.py",)),
     Selection("mash", ("mash/*",), ("tests/mash", "tests/test_visibility.py")),
+    Selection("marac-rules", ("marac/rules.py",), ("tests/marac/test_rules.py",)),
+    Selection("marac-policies", ("marac/policies.py",), ("tests/marac/test_policies.py",)),
     Selection("marac", ("marac/*",), ("tests/marac", "tests/test_visibility.py")),
     Selection(
         "incidents-policies",

@@ -49,6 +49,7 @@ ROUTES = [
     Route("marac:research-add", kwargs=_case, get=expect(**CASE_OK), post=expect(**CASE_OK)),
     Route("marac:discussion", kwargs=_case, get=expect(COORD), post=expect(COORD)),
     Route("marac:action-add", kwargs=_case, get=expect(COORD), post=expect(COORD)),
+    Route("marac:case-reassess", kwargs=_case, get=expect(COORD), post=expect(COORD)),
     Route("marac:case-close", kwargs=_case, get=expect(COORD), post=expect(COORD)),
     Route(
         "marac:action-report",
@@ -102,6 +103,7 @@ ROUTES = [
         audit={"get": Audit("read", CASE)},
     ),
     Route("api-marac-action-add", api=True, kwargs=_case, get=expect(COORD), post=expect(COORD)),
+    Route("api-marac-reassess", api=True, kwargs=_case, get=expect(COORD), post=expect(COORD)),
     Route("api-marac-close", api=True, kwargs=_case, get=expect(COORD), post=expect(COORD)),
     Route(
         "api-marac-actions",
