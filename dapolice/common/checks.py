@@ -126,7 +126,9 @@ def check_timeouts(app_configs: Any = None, **kwargs: Any) -> list[Error]:
 
 @register(Tags.security)
 def check_password_validators(app_configs: Any = None, **kwargs: Any) -> list[Error]:
-    configured = {v.get("NAME"): v.get("OPTIONS", {}) for v in settings.AUTH_PASSWORD_VALIDATORS}
+    configured: dict[str, dict[str, Any]] = {
+        v.get("NAME", ""): dict(v.get("OPTIONS", {})) for v in settings.AUTH_PASSWORD_VALIDATORS
+    }
     errors = [
         Error(f"AUTH_PASSWORD_VALIDATORS lacks {name}.", id="dapolice.E003")
         for name in VALIDATORS
