@@ -126,9 +126,8 @@ def check_timeouts(app_configs: Any = None, **kwargs: Any) -> list[Error]:
 
 @register(Tags.security)
 def check_password_validators(app_configs: Any = None, **kwargs: Any) -> list[Error]:
-    configured: dict[str, dict[str, Any]] = {
-        v.get("NAME", ""): dict(v.get("OPTIONS", {})) for v in settings.AUTH_PASSWORD_VALIDATORS
-    }
+    validators: list[dict[str, Any]] = list(settings.AUTH_PASSWORD_VALIDATORS)  # type: ignore[arg-type]
+    configured = {v.get("NAME", ""): dict(v.get("OPTIONS", {})) for v in validators}
     errors = [
         Error(f"AUTH_PASSWORD_VALIDATORS lacks {name}.", id="dapolice.E003")
         for name in VALIDATORS
