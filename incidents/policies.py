@@ -17,6 +17,7 @@ from dapolice import access
 from dapolice.access.breakglass import break_glass_active
 from dapolice.accounts.choices import Role
 from dapolice.accounts.models import User
+from dapolice.audit import values as audit_values
 
 if TYPE_CHECKING:
     from incidents.models import Incident
@@ -205,3 +206,25 @@ def can_see_address_in_clear(user: User, address: Any, incident: Any = None) -> 
     return can_request_reveal(user, address) and break_glass_active(
         actor=user, subject=address, what=reveal_scope(incident)
     )
+
+
+# --- The audit trail's values (dapolice.audit.values) -----------------------------------------
+#: An address's location is never shown in the trail, whoever reads it: it may be a refuge (the
+#: audit rows of addresses hold none, and this holds if one ever does). Its rural flag too
+#: (finding 10).
+ADDRESS_LOCATION = ("house", "street", "locality", "town", "postcode", "postcode_key",
+                    "house_key", "is_rural")  # fmt: skip
+audit_values.auditor("incidents.attendancecategory", "incidents.ruralarea")
+audit_values.record("incidents.address", withheld=ADDRESS_LOCATION)
+audit_values.record("incidents.person")
+audit_values.record("incidents.personname", via=["person"])
+audit_values.record("incidents.personphone", via=["person"])
+audit_values.record("incidents.marker", via=["person", "address"])
+audit_values.record("incidents.incident")
+audit_values.record("incidents.incidentperson", via=["incident"])
+audit_values.record("incidents.incidentcall")
+audit_values.record("incidents.incidentofficer", via=["incident"])
+audit_values.record("incidents.addressreveal")
+audit_values.record("incidents.staffexclusion", via=["incident", "person"])
+audit_values.auditor("matching.matchingmodel")
+audit_values.record("matching.matchlabel", via=["person"])

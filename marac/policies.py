@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dapolice import access
 from dapolice.accounts.choices import Role
+from dapolice.audit import values as audit_values
 
 NOTHING = Q(pk__in=[])
 
@@ -159,3 +160,13 @@ def can_see_return(user: Any, obj: Any = None) -> bool:
     return bool(
         _active(user) and user.has_role(Role.ANALYST) and user.has_perm("marac.view_return")
     )
+
+
+# --- The audit trail's values (dapolice.audit.values) -----------------------------------------
+# A MARAC's cases, research, actions and reports are shown in the trail only to an auditor who
+# may see the case (or the meeting, or the action).
+audit_values.record("marac.meeting")
+audit_values.record("marac.maraccase")
+audit_values.record("marac.research", via=["case"])
+audit_values.record("marac.action")
+audit_values.record("marac.report", via=["action"])

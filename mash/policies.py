@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dapolice import access
 from dapolice.accounts.choices import Role
+from dapolice.audit import values as audit_values
 from mash.choices import Team
 
 NOTHING = Q(pk__in=[])
@@ -216,3 +217,16 @@ def can_edit_contact_plan(user: Any, person: Any = None) -> bool:
 def sees_contact_notes(user: Any, contact: Any) -> bool:
     """Police read every contact's notes; a partner only their own."""
     return _police(user) or contact.made_by_id == user.pk
+
+
+# --- The audit trail's values (dapolice.audit.values) -----------------------------------------
+# The MASH's intelligence, plans and referrals are shown in the trail only to an auditor who may
+# see the case; contacts and contact plans to one who may see the victim (police who meet
+# victims see them).
+audit_values.auditor("mash.dutyrota")
+audit_values.record("mash.mashcase")
+audit_values.record("mash.referral")
+for _part in ("ownershipperiod", "informationentry", "planaction", "encompassnotice"):
+    audit_values.record(f"mash.{_part}", via=["case"])
+audit_values.record("mash.contactplan", via=["person"])
+audit_values.record("mash.contact", via=["person"])

@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from dapolice import access
 from dapolice.accounts.choices import Role
+from dapolice.audit import values as audit_values
 from incidents.policies import incident_is_attached
 from incidents.selectors import incident_ids_attached_to, incident_ids_excluded_for
 
@@ -79,3 +80,12 @@ def can_review(user: Any, assessment: Any = None) -> bool:
     if not can_use_queue(user):
         return False
     return assessment is None or assessment.author_id != user.pk
+
+
+# --- The audit trail's values (dapolice.audit.values) -----------------------------------------
+# A DASH's answers (children's details among them) are shown in the trail only to an auditor
+# who may read that DASH.
+audit_values.auditor("risk.instrument", "risk.section", "risk.question", "risk.officersupervisor")
+audit_values.record("risk.assessment")
+audit_values.record("risk.assessmentanswer", via=["assessment"])
+audit_values.record("risk.assessmentreview", via=["assessment"])

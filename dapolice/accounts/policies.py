@@ -5,6 +5,7 @@ from __future__ import annotations
 from dapolice import access
 from dapolice.accounts.choices import Role
 from dapolice.accounts.models import RoleRequest, User
+from dapolice.audit import values as audit_values
 
 
 @access.rule("accounts.home")
@@ -51,3 +52,26 @@ def can_decide_role_requests(user: User, request: RoleRequest | None = None) -> 
 def can_manage_configuration(user: User, obj: object = None) -> bool:
     """Attendance categories, rural areas, agencies: system administrators."""
     return user.has_role(Role.SYSADMIN) or bool(user.is_superuser)
+
+
+# --- The audit trail's values (dapolice.audit.values) -----------------------------------------
+# Staff accounts, sign-in and the admin's own records: any police auditor sees their values.
+audit_values.auditor(
+    "",  # rows about no record: sign-in, sign-out, refused lookups
+    "accounts.agency",
+    "accounts.user",
+    "accounts.rolerequest",
+    "accounts.apitokenholder",
+    "audit.auditevent",
+    "auth.group",
+    "auth.permission",
+    "authtoken.token",
+    "authtoken.tokenproxy",
+    "otp_totp.totpdevice",
+    "otp_static.staticdevice",
+    "otp_static.statictoken",
+    "axes.accessattempt",
+    "axes.accessfailurelog",
+    "axes.accesslog",
+    "sessions.session",
+)

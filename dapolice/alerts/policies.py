@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dapolice import access
+from dapolice.audit import values as audit_values
 
 
 def alert_visibility(user: Any) -> Q:
@@ -35,3 +36,7 @@ def can_acknowledge(user: Any, alert: Any = None) -> bool:
         and alert.recipient_role in user.roles
         and alert.recipient_agency_id in (None, user.agency_id)
     )
+
+
+#: The audit trail's values (dapolice.audit.values): alerts name records, not their content.
+audit_values.auditor("alerts.deadline", "alerts.alert", "alerts.alertdelivery", "alerts.heartbeat")

@@ -30,6 +30,7 @@ from django.template.response import TemplateResponse
 
 from dapolice import access
 from dapolice.audit.models import AuditEvent
+from dapolice.audit.values import shown_values
 
 if TYPE_CHECKING:
     from dapolice.accounts.models import User
@@ -271,8 +272,9 @@ class AuditedModelAdmin(ServiceModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(DapoliceModelAdmin):
-    """Read-only, and its reads are audited. Values and reasons are hidden from those who may not
-    see them (system administrators), and cannot be filtered or searched on by anyone."""
+    """Read-only, and its reads are audited. Values and reasons are shown only to police auditors
+    entitled to the record (never to system administrators), and cannot be filtered or searched
+    on by anyone."""
 
     policy = "audit.view"
     audit_read_prefix = "audit.event"
@@ -281,11 +283,27 @@ class AuditEventAdmin(DapoliceModelAdmin):
     search_fields = ["action", "subject_id", "request_id"]
     date_hierarchy = "at"
 
-    def get_exclude(self, request: HttpRequest, obj: models.Model | None = None) -> tuple[str, ...]:
-        # Values and reasons can be case content; the same rule as the audit page.
-        if access.check(request.user, "audit.view_values"):
-            return ("prev_hash", "chain_hash")
-        return ("changes", "reason", "prev_hash", "chain_hash")
+    #: The stored values and reason are never shown as such: the read-only "changes" and
+    #: "reason" show them only where the reader is entitled to the record
+    #: (``dapolice.audit.values``).
+    exclude = ("changes", "reason", "prev_hash", "chain_hash")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: models.Model | None = None) -> Any:
+        reader = _actor(request)  # per request: the admin instance is shared between threads
+
+        def changes(event: AuditEvent) -> str:
+            shown = shown_values(reader, [event])[event.pk]
+            if not shown.values:
+                return ", ".join(shown.names)
+            return "; ".join(f"{name}: {change}" for name, change in shown.changes.items())
+
+        def reason(event: AuditEvent) -> str:
+            return shown_values(reader, [event])[event.pk].reason
+
+        return (
+            admin.display(description="changes")(changes),
+            admin.display(description="reason")(reason),
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         return super().get_queryset(request).select_related("actor")

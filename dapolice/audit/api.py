@@ -10,9 +10,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.pagination import CursorPagination
 
-from dapolice import access
 from dapolice.audit.filters import AuditEventFilter
 from dapolice.audit.models import AuditEvent
+from dapolice.audit.values import Shown, shown_values
 
 
 class AuditedListMixin:
@@ -43,8 +43,9 @@ class AuditCursorPagination(CursorPagination):
 
 class AuditEventListApi(AuditedListMixin, generics.ListAPIView):  # type: ignore[type-arg]
     """The audit trail, newest first, with the page's filters. Reading it is audited; old and new
-    values and reasons are shown to police auditors only (a system administrator sees which
-    fields changed and whether a reason was given)."""
+    values and reasons are shown to police auditors only, and of the records they are entitled to
+    (``dapolice.audit.values``; a system administrator sees which fields changed and whether a
+    reason was given)."""
 
     policy = "audit.view"
     audit_list_action = "audit.event.listed"
@@ -67,26 +68,30 @@ class AuditEventListApi(AuditedListMixin, generics.ListAPIView):  # type: ignore
                 *("subject_id", "object_ids", "changes", "reason", "ip", "request_id"),
             ]
 
-        def _values(self) -> bool:
-            return bool(self.context.get("show_values"))
+        def _shown(self, event: AuditEvent) -> Shown:
+            shown: dict[int, Shown] = self.context["shown"]
+            return shown[event.pk]
 
         def get_changes(self, event: AuditEvent) -> dict[str, Any] | list[str]:
-            return dict(event.changes) if self._values() else sorted(event.changes)
+            shown = self._shown(event)
+            return shown.changes if shown.values else shown.names
 
-        def get_reason(self, event: AuditEvent) -> str | None:
-            if self._values():
-                return event.reason
-            return "(recorded)" if event.reason else ""
+        def get_reason(self, event: AuditEvent) -> str:
+            return self._shown(event).reason
 
     serializer_class = OutputSerializer
 
     def get_queryset(self) -> Any:
         return AuditEvent.objects.select_related("actor")
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        ctx = super().get_serializer_context()
-        ctx["show_values"] = access.check(self.request.user, "audit.view_values")
-        return ctx
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        if args and "context" not in kwargs:
+            # One batch per page: what the reader may see of each row's values.
+            kwargs["context"] = {
+                **self.get_serializer_context(),
+                "shown": shown_values(self.request.user, list(args[0])),  # type: ignore[arg-type]
+            }
+        return super().get_serializer(*args, **kwargs)
 
     @extend_schema(operation_id="audit_events_list")
     def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:

@@ -4,14 +4,15 @@ from typing import Any
 
 from django.views.generic import TemplateView
 
-from dapolice import access
 from dapolice.access.views import PolicyRequiredMixin
 from dapolice.audit.filters import AuditEventFilter
 from dapolice.audit.selectors import audit_event_list
+from dapolice.audit.values import shown_values
 
 
 class AuditEventListView(PolicyRequiredMixin, TemplateView):
-    """The audit trail, newest first, filtered by who, action, record, kind and dates."""
+    """The audit trail, newest first, filtered by who, action, record, kind and dates; values
+    and reasons only where the reader is entitled to the record (``dapolice.audit.values``)."""
 
     policy = "audit.view"
     template_name = "audit/auditevent_list.html"
@@ -22,6 +23,10 @@ class AuditEventListView(PolicyRequiredMixin, TemplateView):
         filterset = AuditEventFilter(data)
         valid = filterset.is_valid() if data else True
         ctx["form"] = filterset.form
-        ctx["events"] = audit_event_list(actor=self.request.user, filters=data) if valid else []  # type: ignore[arg-type]
-        ctx["show_values"] = access.check(self.request.user, "audit.view_values")
+        user = self.request.user
+        events = audit_event_list(actor=user, filters=data) if valid else []  # type: ignore[arg-type]
+        # Values only where the reader is entitled to the record (dapolice.audit.values).
+        shown = shown_values(user, events)  # type: ignore[arg-type]
+        ctx["events"] = events
+        ctx["rows"] = [(event, shown[event.pk]) for event in events]
         return ctx

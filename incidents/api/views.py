@@ -36,6 +36,7 @@ from incidents.validators import MAX_ID
             "postcode": {"type": "string", "nullable": True},
             "rural": {"type": "boolean", "nullable": True},
         },
+        "required": ["id", "restricted", "text", "postcode", "rural"],
     }
 )
 class AddressField(serializers.Field):
@@ -78,7 +79,7 @@ class FlagsSerializer(serializers.Serializer):
 
 
 class PersonOutput(serializers.ModelSerializer):
-    address = AddressField()
+    address = AddressField(allow_null=True)  # a person may have no address on record
     names = serializers.SerializerMethodField()
     phones = serializers.SerializerMethodField()
 
