@@ -424,6 +424,45 @@ class IncidentForm(forms.Form):
         )
 
 
+class DeadlinePreviewForm(forms.Form):
+    """What the intake page has so far that decides the deadline (issue 8, item 5): the grade,
+    the postcode or the call taker's urban/rural choice, and the signed start of the call.
+
+    Never refuses: what cannot be read yet (no grade, half a postcode, a stale stamp) is left
+    out, and the preview says what it is missing.
+    """
+
+    category = forms.CharField(max_length=10, required=False)
+    location_postcode = forms.CharField(max_length=20, required=False)
+    location_rurality = forms.ChoiceField(choices=RURALITY, required=False)
+    call_started = forms.CharField(max_length=200, required=False)
+
+    def clean_location_postcode(self) -> str:
+        try:
+            return validators.clean_postcode(self.cleaned_data.get("location_postcode", ""))
+        except forms.ValidationError:
+            return ""
+
+    def clean_call_started(self) -> datetime:
+        now = timezone.now()
+        try:
+            seconds = signing.TimestampSigner(salt=CALL_STAMP_SALT).unsign(
+                self.cleaned_data.get("call_started", ""),
+                max_age=settings.DAPOLICE_MAX_CALL_MINUTES * 60,
+            )
+            started = datetime.fromtimestamp(int(seconds), tz=UTC)
+        except (signing.BadSignature, ValueError):
+            return now
+        return now if call_start_problem(started) else started
+
+    def location(self) -> AddressInput:
+        rurality = self.cleaned_data.get("location_rurality") or "auto"
+        return AddressInput(
+            postcode=self.cleaned_data.get("location_postcode", ""),
+            is_rural=None if rurality == "auto" else rurality == "rural",
+        )
+
+
 def _category_label(category: AttendanceCategory) -> str:
     if category.urban_minutes == category.rural_minutes:
         minutes = _("%(m)d minutes") % {"m": category.urban_minutes}

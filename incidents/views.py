@@ -32,6 +32,7 @@ from incidents.filters import IncidentListFilter
 from incidents.forms import (
     AddCallForm,
     AttendanceForm,
+    DeadlinePreviewForm,
     DeferForm,
     DispatchForm,
     IncidentForm,
@@ -239,6 +240,32 @@ class IncidentCreateView(PolicyRequiredMixin, View):
             },
             status=status,
         )
+
+
+class IncidentDeadlinePreviewView(PolicyRequiredMixin, View):
+    """The deadline as it will be, in the intake page's summary, while the call taker grades
+    (htmx, on a change of grade, postcode or urban/rural). The same service rule that sets the
+    deadline of the incident logged; reads no person or case record, writes nothing."""
+
+    policy = "incidents.create"
+    http_method_names = ["post"]
+    template_name = "incidents/_deadline_preview.html"
+
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        form = DeadlinePreviewForm(request.POST)
+        form.is_valid()  # never refuses; see the form
+        data = form.cleaned_data
+        ctx: dict[str, Any] = {"has_postcode": bool(data.get("location_postcode"))}
+        preview = services.incident_deadline_preview(
+            category_code=data.get("category", ""),
+            location=form.location(),
+            received_at=data["call_started"],
+        )
+        if preview is not None:
+            ctx["minutes"], ctx["deadline_at"], ctx["rural"] = preview
+            ctx["category"] = data["category"]
+            ctx["chosen"] = (data.get("location_rurality") or "auto") != "auto"
+        return TemplateResponse(request, self.template_name, ctx)
 
 
 class IncidentAddCallView(IncidentCreateView):

@@ -29,10 +29,16 @@ class Keys:
     def __init__(self, page) -> None:
         self.page = page
         self.count = 0
+        self.typed = 0
+        self.marks: list[tuple[str, int]] = []
+
+    def mark(self, label: str) -> None:
+        self.marks.append((label, self.count))
 
     def type(self, text: str) -> None:
         self.page.keyboard.type(text)
         self.count += len(text)
+        self.typed += len(text)
 
     def press(self, key: str) -> None:
         self.page.keyboard.press(key)
@@ -100,6 +106,7 @@ def test_the_repeat_victim_call_keyboard_only_with_an_error_midway(
     keys.press("Tab")
     keys.type("NR2 4AB")
 
+    keys.mark("address")
     keys.tab_to("#id_victim-given_name")
     keys.type("Jane")
     keys.press("Tab")
@@ -108,6 +115,7 @@ def test_the_repeat_victim_call_keyboard_only_with_an_error_midway(
     keys.press("Alt+1")
     page.locator(f"#matches-victim [data-linked='{jane.pk}']").wait_for()
 
+    keys.mark("victim")
     keys.tab_to("#id_suspect-given_name")
     keys.type("Mark")
     keys.press("Tab")
@@ -116,6 +124,7 @@ def test_the_repeat_victim_call_keyboard_only_with_an_error_midway(
     keys.press("Alt+1")
     page.locator(f"#matches-suspect [data-linked='{mark.pk}']").wait_for()
 
+    keys.mark("suspect")
     keys.tab_to("input[name='relationship']")
     keys.press("Space")  # partner
     keys.answer("immediate_risk", yes=True)
@@ -133,6 +142,7 @@ def test_the_repeat_victim_call_keyboard_only_with_an_error_midway(
     keys.tab_to("#id_narrative")
     keys.type("Shouting, child crying")
 
+    keys.mark("checklist")
     # A child present: one block, on demand.
     keys.tab_to("[data-add-other]")
     keys.press("Enter")
@@ -141,6 +151,7 @@ def test_the_repeat_victim_call_keyboard_only_with_an_error_midway(
     keys.press("Tab")
     keys.type("Doe")
 
+    keys.mark("child")
     # Straight to grading; the flags are in view there.
     keys.press("Alt+g")
     assert page.evaluate("() => document.activeElement.name") == "category"
@@ -160,6 +171,7 @@ def test_the_repeat_victim_call_keyboard_only_with_an_error_midway(
     assert page.locator(f"#matches-victim [data-linked='{jane.pk}']").count() == 1
     assert_accessible(page)
 
+    keys.mark("error")
     keys.press("Alt+g")
     keys.press("Space")  # A: emergency
     keys.tab_to("#intake-form button[type='submit']")
@@ -170,5 +182,7 @@ def test_the_repeat_victim_call_keyboard_only_with_an_error_midway(
     assert suspect_of(incident).pk == mark.pk
     assert incident.people.exclude(role__in=[PersonRole.VICTIM, PersonRole.SUSPECT]).count() == 1
     assert incident.category.code == "A"
+    keys.mark("grade")
+    print("keys", keys.count, "typed", keys.typed, keys.marks)  # noqa: T201 (the count per step, with -s)
     assert keys.count <= KEY_BUDGET, f"{keys.count} keys; {skipped} tab stops skipped"
     assert skipped >= 39

@@ -3,8 +3,12 @@ signed-in user without access, a favicon."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents import services
 
@@ -81,3 +85,51 @@ def test_the_board_shows_the_risk_and_the_attendance_forms_name_their_times(
     page = client.get(reverse("incidents:detail", args=[incident.pk])).content.decode()
     assert "Dispatched at" in page
     assert "Arrived at" in page
+
+
+@pytest.mark.parametrize(
+    ("postcode", "rurality", "category", "minutes"),
+    [
+        ("NR25 6AB", "auto", "A", 20),  # a rural district: the longer target
+        ("NR2 5AB", "auto", "A", 15),  # "NR2 5" is not "NR25": urban
+        ("NR2 5AB", "rural", "A", 20),  # the call taker's choice wins
+        ("NR25 6AB", "auto", "B", 60),
+    ],
+)
+def test_the_deadline_shown_while_grading_is_the_deadline_the_incident_gets(
+    client_for, call_taker, postcode, rurality, category, minutes
+):
+    from incidents.forms import call_stamp
+    from incidents.models import Incident, RuralArea
+    from tests.incidents.test_views import intake_post
+
+    RuralArea.objects.get_or_create(postcode_prefix="NR25")
+    started = timezone.now() - timedelta(minutes=3)
+    fields = {
+        "call_started": call_stamp(started),
+        "category": category,
+        "location_postcode": postcode,
+        "location_rurality": rurality,
+    }
+    client = client_for(call_taker)
+    preview = client.post(reverse("incidents:deadline-preview"), fields)
+    assert preview.status_code == 200
+    client.post(reverse("incidents:create"), intake_post(**fields))
+    incident = Incident.objects.get()
+    assert incident.target_minutes == minutes
+    shown = timezone.localtime(incident.deadline_at).strftime("%H:%M")
+    assert f"Attend by <strong>{shown}</strong>" in preview.content.decode()
+    assert f"{minutes} minutes from the start of the call" in preview.content.decode()
+
+
+def test_the_deadline_preview_waits_for_a_grade_and_ignores_a_tampered_start(
+    client_for, call_taker
+):
+    client = client_for(call_taker)
+    url = reverse("incidents:deadline-preview")
+    assert "Choose a grade" in client.post(url, {"location_postcode": "NR1 3DE"}).content.decode()
+    with time_machine.travel(timezone.now(), tick=False):
+        now = timezone.localtime(timezone.now() + timedelta(minutes=60)).strftime("%H:%M")
+        page = client.post(url, {"category": "B", "call_started": "forged"}).content.decode()
+    assert f"Attend by <strong>{now}</strong>" in page
+    assert "no postcode yet: urban assumed" in page
