@@ -323,7 +323,6 @@ class IncidentForm(forms.Form):
                 Field.text("location_street", field_width=30),
                 Field.text("location_town", field_width=20),
                 Field.text("location_postcode", field_width=10),
-                Field.radios("location_rurality", legend_size=Size.SMALL, inline=True),
                 Field.radios("caller", legend_size=Size.SMALL, inline=True),
             )
         )
@@ -365,9 +364,14 @@ class IncidentForm(forms.Form):
                         "engagement",
                     )  # fmt: skip
                 ],
+                # Beside the grade: with it, it decides the deadline the summary shows.
+                Field.radios("location_rurality", legend_size=Size.SMALL, inline=True),
                 Field.radios("category", legend_size=Size.MEDIUM),
             )
         )
+        if not self.is_bound:
+            # The call starts at the address: the first key typed goes there (issue 8, item 6).
+            self.fields["location_house"].widget.attrs["autofocus"] = True
 
     def clean_call_started(self) -> datetime:
         max_age = settings.DAPOLICE_MAX_CALL_MINUTES * 60

@@ -331,8 +331,14 @@ def _intake_error_list(form: IncidentForm, people: dict[str, PersonForm]) -> lis
         return [(f"{label}: {message}", anchor) for message, anchor in _error_list([people[key]])]
 
     fields = list(form.fields)
-    grading = [n for n in fields if n.startswith("thrive_") or n == "category"]
-    location = [n for n in fields if n.startswith("location_") or n in ("caller", "call_started")]
+    grading = [
+        n for n in fields if n.startswith("thrive_") or n in ("location_rurality", "category")
+    ]
+    location = [
+        n
+        for n in fields
+        if n not in grading and (n.startswith("location_") or n in ("caller", "call_started"))
+    ]
     checklist = [n for n in fields if n not in grading and n not in location]
     out = of(["__all__"]) + of(location)
     for key in ("victim", "suspect", "caller"):
