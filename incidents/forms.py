@@ -320,9 +320,19 @@ class IncidentForm(forms.Form):
                 "idempotency_key",
                 "call_started",
                 Field.text("location_house", field_width=10),
+                Field.text("location_postcode", field_width=10),
+                # Filled from the address on record when there is one (static/js/intake.js):
+                # then shown as one line with a "Change" button instead of two boxes.
+                HTML(
+                    '<p class="govuk-body" data-address-found hidden></p>'
+                    '<button type="button" class="govuk-button govuk-button--secondary" '
+                    'data-module="govuk-button" data-address-change hidden>'
+                    + str(_("Change the street or town"))
+                    + "</button><div data-address-more>"
+                ),
                 Field.text("location_street", field_width=30),
                 Field.text("location_town", field_width=20),
-                Field.text("location_postcode", field_width=10),
+                HTML("</div>"),
                 Field.radios("caller", legend_size=Size.SMALL, inline=True),
             )
         )
@@ -426,6 +436,13 @@ class IncidentForm(forms.Form):
             received_at=d["call_started"],
             idempotency_key=d["idempotency_key"],
         )
+
+
+class AddressLookupForm(forms.Form):
+    """A house and a postcode typed at the intake: is the address on record?"""
+
+    location_house = forms.CharField(max_length=80)
+    location_postcode = forms.CharField(max_length=20)
 
 
 class DeadlinePreviewForm(forms.Form):

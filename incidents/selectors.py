@@ -263,6 +263,31 @@ def incident_board(*, user: User, limit: int | None = None) -> list[Incident]:
     return incidents
 
 
+def address_lookup(*, user: User, postcode: str, house: str) -> Address | None:
+    """The address on record for a house and postcode, so the call taker need not type its
+    street and town (issue 8, item 6). Never a restricted (refuge or safe) address: that one is
+    on record is the secret. Audited as a search when something is found; one query then.
+    """
+    postcode_key, house_key = keys.postcode_key(postcode), keys.house_key(house)
+    if not (postcode_key and house_key):
+        return None
+    address = (
+        Address.objects.visible_to(user)
+        .filter(postcode_key=postcode_key, house_key=house_key, is_restricted=False)
+        .order_by("pk")
+        .first()
+    )
+    if address is not None:
+        record_list(
+            actor=user,
+            action="incidents.address.looked_up",
+            model=Address,
+            ids=[address.pk],
+            kind=AuditEvent.Kind.SEARCH,
+        )
+    return address
+
+
 def incident_open_for(
     *, user: User, postcode: str, house: str, person_ids: Iterable[int], limit: int = 5
 ) -> list[Incident]:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.IncidentListView.as_view(), name="list"),
     path("new/", views.IncidentCreateView.as_view(), name="create"),
     path("new/match/", views.PersonMatchPanelView.as_view(), name="match-panel"),
+    path("new/address/", views.AddressLookupView.as_view(), name="address-lookup"),
     path("new/deadline/", views.IncidentDeadlinePreviewView.as_view(), name="deadline-preview"),
     path("board/", views.IncidentBoardView.as_view(), name="board"),
     path("<int:pk>/", views.IncidentDetailView.as_view(), name="detail"),

@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -31,6 +31,7 @@ from incidents.choices import PersonRole
 from incidents.filters import IncidentListFilter
 from incidents.forms import (
     AddCallForm,
+    AddressLookupForm,
     AttendanceForm,
     DeadlinePreviewForm,
     DeferForm,
@@ -240,6 +241,32 @@ class IncidentCreateView(PolicyRequiredMixin, View):
             },
             status=status,
         )
+
+
+class AddressLookupView(PolicyRequiredMixin, View):
+    """The street and town on record for the house and postcode typed on the intake page, so
+    the call taker need not type them (issue 8, item 6). JSON for static/js/intake.js; a
+    restricted address is never found. Throttled as the match panel is."""
+
+    policy = "incidents.create"
+    http_method_names = ["post"]
+    throttle_scope = "match"
+
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        throttle = ResilientScopedRateThrottle()
+        if not throttle.allow_request(request, self):
+            return JsonResponse({"found": False, "error": _("Too many searches.")}, status=429)
+        form = AddressLookupForm(request.POST)
+        if not form.is_valid():
+            return JsonResponse({"found": False})
+        address = selectors.address_lookup(
+            user=request.user,
+            postcode=form.cleaned_data["location_postcode"],
+            house=form.cleaned_data["location_house"],
+        )
+        if address is None or not (address.street or address.town):
+            return JsonResponse({"found": False})
+        return JsonResponse({"found": True, "street": address.street, "town": address.town})
 
 
 class IncidentDeadlinePreviewView(PolicyRequiredMixin, View):

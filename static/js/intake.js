@@ -260,6 +260,84 @@ function setUpConditionalDetails () {
   })
 }
 
+// The address on record: once a house and a full postcode are typed, the street and town on
+// record fill in and show as one line (with a button to change them), so they are neither typed
+// nor tabbed past. A restricted address is never found (incidents.selectors.address_lookup).
+const FULL_POSTCODE = /^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$/i
+
+function setUpAddressLookup () {
+  const form = document.getElementById('intake-form')
+  if (!form || !form.dataset.addressLookup) return
+  const house = form.querySelector('[name="location_house"]')
+  const postcode = form.querySelector('[name="location_postcode"]')
+  const street = form.querySelector('[name="location_street"]')
+  const town = form.querySelector('[name="location_town"]')
+  const more = form.querySelector('[data-address-more]')
+  const found = form.querySelector('[data-address-found]')
+  const change = form.querySelector('[data-address-change]')
+  if (!house || !postcode || !street || !town || !more) return
+  let timer = null
+  let filled = null // what the lookup put in, to take it out again if the address changes
+
+  function show (collapsed) {
+    found.hidden = !collapsed
+    change.hidden = !collapsed
+    // Never hide the box that has the focus without handing the focus on.
+    if (collapsed && more.contains(document.activeElement)) change.focus()
+    more.hidden = collapsed
+  }
+
+  function untouched () {
+    if (filled) return street.value === filled.street && town.value === filled.town
+    return street.value.trim() === '' && town.value.trim() === ''
+  }
+
+  function lookUp () {
+    if (!untouched()) return
+    const wanted = house.value.trim() !== '' && FULL_POSTCODE.test(postcode.value.trim())
+    if (!wanted) {
+      if (filled) { street.value = ''; town.value = ''; filled = null; show(false) }
+      return
+    }
+    const body = new FormData()
+    body.append('csrfmiddlewaretoken', form.querySelector('[name=csrfmiddlewaretoken]').value)
+    body.append('location_house', house.value)
+    body.append('location_postcode', postcode.value)
+    fetch(form.dataset.addressLookup, { method: 'POST', body, credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.json() : { found: false } })
+      .then(function (answer) {
+        if (!untouched()) return
+        if (answer.found) {
+          street.value = answer.street
+          town.value = answer.town
+          filled = { street: answer.street, town: answer.town }
+          found.textContent = form.dataset.addressFoundText
+            .replace('{street}', answer.street).replace('{town}', answer.town)
+          show(true)
+        } else if (filled) {
+          street.value = ''
+          town.value = ''
+          filled = null
+          show(false)
+        }
+        form.dispatchEvent(new Event('input', { bubbles: true })) // the draft keeps it
+      })
+      .catch(function () {})
+  }
+
+  function soon () {
+    clearTimeout(timer)
+    timer = setTimeout(lookUp, 150)
+  }
+  house.addEventListener('input', soon)
+  postcode.addEventListener('input', soon)
+  change.addEventListener('click', function () {
+    show(false)
+    filled = null
+    street.focus()
+  })
+}
+
 // --- The summary beside the form (issue 8, item 5) ------------------------------------------
 
 // Copies what the panels found (linked people and likely matches with their flags, possible
@@ -317,4 +395,5 @@ setUpOnDemandBlocks()
 setUpKeys()
 setUpRadioKeys()
 setUpConditionalDetails()
+setUpAddressLookup()
 setUpSummary()

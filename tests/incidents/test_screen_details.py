@@ -133,3 +133,26 @@ def test_the_deadline_preview_waits_for_a_grade_and_ignores_a_tampered_start(
         page = client.post(url, {"category": "B", "call_started": "forged"}).content.decode()
     assert f"Attend by <strong>{now}</strong>" in page
     assert "no postcode yet: urban assumed" in page
+
+
+def test_the_address_on_record_fills_street_and_town_but_never_a_refuges(
+    client_for, call_taker, log_incident
+):
+    from dapolice.audit.models import AuditEvent
+    from incidents.inputs import AddressInput
+
+    log_incident(location=AddressInput(house="4", street="Elm Close", town="Norwich",
+                                       postcode="NR2 4AB"))  # fmt: skip
+    refuge = log_incident(
+        location=AddressInput(house="9", street="Quiet Lane", town="Norwich", postcode="NR4 7TJ")
+    ).location
+    services.address_mark_restricted(actor=call_taker, address=refuge, reason="Refuge")
+    client = client_for(call_taker)
+    url = reverse("incidents:address-lookup")
+    found = client.post(url, {"location_house": "4", "location_postcode": "nr24ab"}).json()
+    assert found == {"found": True, "street": "Elm Close", "town": "Norwich"}
+    assert AuditEvent.objects.filter(action="incidents.address.looked_up").count() == 1
+    hidden = client.post(url, {"location_house": "9", "location_postcode": "NR4 7TJ"}).json()
+    assert hidden == {"found": False}
+    unknown = client.post(url, {"location_house": "5", "location_postcode": "NR2 4AB"}).json()
+    assert unknown == {"found": False}
