@@ -5,6 +5,7 @@ A bound form re-renders with everything that was typed; each error sits beside i
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -536,12 +537,39 @@ class DeferForm(forms.Form):
         )
 
 
+class WhenDateField(DateInputField):
+    """The day, month and year of a time already past (the GOV.UK date input); None if empty."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("require_all_fields", False)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> date | None:
+        if not value or not any(value):
+            return None
+        if not all(value):
+            raise forms.ValidationError(_("Enter the day, month and year."))
+        try:
+            day, month, year = (int(v) for v in value)
+            return date(year, month, day)
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("Enter a real date.")) from None
+
+
+_TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.]?([0-5]\d)$")
+
+
 class AttendanceForm(forms.Form):
-    at = forms.DateTimeField(
-        label=_("Arrived at"),
+    """When the officer arrived: a GOV.UK date input and a 24-hour time, both empty for now."""
+
+    at = WhenDateField(label=_("Arrived at"), help_text=_("For example 23 11 2026"))
+    at_time = forms.CharField(
+        label=_("Time"),
+        help_text=_("24-hour clock, for example 18:30. Leave the date and time empty for now."),
         required=False,
-        help_text=_("Leave empty for now"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        max_length=5,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     reason = forms.CharField(
         label=_("Why is the time earlier than now?"),
@@ -556,7 +584,35 @@ class AttendanceForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Layout(Field.text("at", field_width=20), Field.textarea("reason")))
+        self.helper = _helper(
+            Layout(Field("at"), Field.text("at_time", field_width=5), Field.textarea("reason"))
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        day = data.get("at")
+        text = (data.get("at_time") or "").strip()
+        if "at" in self.errors:
+            return data
+        if day is None and not text:
+            data["at"] = None  # now
+            return data
+        if day is None:
+            self.add_error("at", _("Enter the day, month and year, or leave the time empty."))
+            return data
+        matched = _TIME_RE.match(text)
+        if matched is None:
+            self.add_error("at_time", _("Enter the time on the 24-hour clock, like 18:30."))
+            return data
+        data["at"] = datetime(
+            day.year,
+            day.month,
+            day.day,
+            int(matched[1]),
+            int(matched[2]),
+            tzinfo=timezone.get_current_timezone(),
+        )
+        return data
 
 
 class DispatchForm(AttendanceForm):
@@ -576,7 +632,8 @@ class DispatchForm(AttendanceForm):
         self.helper = _helper(
             Layout(
                 Field.text("officers", field_width=20),
-                Field.text("at", field_width=20),
+                Field("at"),
+                Field.text("at_time", field_width=5),
                 Field.textarea("reason"),
             )
         )

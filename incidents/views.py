@@ -645,6 +645,14 @@ class AddressRevealView(ObjectPolicyMixin, View):
         return render(self.request, self.template_name, ctx, status=status)
 
     def get(self, request: AuthenticatedHttpRequest, pk: int, address_pk: int) -> HttpResponse:
+        # Revealed a moment ago (a reload, Back): the address and when it hides again, not a
+        # second "Reveal" (issue 8, item 8).
+        revealed = selectors.address_revealed(
+            user=request.user, incident=self.incident, pk=address_pk
+        )
+        if revealed is not None:
+            address, expires_at = revealed
+            return self._page(revealed=True, address=address, expires_at=expires_at)
         return self._page(form=RevealAddressForm())
 
     def post(self, request: AuthenticatedHttpRequest, pk: int, address_pk: int) -> HttpResponse:
@@ -665,8 +673,12 @@ class AddressRevealView(ObjectPolicyMixin, View):
             except DomainError as exc:
                 form.add_error("reason", exc.message)
             else:
-                return self._page(revealed=True, address=address)
-        return self._page(status=400, form=form)
+                revealed = selectors.address_revealed(
+                    user=request.user, incident=self.incident, pk=address_pk
+                )
+                expires_at = revealed[1] if revealed else None
+                return self._page(revealed=True, address=address, expires_at=expires_at)
+        return self._page(status=400, form=form, error_list=_error_list([form]))
 
 
 # --- Break-glass review queue ----------------------------------------------------------------

@@ -156,3 +156,43 @@ def test_the_address_on_record_fills_street_and_town_but_never_a_refuges(
     assert hidden == {"found": False}
     unknown = client.post(url, {"location_house": "5", "location_postcode": "NR2 4AB"}).json()
     assert unknown == {"found": False}
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ({"at_time": "18:30"}, "Enter the day, month and year"),
+        ({"at_0": "23", "at_1": "11", "at_2": "2026", "at_time": "6.30pm"}, "24-hour clock"),
+        ({"at_0": "31", "at_1": "2", "at_2": "2026", "at_time": "18:30"}, "Enter a real date"),
+    ],
+)
+def test_the_arrival_time_is_a_govuk_date_and_a_24_hour_time(
+    client_for, call_taker, log_incident, typed, error
+):
+    incident = log_incident()
+    response = client_for(call_taker).post(
+        reverse("incidents:arrival", args=[incident.pk]),
+        {f"arrival-{name}": value for name, value in typed.items()},
+    )
+    assert response.status_code == 400
+    assert error in response.content.decode()
+
+
+def test_an_arrival_time_typed_on_the_24_hour_clock_is_recorded_in_local_time(
+    client_for, control_supervisor, log_incident
+):
+    with time_machine.travel("2026-07-01 17:40:00+00:00", tick=False):  # 18:40 in London
+        incident = log_incident(received_at=timezone.now() - timedelta(minutes=15))
+        response = client_for(control_supervisor).post(
+            reverse("incidents:arrival", args=[incident.pk]),
+            {
+                "arrival-at_0": "1",
+                "arrival-at_1": "7",
+                "arrival-at_2": "2026",
+                "arrival-at_time": "18:30",
+                "arrival-reason": "Radio log shows 18:30",
+            },  # fmt: skip
+        )
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert timezone.localtime(incident.arrived_at).strftime("%d/%m %H:%M") == "01/07 18:30"
