@@ -82,6 +82,8 @@ def test_the_board_shows_the_risk_and_the_attendance_forms_name_their_times(
     client = client_for(call_taker)
     board = client.get(reverse("incidents:board")).content.decode()
     assert 'data-testid="risk"><strong class="govuk-tag govuk-tag--red">High' in board
+    flags = board.split('data-testid="flags">')[1].split("</td>")[0]
+    assert "Immediate risk" not in flags  # every answer "no"
     page = client.get(reverse("incidents:detail", args=[incident.pk])).content.decode()
     assert "Dispatched at" in page
     assert "Arrived at" in page
@@ -196,3 +198,15 @@ def test_an_arrival_time_typed_on_the_24_hour_clock_is_recorded_in_local_time(
     assert response.status_code == 302
     incident.refresh_from_db()
     assert timezone.localtime(incident.arrived_at).strftime("%d/%m %H:%M") == "01/07 18:30"
+
+
+def test_the_board_row_carries_the_checklist_flags(client_for, call_taker):
+    from tests.incidents.test_views import intake_post
+
+    client = client_for(call_taker)
+    client.post(reverse("incidents:create"), intake_post(weapons="yes", children_present="yes"))
+    board = client.get(reverse("incidents:board")).content.decode()
+    flags = board.split('data-testid="flags">')[1].split("</td>")[0]
+    for flag in ("Weapons", "Immediate risk", "Children"):
+        assert flag in flags
+    assert "Firearm" not in flags
