@@ -1,6 +1,7 @@
 """The seeded call "repeat victim, known suspect, children present", keyboard only, on the
-full-width intake (issue 8, "Done when"; items 5, 6 and 8): a validation error midway loses
-nothing, the flags stay in view at the grading step, and the keystrokes are counted."""
+full-width intake (issue 8, "Done when"; items 5, 6 and 8): an idle warning and a validation
+error midway lose nothing, the flags and the deadline stay in view at the grading step, the
+pages pass axe, and the keystrokes are counted."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -95,9 +97,11 @@ def services_attend(incident) -> None:
 
 
 def test_the_repeat_victim_call_keyboard_only_with_an_error_midway(
-    page, live_server, login, assert_accessible, call_taker, seeded_call
+    page, live_server, login, assert_accessible, call_taker, seeded_call, time_machine
 ):
     jane, mark = seeded_call
+    # The server's clock and the page's move together (the idle warning midway).
+    time_machine.move_to(timezone.now(), tick=True)
     page.set_viewport_size({"width": 1600, "height": 900})
     login(page, live_server, call_taker)
     page.goto("/incidents/new/")
@@ -150,7 +154,19 @@ def test_the_repeat_victim_call_keyboard_only_with_an_error_midway(
     keys.press("Tab")
     keys.press("n")  # not particularly vulnerable: no details box to tab past
     assert page.evaluate("() => document.activeElement.id") == "id_narrative"
-    keys.type("Shouting, child crying")
+    # The caller talks for a while: the idle warning comes, naming a fixed sign-out time.
+    idle = settings.SESSION_IDLE_TIMEOUT_MINUTES - settings.SESSION_IDLE_WARNING_MINUTES / 2
+    time_machine.shift(timedelta(minutes=idle))
+    page.clock.fast_forward(int(idle * 60_000))
+    warning = page.get_by_test_id("idle-warning")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text(re.compile(r"You will be signed out at \d\d:\d\d"))
+    assert_accessible(page)
+    # Typing the story is activity: the warning goes and the session is kept.
+    with page.expect_response("**/account/activity/") as kept:
+        keys.type("Shouting, child crying")
+    assert kept.value.status == 204
+    expect(warning).to_be_hidden()
 
     # A child present: one block, on demand; the family name starts as the victim's.
     keys.tab_to("[data-add-other]")
