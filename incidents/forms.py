@@ -78,15 +78,30 @@ class PhoneField(forms.CharField):
 
 
 class DateOfBirthField(DateInputField):
-    def __init__(self, **kwargs: Any):
+    """A date of birth; with ``year_only`` (a child present: issue 8) the year alone is
+    accepted too, and cleaned to an ``int``."""
+
+    def __init__(self, *, year_only: bool = False, **kwargs: Any):
         kwargs.setdefault("required", False)
         kwargs.setdefault("require_all_fields", False)
+        self.year_only = year_only
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> date | None:
+    def clean(self, value: Any) -> date | int | None:
         if not value or not any(value):
             return None
+        if self.year_only and not value[0] and not value[1] and (value[2] or "").isdigit():
+            year = int(value[2])
+            try:
+                validators.validate_birth_year(year)
+            except forms.ValidationError as exc:
+                raise forms.ValidationError(exc.messages[0]) from None
+            return year
         if not all(value):
+            if self.year_only:
+                raise forms.ValidationError(
+                    _("Enter the day, month and year of birth, or the year alone.")
+                )
             raise forms.ValidationError(_("Enter the day, month and year of birth."))
         try:
             day, month, year = (int(v) for v in value)
@@ -146,6 +161,13 @@ class PersonForm(forms.Form):
         self.fixed_role = fixed_role
         if fixed_role is not None:
             del self.fields["role"]
+        else:
+            # A child present: often only the year of birth is known on the phone.
+            self.fields["date_of_birth"] = DateOfBirthField(
+                label=_("Date of birth"),
+                year_only=True,
+                help_text=_("For example 27 3 2019, or the year alone if that is all"),
+            )
         fields: list[Any] = [] if fixed_role else [Field.select("role")]
         self.helper = _helper(
             Layout(
@@ -203,13 +225,15 @@ class PersonForm(forms.Form):
             town=d.get("town", ""),
             postcode=d.get("postcode", ""),
         )
+        born = d.get("date_of_birth")
         return PersonInput(
             role=role or self.fixed_role or d.get("role") or PersonRole.OTHER,
             person_id=d.get("person_id"),
             given_name=d.get("given_name", ""),
             family_name=d.get("family_name", ""),
             aliases=_aliases(d.get("aliases", "")),
-            date_of_birth=d.get("date_of_birth"),
+            date_of_birth=born if isinstance(born, date) else None,
+            birth_year=born if isinstance(born, int) else None,
             phones=d.get("phones", ()),
             address=None if address.is_empty else address,
             lives_at_location=bool(d.get("lives_at_location")),

@@ -210,3 +210,31 @@ def test_the_board_row_carries_the_checklist_flags(client_for, call_taker):
     for flag in ("Weapons", "Immediate risk", "Children"):
         assert flag in flags
     assert "Firearm" not in flags
+
+
+def test_a_child_present_may_have_a_year_of_birth_alone_but_a_victim_may_not(
+    client_for, call_taker
+):
+    from incidents.models import Incident
+    from tests.incidents.test_views import intake_post
+
+    client = client_for(call_taker)
+    child = {"other0-role": "child", "other0-given_name": "Lily", "other0-family_name": "Smith",
+             "other0-date_of_birth_2": "2019"}  # fmt: skip
+    refused = client.post(
+        reverse("incidents:create"),
+        intake_post(**child, **{"victim-date_of_birth_0": "", "victim-date_of_birth_1": ""}),
+    )
+    assert refused.status_code == 400
+    assert "Victim: Enter the day, month and year of birth." in refused.content.decode()
+    assert 'value="2019"' in refused.content.decode()  # what was typed comes back
+    client.post(reverse("incidents:create"), intake_post(**child))
+    lily = Incident.objects.get().people.get(person__given_name="Lily").person
+    assert (lily.birth_year, lily.date_of_birth) == (2019, None)
+    page = client.get(reverse("incidents:detail", args=[Incident.objects.get().pk]))
+    assert "Born 2019" in page.content.decode()
+    future = client.post(
+        reverse("incidents:create"),
+        intake_post(**{**child, "other0-date_of_birth_2": str(timezone.localdate().year + 1)}),
+    )
+    assert future.status_code == 400
