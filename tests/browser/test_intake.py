@@ -98,6 +98,7 @@ def test_call_taker_logs_a_repeat_victim_with_only_the_keyboard(
     deadline = timezone.localtime(incident.deadline_at).strftime("%H:%M")
     assert deadline in row.locator("[data-testid=deadline]").inner_text()
     assert "left" in row.locator("[data-deadline]").inner_text()
+    page.screenshot(path="var/screenshots/board.png")
     assert_accessible(page)
 
 

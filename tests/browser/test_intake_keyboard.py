@@ -120,6 +120,7 @@ def test_the_repeat_victim_call_keyboard_only_with_an_error_midway(
     expect(page.locator("[data-address-found]")).to_have_text(
         "Address on record: Elm Close, Norwich"
     )
+    page.screenshot(path="var/screenshots/intake-address.png")
 
     keys.mark("address")
     keys.tab_to("#id_victim-given_name")
@@ -201,6 +202,7 @@ def test_the_repeat_victim_call_keyboard_only_with_an_error_midway(
     expect(page.get_by_test_id("deadline-preview")).to_contain_text("Attend by")
     keys.press("Enter")
     page.wait_for_url(re.compile(r".*/incidents/\d+/$"))
+    page.screenshot(path="var/screenshots/incident-logged.png", full_page=True)
     incident = Incident.objects.latest("pk")
     assert victim_of(incident).pk == jane.pk
     assert suspect_of(incident).pk == mark.pk
