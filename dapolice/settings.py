@@ -452,7 +452,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Domestic abuse case management: incidents, persons, markers and matching.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": ["dapolice.access.api.ApiDocsPermission"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI from the drf-spectacular-sidecar package: no CDN, and no inline script (CSP).
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -491,6 +491,9 @@ ADMINS: list[tuple[str, str]] = []
 DAPOLICE_FORCE_NAME = env.str("DAPOLICE_FORCE_NAME", default="Demo Constabulary")
 DAPOLICE_INCIDENT_REFERENCE_PREFIX = env.str("DAPOLICE_INCIDENT_REFERENCE_PREFIX", default="DA")
 DAPOLICE_BREAK_GLASS_MINUTES = env.int("DAPOLICE_BREAK_GLASS_MINUTES", default=15)
+#: Roles that may read the API's schema and Swagger page (/api/schema/, /api/docs/): those who
+#: build or run integrations. Other roles' work has no use for it (issue 8).
+DAPOLICE_API_DOCS_ROLES = env.list("DAPOLICE_API_DOCS_ROLES", default=["sysadmin"])
 
 # Call intake (incidents). Attendance categories and rural areas are admin-edited rows.
 #: "Repeat victim": a DA victim in more than one incident within this many months.

@@ -5,6 +5,7 @@ A bound form re-renders with everything that was typed; each error sits beside i
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -77,15 +78,30 @@ class PhoneField(forms.CharField):
 
 
 class DateOfBirthField(DateInputField):
-    def __init__(self, **kwargs: Any):
+    """A date of birth; with ``year_only`` (a child present: issue 8) the year alone is
+    accepted too, and cleaned to an ``int``."""
+
+    def __init__(self, *, year_only: bool = False, **kwargs: Any):
         kwargs.setdefault("required", False)
         kwargs.setdefault("require_all_fields", False)
+        self.year_only = year_only
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> date | None:
+    def clean(self, value: Any) -> date | int | None:
         if not value or not any(value):
             return None
+        if self.year_only and not value[0] and not value[1] and (value[2] or "").isdigit():
+            year = int(value[2])
+            try:
+                validators.validate_birth_year(year)
+            except forms.ValidationError as exc:
+                raise forms.ValidationError(exc.messages[0]) from None
+            return year
         if not all(value):
+            if self.year_only:
+                raise forms.ValidationError(
+                    _("Enter the day, month and year of birth, or the year alone.")
+                )
             raise forms.ValidationError(_("Enter the day, month and year of birth."))
         try:
             day, month, year = (int(v) for v in value)
@@ -145,6 +161,13 @@ class PersonForm(forms.Form):
         self.fixed_role = fixed_role
         if fixed_role is not None:
             del self.fields["role"]
+        else:
+            # A child present: often only the year of birth is known on the phone.
+            self.fields["date_of_birth"] = DateOfBirthField(
+                label=_("Date of birth"),
+                year_only=True,
+                help_text=_("For example 27 3 2019, or the year alone if that is all"),
+            )
         fields: list[Any] = [] if fixed_role else [Field.select("role")]
         self.helper = _helper(
             Layout(
@@ -202,13 +225,15 @@ class PersonForm(forms.Form):
             town=d.get("town", ""),
             postcode=d.get("postcode", ""),
         )
+        born = d.get("date_of_birth")
         return PersonInput(
             role=role or self.fixed_role or d.get("role") or PersonRole.OTHER,
             person_id=d.get("person_id"),
             given_name=d.get("given_name", ""),
             family_name=d.get("family_name", ""),
             aliases=_aliases(d.get("aliases", "")),
-            date_of_birth=d.get("date_of_birth"),
+            date_of_birth=born if isinstance(born, date) else None,
+            birth_year=born if isinstance(born, int) else None,
             phones=d.get("phones", ()),
             address=None if address.is_empty else address,
             lives_at_location=bool(d.get("lives_at_location")),
@@ -320,10 +345,19 @@ class IncidentForm(forms.Form):
                 "idempotency_key",
                 "call_started",
                 Field.text("location_house", field_width=10),
+                Field.text("location_postcode", field_width=10),
+                # Filled from the address on record when there is one (static/js/intake.js):
+                # then shown as one line with a "Change" button instead of two boxes.
+                HTML(
+                    '<p class="govuk-body" data-address-found hidden></p>'
+                    '<button type="button" class="govuk-button govuk-button--secondary" '
+                    'data-module="govuk-button" data-address-change hidden>'
+                    + str(_("Change the street or town"))
+                    + "</button><div data-address-more>"
+                ),
                 Field.text("location_street", field_width=30),
                 Field.text("location_town", field_width=20),
-                Field.text("location_postcode", field_width=10),
-                Field.radios("location_rurality", legend_size=Size.SMALL, inline=True),
+                HTML("</div>"),
                 Field.radios("caller", legend_size=Size.SMALL, inline=True),
             )
         )
@@ -365,9 +399,14 @@ class IncidentForm(forms.Form):
                         "engagement",
                     )  # fmt: skip
                 ],
+                # Beside the grade: with it, it decides the deadline the summary shows.
+                Field.radios("location_rurality", legend_size=Size.SMALL, inline=True),
                 Field.radios("category", legend_size=Size.MEDIUM),
             )
         )
+        if not self.is_bound:
+            # The call starts at the address: the first key typed goes there (issue 8, item 6).
+            self.fields["location_house"].widget.attrs["autofocus"] = True
 
     def clean_call_started(self) -> datetime:
         max_age = settings.DAPOLICE_MAX_CALL_MINUTES * 60
@@ -424,6 +463,52 @@ class IncidentForm(forms.Form):
         )
 
 
+class AddressLookupForm(forms.Form):
+    """A house and a postcode typed at the intake: is the address on record?"""
+
+    location_house = forms.CharField(max_length=80)
+    location_postcode = forms.CharField(max_length=20)
+
+
+class DeadlinePreviewForm(forms.Form):
+    """What the intake page has so far that decides the deadline (issue 8, item 5): the grade,
+    the postcode or the call taker's urban/rural choice, and the signed start of the call.
+
+    Never refuses: what cannot be read yet (no grade, half a postcode, a stale stamp) is left
+    out, and the preview says what it is missing.
+    """
+
+    category = forms.CharField(max_length=10, required=False)
+    location_postcode = forms.CharField(max_length=20, required=False)
+    location_rurality = forms.ChoiceField(choices=RURALITY, required=False)
+    call_started = forms.CharField(max_length=200, required=False)
+
+    def clean_location_postcode(self) -> str:
+        try:
+            return validators.clean_postcode(self.cleaned_data.get("location_postcode", ""))
+        except forms.ValidationError:
+            return ""
+
+    def clean_call_started(self) -> datetime:
+        now = timezone.now()
+        try:
+            seconds = signing.TimestampSigner(salt=CALL_STAMP_SALT).unsign(
+                self.cleaned_data.get("call_started", ""),
+                max_age=settings.DAPOLICE_MAX_CALL_MINUTES * 60,
+            )
+            started = datetime.fromtimestamp(int(seconds), tz=UTC)
+        except (signing.BadSignature, ValueError):
+            return now
+        return now if call_start_problem(started) else started
+
+    def location(self) -> AddressInput:
+        rurality = self.cleaned_data.get("location_rurality") or "auto"
+        return AddressInput(
+            postcode=self.cleaned_data.get("location_postcode", ""),
+            is_rural=None if rurality == "auto" else rurality == "rural",
+        )
+
+
 def _category_label(category: AttendanceCategory) -> str:
     if category.urban_minutes == category.rural_minutes:
         minutes = _("%(m)d minutes") % {"m": category.urban_minutes}
@@ -476,12 +561,39 @@ class DeferForm(forms.Form):
         )
 
 
+class WhenDateField(DateInputField):
+    """The day, month and year of a time already past (the GOV.UK date input); None if empty."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("require_all_fields", False)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> date | None:
+        if not value or not any(value):
+            return None
+        if not all(value):
+            raise forms.ValidationError(_("Enter the day, month and year."))
+        try:
+            day, month, year = (int(v) for v in value)
+            return date(year, month, day)
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("Enter a real date.")) from None
+
+
+_TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.]?([0-5]\d)$")
+
+
 class AttendanceForm(forms.Form):
-    at = forms.DateTimeField(
-        label=_("Arrived at"),
+    """When the officer arrived: a GOV.UK date input and a 24-hour time, both empty for now."""
+
+    at = WhenDateField(label=_("Arrived at"), help_text=_("For example 23 11 2026"))
+    at_time = forms.CharField(
+        label=_("Time"),
+        help_text=_("24-hour clock, for example 18:30. Leave the date and time empty for now."),
         required=False,
-        help_text=_("Leave empty for now"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        max_length=5,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     reason = forms.CharField(
         label=_("Why is the time earlier than now?"),
@@ -496,7 +608,35 @@ class AttendanceForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Layout(Field.text("at", field_width=20), Field.textarea("reason")))
+        self.helper = _helper(
+            Layout(Field("at"), Field.text("at_time", field_width=5), Field.textarea("reason"))
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        day = data.get("at")
+        text = (data.get("at_time") or "").strip()
+        if "at" in self.errors:
+            return data
+        if day is None and not text:
+            data["at"] = None  # now
+            return data
+        if day is None:
+            self.add_error("at", _("Enter the day, month and year, or leave the time empty."))
+            return data
+        matched = _TIME_RE.match(text)
+        if matched is None:
+            self.add_error("at_time", _("Enter the time on the 24-hour clock, like 18:30."))
+            return data
+        data["at"] = datetime(
+            day.year,
+            day.month,
+            day.day,
+            int(matched[1]),
+            int(matched[2]),
+            tzinfo=timezone.get_current_timezone(),
+        )
+        return data
 
 
 class DispatchForm(AttendanceForm):
@@ -516,7 +656,8 @@ class DispatchForm(AttendanceForm):
         self.helper = _helper(
             Layout(
                 Field.text("officers", field_width=20),
-                Field.text("at", field_width=20),
+                Field("at"),
+                Field.text("at_time", field_width=5),
                 Field.textarea("reason"),
             )
         )

@@ -38,6 +38,8 @@ class PersonInput:
     family_name: str = ""
     aliases: tuple[tuple[str, str], ...] = ()
     date_of_birth: date | None = None
+    #: Only the year is known (a child present, issue 8); ignored when date_of_birth is given.
+    birth_year: int | None = None
     phones: tuple[str, ...] = ()
     address: AddressInput | None = None
     #: The address is the incident location (victim and suspect usually live there).

@@ -170,6 +170,8 @@ class Person(BaseModel):
     given_name = models.CharField(_("given name"), max_length=100, blank=True)
     family_name = models.CharField(_("family name"), max_length=100, blank=True)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    #: When only the year is known (a child's often is, on the phone); never with a full date.
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     address = models.ForeignKey(
         Address,
         verbose_name=_("current address"),

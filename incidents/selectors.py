@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dapolice.access.breakglass import break_glass_expires_at
 from dapolice.accounts.choices import Role
 from dapolice.accounts.models import User
 from dapolice.alerts.choices import Severity
@@ -51,6 +52,7 @@ from incidents.models import (
     Person,
     PersonPhone,
 )
+from incidents.policies import reveal_scope
 
 INCIDENT_PAGE_SIZE = 50
 
@@ -263,6 +265,31 @@ def incident_board(*, user: User, limit: int | None = None) -> list[Incident]:
     return incidents
 
 
+def address_lookup(*, user: User, postcode: str, house: str) -> Address | None:
+    """The address on record for a house and postcode, so the call taker need not type its
+    street and town (issue 8, item 6). Never a restricted (refuge or safe) address: that one is
+    on record is the secret. Audited as a search when something is found; one query then.
+    """
+    postcode_key, house_key = keys.postcode_key(postcode), keys.house_key(house)
+    if not (postcode_key and house_key):
+        return None
+    address = (
+        Address.objects.visible_to(user)
+        .filter(postcode_key=postcode_key, house_key=house_key, is_restricted=False)
+        .order_by("pk")
+        .first()
+    )
+    if address is not None:
+        record_list(
+            actor=user,
+            action="incidents.address.looked_up",
+            model=Address,
+            ids=[address.pk],
+            kind=AuditEvent.Kind.SEARCH,
+        )
+    return address
+
+
 def incident_open_for(
     *, user: User, postcode: str, house: str, person_ids: Iterable[int], limit: int = 5
 ) -> list[Incident]:
@@ -415,6 +442,20 @@ def address_get_for_user(*, user: User, pk: int, restricted_only: bool = False) 
     address = get_object_or_404(qs, pk=pk)
     record_read(actor=user, action="incidents.address.read", subject=address)
     return address
+
+
+def address_revealed(*, user: User, incident: Incident, pk: int) -> tuple[Address, datetime] | None:
+    """The restricted address ``user`` revealed on ``incident`` and when that reveal ends, while
+    it lasts (the reveal page shows it again instead of offering a second reveal); else None.
+    Showing it again is audited as a read of the address."""
+    address = Address.objects.visible_to(user).filter(pk=pk, is_restricted=True).first()
+    if address is None:
+        return None
+    expires_at = break_glass_expires_at(actor=user, subject=address, what=reveal_scope(incident))
+    if expires_at is None:
+        return None
+    record_read(actor=user, action="incidents.address.revealed_viewed", subject=address)
+    return address, expires_at
 
 
 def address_for_reveal(*, user: User, pk: int) -> Address | None:

@@ -110,6 +110,14 @@ def validate_date_of_birth(born: date) -> None:
         raise ValidationError(BORN_TOO_EARLY_MESSAGE, code="too_early")
 
 
+def validate_birth_year(year: int) -> None:
+    """A year of birth known alone: not in the future, not before 1900."""
+    if year > timezone.localdate().year:
+        raise ValidationError(BORN_IN_FUTURE_MESSAGE, code="future")
+    if year < EARLIEST_BIRTH_YEAR:
+        raise ValidationError(BORN_TOO_EARLY_MESSAGE, code="too_early")
+
+
 def validate_name(value: str) -> None:
     if len((value or "").strip()) > NAME_MAX_LENGTH:
         raise ValidationError(NAME_TOO_LONG_MESSAGE, code="too_long")

@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -31,7 +31,9 @@ from incidents.choices import PersonRole
 from incidents.filters import IncidentListFilter
 from incidents.forms import (
     AddCallForm,
+    AddressLookupForm,
     AttendanceForm,
+    DeadlinePreviewForm,
     DeferForm,
     DispatchForm,
     IncidentForm,
@@ -241,6 +243,58 @@ class IncidentCreateView(PolicyRequiredMixin, View):
         )
 
 
+class AddressLookupView(PolicyRequiredMixin, View):
+    """The street and town on record for the house and postcode typed on the intake page, so
+    the call taker need not type them (issue 8, item 6). JSON for static/js/intake.js; a
+    restricted address is never found. Throttled as the match panel is."""
+
+    policy = "incidents.create"
+    http_method_names = ["post"]
+    throttle_scope = "match"
+
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        throttle = ResilientScopedRateThrottle()
+        if not throttle.allow_request(request, self):
+            return JsonResponse({"found": False, "error": _("Too many searches.")}, status=429)
+        form = AddressLookupForm(request.POST)
+        if not form.is_valid():
+            return JsonResponse({"found": False})
+        address = selectors.address_lookup(
+            user=request.user,
+            postcode=form.cleaned_data["location_postcode"],
+            house=form.cleaned_data["location_house"],
+        )
+        if address is None or not (address.street or address.town):
+            return JsonResponse({"found": False})
+        return JsonResponse({"found": True, "street": address.street, "town": address.town})
+
+
+class IncidentDeadlinePreviewView(PolicyRequiredMixin, View):
+    """The deadline as it will be, in the intake page's summary, while the call taker grades
+    (htmx, on a change of grade, postcode or urban/rural). The same service rule that sets the
+    deadline of the incident logged; reads no person or case record, writes nothing."""
+
+    policy = "incidents.create"
+    http_method_names = ["post"]
+    template_name = "incidents/_deadline_preview.html"
+
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        form = DeadlinePreviewForm(request.POST)
+        form.is_valid()  # never refuses; see the form
+        data = form.cleaned_data
+        ctx: dict[str, Any] = {"has_postcode": bool(data.get("location_postcode"))}
+        preview = services.incident_deadline_preview(
+            category_code=data.get("category", ""),
+            location=form.location(),
+            received_at=data["call_started"],
+        )
+        if preview is not None:
+            ctx["minutes"], ctx["deadline_at"], ctx["rural"] = preview
+            ctx["category"] = data["category"]
+            ctx["chosen"] = (data.get("location_rurality") or "auto") != "auto"
+        return TemplateResponse(request, self.template_name, ctx)
+
+
 class IncidentAddCallView(IncidentCreateView):
     """The intake page sent to "add this call to the open incident": a further call on it
     (with what the caller said), not a second incident. Refused or no longer open: the intake
@@ -304,8 +358,14 @@ def _intake_error_list(form: IncidentForm, people: dict[str, PersonForm]) -> lis
         return [(f"{label}: {message}", anchor) for message, anchor in _error_list([people[key]])]
 
     fields = list(form.fields)
-    grading = [n for n in fields if n.startswith("thrive_") or n == "category"]
-    location = [n for n in fields if n.startswith("location_") or n in ("caller", "call_started")]
+    grading = [
+        n for n in fields if n.startswith("thrive_") or n in ("location_rurality", "category")
+    ]
+    location = [
+        n
+        for n in fields
+        if n not in grading and (n.startswith("location_") or n in ("caller", "call_started"))
+    ]
     checklist = [n for n in fields if n not in grading and n not in location]
     out = of(["__all__"]) + of(location)
     for key in ("victim", "suspect", "caller"):
@@ -585,6 +645,14 @@ class AddressRevealView(ObjectPolicyMixin, View):
         return render(self.request, self.template_name, ctx, status=status)
 
     def get(self, request: AuthenticatedHttpRequest, pk: int, address_pk: int) -> HttpResponse:
+        # Revealed a moment ago (a reload, Back): the address and when it hides again, not a
+        # second "Reveal" (issue 8, item 8).
+        revealed = selectors.address_revealed(
+            user=request.user, incident=self.incident, pk=address_pk
+        )
+        if revealed is not None:
+            address, expires_at = revealed
+            return self._page(revealed=True, address=address, expires_at=expires_at)
         return self._page(form=RevealAddressForm())
 
     def post(self, request: AuthenticatedHttpRequest, pk: int, address_pk: int) -> HttpResponse:
@@ -605,8 +673,12 @@ class AddressRevealView(ObjectPolicyMixin, View):
             except DomainError as exc:
                 form.add_error("reason", exc.message)
             else:
-                return self._page(revealed=True, address=address)
-        return self._page(status=400, form=form)
+                revealed = selectors.address_revealed(
+                    user=request.user, incident=self.incident, pk=address_pk
+                )
+                expires_at = revealed[1] if revealed else None
+                return self._page(revealed=True, address=address, expires_at=expires_at)
+        return self._page(status=400, form=form, error_list=_error_list([form]))
 
 
 # --- Break-glass review queue ----------------------------------------------------------------

@@ -75,3 +75,12 @@ class ObjectPolicyApiMixin:
         obj = self.select_object()
         view.check_object_permissions(view.request, obj)
         return obj
+
+
+class ApiDocsPermission(BasePermission):
+    """The schema and Swagger views of drf-spectacular (``SERVE_PERMISSIONS``): the
+    ``api.docs`` rule."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated) and access.check(user, "api.docs")

@@ -7,7 +7,7 @@ only store, so a grant can never exist without its justification on record.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -82,3 +82,19 @@ def active_scopes(actor: User) -> frozenset[str]:
 def break_glass_active(*, actor: User, subject: Any, what: str = "") -> bool:
     """True while a grant for this scope, made by ``actor``, has not expired."""
     return scope_for(subject, what) in active_scopes(actor)
+
+
+def break_glass_expires_at(*, actor: User, subject: Any, what: str = "") -> datetime | None:
+    """When ``actor``'s latest live grant for this scope ends, or None if there is none."""
+    minutes = settings.DAPOLICE_BREAK_GLASS_MINUTES
+    since = timezone.now() - timedelta(minutes=minutes)
+    scope = scope_for(subject, what)
+    latest = (
+        AuditEvent.objects.filter(
+            actor=actor, action=ACTION, at__gte=since, changes__scope__1=scope
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    return None if latest is None else latest + timedelta(minutes=minutes)

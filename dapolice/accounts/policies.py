@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from dapolice import access
 from dapolice.accounts.choices import Role
 from dapolice.accounts.models import RoleRequest, User
@@ -16,6 +18,13 @@ def can_open_home(user: User, obj: object = None) -> bool:
 @access.rule("accounts.manage_users")
 def can_manage_users(user: User, obj: object = None) -> bool:
     return user.has_role(Role.SYSADMIN) or bool(user.is_superuser)
+
+
+@access.rule("api.docs")
+def can_read_api_docs(user: User, obj: object = None) -> bool:
+    """The API's schema and its Swagger page: for those who build or run integrations
+    (``DAPOLICE_API_DOCS_ROLES``), not for roles whose work has no use for it (issue 8)."""
+    return user.has_role(*settings.DAPOLICE_API_DOCS_ROLES) or bool(user.is_superuser)
 
 
 @access.rule("audit.view")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, replace
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -18,7 +19,7 @@ from dapolice.common.errors import Conflict, DomainError
 from dapolice.common.retry import atomic_retrying_deadlocks
 from incidents import signals
 from incidents.choices import OPEN_STATUSES, PersonRole, Relationship, RiskLevel
-from incidents.inputs import IncidentInput, PersonInput
+from incidents.inputs import AddressInput, IncidentInput, PersonInput
 from incidents.models import AttendanceCategory, Incident, IncidentCall, IncidentPerson, Person
 from incidents.rules import (
     attendance_alert_times,
@@ -41,6 +42,37 @@ def _category(code: str) -> AttendanceCategory:
         return AttendanceCategory.objects.get(code=code, active=True)
     except AttendanceCategory.DoesNotExist:
         raise DomainError(_("Choose an attendance category."), field="category") from None
+
+
+def incident_attendance_target(
+    *, category: AttendanceCategory, location: AddressInput, received_at: datetime
+) -> tuple[int, datetime, bool]:
+    """The target minutes, the deadline and rurality a call at ``location`` gets in ``category``.
+
+    One rule for the incident logged and for the deadline the intake page shows while the call
+    taker grades (issue 8, item 5). Rurality is decided per call: the call taker's choice, else
+    today's rural-area table; a per-call choice is never written onto the shared address row.
+    """
+    rural = (
+        location.is_rural
+        if location.is_rural is not None
+        else rural_for_postcode(location.postcode)
+    )
+    minutes, target_at = attendance_target(received_at=received_at, category=category, rural=rural)
+    return minutes, target_at, rural
+
+
+def incident_deadline_preview(
+    *, category_code: str, location: AddressInput, received_at: datetime
+) -> tuple[int, datetime, bool] | None:
+    """What ``incident_create`` would set for these answers, or None without a usable grade.
+
+    Reads only the grade and the rural-area table: nothing is written.
+    """
+    category = AttendanceCategory.objects.filter(code=category_code, active=True).first()
+    if category is None:
+        return None
+    return incident_attendance_target(category=category, location=location, received_at=received_at)
 
 
 def _validate_incident(data: IncidentInput) -> None:
@@ -124,15 +156,10 @@ def _incident_insert(
     *, actor: User, data: IncidentInput, category: AttendanceCategory, linked: dict[int, Person]
 ) -> Incident:
     location = address_get_or_create(actor=actor, data=data.location)
-    # Decided per call: the call taker's choice, else today's rural-area table. A per-call choice
-    # is never written onto the shared address row.
-    rural = (
-        data.location.is_rural
-        if data.location.is_rural is not None
-        else rural_for_postcode(data.location.postcode)
-    )
     received_at = data.received_at or timezone.now()
-    minutes, target_at = attendance_target(received_at=received_at, category=category, rural=rural)
+    minutes, target_at, rural = incident_attendance_target(
+        category=category, location=data.location, received_at=received_at
+    )
     checklist = replace(
         data.checklist,
         happened_before_details=data.checklist.happened_before_details.strip(),

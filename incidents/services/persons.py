@@ -69,6 +69,11 @@ def validate_person(data: PersonInput) -> None:
             validators.validate_date_of_birth(data.date_of_birth)
         except ValidationError as exc:
             raise DomainError.from_validation(exc, field="date_of_birth") from None
+    elif data.birth_year is not None:
+        try:
+            validators.validate_birth_year(data.birth_year)
+        except ValidationError as exc:
+            raise DomainError.from_validation(exc, field="date_of_birth") from None
 
 
 def person_create(*, actor: User, data: PersonInput, address: Address | None = None) -> Person:
@@ -85,6 +90,7 @@ def person_create(*, actor: User, data: PersonInput, address: Address | None = N
             given_name=data.given_name.strip(),
             family_name=data.family_name.strip(),
             date_of_birth=data.date_of_birth,
+            birth_year=None if data.date_of_birth else data.birth_year,
             address=address,
             created_by=actor,
         )
@@ -96,7 +102,7 @@ def person_create(*, actor: User, data: PersonInput, address: Address | None = N
             actor=actor,
             action="incidents.person.created",
             subject=person,
-            fields=["given_name", "family_name", "date_of_birth", "address"],
+            fields=["given_name", "family_name", "date_of_birth", "birth_year", "address"],
         )
     return person
 
@@ -117,17 +123,21 @@ def person_update_from_call(
             .select_related("address")
             .get(pk=person.pk)
         )
-        before = snapshot(locked, ["date_of_birth", "address"])
+        fields = ["date_of_birth", "birth_year", "address"]
+        before = snapshot(locked, fields)
         if data.date_of_birth and locked.date_of_birth is None:
             locked.date_of_birth = data.date_of_birth
+            locked.birth_year = None  # the full date replaces a year known alone
+        elif data.birth_year and locked.date_of_birth is None and locked.birth_year is None:
+            locked.birth_year = data.birth_year
         if home is None and data.address is not None and not data.address.is_empty:
             home = address_get_or_create(actor=actor, data=data.address)
         current = locked.address
         if home is not None and (current is None or not current.is_restricted):
             locked.address = home
-        changes = diff(before, snapshot(locked, ["date_of_birth", "address"]))
+        changes = diff(before, snapshot(locked, fields))
         if changes:
-            locked.save(update_fields=["date_of_birth", "address", "updated_at"])
+            locked.save(update_fields=[*fields, "updated_at"])
         if "date_of_birth" in changes:
             # The date of birth is part of every name's match key.
             locked.names.update(dob_key=keys.dob_key(locked.date_of_birth))

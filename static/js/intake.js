@@ -161,7 +161,13 @@ function setUpOnDemandBlocks () {
     const next = others.find(function (w) { return w.hidden })
     if (!next) return
     next.hidden = false
-    const first = next.querySelector('input[type=text]')
+    // A child usually shares the victim's family name: it starts as that, to change if not.
+    const family = next.querySelector('input[name$="-family_name"]')
+    const victimFamily = form.querySelector('[name="victim-family_name"]')
+    if (family && !family.value && victimFamily && victimFamily.value.trim()) {
+      family.value = victimFamily.value.trim()
+    }
+    const first = next.querySelector('input[name$="-given_name"]') || next.querySelector('input[type=text]')
     if (first) first.focus()
     syncAdd()
   })
@@ -185,6 +191,150 @@ function setUpKeys () {
     if (!target) return
     event.preventDefault()
     target.focus()
+  })
+}
+
+// Radios by a single key: in a group of radios, the first letter of an answer ("y" for Yes, "a"
+// for grade A, "p" for Partner) chooses it and moves on to the next question, as Tab would.
+// Only when one answer starts with that letter; letters with Alt, Ctrl or Meta are left alone.
+function focusables (form) {
+  return Array.from(form.querySelectorAll('input, select, textarea, button, a[href]')).filter(function (el) {
+    return !el.disabled && el.type !== 'hidden' && !el.closest('[hidden]') && el.getClientRects().length > 0
+  })
+}
+
+function nextAfterGroup (form, radio) {
+  const all = focusables(form)
+  const group = Array.from(form.querySelectorAll('input[type=radio][name="' + radio.name + '"]'))
+  const last = Math.max.apply(null, group.map(function (r) { return all.indexOf(r) }))
+  const el = all[last + 1]
+  if (!el) return null
+  if (el.type === 'radio') {
+    return form.querySelector('input[type=radio][name="' + el.name + '"]:checked') || el
+  }
+  return el
+}
+
+function labelOf (radio) {
+  const label = radio.labels && radio.labels[0]
+  return label ? label.textContent.trim().toLowerCase() : ''
+}
+
+function setUpRadioKeys () {
+  const form = document.getElementById('intake-form')
+  if (!form) return
+  form.addEventListener('keydown', function (event) {
+    const radio = event.target
+    if (radio.type !== 'radio' || event.altKey || event.ctrlKey || event.metaKey) return
+    const key = event.key.toLowerCase()
+    if (key.length !== 1 || !/[a-z0-9]/.test(key)) return
+    const group = Array.from(form.querySelectorAll('input[type=radio][name="' + radio.name + '"]'))
+    const hits = group.filter(function (r) { return labelOf(r).startsWith(key) })
+    if (hits.length !== 1) return
+    event.preventDefault()
+    hits[0].checked = true
+    hits[0].dispatchEvent(new Event('input', { bubbles: true }))
+    hits[0].dispatchEvent(new Event('change', { bubbles: true }))
+    const next = nextAfterGroup(form, hits[0])
+    if (next) next.focus()
+    else hits[0].focus()
+  })
+}
+
+// "When and where did it happen before?" and "How is the victim vulnerable?" only after a Yes
+// (the GOV.UK conditional reveal): no empty boxes to tab past after a No.
+function setUpConditionalDetails () {
+  const form = document.getElementById('intake-form')
+  if (!form) return
+  const pairs = [['happened_before', 'happened_before_details'], ['victim_vulnerable', 'vulnerability_details']]
+  pairs.forEach(function (pair) {
+    const box = form.querySelector('[name="' + pair[1] + '"]')
+    const group = box && box.closest('.govuk-form-group')
+    if (!group) return
+    function sync () {
+      const yes = form.querySelector('input[name="' + pair[0] + '"][value="yes"]:checked')
+      group.hidden = !yes && box.value.trim() === '' && !group.classList.contains('govuk-form-group--error')
+    }
+    form.querySelectorAll('input[name="' + pair[0] + '"]').forEach(function (r) { r.addEventListener('change', sync) })
+    sync()
+  })
+}
+
+// The address on record: once a house and a full postcode are typed, the street and town on
+// record fill in and show as one line (with a button to change them), so they are neither typed
+// nor tabbed past. A restricted address is never found (incidents.selectors.address_lookup).
+const FULL_POSTCODE = /^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$/i
+
+function setUpAddressLookup () {
+  const form = document.getElementById('intake-form')
+  if (!form || !form.dataset.addressLookup) return
+  const house = form.querySelector('[name="location_house"]')
+  const postcode = form.querySelector('[name="location_postcode"]')
+  const street = form.querySelector('[name="location_street"]')
+  const town = form.querySelector('[name="location_town"]')
+  const more = form.querySelector('[data-address-more]')
+  const found = form.querySelector('[data-address-found]')
+  const change = form.querySelector('[data-address-change]')
+  if (!house || !postcode || !street || !town || !more) return
+  let timer = null
+  let filled = null // what the lookup put in, to take it out again if the address changes
+
+  function show (collapsed) {
+    found.hidden = !collapsed
+    change.hidden = !collapsed
+    // Never hide the box that has the focus without handing the focus on.
+    if (collapsed && more.contains(document.activeElement)) change.focus()
+    more.hidden = collapsed
+  }
+
+  function untouched () {
+    if (filled) return street.value === filled.street && town.value === filled.town
+    return street.value.trim() === '' && town.value.trim() === ''
+  }
+
+  function lookUp () {
+    if (!untouched()) return
+    const wanted = house.value.trim() !== '' && FULL_POSTCODE.test(postcode.value.trim())
+    if (!wanted) {
+      if (filled) { street.value = ''; town.value = ''; filled = null; show(false) }
+      return
+    }
+    const body = new FormData()
+    body.append('csrfmiddlewaretoken', form.querySelector('[name=csrfmiddlewaretoken]').value)
+    body.append('location_house', house.value)
+    body.append('location_postcode', postcode.value)
+    fetch(form.dataset.addressLookup, { method: 'POST', body, credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.json() : { found: false } })
+      .then(function (answer) {
+        if (!untouched()) return
+        if (answer.found) {
+          street.value = answer.street
+          town.value = answer.town
+          filled = { street: answer.street, town: answer.town }
+          found.textContent = form.dataset.addressFoundText
+            .replace('{street}', answer.street).replace('{town}', answer.town)
+          show(true)
+        } else if (filled) {
+          street.value = ''
+          town.value = ''
+          filled = null
+          show(false)
+        }
+        form.dispatchEvent(new Event('input', { bubbles: true })) // the draft keeps it
+      })
+      .catch(function () {})
+  }
+
+  function soon () {
+    clearTimeout(timer)
+    timer = setTimeout(lookUp, 150)
+  }
+  house.addEventListener('input', soon)
+  postcode.addEventListener('input', soon)
+  change.addEventListener('click', function () {
+    show(false)
+    filled = null
+    street.focus()
   })
 }
 
@@ -243,4 +393,7 @@ function setUpSummary () {
 
 setUpOnDemandBlocks()
 setUpKeys()
+setUpRadioKeys()
+setUpConditionalDetails()
+setUpAddressLookup()
 setUpSummary()

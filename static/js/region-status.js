@@ -2,8 +2,9 @@
 // so without this a match panel keeps its last (or empty) result and a stale board keeps ticking.
 // Every htmx region whose request fails (an error status, 429 included, no answer at all, or a
 // timeout) gets a notice just before it:
-//   - a match panel: "Search unavailable — retrying", and the search is sent again after a pause
-//     (the Retry-After of a 429, or a few seconds);
+//   - a match panel: "Search unavailable — retrying" ("Too many searches — trying again in a
+//     moment" for a 429), and the search is sent again after a pause (the Retry-After of a 429,
+//     or a few seconds);
 //   - any other region (the board, the alerts count): "<name> not refreshed since HH:MM", the
 //     time of its last successful refresh; the region's own polling retries.
 // The notice goes when the region is next refreshed. Kept apart from app.js, which other pages'
@@ -48,7 +49,10 @@ function regionFailed (event) {
   if (!region || !region.id || !region.isConnected) return
   const notice = regionNotice(region, true)
   if (region.matches('[data-match-panel]')) {
-    notice.textContent = 'Search unavailable — retrying'
+    const xhr = event.detail.xhr
+    notice.textContent = xhr && xhr.status === 429
+      ? 'Too many searches — trying again in a moment'
+      : 'Search unavailable — retrying'
     regionRetrySearch(region, event.detail.elt, regionRetryDelay(event.detail.xhr))
   } else {
     const name = region.getAttribute('data-region-name') || 'This section'

@@ -87,9 +87,12 @@ function setUpIdleWarning () {
   function show (state, left) {
     banner.hidden = state === ''
     if (state === 'warning') {
-      const s = Math.max(0, Math.ceil(left / 1000))
-      const time = Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0')
-      text.textContent = text.dataset.warning.replace('{time}', time)
+      // A fixed time of day, set once: a countdown changing every second inside role=alert
+      // would be read out again and again (issue 8, item 8).
+      const at = new Date(Date.now() + left)
+      const time = String(at.getHours()).padStart(2, '0') + ':' + String(at.getMinutes()).padStart(2, '0')
+      const wanted = text.dataset.warning.replace('{time}', time)
+      if (text.textContent !== wanted) text.textContent = wanted
     } else if (state === 'ended' && shown !== 'ended') {
       text.textContent = text.dataset.ended
       stay.hidden = true

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from dapolice.common import throttling
 from tests.browser.conftest import BROWSER_DB
@@ -25,6 +26,7 @@ pytestmark = [pytest.mark.browser, BROWSER_DB]
 PANEL = re.compile(r".*/incidents/new/match/$")
 BOARD = re.compile(r".*/incidents/board/$")
 SEARCH_FAILED = "Search unavailable — retrying"
+TOO_MANY = "Too many searches — trying again in a moment"
 
 
 @pytest.fixture(autouse=True)
@@ -62,8 +64,11 @@ def test_a_failed_or_refused_search_says_so_and_retries_by_itself(
     notice.wait_for()
     assert notice.inner_text() == SEARCH_FAILED
     assert_accessible(page)
-    # The panel retries on its own: the 429 first (still failing), then the real search.
-    for _ in range(3):
+    # The panel retries on its own: the 429 first (still failing, and it says why), then the
+    # real search.
+    page.clock.fast_forward(6000)
+    expect(notice).to_have_text(TOO_MANY)
+    for _ in range(2):
         page.clock.fast_forward(6000)
     page.locator(f"#matches-victim [data-match='{john.pk}']").wait_for()
     notice.wait_for(state="detached")

@@ -118,3 +118,11 @@ def test_the_marking_bar_is_inside_a_landmark_and_the_favicon_loads(
     assert results["violations"] == [], results["violations"]
     assert page.locator("header [role=note]").first.inner_text() == "OFFICIAL-SENSITIVE"
     assert missing == []
+
+
+def test_the_api_docs_render_within_the_csp_for_an_integrator(page, live_server, login, make_user):
+    # The page fixture fails the test on any CSP violation (drf-spectacular's inline <style>).
+    login(page, live_server, make_user("sysadmin"))
+    page.goto("/api/docs/")
+    page.locator(".swagger-ui .info").wait_for()
+    assert "dapolice API" in page.locator(".swagger-ui .info").inner_text()

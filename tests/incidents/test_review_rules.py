@@ -149,7 +149,13 @@ def test_arrival_cannot_be_before_the_dispatch(log_incident, call_taker):
 def test_a_mistyped_arrival_time_records_nothing(client_for, call_taker, log_incident):
     incident = log_incident()
     response = client_for(call_taker).post(
-        reverse("incidents:arrival", args=[incident.pk]), {"arrival-at": "ten past two"}
+        reverse("incidents:arrival", args=[incident.pk]),
+        {
+            "arrival-at_0": "23",
+            "arrival-at_1": "11",
+            "arrival-at_2": "2026",
+            "arrival-at_time": "ten past two",
+        },  # fmt: skip
     )
     # The page again, with what was typed and the error beside it; nothing recorded.
     assert response.status_code == 400

@@ -460,7 +460,13 @@ def test_a_call_taker_cannot_backdate_a_dispatch_and_keeps_what_was_typed(
     at = timezone.localtime(incident.received_at + timedelta(minutes=2))
     response = client_for(call_taker).post(
         reverse("incidents:dispatch", args=[incident.pk]),
-        {"dispatch-at": at.strftime("%Y-%m-%dT%H:%M"), "dispatch-reason": "forgot"},
+        {
+            "dispatch-at_0": str(at.day),
+            "dispatch-at_1": str(at.month),
+            "dispatch-at_2": str(at.year),
+            "dispatch-at_time": at.strftime("%H:%M"),
+            "dispatch-reason": "forgot",
+        },
     )
     assert response.status_code == 403
     assert "forgot" in response.content.decode()

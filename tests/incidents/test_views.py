@@ -517,3 +517,32 @@ def test_the_match_panel_searches_what_is_typed_so_far(client_for, call_taker, l
     refused = client.post(reverse("incidents:match-panel"), {"panel": "nobody"})
     assert refused.status_code == 400
     assert b"Unknown person block." in refused.content
+
+
+@pytest.mark.time_machine(NOW, tick=False)
+def test_the_reveal_page_summarises_an_empty_reason_and_after_a_reveal_shows_its_end(
+    client_for, make_user, refuge_incident, settings
+):
+    settings.SESSION_IDLE_TIMEOUT_MINUTES = 60
+    settings.DAPOLICE_BREAK_GLASS_MINUTES = 15
+    client = client_for(make_user("supervisor"))
+    url = reverse(
+        "incidents:address-reveal", args=[refuge_incident.pk, refuge_incident.location_id]
+    )
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+        empty = client.post(url, {"reason": ""})
+        assert empty.status_code == 400
+        assert b'data-testid="error-summary"' in empty.content
+        assert b'href="#id_reason"' in empty.content
+        shown = client.post(url, {"reason": "Arranging a welfare visit at the refuge"})
+        again = client.get(url)
+    ends = timezone.localtime(NOW + timedelta(minutes=16)).strftime("%H:%M")
+    for page in (shown, again):
+        html = page.content.decode()
+        assert "Hidden Close" in html
+        assert f"Shown to you on this incident until {ends}" in html
+        assert "Reveal the address" not in html
+    with time_machine.travel(NOW + timedelta(minutes=17), tick=False):
+        later = client.get(url).content.decode()
+    assert "Reveal the address" in later
+    assert "Hidden Close" not in later

@@ -36,8 +36,8 @@ LIBRARY_VIEWS = {
     "accounts:logout": "Django's LogoutView (POST only)",
     "accounts:password-reset-confirm": "Django's reset link: the token is the credential",
     "accounts:password-reset-complete": "a static page",
-    "schema": "drf-spectacular: SERVE_PERMISSIONS = IsAuthenticated",
-    "swagger-ui": "drf-spectacular: SERVE_PERMISSIONS = IsAuthenticated",
+    "schema": "drf-spectacular: SERVE_PERMISSIONS = ApiDocsPermission (the api.docs rule)",
+    "swagger-ui": "drf-spectacular: SERVE_PERMISSIONS = ApiDocsPermission (the api.docs rule)",
     "healthz": "django-health-check: no personal data, for the load balancer",
 }
 

@@ -116,8 +116,9 @@ ROUTES = [
         audit={"get": Audit("list", "audit.auditevent")},
         note="values only of records the reader may see (dapolice.audit.values)",
     ),
-    Route("schema", api=True, get=expect(EVERYONE_SIGNED_IN)),
+    # For those who build or run integrations only (DAPOLICE_API_DOCS_ROLES; issue 8).
+    Route("schema", api=True, get=expect({SYSADMIN})),
     # A DRF view: signed out is DRF's 403 (as an HTML page), not a redirect.
-    Route("swagger-ui", get=expect(EVERYONE_SIGNED_IN, signed_out=DENIED)),
+    Route("swagger-ui", get=expect({SYSADMIN}, signed_out=DENIED)),
     Route("healthz", get=public(), setup=_healthy),
 ]

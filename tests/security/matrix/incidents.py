@@ -42,6 +42,20 @@ ROUTES = [
     ),
     Route("incidents:board", get=expect(ATTENDANCE), audit={"get": Audit("list", INCIDENT)}),
     Route("incidents:create", get=expect(CONTROL_ROOM), post=expect(CONTROL_ROOM)),
+    Route(
+        "incidents:address-lookup",
+        note="the street and town on record for a house and postcode (issue 8 item 6)",
+        get=expect(**{NOT_ALLOWED: CONTROL_ROOM}),
+        post=expect(CONTROL_ROOM),
+        data=lambda w: {"location_house": "12", "location_postcode": "NR1 3DE"},
+    ),
+    Route(
+        "incidents:deadline-preview",
+        note="the deadline as it will be, beside the intake form (issue 8 item 5); reads no record",
+        get=expect(**{NOT_ALLOWED: CONTROL_ROOM}),
+        post=expect(CONTROL_ROOM),
+        data=lambda w: {"category": "A", "location_postcode": "NR1 3DE"},
+    ),
     # A further call on an open incident: the intake page's rule (incidents.create).
     Route(
         "incidents:match-panel",
