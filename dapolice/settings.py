@@ -309,6 +309,10 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 # beyond the trusted ones are ignored, not a reason to record no address at all.
 IPWARE_STRICT = False
 
+# List pages count at most this many rows ("more than 1,000"): a COUNT(*) of a broad filter
+# at a million incidents would read every matching row (dapolice.common.http.CappedPaginator).
+DAPOLICE_LIST_COUNT_CAP = env.int("DAPOLICE_LIST_COUNT_CAP", default=1000)
+
 # Idle timeout: the session ends after this many minutes without a user action. Background
 # polling (the inbox count, board refresh) does not count as activity.
 SESSION_IDLE_TIMEOUT_MINUTES = env.int("DAPOLICE_SESSION_IDLE_MINUTES", default=15)
