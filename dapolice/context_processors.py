@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -22,8 +23,24 @@ def layout(request: HttpRequest) -> dict[str, Any]:
         from dapolice.alerts.selectors import alert_open_count
 
         ctx["nav_items"] = items_for(user)
-        ctx["inbox_count"] = alert_open_count(user=user)
+        # Counted when a template shows it (the base layout), not for every fragment rendered
+        # with the request (a live match panel on each keystroke).
+        ctx["inbox_count"] = _Once(lambda: alert_open_count(user=user))
         # The idle warning (static/js/session.js) counts down the same limit as the middleware.
         ctx["idle_seconds"] = settings.SESSION_IDLE_TIMEOUT_MINUTES * 60
         ctx["idle_warning_seconds"] = settings.SESSION_IDLE_WARNING_MINUTES * 60
     return ctx
+
+
+class _Once:
+    """A value computed on first use in a template (templates call callables), then kept."""
+
+    def __init__(self, compute: Callable[[], Any]) -> None:
+        self._compute = compute
+        self._done = False
+        self._value: Any = None
+
+    def __call__(self) -> Any:
+        if not self._done:
+            self._value, self._done = self._compute(), True
+        return self._value

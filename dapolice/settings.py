@@ -309,15 +309,29 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 # beyond the trusted ones are ignored, not a reason to record no address at all.
 IPWARE_STRICT = False
 
+# List pages count at most this many rows ("more than 1,000"): a COUNT(*) of a broad filter
+# at a million incidents would read every matching row (dapolice.common.http.CappedPaginator).
+DAPOLICE_LIST_COUNT_CAP = env.int("DAPOLICE_LIST_COUNT_CAP", default=1000)
+
 # Idle timeout: the session ends after this many minutes without a user action. Background
 # polling (the inbox count, board refresh) does not count as activity.
 SESSION_IDLE_TIMEOUT_MINUTES = env.int("DAPOLICE_SESSION_IDLE_MINUTES", default=15)
+# A user action is stamped in the session at most this often (each stamp is a session write);
+# the idle clock runs from the last stamp, so it may end a session up to this much early.
+SESSION_ACTIVITY_WRITE_SECONDS = env.int("DAPOLICE_SESSION_ACTIVITY_WRITE_SECONDS", default=30)
 # The page warns this many minutes before the idle sign-out (static/js/session.js).
 SESSION_IDLE_WARNING_MINUTES = env.int("DAPOLICE_SESSION_IDLE_WARNING_MINUTES", default=2)
 # Absolute limit: the session ends this long after sign-in, however active (the sign-in time is
 # kept in the session; SESSION_COOKIE_AGE alone would move with every request that saves it).
 SESSION_MAX_HOURS = env.int("DAPOLICE_SESSION_MAX_HOURS", default=12)
 SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+# With Redis, sessions are read from it and written through to the database (no session query
+# per request; dapolice.accounts.sessions fails open to the database).
+if REDIS_URL:
+    SESSION_ENGINE = "dapolice.accounts.sessions"
+# How long a session stays in the cache after it was read or written (at most that long stale
+# after a write that missed the cache during an outage); then it is read from the database.
+SESSION_CACHE_SECONDS = env.int("DAPOLICE_SESSION_CACHE_SECONDS", default=300)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

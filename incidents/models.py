@@ -426,6 +426,8 @@ class Incident(BaseModel):
                 name="incident_open_deadline_idx",
                 condition=Q(status__in=["awaiting", "dispatched"]),
             ),
+            # The list page sorted by risk (four values): the id orders within one, both ways.
+            models.Index(fields=["risk_level", "id"], name="incident_risk_sort_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -15,7 +15,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db import connection
 from django.db.models import OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -30,6 +30,7 @@ from dapolice.alerts.choices import Severity
 from dapolice.alerts.registry import AlertSpec
 from dapolice.audit.models import AuditEvent
 from dapolice.audit.services import record_access, record_list, record_read
+from dapolice.common.http import CappedPaginator
 from incidents.choices import (
     ATTENDANCE_BREACH,
     ATTENDANCE_WARNING,
@@ -212,7 +213,10 @@ def incident_queryset(
         filterset = (IncidentListFilter if for_list_page else IncidentFilter)(filters, queryset=qs)
         qs = filterset.qs
         if for_list_page and filters.get("sort"):
-            qs = qs.order_by(*qs.query.order_by, "-pk")  # a stable order for paging
+            # A stable order for paging, the same way as the first key: one index on
+            # (key, id) then serves the sort both ways (risk has four values and no other order).
+            first = str(qs.query.order_by[0]) if qs.query.order_by else "-"
+            qs = qs.order_by(*qs.query.order_by, "-pk" if first.startswith("-") else "pk")
     return incident_search(qs, search)
 
 
@@ -231,7 +235,7 @@ def incident_list(
     page, a number past the end the last (Django's ``Paginator.get_page``).
     """
     qs = incident_queryset(user=user, filters=filters, for_list_page=True, search=search)
-    shown = Paginator(qs, page_size).get_page(page)
+    shown = CappedPaginator(qs, page_size).get_page(page)
     used = sorted(k for k, v in (filters or {}).items() if v and k != "page")
     record_list(
         actor=user,

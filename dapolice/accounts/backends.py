@@ -6,6 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import CharField, F, OuterRef, Value
+from django.db.models.functions import Concat
+
+from dapolice.accounts.models import User
 
 
 class RoleBackend(ModelBackend):
@@ -23,3 +30,33 @@ class RoleBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         return set(user_obj.role_grants()[1])
+
+    def get_user(self, user_id: Any) -> Any:
+        """The signed-in user of a request with their roles and permissions, in one query.
+
+        Read on every request, never cached across requests: a role removed (or an account
+        deactivated) counts from the very next request.
+        """
+        if connection.vendor != "postgresql":
+            return super().get_user(user_id)
+        mine = OuterRef("pk")
+        users = User._default_manager.annotate(
+            role_names=ArraySubquery(Group.objects.filter(user=mine).values("name")),
+            role_permissions=ArraySubquery(
+                Permission.objects.filter(group__user=mine)
+                .annotate(
+                    code=Concat(
+                        F("content_type__app_label"),
+                        Value("."),
+                        F("codename"),
+                        output_field=CharField(),
+                    )
+                )
+                .values("code")
+            ),
+        )
+        user = users.filter(pk=user_id).first()
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        user.set_role_grants(user.role_names, user.role_permissions)
+        return user

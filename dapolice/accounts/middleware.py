@@ -66,7 +66,12 @@ class IdleTimeoutMiddleware:
                     _("You were signed out after %(m)d minutes without activity.")
                     % {"m": settings.SESSION_IDLE_TIMEOUT_MINUTES},
                 )
-            if not request.headers.get(BACKGROUND_HEADER):
+            if not request.headers.get(BACKGROUND_HEADER) and (
+                last is None or now - float(last) >= settings.SESSION_ACTIVITY_WRITE_SECONDS
+            ):
+                # Not on every keystroke's search: a session write is a database write, and
+                # the idle clock is counted from the last stamp written, so it can only end a
+                # session up to SESSION_ACTIVITY_WRITE_SECONDS early, never late.
                 request.session[SESSION_KEY] = now
         return self.get_response(request)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -62,9 +64,22 @@ class User(AbstractUser):
             rows = self.groups.values_list(
                 "name", "permissions__content_type__app_label", "permissions__codename"
             )
-            names = {name for name, _, _ in rows}
-            perms = {f"{app}.{code}" for _, app, code in rows if code}
-            grants = (frozenset(n for n in names if n in Role.values), frozenset(perms))
+            grants = self.set_role_grants(
+                [name for name, _, _ in rows], [f"{app}.{code}" for _, app, code in rows if code]
+            )
+        self.__dict__["_role_grants"] = grants
+        return grants
+
+    def set_role_grants(
+        self, groups: Iterable[str], permissions: Iterable[str]
+    ) -> tuple[frozenset[str], frozenset[str]]:
+        """Keep the grants read with the user itself (``RoleBackend.get_user``: one query for
+        the user, the roles and the permissions on every request)."""
+        grants: tuple[frozenset[str], frozenset[str]] = (
+            (frozenset(n for n in groups if n in Role.values), frozenset(permissions))
+            if self.is_active and self.pk is not None
+            else (frozenset(), frozenset())
+        )
         self.__dict__["_role_grants"] = grants
         return grants
 

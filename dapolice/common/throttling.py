@@ -41,6 +41,17 @@ def using_fallback() -> bool:
     return _state["cache_down_until"] > time.monotonic()
 
 
+def cache_failed(what: str, exc: BaseException) -> None:
+    """Leave the shared cache alone for ``FALLBACK_SECONDS`` (the session store uses it too)."""
+    _state["cache_down_until"] = time.monotonic() + FALLBACK_SECONDS
+    logger.warning(
+        "%s without the cache for %ds: cache unavailable (%s)",
+        what,
+        FALLBACK_SECONDS,
+        type(exc).__name__,
+    )
+
+
 class ResilientScopedRateThrottle(ScopedRateThrottle):
     """``ScopedRateThrottle`` that counts in process memory while the shared cache is down."""
 

@@ -152,3 +152,55 @@ def test_the_list_uses_a_constant_number_of_queries_filtered_and_searched(
     for _ in range(12):
         log_incident()
     measure()
+
+
+def test_days_are_the_force_s_days_at_their_edges(client_for, call_taker, log_incident):
+    """A day filter is a day in the force's time zone, compared as instants (index-friendly):
+    23:30 UTC on 1 July is 00:30 on 2 July in London."""
+    late = log_incident(received_at=datetime(2026, 7, 1, 23, 30, tzinfo=UTC))
+    client = client_for(call_taker)
+    assert late.reference in listing(client, received_after="2026-07-02")
+    assert late.reference not in listing(client, received_before="2026-07-01")
+    assert late.reference in listing(client, received_before="2026-07-02")
+    assert late.reference not in listing(client, received_after="2026-07-03")
+
+
+def test_a_broad_list_counts_up_to_the_cap_and_says_there_are_more(
+    client_for, call_taker, log_incident, settings
+):
+    settings.DAPOLICE_LIST_COUNT_CAP = 3
+    for _ in range(4):
+        log_incident(category="A")
+    html = listing(client_for(call_taker), category="A")
+    assert "More than 3 incidents" in html
+    assert "Narrow the search" in html
+    settings.DAPOLICE_LIST_COUNT_CAP = 4
+    html = listing(client_for(call_taker), category="A")
+    assert "4 incidents" in html
+    assert "More than" not in html
+
+
+def test_the_count_never_reads_past_the_cap(client_for, call_taker, log_incident, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.DAPOLICE_LIST_COUNT_CAP = 2
+    log_incident()
+    client = client_for(call_taker)
+    with CaptureQueriesContext(connection) as captured:
+        listing(client, status="awaiting")
+    counts = [q["sql"] for q in captured.captured_queries if "incidents_incident" in q["sql"]]
+    counts = [sql for sql in counts if sql.startswith("SELECT COUNT(*)")]
+    assert counts
+    assert all("LIMIT 3" in sql for sql in counts)
+
+
+def test_sorting_by_risk_pages_in_one_order_both_ways(client_for, call_taker, log_incident):
+    from incidents.selectors import incident_list
+
+    made = [log_incident(category="B") for _ in range(3)]
+    ids = sorted(i.pk for i in made)
+    up = incident_list(user=call_taker, filters={"sort": "risk"})
+    down = incident_list(user=call_taker, filters={"sort": "-risk"})
+    assert [i.pk for i in up] == ids  # equal risk: ids ascending
+    assert [i.pk for i in down] == ids[::-1]

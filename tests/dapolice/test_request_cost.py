@@ -1,0 +1,148 @@
+"""What every request costs before the view runs (issue 8: the match endpoint's query budget).
+
+* The session is read from the cache (Redis), written through to the database; a session
+  deleted by signing out is gone from the cache too.
+* The user, their roles and their permissions are one query, read on every request: a role
+  taken away counts from the next request.
+* The idle clock's stamp is written at most every ``SESSION_ACTIVITY_WRITE_SECONDS``, so the
+  live panel's keystrokes do not each rewrite the session; the idle sign-out still happens.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.conf import settings as django_settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from dapolice.accounts.choices import Role
+from dapolice.accounts.middleware import SESSION_KEY
+from dapolice.accounts.services import user_remove_roles
+from tests.dapolice.test_accounts import sign_in, signed_in
+from tests.incidents.helpers import HOME
+
+pytestmark = pytest.mark.django_db
+T0 = datetime(2026, 3, 2, 9, 0, 5, tzinfo=UTC)
+
+#: The match API's queries: the user with roles (1), the engine (1), the persons shown (1),
+#: their flags (2), the people and markers at the typed address (2), the audit row (2).
+MATCH_API_QUERIES = 9
+
+
+def _redis_sessions() -> bool:
+    return django_settings.SESSION_ENGINE == "dapolice.accounts.sessions"
+
+
+def _match(client, **body):
+    return client.post(reverse("api-person-match"), body, content_type="application/json")
+
+
+def test_the_match_api_stays_within_its_query_budget(
+    client_for, call_taker, log_incident, django_assert_max_num_queries
+):
+    if not _redis_sessions():
+        pytest.skip("sessions are read from the cache only with REDIS_URL")
+    victim = {"given_name": "Elizabeth", "family_name": "Jones", "phones": ("07700 900789",)}
+    log_incident(victim=victim)
+    client = client_for(call_taker)
+    body = {
+        "given_name": "Liz",
+        "family_name": "Jones",
+        "postcode": HOME.postcode,
+        "house": HOME.house,
+    }
+    assert _match(client, **body).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        response = _match(client, **body)
+    assert response.status_code == 200
+    assert response.json()[0]["person"]["family_name"] == "Jones"
+    sent = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert not [q for q in sent if "django_session" in q], "the session came from the database"
+    assert len([q for q in sent if "accounts_user" in q.split(" WHERE ")[0]]) == 1
+    assert len(sent) <= MATCH_API_QUERIES, "\n".join(sent)
+
+
+def test_a_role_taken_away_counts_from_the_next_request(client_for, call_taker, make_user):
+    supervisor = make_user(Role.CONTROL_SUPERVISOR)
+    client = client_for(call_taker)
+    assert _match(client, family_name="Jones").status_code == 200
+    user_remove_roles(actor=supervisor, user=call_taker, roles=[Role.CALL_TAKER])
+    assert _match(client, family_name="Jones").status_code == 403
+
+
+def test_a_deactivated_account_is_signed_out_at_the_next_request(client_for, call_taker):
+    client = client_for(call_taker)
+    assert _match(client, family_name="Jones").status_code == 200
+    type(call_taker).objects.filter(pk=call_taker.pk).update(is_active=False)
+    assert _match(client, family_name="Jones").status_code in (401, 403)
+
+
+def test_the_roles_read_with_the_user_are_the_roles_held(client_for, call_taker):
+    from django.contrib.auth import get_user
+    from django.test import RequestFactory
+
+    client = client_for(call_taker)
+    request = RequestFactory().get("/")
+    request.session = client.session
+    user = get_user(request)
+    assert user.pk == call_taker.pk
+    assert user.role_grants() == type(call_taker).objects.get(pk=call_taker.pk).role_grants()
+    assert Role.CALL_TAKER in user.roles
+    assert user.role_grants()[1]  # the role's permissions came with it
+
+
+def test_a_signed_out_session_does_not_come_back_from_the_cache(client, call_taker):
+    sign_in(client, call_taker.username)
+    assert signed_in(client)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    client.post(reverse("accounts:logout"))
+    client.cookies[django_settings.SESSION_COOKIE_NAME] = cookie  # a copy of the old cookie
+    response = _match(client, family_name="Jones")
+    assert response.status_code in (302, 401, 403)
+    assert not signed_in(client)
+
+
+def test_the_activity_stamp_is_written_at_most_every_so_often(client, call_taker, settings):
+    settings.SESSION_ACTIVITY_WRITE_SECONDS = 30
+    with time_machine.travel(T0, tick=False) as clock:
+        sign_in(client, call_taker.username)
+        client.get("/")
+        first = client.session[SESSION_KEY]
+        clock.shift(timedelta(seconds=20))
+        client.get("/")
+        assert client.session[SESSION_KEY] == first  # not rewritten 20 s later
+        clock.shift(timedelta(seconds=11))
+        client.get("/")
+        assert client.session[SESSION_KEY] == pytest.approx(first + 31)
+
+
+def test_an_unwritten_stamp_never_extends_the_idle_limit(client, call_taker, settings):
+    """The idle clock runs from the last stamp written: activity within the write interval
+    can end the session up to that much early, never late."""
+    settings.SESSION_ACTIVITY_WRITE_SECONDS = 30
+    idle = timedelta(minutes=django_settings.SESSION_IDLE_TIMEOUT_MINUTES)
+    with time_machine.travel(T0, tick=False) as clock:
+        sign_in(client, call_taker.username)
+        client.get("/")
+        clock.shift(timedelta(seconds=20))
+        client.get("/")  # activity, not stamped
+        clock.shift(idle - timedelta(seconds=19))  # idle + 1 s after the stamp
+        client.get("/")
+        assert not signed_in(client)
+
+
+def test_a_stamp_written_keeps_the_session_for_the_whole_idle_limit(client, call_taker, settings):
+    settings.SESSION_ACTIVITY_WRITE_SECONDS = 30
+    idle = timedelta(minutes=django_settings.SESSION_IDLE_TIMEOUT_MINUTES)
+    with time_machine.travel(T0, tick=False) as clock:
+        sign_in(client, call_taker.username)
+        client.get("/")
+        clock.shift(timedelta(seconds=40))
+        client.get("/")  # stamped: more than 30 s after the last stamp
+        clock.shift(idle - timedelta(seconds=1))
+        client.get("/")
+        assert signed_in(client)
