@@ -632,7 +632,8 @@ DAPOLICE_SITE_URL = env.str("DAPOLICE_SITE_URL", default="http://127.0.0.1:8000"
 #: Delivery attempts of one alert's e-mails before giving up (the sweep re-nudges later).
 DAPOLICE_ALERT_DELIVERY_RETRIES = env.int("DAPOLICE_ALERT_DELIVERY_RETRIES", default=5)
 #: A medium-risk DASH (as reviewed) asks the victim's SPOC for a re-assessment this many days
-#: later (HMIC recommendation 7); a later reviewed DASH of the victim moves or cancels it.
+#: later (HMIC recommendation 7), and again every this many days until the victim's follow-up is
+#: closed (``risk.services.reassessment_close``); a later reviewed DASH moves or cancels it.
 DAPOLICE_REASSESS_MEDIUM_DAYS = env.int("DAPOLICE_REASSESS_MEDIUM_DAYS", default=28)
 #: Repeat victims who stopped calling: with at least this many DA incidents and no incident or
 #: logged contact for this many months, a welfare follow-up goes to their SPOC.

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from dapolice import access
 from dapolice.accounts.choices import Role
@@ -79,3 +80,10 @@ def can_review(user: Any, assessment: Any = None) -> bool:
     if not can_use_queue(user):
         return False
     return assessment is None or assessment.author_id != user.pk
+
+
+@access.rule("risk.reassessment.close", who=_("supervisors and MASH staff"))
+def can_close_reassessment(user: Any, victim: Any = None) -> bool:
+    """Who decides a victim's medium-risk follow-up is over (no more re-assessments): the
+    supervisors who review DASHes and the MASH staff who own safeguarding."""
+    return _police(user) and user.has_role(Role.SUPERVISOR, Role.MASH)
