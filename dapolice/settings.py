@@ -625,6 +625,16 @@ DAPOLICE_ATTENDANCE_ESCALATION_MINUTES = env.int(
 #: Who receives the escalation. No inspector role exists yet, so by default the control-room
 #: supervisors (on duty round the clock) receive it as urgent, worded for the duty inspector.
 DAPOLICE_DUTY_INSPECTOR_ROLE = env.str("DAPOLICE_DUTY_INSPECTOR_ROLE", default="control_supervisor")
+#: (The inspector on the duty rota, ``incidents.DutyInspectorShift``, receives it first; the role
+#: above is the fallback when nobody is on duty.)
+#: Bail, custody and release (HMIC recommendation 12): the victim is told within this many
+#: working days (Monday to Friday, not a bank holiday of ``DAPOLICE_BANK_HOLIDAY_REGION``) of the
+#: event. Default 1: the Victims' Code (2020, right 6) gives 5 working days, but 1 to victims
+#: entitled to enhanced rights, which victims of domestic abuse are (victims of the most serious
+#: crime and intimidated victims); a force that applies the standard service sets 5.
+DAPOLICE_CUSTODY_TELL_VICTIM_WORKING_DAYS = env.int(
+    "DAPOLICE_CUSTODY_TELL_VICTIM_WORKING_DAYS", default=1
+)
 #: Alerts are also e-mailed (a reference and a link only) to their recipients with an address.
 DAPOLICE_ALERT_EMAIL = env.bool("DAPOLICE_ALERT_EMAIL", default=True)
 #: Links in alert e-mails start with this (no trailing slash).

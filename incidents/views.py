@@ -32,6 +32,7 @@ from incidents.filters import IncidentListFilter
 from incidents.forms import (
     AddCallForm,
     AttendanceForm,
+    CustodyEventForm,
     DeferForm,
     DispatchForm,
     IncidentForm,
@@ -41,6 +42,7 @@ from incidents.forms import (
     RegradeForm,
     RevealAddressForm,
     RevealReviewForm,
+    VictimInformedForm,
 )
 from incidents.inputs import PersonInput
 from incidents.matching.services import match_label_record
@@ -416,6 +418,10 @@ def _detail_page(
         "dispatch_form": DispatchForm(prefix="dispatch"),
         "arrival_form": AttendanceForm(prefix="arrival"),
     }
+    suspects = selectors.incident_suspects(incident=incident)
+    blank["custody_form"] = CustodyEventForm(prefix="custody", suspects=suspects)
+    blank["informed_form"] = VictimInformedForm(prefix="informed")
+    informed_event = forms_given.pop("informed_event", None)
     forms_ = {**blank, **forms_given}
     ctx = {
         "detail": detail,
@@ -426,6 +432,13 @@ def _detail_page(
         "can_record": open_ and access.check(user, "incidents.record_attendance", incident),
         "can_regrade": open_ and access.check(user, "incidents.regrade", incident),
         "can_reveal": access.check(user, "incidents.address.reveal"),
+        # Bail, custody and release (recommendation 12): not only while the incident is open.
+        "custody_events": selectors.custody_events_for(user=user, incident=incident),
+        "can_record_custody": bool(suspects)
+        and access.check(user, "incidents.custody.record", incident),
+        "can_inform_victim": access.check(user, "incidents.custody.inform"),
+        # The event whose "victim informed" form came back with an error (shown as typed).
+        "informed_event_id": informed_event,
         "error_list": _error_list(list(forms_given.values())),
         # The attendance alerts this incident raised (warning, breach, escalation), newest first.
         "raised_alerts": list(alerts_for_subject(user=user, subject=incident)[:RAISED_ALERTS]),
@@ -467,7 +480,7 @@ class _IncidentFormView(ObjectPolicyMixin, View, abc.ABC):
         request = cast(AuthenticatedHttpRequest, self.request)  # signed in: the mixin checked
         return _detail_page(request, self.object, status=status, **{f"{self.prefix}_form": form})
 
-    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
         form = self.get_form()
         if not form.is_valid():
             return self._again(form, 400)
@@ -562,6 +575,59 @@ class IncidentArrivalView(_IncidentFormView):
         if done.attended_within_target:
             return _("Arrival recorded: within target.")
         return _("Arrival recorded: after the target time.")
+
+
+class CustodyEventRecordView(_IncidentFormView):
+    """A suspect's bail or custody change: the victim is to be told, the risk re-assessed."""
+
+    policy = "incidents.custody.record"
+    form_class = CustodyEventForm
+    prefix = "custody"
+
+    def get_form(self) -> forms.Form:
+        suspects = selectors.incident_suspects(incident=self.object)
+        return CustodyEventForm(self.request.POST, prefix=self.prefix, suspects=suspects)
+
+    def act(self, incident: Incident, data: dict[str, Any]) -> str:
+        suspect = next(
+            p for p in selectors.incident_suspects(incident=incident) if p.pk == data["suspect"]
+        )
+        event = services.custody_event_record(
+            actor=self.user,
+            incident=incident,
+            suspect=suspect,
+            kind=data["kind"],
+            occurred_at=data["occurred_at"],
+            notes=data["notes"],
+        )
+        return _("Recorded. Tell the victim by %(by)s; a re-assessment task has been raised.") % {
+            "by": timezone.localtime(event.tell_victim_by).strftime("%H:%M %d %b %Y")
+        }
+
+
+class CustodyVictimInformedView(_IncidentFormView):
+    """The victim was told of a bail or custody change: the Victims' Code clock stops."""
+
+    policy = "incidents.custody.inform"
+    form_class = VictimInformedForm
+    prefix = "informed"
+
+    def _again(self, form: forms.Form, status: int) -> HttpResponse:
+        request = cast(AuthenticatedHttpRequest, self.request)
+        return _detail_page(
+            request,
+            self.object,
+            status=status,
+            informed_form=form,
+            informed_event=self.kwargs["event_pk"],
+        )
+
+    def act(self, incident: Incident, data: dict[str, Any]) -> str:
+        event = selectors.custody_event_get_for_user(
+            user=self.user, incident=incident, pk=self.kwargs["event_pk"]
+        )
+        services.custody_victim_informed(actor=self.user, event=event, at=data["at"])
+        return _("Recorded that the victim was told.")
 
 
 class AddressRevealView(ObjectPolicyMixin, View):

@@ -142,6 +142,14 @@ def build_world() -> World:
     w.incident = _incident(call_taker, family=VICTIM_NAME)
     incident_services.incident_dispatch(actor=call_taker, incident=w.incident, officer=officer)
     w.victim = w.incident.people.get(role="victim").person
+    # A suspect bailed (recommendation 12): the victim is still to be told.
+    w.extra["custody"] = incident_services.custody_event_record(
+        actor=officer,
+        incident=w.incident,
+        suspect=w.incident.people.get(role="suspect").person,
+        kind="bail_granted",
+        notes="Conditions: not to contact the victim",
+    )
     dash = risk_services.assessment_start(actor=officer, incident=w.incident)
     risk_services.assessment_submit(
         actor=officer,

@@ -20,6 +20,7 @@ from tests.security.world import VICTIM_NAME
 CONTROL_ROOM = {CALL_TAKER, CONTROL_SUPERVISOR}
 ATTENDANCE = {CALL_TAKER, CONTROL_SUPERVISOR, OFFICER}
 MARKERS = {CALL_TAKER, CONTROL_SUPERVISOR, OFFICER, SUPERVISOR, MASH}
+CUSTODY = {OFFICER, INVESTIGATOR, SUPERVISOR}
 REVEALERS = {CONTROL_SUPERVISOR, SUPERVISOR, MASH, INVESTIGATOR}
 #: Who signs off a break-glass reveal (never their own).
 REVIEWERS = {CONTROL_SUPERVISOR, SUPERVISOR}
@@ -84,6 +85,15 @@ ROUTES = [
     Route("incidents:regrade", kwargs=_incident, post=expect(CONTROL_ROOM)),
     Route("incidents:dispatch", kwargs=_incident, post=expect(ATTENDANCE)),
     Route("incidents:arrival", kwargs=_incident, post=expect(ATTENDANCE)),
+    # Bail, custody and release (recommendation 12): police in the case record it; the SPOC
+    # (often MASH staff) may record that the victim was told.
+    Route("incidents:custody-record", kwargs=_incident, post=expect(CUSTODY)),
+    Route(
+        "incidents:custody-informed",
+        kwargs=lambda w: {"pk": w.incident.pk, "event_pk": w.extra["custody"].pk},
+        post=expect(CUSTODY | {MASH}),
+        note="the first allowed cell records it; later ones get the 'already told' conflict",
+    ),
     Route(
         "incidents:address-reveal",
         case="restricted",
