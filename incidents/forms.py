@@ -698,3 +698,36 @@ class VictimInformedForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.helper = _helper(Layout(Field.text("at", field_width=20)))
+
+
+class InspectorShiftForm(forms.Form):
+    """A shift on the duty inspector rota: who, from, until (local time)."""
+
+    user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Inspector"), queryset=None)
+    starts_at = forms.DateTimeField(
+        label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        from dapolice.accounts.models import User
+
+        super().__init__(*args, **kwargs)
+        field = cast("forms.ModelChoiceField[Any]", self.fields["user"])
+        field.queryset = User.objects.filter(is_active=True).order_by("last_name", "first_name")
+        self.helper = _helper(
+            Layout(
+                Field.select("user"),
+                Field.text("starts_at", field_width=20),
+                Field.text("ends_at", field_width=20),
+            )
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", _("The shift must end after it starts."))
+        return data

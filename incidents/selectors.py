@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -723,3 +723,22 @@ def incident_suspects(*, incident: Incident) -> list[Person]:
         .distinct()
         .order_by("pk")
     )
+
+
+def inspector_rota(*, user: User, now: datetime) -> list[DutyInspectorShift]:
+    """The duty inspector rota from a week ago on (configuration, not case content: no read
+    audit beyond the page's list row)."""
+    rows = list(
+        DutyInspectorShift.objects.filter(ends_at__gt=now - timedelta(days=7))
+        .select_related("user")
+        .order_by("starts_at", "pk")
+    )
+    record_list(
+        actor=user, action="incidents.inspector_shift.listed", model=DutyInspectorShift,
+        ids=[r.pk for r in rows],
+    )  # fmt: skip
+    return rows
+
+
+def inspector_shift_get(*, pk: int) -> DutyInspectorShift:
+    return get_object_or_404(DutyInspectorShift, pk=pk)

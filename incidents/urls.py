@@ -20,6 +20,12 @@ urlpatterns = [
         views.CustodyVictimInformedView.as_view(),
         name="custody-informed",
     ),
+    path("inspector-rota/", views.InspectorRotaView.as_view(), name="inspector-rota"),
+    path(
+        "inspector-rota/<int:pk>/end/",
+        views.InspectorShiftEndView.as_view(),
+        name="inspector-shift-end",
+    ),
     path("reveals/", views.RevealQueueView.as_view(), name="reveal-queue"),
     path("reveals/<int:pk>/review/", views.RevealReviewView.as_view(), name="reveal-review"),
     path(

@@ -37,6 +37,7 @@ from incidents.forms import (
     DispatchForm,
     IncidentForm,
     IncidentSearchForm,
+    InspectorShiftForm,
     MatchPanelForm,
     PersonForm,
     RegradeForm,
@@ -725,3 +726,64 @@ class RevealReviewView(ObjectPolicyMixin, View):
         ctx = view.get_context_data(form=form, failed=self.object.pk)
         ctx["error_list"] = _error_list([form])
         return TemplateResponse(request, RevealQueueView.template_name, ctx, status=400)
+
+
+# --- The duty inspector rota -------------------------------------------------------------------
+
+
+class InspectorRotaView(PolicyRequiredMixin, View):
+    """Who is the duty inspector when: unattended incidents escalate to them (nobody on duty:
+    ``DAPOLICE_DUTY_INSPECTOR_ROLE``). Supervisors and administrators add and end shifts."""
+
+    policy = "incidents.inspector_rota"
+    template_name = "incidents/inspector_rota.html"
+
+    def _page(self, form: InspectorShiftForm, status: int = 200) -> HttpResponse:
+        now = timezone.now()
+        ctx = {
+            "form": form,
+            "shifts": selectors.inspector_rota(user=self.user, now=now),
+            "on_duty": selectors.duty_inspector_at(now),
+            "fallback_role": settings.DAPOLICE_DUTY_INSPECTOR_ROLE,
+            "now": now,
+            "error_list": _error_list([form]),
+        }
+        return render(self.request, self.template_name, ctx, status=status)
+
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        return self._page(InspectorShiftForm())
+
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        form = InspectorShiftForm(request.POST)
+        if not form.is_valid():
+            return self._page(form, 400)
+        try:
+            services.inspector_shift_add(
+                actor=request.user,
+                user=form.cleaned_data["user"],
+                starts_at=form.cleaned_data["starts_at"],
+                ends_at=form.cleaned_data["ends_at"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            return self._page(form, 400)
+        messages.success(request, _("Shift added to the duty inspector rota."))
+        return redirect("incidents:inspector-rota")
+
+
+class InspectorShiftEndView(PolicyRequiredMixin, View):
+    """End a shift now (one not yet started is removed)."""
+
+    policy = "incidents.inspector_rota"
+
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        shift = selectors.inspector_shift_get(pk=pk)
+        try:
+            done = services.inspector_shift_end(actor=request.user, shift=shift)
+        except Conflict as exc:
+            messages.warning(request, exc.message)
+        else:
+            messages.success(
+                request, _("Shift ended.") if done is not None else _("Shift removed.")
+            )
+        return redirect("incidents:inspector-rota")

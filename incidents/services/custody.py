@@ -155,16 +155,26 @@ def inspector_shift_add(
 
 def inspector_shift_end(
     *, actor: User, shift: DutyInspectorShift, at: datetime | None = None
-) -> DutyInspectorShift:
-    """End a shift early (now, or at ``at``, after it started): the rota keeps its history."""
+) -> DutyInspectorShift | None:
+    """End a shift early, now or at ``at``. A shift that has not started by then is removed (it
+    was never on duty: nothing to keep); one that has keeps its history with the earlier end.
+    Returns the shift, or None when removed."""
     access.require(actor, "incidents.inspector_rota")
     at = at or timezone.now()
     with transaction.atomic():
         locked = DutyInspectorShift.objects.select_for_update().get(pk=shift.pk)
         if at >= locked.ends_at:
             raise Conflict(_("This shift has already ended."))
+        fields = ["user_id", "starts_at", "ends_at"]
         if at <= locked.starts_at:
-            raise DomainError(_("This shift has not started: end it after it starts."), field="at")
+            record_change(
+                actor=actor,
+                action="incidents.inspector_shift.removed",
+                subject=locked,
+                changes={k: [v, None] for k, v in snapshot(locked, fields).items()},
+            )
+            locked.delete()
+            return None
         before = snapshot(locked, ["ends_at"])
         locked.ends_at = at
         locked.save(update_fields=["ends_at"])
