@@ -185,6 +185,25 @@ def test_closing_needs_a_reason_and_a_supervisor_or_the_mash(review, supervisor,
     assert reassess_row().cancelled_at is None
 
 
+def test_the_history_page_shows_the_next_round_and_closes_the_follow_up(
+    review, supervisor, officer, client_for
+):
+    with time_machine.travel(NOW, tick=False):
+        victim = victim_of(review("medium"))
+    page = client_for(supervisor).get(f"/risk/victims/{victim.pk}/history/").content.decode()
+    assert "Next re-assessment due 30 Mar 2026" in page
+    url = f"/risk/victims/{victim.pk}/reassessment/close/"
+    blank = client_for(supervisor).post(url, {"reason": "   "})
+    assert blank.status_code == 400
+    refused = client_for(officer).post(url, {"reason": "Officer typed this"})
+    assert refused.status_code == 403
+    assert "Officer typed this" in refused.content.decode()
+    assert reassess_row().cancelled_at is None
+    done = client_for(supervisor).post(url, {"reason": "Risk reduced; case closed by MASH"})
+    assert done.status_code == 302
+    assert reassess_row().cancelled_at is not None
+
+
 # --- Repeat victims who stopped calling -------------------------------------------------------
 
 
