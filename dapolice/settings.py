@@ -642,6 +642,16 @@ DAPOLICE_ATTENDANCE_ESCALATION_MINUTES = env.int(
 #: Who receives the escalation. No inspector role exists yet, so by default the control-room
 #: supervisors (on duty round the clock) receive it as urgent, worded for the duty inspector.
 DAPOLICE_DUTY_INSPECTOR_ROLE = env.str("DAPOLICE_DUTY_INSPECTOR_ROLE", default="control_supervisor")
+#: (The inspector on the duty rota, ``incidents.DutyInspectorShift``, receives it first; the role
+#: above is the fallback when nobody is on duty.)
+#: Bail, custody and release (HMIC recommendation 12): the victim is told within this many
+#: working days (Monday to Friday, not a bank holiday of ``DAPOLICE_BANK_HOLIDAY_REGION``) of the
+#: event. Default 1: the Victims' Code (2020, right 6) gives 5 working days, but 1 to victims
+#: entitled to enhanced rights, which victims of domestic abuse are (victims of the most serious
+#: crime and intimidated victims); a force that applies the standard service sets 5.
+DAPOLICE_CUSTODY_TELL_VICTIM_WORKING_DAYS = env.int(
+    "DAPOLICE_CUSTODY_TELL_VICTIM_WORKING_DAYS", default=1
+)
 #: Alerts are also e-mailed (a reference and a link only) to their recipients with an address.
 DAPOLICE_ALERT_EMAIL = env.bool("DAPOLICE_ALERT_EMAIL", default=True)
 #: Links in alert e-mails start with this (no trailing slash).
@@ -649,7 +659,8 @@ DAPOLICE_SITE_URL = env.str("DAPOLICE_SITE_URL", default="http://127.0.0.1:8000"
 #: Delivery attempts of one alert's e-mails before giving up (the sweep re-nudges later).
 DAPOLICE_ALERT_DELIVERY_RETRIES = env.int("DAPOLICE_ALERT_DELIVERY_RETRIES", default=5)
 #: A medium-risk DASH (as reviewed) asks the victim's SPOC for a re-assessment this many days
-#: later (HMIC recommendation 7); a later reviewed DASH of the victim moves or cancels it.
+#: later (HMIC recommendation 7), and again every this many days until the victim's follow-up is
+#: closed (``risk.services.reassessment_close``); a later reviewed DASH moves or cancels it.
 DAPOLICE_REASSESS_MEDIUM_DAYS = env.int("DAPOLICE_REASSESS_MEDIUM_DAYS", default=28)
 #: Repeat victims who stopped calling: with at least this many DA incidents and no incident or
 #: logged contact for this many months, a welfare follow-up goes to their SPOC.

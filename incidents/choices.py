@@ -81,3 +81,23 @@ ATTENDANCE_WARNING = "incidents.attendance.warning"
 ATTENDANCE_BREACH = "incidents.attendance.breach"
 ATTENDANCE_ESCALATION = "incidents.attendance.escalation"
 ATTENDANCE_DEADLINES = (ATTENDANCE_WARNING, ATTENDANCE_BREACH, ATTENDANCE_ESCALATION)
+
+
+class CustodyEventKind(models.TextChoices):
+    """A change in a suspect's bail or custody (HMIC recommendation 12): each one means the
+    victim is told (Victims' Code, right 6) and their risk re-assessed."""
+
+    BAIL_GRANTED = "bail_granted", _("Bail granted")
+    BAIL_VARIED = "bail_varied", _("Bail conditions varied")
+    BAIL_CANCELLED = "bail_cancelled", _("Bail cancelled")
+    RELEASED_UNDER_INVESTIGATION = "released_ui", _("Released under investigation")
+    CHARGED_REMANDED = "charged_remanded", _("Charged and remanded in custody")
+    RELEASED_FROM_CUSTODY = "released_custody", _("Released from custody")
+    RELEASED_FROM_PRISON = "released_prison", _("Released from prison")
+
+
+#: Deadline kinds of a custody event: the victim told within the Victims' Code timescale (cancelled
+#: when "victim informed" is recorded) and the victim's risk re-assessed (due at once: a task).
+#: Their alerts are raised by ``mash.receivers``, which knows the victim's SPOC.
+CUSTODY_TELL_VICTIM_DEADLINE = "incidents.custody.tell_victim"
+CUSTODY_REASSESS_DEADLINE = "incidents.custody.reassess"

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dapolice.access.breakglass import MIN_REASON_LENGTH
 from incidents import validators
-from incidents.choices import PersonRole, Relationship
+from incidents.choices import CustodyEventKind, PersonRole, Relationship
 from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput, Thrive
 from incidents.matching.engine import MatchQuery
 from incidents.models import AddressReveal, AttendanceCategory
@@ -787,3 +787,88 @@ class IncidentSearchForm(forms.Form):
     q = forms.CharField(
         label=_("Search by reference, name, street or postcode"), max_length=100, required=False
     )
+
+
+class CustodyEventForm(forms.Form):
+    """A suspect's bail or custody change (recommendation 12). ``suspects``: the incident's."""
+
+    suspect = forms.TypedChoiceField(label=_("Suspect"), coerce=int)
+    kind = forms.ChoiceField(
+        label=_("What happened"), choices=[("", _("Choose")), *CustodyEventKind.choices]
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("When"),
+        required=False,
+        help_text=_("Leave empty for now"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        help_text=_(
+            "Conditions, court, next date. No names, addresses or phone numbers: the victim's "
+            "safe-contact instructions are on their contact plan"
+        ),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, suspects: list[Any] = (), **kwargs: Any):  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["suspect"].choices = [(p.pk, str(p)) for p in suspects]  # type: ignore[attr-defined]
+        self.helper = _helper(
+            Layout(
+                Field.select("suspect"),
+                Field.select("kind"),
+                Field.text("occurred_at", field_width=20),
+                Field.textarea("notes"),
+            )
+        )
+
+
+class VictimInformedForm(forms.Form):
+    """The victim was told of a bail or custody change."""
+
+    at = forms.DateTimeField(
+        label=_("Told at"),
+        required=False,
+        help_text=_("Leave empty for now"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Layout(Field.text("at", field_width=20)))
+
+
+class InspectorShiftForm(forms.Form):
+    """A shift on the duty inspector rota: who, from, until (local time)."""
+
+    user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Inspector"), queryset=None)
+    starts_at = forms.DateTimeField(
+        label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        from dapolice.accounts.models import User
+
+        super().__init__(*args, **kwargs)
+        field = cast("forms.ModelChoiceField[Any]", self.fields["user"])
+        field.queryset = User.objects.filter(is_active=True).order_by("last_name", "first_name")
+        self.helper = _helper(
+            Layout(
+                Field.select("user"),
+                Field.text("starts_at", field_width=20),
+                Field.text("ends_at", field_width=20),
+            )
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", _("The shift must end after it starts."))
+        return data

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dapolice.common.models import BaseModel
 from incidents.choices import (
+    CustodyEventKind,
     IncidentStatus,
     MarkerKind,
     PersonRole,
@@ -661,3 +662,94 @@ class StaffExclusion(models.Model):
     def __str__(self) -> str:
         what = f"person {self.person_id}" if self.person_id else f"incident {self.incident_id}"
         return f"User {self.user_id} must not see {what}"
+
+
+# --- Bail, custody and release (HMIC recommendation 12) -----------------------------------------
+
+
+class CustodyEventQuerySet(models.QuerySet["CustodyEvent"]):
+    def visible_to(self, user: User) -> CustodyEventQuerySet:
+        from incidents.policies import incident_visibility
+
+        return self.filter(incident__in=Incident.objects.filter(incident_visibility(user)))
+
+
+class CustodyEvent(BaseModel):
+    """A change in a suspect's bail or custody, recorded by the police on an incident: bail
+    granted, varied or cancelled, charged and remanded, released from custody or from prison.
+
+    Recording one sets, in its transaction, the deadline to tell the victim (Victims' Code,
+    ``DAPOLICE_CUSTODY_TELL_VICTIM_WORKING_DAYS``) and a re-assessment task; recording that the
+    victim was told cancels the first. ``notes`` are operational (conditions, court, dates): no
+    names, addresses or phone numbers, which alerts and e-mails never carry either.
+    """
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.PROTECT, related_name="custody"
+    )
+    suspect = models.ForeignKey(
+        Person, verbose_name=_("suspect"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("what happened"), max_length=20, choices=CustodyEventKind.choices)
+    occurred_at = models.DateTimeField(_("when"))
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    tell_victim_by = models.DateTimeField(_("tell the victim by"))
+    victim_informed_at = models.DateTimeField(_("victim informed at"), null=True, blank=True)
+    victim_informed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("victim informed by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+
+    objects = CustodyEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bail or custody event")
+        verbose_name_plural = _("bail and custody events")
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(victim_informed_at__isnull=True, victim_informed_by__isnull=True)
+                | Q(victim_informed_at__isnull=False, victim_informed_by__isnull=False),
+                name="custody_informed_whole",
+            ),
+        ]
+        indexes = [models.Index(fields=["incident", "occurred_at"], name="custody_incident_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on incident {self.incident_id}"
+
+
+class DutyInspectorShift(models.Model):
+    """Who is the duty inspector from when until when: an unattended incident's escalation goes
+    to them (``DAPOLICE_DUTY_INSPECTOR_ROLE`` when nobody is on duty). A shift covers
+    ``[starts_at, ends_at)``. Added and ended by supervisors and administrators through
+    ``incidents.services``, audited."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("inspector"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("duty inspector shift")
+        verbose_name_plural = _("duty inspector rota")
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="inspector_shift_ends_after"
+            )
+        ]
+        indexes = [models.Index(fields=["starts_at", "ends_at"], name="inspector_shift_idx")]
+
+    def __str__(self) -> str:
+        return f"Duty inspector {self.user_id} {self.starts_at:%d %b %H:%M}"

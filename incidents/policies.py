@@ -228,3 +228,35 @@ audit_values.record("incidents.addressreveal")
 audit_values.record("incidents.staffexclusion", via=["incident", "person"])
 audit_values.auditor("matching.matchingmodel")
 audit_values.record("matching.matchlabel", via=["person"])
+audit_values.record("incidents.custodyevent", via=["incident"])
+audit_values.auditor("incidents.dutyinspectorshift")
+
+#: Police roles who record a suspect's bail or custody change on an incident (rec. 12): the
+#: attending officer, the investigator and the sergeant. The control room and the MASH do not:
+#: the officer in the case knows what the court or custody suite decided.
+CUSTODY_ROLES = (Role.ATTENDING_OFFICER, Role.INVESTIGATOR, Role.SUPERVISOR)
+
+
+@access.rule("incidents.custody.record", who=_("attending officers, investigators and supervisors"))
+def can_record_custody(user: User, incident: Any = None) -> bool:
+    return _police(user) and user.has_role(*CUSTODY_ROLES)
+
+
+@access.rule(
+    "incidents.custody.inform",
+    who=_("attending officers, investigators, supervisors and MASH staff"),
+)
+def can_record_victim_informed(user: User, event: Any = None) -> bool:
+    """Who told the victim: the officer in the case, or the victim's SPOC (often MASH staff)."""
+    return _police(user) and user.has_role(*CUSTODY_ROLES, Role.MASH)
+
+
+@access.rule(
+    "incidents.inspector_rota", who=_("supervisors, control-room supervisors and administrators")
+)
+def can_edit_inspector_rota(user: User, obj: Any = None) -> bool:
+    """The duty inspector rota: sergeants and control-room supervisors keep it, administrators
+    too (it is configuration, not case content)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.has_role(Role.SUPERVISOR, Role.CONTROL_SUPERVISOR, Role.SYSADMIN)

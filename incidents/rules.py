@@ -6,9 +6,12 @@ and the synthetic-data generator all call these functions, so each rule has one 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
+import holidays
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -76,3 +79,32 @@ def attendance_alert_times(*, deadline_at: datetime) -> dict[str, datetime | Non
         ATTENDANCE_ESCALATION: deadline_at
         + timedelta(minutes=settings.DAPOLICE_ATTENDANCE_ESCALATION_MINUTES),
     }
+
+
+# --- Working days (Victims' Code timescales) ----------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _bank_holidays(region: str, year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("GB", subdiv=region, years=[year]).keys())
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday, not a bank holiday of ``DAPOLICE_BANK_HOLIDAY_REGION``."""
+    if day.weekday() >= 5:
+        return False
+    return day not in _bank_holidays(settings.DAPOLICE_BANK_HOLIDAY_REGION, day.year)
+
+
+def working_days_after(moment: datetime, days: int) -> datetime:
+    """The same local time of day ``days`` working days after ``moment``: 1 working day after
+    a Friday 15:00 is Monday 15:00 (Tuesday after a bank holiday Monday); after a Saturday,
+    Monday (the weekend does not count). Local time, so a change of the clocks keeps the hour."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    local = moment.astimezone(zone)
+    day, counted = local.date(), 0
+    while counted < days:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            counted += 1
+    return datetime.combine(day, local.time(), tzinfo=zone)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -45,6 +45,8 @@ from incidents.matching.conf import setting
 from incidents.models import (
     Address,
     AddressReveal,
+    CustodyEvent,
+    DutyInspectorShift,
     Incident,
     IncidentCall,
     IncidentOfficer,
@@ -712,6 +714,9 @@ def attendance_alerts(*, incident_id: int, kind: str) -> list[AlertSpec]:
             )
         ]
     title = _("%(ref)s: still not attended, escalated to the duty inspector") % {"ref": ref}
+    inspector = duty_inspector_at(timezone.now())
+    if inspector is not None:
+        return [AlertSpec(title=title, link=link, recipient_id=inspector, severity=Severity.URGENT)]
     return [
         AlertSpec(
             title=title,
@@ -720,3 +725,65 @@ def attendance_alerts(*, incident_id: int, kind: str) -> list[AlertSpec]:
             severity=Severity.URGENT,
         )
     ]
+
+
+def duty_inspector_at(at: datetime) -> int | None:
+    """The user id of the inspector on the duty rota at ``at`` (a shift covers ``[from,
+    until)``; of overlapping shifts, the one that started last: the handover's incoming
+    inspector), or None: nobody is on duty, and the escalation goes to
+    ``DAPOLICE_DUTY_INSPECTOR_ROLE``."""
+    return (
+        DutyInspectorShift.objects.filter(starts_at__lte=at, ends_at__gt=at, user__is_active=True)
+        .order_by("-starts_at", "-pk")
+        .values_list("user_id", flat=True)
+        .first()
+    )
+
+
+# --- Bail, custody and release (HMIC recommendation 12) -----------------------------------------
+
+
+def custody_events_for(*, user: User, incident: Incident) -> list[CustodyEvent]:
+    """The bail and custody events of an incident the user already sees (its page is the audited
+    read), newest first."""
+    return list(
+        CustodyEvent.objects.visible_to(user)
+        .filter(incident=incident)
+        .select_related("suspect", "recorded_by", "victim_informed_by")
+    )
+
+
+def custody_event_get_for_user(*, user: User, incident: Incident, pk: int) -> CustodyEvent:
+    """One event of ``incident``, 404 when the user may not see it (or it is another
+    incident's)."""
+    return get_object_or_404(CustodyEvent.objects.visible_to(user), pk=pk, incident=incident)
+
+
+def incident_suspects(*, incident: Incident) -> list[Person]:
+    """The suspects of an incident (for the custody form's choice)."""
+    return list(
+        Person.objects.filter(
+            involvements__incident=incident, involvements__role=PersonRole.SUSPECT
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def inspector_rota(*, user: User, now: datetime) -> list[DutyInspectorShift]:
+    """The duty inspector rota from a week ago on (configuration, not case content: no read
+    audit beyond the page's list row)."""
+    rows = list(
+        DutyInspectorShift.objects.filter(ends_at__gt=now - timedelta(days=7))
+        .select_related("user")
+        .order_by("starts_at", "pk")
+    )
+    record_list(
+        actor=user, action="incidents.inspector_shift.listed", model=DutyInspectorShift,
+        ids=[r.pk for r in rows],
+    )  # fmt: skip
+    return rows
+
+
+def inspector_shift_get(*, pk: int) -> DutyInspectorShift:
+    return get_object_or_404(DutyInspectorShift, pk=pk)

@@ -16,6 +16,18 @@ urlpatterns = [
     path("<int:pk>/regrade/", views.IncidentRegradeView.as_view(), name="regrade"),
     path("<int:pk>/dispatch/", views.IncidentDispatchView.as_view(), name="dispatch"),
     path("<int:pk>/arrival/", views.IncidentArrivalView.as_view(), name="arrival"),
+    path("<int:pk>/custody/", views.CustodyEventRecordView.as_view(), name="custody-record"),
+    path(
+        "<int:pk>/custody/<int:event_pk>/informed/",
+        views.CustodyVictimInformedView.as_view(),
+        name="custody-informed",
+    ),
+    path("inspector-rota/", views.InspectorRotaView.as_view(), name="inspector-rota"),
+    path(
+        "inspector-rota/<int:pk>/end/",
+        views.InspectorShiftEndView.as_view(),
+        name="inspector-shift-end",
+    ),
     path("reveals/", views.RevealQueueView.as_view(), name="reveal-queue"),
     path("reveals/<int:pk>/review/", views.RevealReviewView.as_view(), name="reveal-review"),
     path(

@@ -33,16 +33,19 @@ from incidents.forms import (
     AddCallForm,
     AddressLookupForm,
     AttendanceForm,
+    CustodyEventForm,
     DeadlinePreviewForm,
     DeferForm,
     DispatchForm,
     IncidentForm,
     IncidentSearchForm,
+    InspectorShiftForm,
     MatchPanelForm,
     PersonForm,
     RegradeForm,
     RevealAddressForm,
     RevealReviewForm,
+    VictimInformedForm,
 )
 from incidents.inputs import PersonInput
 from incidents.matching.services import match_label_record
@@ -481,6 +484,10 @@ def _detail_page(
         "dispatch_form": DispatchForm(prefix="dispatch"),
         "arrival_form": AttendanceForm(prefix="arrival"),
     }
+    suspects = selectors.incident_suspects(incident=incident)
+    blank["custody_form"] = CustodyEventForm(prefix="custody", suspects=suspects)
+    blank["informed_form"] = VictimInformedForm(prefix="informed")
+    informed_event = forms_given.pop("informed_event", None)
     forms_ = {**blank, **forms_given}
     ctx = {
         "detail": detail,
@@ -491,6 +498,13 @@ def _detail_page(
         "can_record": open_ and access.check(user, "incidents.record_attendance", incident),
         "can_regrade": open_ and access.check(user, "incidents.regrade", incident),
         "can_reveal": access.check(user, "incidents.address.reveal"),
+        # Bail, custody and release (recommendation 12): not only while the incident is open.
+        "custody_events": selectors.custody_events_for(user=user, incident=incident),
+        "can_record_custody": bool(suspects)
+        and access.check(user, "incidents.custody.record", incident),
+        "can_inform_victim": access.check(user, "incidents.custody.inform"),
+        # The event whose "victim informed" form came back with an error (shown as typed).
+        "informed_event_id": informed_event,
         "error_list": _error_list(list(forms_given.values())),
         # The attendance alerts this incident raised (warning, breach, escalation), newest first.
         "raised_alerts": list(alerts_for_subject(user=user, subject=incident)[:RAISED_ALERTS]),
@@ -532,7 +546,7 @@ class _IncidentFormView(ObjectPolicyMixin, View, abc.ABC):
         request = cast(AuthenticatedHttpRequest, self.request)  # signed in: the mixin checked
         return _detail_page(request, self.object, status=status, **{f"{self.prefix}_form": form})
 
-    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
         form = self.get_form()
         if not form.is_valid():
             return self._again(form, 400)
@@ -627,6 +641,59 @@ class IncidentArrivalView(_IncidentFormView):
         if done.attended_within_target:
             return _("Arrival recorded: within target.")
         return _("Arrival recorded: after the target time.")
+
+
+class CustodyEventRecordView(_IncidentFormView):
+    """A suspect's bail or custody change: the victim is to be told, the risk re-assessed."""
+
+    policy = "incidents.custody.record"
+    form_class = CustodyEventForm
+    prefix = "custody"
+
+    def get_form(self) -> forms.Form:
+        suspects = selectors.incident_suspects(incident=self.object)
+        return CustodyEventForm(self.request.POST, prefix=self.prefix, suspects=suspects)
+
+    def act(self, incident: Incident, data: dict[str, Any]) -> str:
+        suspect = next(
+            p for p in selectors.incident_suspects(incident=incident) if p.pk == data["suspect"]
+        )
+        event = services.custody_event_record(
+            actor=self.user,
+            incident=incident,
+            suspect=suspect,
+            kind=data["kind"],
+            occurred_at=data["occurred_at"],
+            notes=data["notes"],
+        )
+        return _("Recorded. Tell the victim by %(by)s; a re-assessment task has been raised.") % {
+            "by": timezone.localtime(event.tell_victim_by).strftime("%H:%M %d %b %Y")
+        }
+
+
+class CustodyVictimInformedView(_IncidentFormView):
+    """The victim was told of a bail or custody change: the Victims' Code clock stops."""
+
+    policy = "incidents.custody.inform"
+    form_class = VictimInformedForm
+    prefix = "informed"
+
+    def _again(self, form: forms.Form, status: int) -> HttpResponse:
+        request = cast(AuthenticatedHttpRequest, self.request)
+        return _detail_page(
+            request,
+            self.object,
+            status=status,
+            informed_form=form,
+            informed_event=self.kwargs["event_pk"],
+        )
+
+    def act(self, incident: Incident, data: dict[str, Any]) -> str:
+        event = selectors.custody_event_get_for_user(
+            user=self.user, incident=incident, pk=self.kwargs["event_pk"]
+        )
+        services.custody_victim_informed(actor=self.user, event=event, at=data["at"])
+        return _("Recorded that the victim was told.")
 
 
 class AddressRevealView(ObjectPolicyMixin, View):
@@ -736,3 +803,64 @@ class RevealReviewView(ObjectPolicyMixin, View):
         ctx = view.get_context_data(form=form, failed=self.object.pk)
         ctx["error_list"] = _error_list([form])
         return TemplateResponse(request, RevealQueueView.template_name, ctx, status=400)
+
+
+# --- The duty inspector rota -------------------------------------------------------------------
+
+
+class InspectorRotaView(PolicyRequiredMixin, View):
+    """Who is the duty inspector when: unattended incidents escalate to them (nobody on duty:
+    ``DAPOLICE_DUTY_INSPECTOR_ROLE``). Supervisors and administrators add and end shifts."""
+
+    policy = "incidents.inspector_rota"
+    template_name = "incidents/inspector_rota.html"
+
+    def _page(self, form: InspectorShiftForm, status: int = 200) -> HttpResponse:
+        now = timezone.now()
+        ctx = {
+            "form": form,
+            "shifts": selectors.inspector_rota(user=self.user, now=now),
+            "on_duty": selectors.duty_inspector_at(now),
+            "fallback_role": settings.DAPOLICE_DUTY_INSPECTOR_ROLE,
+            "now": now,
+            "error_list": _error_list([form]),
+        }
+        return render(self.request, self.template_name, ctx, status=status)
+
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        return self._page(InspectorShiftForm())
+
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        form = InspectorShiftForm(request.POST)
+        if not form.is_valid():
+            return self._page(form, 400)
+        try:
+            services.inspector_shift_add(
+                actor=request.user,
+                user=form.cleaned_data["user"],
+                starts_at=form.cleaned_data["starts_at"],
+                ends_at=form.cleaned_data["ends_at"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            return self._page(form, 400)
+        messages.success(request, _("Shift added to the duty inspector rota."))
+        return redirect("incidents:inspector-rota")
+
+
+class InspectorShiftEndView(PolicyRequiredMixin, View):
+    """End a shift now (one not yet started is removed)."""
+
+    policy = "incidents.inspector_rota"
+
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        shift = selectors.inspector_shift_get(pk=pk)
+        try:
+            done = services.inspector_shift_end(actor=request.user, shift=shift)
+        except Conflict as exc:
+            messages.warning(request, exc.message)
+        else:
+            messages.success(
+                request, _("Shift ended.") if done is not None else _("Shift removed.")
+            )
+        return redirect("incidents:inspector-rota")

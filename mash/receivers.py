@@ -3,7 +3,8 @@ app. No ``post_save`` receivers: every rule runs in ``mash.services``.
 
 * ``risk.signals.assessment_reviewed`` -> ``services.case_open_from_review`` (the queue entry).
 * Deadline handlers (``dapolice.alerts.registry.deadline_handler``) turn the queue's clocks, a
-  referral past its due time and an unsent Operation Encompass notice into alerts.
+  referral past its due time, an unsent Operation Encompass notice, a victim's re-assessment and
+  a suspect's bail or custody change (``incidents.CustodyEvent``) into alerts.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.utils import timezone
 from dapolice.accounts.services import system_user
 from dapolice.alerts.models import Deadline
 from dapolice.alerts.registry import AlertSpec, deadline_handler
+from incidents.choices import CUSTODY_REASSESS_DEADLINE, CUSTODY_TELL_VICTIM_DEADLINE
 from mash import selectors, services
 from mash.choices import (
     COMPLETE_DEADLINE,
@@ -92,3 +94,11 @@ def reassessment_due(deadline: Deadline) -> list[AlertSpec]:
 def silent_victim(deadline: Deadline) -> list[AlertSpec]:
     """A repeat victim not heard from for months: a welfare follow-up to the SPOC."""
     return selectors.silent_victim_alerts(person_id=int(deadline.subject_id))
+
+
+@deadline_handler(CUSTODY_TELL_VICTIM_DEADLINE)
+@deadline_handler(CUSTODY_REASSESS_DEADLINE)
+def custody_change(deadline: Deadline) -> list[AlertSpec]:
+    """A suspect's bail or custody changed (recommendation 12): re-assess the victim's risk at
+    once; the victim not told by the Victims' Code time. The SPOC and the officer in the case."""
+    return selectors.custody_alerts(event_id=int(deadline.subject_id), kind=deadline.kind)

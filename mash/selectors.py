@@ -24,7 +24,8 @@ from dapolice.accounts.models import User
 from dapolice.alerts.choices import Severity
 from dapolice.alerts.registry import AlertSpec
 from dapolice.audit.services import record_list, record_read
-from incidents.models import Person
+from incidents.choices import CUSTODY_TELL_VICTIM_DEADLINE, PersonRole
+from incidents.models import CustodyEvent, IncidentPerson, Person
 from mash import policies, rules
 from mash.choices import (
     OPEN_REFERRAL,
@@ -568,4 +569,62 @@ def silent_victims_due() -> list[tuple[int, datetime]]:
     return [
         (pid, max(last, contacts.get(pid) or last) + months)
         for pid, last in sorted(victims.items())
+    ]
+
+
+# --- Bail, custody and release (recommendation 12) --------------------------------------------
+
+
+def custody_alerts(*, event_id: int, kind: str) -> list[AlertSpec]:
+    """A suspect's bail or custody changed: the re-assessment task (at once), or the victim not
+    yet told at the Victims' Code time (nothing once they were). To the victim's SPOC and the
+    officer in the case who recorded it (the MASH when neither can be told).
+
+    Titles carry the incident's reference and the event's kind only, and the link is the
+    victim's contact screen, which shows the safe number of the contact plan and never the
+    other numbers held for the victim: no alert or e-mail can lead to an unsafe number."""
+    event = (
+        CustodyEvent.objects.select_related("incident", "recorded_by").filter(pk=event_id).first()
+    )
+    if event is None:
+        return []
+    if kind == CUSTODY_TELL_VICTIM_DEADLINE and event.victim_informed_at is not None:
+        return []
+    what, ref = event.get_kind_display(), event.incident.reference
+    if kind == CUSTODY_TELL_VICTIM_DEADLINE:
+        title = _("%(ref)s: %(what)s: the victim has not been told (Victims' Code)") % {
+            "ref": ref,
+            "what": what,
+        }
+        severity = Severity.URGENT
+    else:
+        by = timezone.localtime(event.tell_victim_by).strftime("%d %b %H:%M")
+        title = _("%(ref)s: %(what)s: re-assess the victim's risk; tell the victim by %(by)s") % {
+            "ref": ref,
+            "what": what,
+            "by": by,
+        }
+        severity = Severity.WARNING
+    victim = (
+        IncidentPerson.objects.filter(incident_id=event.incident_id, role=PersonRole.VICTIM)
+        .order_by("pk")
+        .values_list("person_id", flat=True)
+        .first()
+    )
+    if victim is None:
+        link = reverse("incidents:detail", args=[event.incident_id])
+        spoc = None
+    else:
+        link = reverse("mash:contacts", args=[victim])
+        spoc = (
+            ContactPlan.objects.filter(person_id=victim, spoc__is_active=True)
+            .values_list("spoc_id", flat=True)
+            .first()
+        )
+    officer = event.recorded_by_id if event.recorded_by.is_active else None
+    recipients = list(dict.fromkeys(r for r in (spoc, officer) if r is not None))
+    if not recipients:
+        return [AlertSpec(title=title, link=link, recipient_role=Role.MASH, severity=severity)]
+    return [
+        AlertSpec(title=title, link=link, recipient_id=r, severity=severity) for r in recipients
     ]

@@ -251,3 +251,17 @@ class ReviewForm(forms.Form):
                 Field.textarea("reason", rows=4),
             )
         )
+
+
+class ReassessmentCloseForm(forms.Form):
+    """Close a victim's medium-risk follow-up: no more re-assessment rounds."""
+
+    reason = forms.CharField(
+        label=_("Why the follow-up is closed"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Layout(Field.textarea("reason")))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from dapolice import access
 from dapolice.accounts.choices import Role
@@ -89,3 +90,10 @@ audit_values.auditor("risk.instrument", "risk.section", "risk.question", "risk.o
 audit_values.record("risk.assessment")
 audit_values.record("risk.assessmentanswer", via=["assessment"])
 audit_values.record("risk.assessmentreview", via=["assessment"])
+
+
+@access.rule("risk.reassessment.close", who=_("supervisors and MASH staff"))
+def can_close_reassessment(user: Any, victim: Any = None) -> bool:
+    """Who decides a victim's medium-risk follow-up is over (no more re-assessments): the
+    supervisors who review DASHes and the MASH staff who own safeguarding."""
+    return _police(user) and user.has_role(Role.SUPERVISOR, Role.MASH)

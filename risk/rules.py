@@ -294,3 +294,14 @@ def reassess_at(level: str, reviewed_at: datetime) -> datetime | None:
     if level != Level.MEDIUM:
         return None
     return reviewed_at + timedelta(days=settings.DAPOLICE_REASSESS_MEDIUM_DAYS)
+
+
+def reassess_next(due_at: datetime, now: datetime) -> datetime:
+    """The next round of a medium-risk re-assessment that fell due at ``due_at``: every
+    ``DAPOLICE_REASSESS_MEDIUM_DAYS`` after the last assessment, the first such moment after
+    ``now`` (rounds missed while the sweep was down are not raised one by one)."""
+    step = timedelta(days=settings.DAPOLICE_REASSESS_MEDIUM_DAYS)
+    nxt = due_at + step
+    if nxt <= now:
+        nxt += step * ((now - nxt) // step + 1)
+    return nxt

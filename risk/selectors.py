@@ -474,3 +474,22 @@ def rework_overdue_alerts(*, assessment_id: int) -> list[AlertSpec]:
             severity=Severity.WARNING,
         )
     ]
+
+
+def reassessment_due_at(*, person_id: int) -> Any:
+    """When the victim's next medium-risk re-assessment round is due, or None (none pending:
+    never medium, moved to high or standard, or closed)."""
+    from dapolice.alerts.models import Deadline
+    from risk.choices import REASSESS_DEADLINE
+
+    return (
+        Deadline.objects.filter(
+            kind=REASSESS_DEADLINE,
+            subject_type=Person._meta.label_lower,
+            subject_id=str(person_id),
+            fired_at__isnull=True,
+            cancelled_at__isnull=True,
+        )
+        .values_list("due_at", flat=True)
+        .first()
+    )

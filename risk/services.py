@@ -415,3 +415,26 @@ def marac_criteria_for(assessment: Assessment) -> list[rules.CriterionResult]:
         ),
         last_referral_at=signals.last_marac_referral(assessment.victim_id, incident_at),
     )
+
+
+def reassessment_close(*, actor: Any, victim: Person, reason: str) -> bool:
+    """Close a victim's medium-risk follow-up: the recurring re-assessment (recommendation 7)
+    stops. Audited with the reason; True if a pending re-assessment was cancelled. A later
+    medium-risk DASH of the victim starts a new one."""
+    access.require(actor, "risk.reassessment.close", victim)
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Say why the follow-up is closed."), field="reason")
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=victim.pk)
+        cancelled = deadline_cancel(kind=REASSESS_DEADLINE, subject=locked)
+        if not cancelled:
+            raise Conflict(_("This victim has no re-assessment pending."))
+        record_change(
+            actor=actor,
+            action="risk.reassessment.closed",
+            subject=locked,
+            changes={"reassessment": ["pending", "closed"]},
+            reason=reason,
+        )
+    return cancelled

@@ -12,4 +12,9 @@ urlpatterns = [
     path("<int:pk>/review/", views.AssessmentReviewView.as_view(), name="dash-review"),
     path("<int:pk>/pdf/", views.AssessmentPdfView.as_view(), name="dash-pdf"),
     path("victims/<int:pk>/history/", views.VictimHistoryView.as_view(), name="history"),
+    path(
+        "victims/<int:pk>/reassessment/close/",
+        views.ReassessmentCloseView.as_view(),
+        name="reassessment-close",
+    ),
 ]

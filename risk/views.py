@@ -21,10 +21,10 @@ from dapolice.access.views import PolicyRequiredMixin
 from dapolice.audit.services import record_access
 from dapolice.common.errors import Conflict, DomainError
 from dapolice.common.http import page_number
-from incidents.selectors import incident_get_for_user
+from incidents.selectors import incident_get_for_user, person_get_for_user
 from risk import selectors, services
 from risk.choices import Status
-from risk.forms import AssessmentForm, ReviewForm, StartForm
+from risk.forms import AssessmentForm, ReassessmentCloseForm, ReviewForm, StartForm
 from risk.models import Assessment
 from risk.pdf import assessment_pdf
 
@@ -357,5 +357,54 @@ class VictimHistoryView(PolicyRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        ctx["history"] = selectors.victim_history(user=self.request.user, person_pk=kwargs["pk"])
+        user = self.request.user
+        ctx["history"] = history = selectors.victim_history(user=user, person_pk=kwargs["pk"])
+        # The recurring medium-risk re-assessment (recommendation 7) and, for supervisors and
+        # the MASH, the form that closes the follow-up (a posted one comes back as typed).
+        ctx["reassess_due"] = selectors.reassessment_due_at(person_id=history.person.pk)
+        ctx["can_close_reassessment"] = access.check(
+            user, "risk.reassessment.close", history.person
+        )
+        form = kwargs.get("close_form") or ReassessmentCloseForm()
+        ctx["close_form"] = form
+        ctx["error_list"] = _error_list(form) if form.is_bound else []
         return ctx
+
+
+class ReassessmentCloseView(PolicyRequiredMixin, View):
+    """Close a victim's medium-risk follow-up with a reason: the re-assessment rounds stop."""
+
+    policy = "risk.reassessment.close"
+
+    def _again(self, form: ReassessmentCloseForm, status: int) -> HttpResponse:
+        page = VictimHistoryView()
+        page.setup(self.request, pk=self.kwargs["pk"])
+        ctx = page.get_context_data(pk=self.kwargs["pk"], close_form=form)
+        return TemplateResponse(self.request, page.template_name, ctx, status=status)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        person = person_get_for_user(user=self.user, pk=pk)
+        form = ReassessmentCloseForm(request.POST)
+        if not form.is_valid():
+            return self._again(form, 400)
+        try:
+            services.reassessment_close(
+                actor=self.user, victim=person, reason=form.cleaned_data["reason"]
+            )
+        except Conflict as exc:
+            messages.warning(request, exc.message)
+            return redirect("risk:history", pk=pk)
+        except DomainError as exc:
+            form.add_error("reason", exc.message)
+            return self._again(form, 400)
+        messages.success(request, _("Follow-up closed: no more re-assessment rounds."))
+        return redirect("risk:history", pk=pk)
+
+    def policy_denied(self, message: str) -> Any:
+        # Someone who may see the victim's history gets it back with what they typed.
+        if not access.check(self.user, "risk.view"):
+            return super().policy_denied(message)
+        form = ReassessmentCloseForm(self.request.POST)
+        form.is_valid()
+        form.add_error(None, message)
+        return self._again(form, 403)

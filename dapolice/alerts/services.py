@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dapolice.alerts.models import Alert, AlertDelivery, Deadline, Heartbeat
-from dapolice.alerts.registry import AlertSpec, handler_for
+from dapolice.alerts.registry import AlertSpec, handler_for, repeat_for
 from dapolice.audit.services import record_change
 from dapolice.common.errors import Conflict, DomainError
 
@@ -133,7 +133,39 @@ def _fire_claimed(deadline: Deadline, now: datetime) -> list[int]:
     """Raise the alerts of a deadline this transaction holds locked; their ids."""
     subject = (deadline.subject_type, deadline.subject_id)
     specs = handler_for(deadline.kind)(deadline)
+    _release_previous_round([deadline])
     return [_raise(deadline, spec, deadline.kind, subject).pk for spec in specs]
+
+
+def _release_previous_round(deadlines: Iterable[Deadline]) -> None:
+    """A recurring deadline's earlier rounds' alerts stay in the inbox (kind and subject kept) but
+    let go of the row: the constraints allow one alert per deadline and recipient, so the new
+    round could otherwise never raise its own. Only rows of a recurring kind can have any."""
+    ids = [d.pk for d in deadlines if repeat_for(d.kind) is not None]
+    if ids:
+        Alert.objects.filter(deadline_id__in=ids).update(deadline=None)
+
+
+def _next_round(deadline: Deadline, now: datetime) -> datetime | None:
+    """When a recurring deadline falls due again, strictly after ``now`` (a sweep that ran late,
+    or a system that was down for a round, raises one alert, not one per round missed)."""
+    repeat = repeat_for(deadline.kind)
+    if repeat is None:
+        return None
+    return repeat(deadline, now)
+
+
+def _mark_fired(deadlines: Iterable[Deadline], now: datetime) -> None:
+    """Mark claimed rows fired, or re-arm a recurring one for its next round (same transaction:
+    a recurrence cannot be lost between the alert and the next due time)."""
+    once: list[int] = []
+    for deadline in deadlines:
+        due_again = _next_round(deadline, now)
+        if due_again is None:
+            once.append(deadline.pk)
+        else:
+            Deadline.objects.filter(pk=deadline.pk).update(due_at=due_again, fired_at=None)
+    Deadline.objects.filter(pk__in=once).update(fired_at=now)
 
 
 def deadline_fire(*, deadline_id: int, now: datetime | None = None) -> bool:
@@ -149,7 +181,10 @@ def deadline_fire(*, deadline_id: int, now: datetime | None = None) -> bool:
         ).update(fired_at=now)
         if claimed != 1:
             return False
-        ids = _fire_claimed(Deadline.objects.get(pk=deadline_id), now)
+        deadline = Deadline.objects.get(pk=deadline_id)
+        ids = _fire_claimed(deadline, now)
+        if repeat_for(deadline.kind) is not None:
+            _mark_fired([deadline], now)
         transaction.on_commit(lambda: alerts_nudge(alert_ids=ids))
     return True
 
@@ -167,7 +202,7 @@ def _sweep_batch(now: datetime, failed: set[int]) -> int:
             .order_by("due_at")
             .select_for_update(skip_locked=True)[:SCAN_BATCH]
         )
-        fired: list[int] = []
+        fired: list[Deadline] = []
         alerts: list[Alert] = []
         for deadline in due:
             try:
@@ -182,10 +217,11 @@ def _sweep_batch(now: datetime, failed: set[int]) -> int:
                 continue
             subject = (deadline.subject_type, deadline.subject_id)
             alerts += [_alert(deadline, spec, deadline.kind, subject) for spec in specs]
-            fired.append(deadline.pk)
+            fired.append(deadline)
+        _release_previous_round(fired)
         # One INSERT for the batch; the unique constraints still refuse a second alert.
         alert_ids = [a.pk for a in Alert.objects.bulk_create(alerts)]
-        Deadline.objects.filter(pk__in=fired).update(fired_at=now)
+        _mark_fired(fired, now)
         if alert_ids:
             transaction.on_commit(lambda: alerts_nudge(alert_ids=alert_ids))
     return len(due)

@@ -26,6 +26,12 @@ from incidents.services.attendance import (
     incident_dispatch,
     incident_record_arrival,
 )
+from incidents.services.custody import (
+    custody_event_record,
+    custody_victim_informed,
+    inspector_shift_add,
+    inspector_shift_end,
+)
 from incidents.services.exclusions import exclusion_add, exclusion_remove
 from incidents.services.incidents import (
     INCIDENT_AUDIT_FIELDS,
@@ -54,6 +60,8 @@ __all__ = [
     "address_unrestrict",
     "attendance_target",
     "call_start_problem",
+    "custody_event_record",
+    "custody_victim_informed",
     "exclusion_add",
     "exclusion_remove",
     "incident_add_call",
@@ -67,6 +75,8 @@ __all__ = [
     "incident_reference",
     "incident_regrade",
     "incident_set_risk_level",
+    "inspector_shift_add",
+    "inspector_shift_end",
     "marker_add",
     "person_create",
     "person_update_from_call",

@@ -142,6 +142,21 @@ def build_world() -> World:
     w.incident = _incident(call_taker, family=VICTIM_NAME)
     incident_services.incident_dispatch(actor=call_taker, incident=w.incident, officer=officer)
     w.victim = w.incident.people.get(role="victim").person
+    # An inspector on duty now (the rota's end-shift route ends it).
+    w.extra["inspector_shift"] = incident_services.inspector_shift_add(
+        actor=w.users[SUPERVISOR],
+        user=user("inspector", Role.SUPERVISOR),
+        starts_at=timezone.now() - timedelta(hours=1),
+        ends_at=timezone.now() + timedelta(hours=8),
+    )
+    # A suspect bailed (recommendation 12): the victim is still to be told.
+    w.extra["custody"] = incident_services.custody_event_record(
+        actor=officer,
+        incident=w.incident,
+        suspect=w.incident.people.get(role="suspect").person,
+        kind="bail_granted",
+        notes="Conditions: not to contact the victim",
+    )
     dash = risk_services.assessment_start(actor=officer, incident=w.incident)
     risk_services.assessment_submit(
         actor=officer,

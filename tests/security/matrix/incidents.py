@@ -11,6 +11,7 @@ from tests.security.matrix import (
     NOT_ALLOWED,
     OFFICER,
     SUPERVISOR,
+    SYSADMIN,
     Audit,
     Route,
     expect,
@@ -20,6 +21,9 @@ from tests.security.world import VICTIM_NAME
 CONTROL_ROOM = {CALL_TAKER, CONTROL_SUPERVISOR}
 ATTENDANCE = {CALL_TAKER, CONTROL_SUPERVISOR, OFFICER}
 MARKERS = {CALL_TAKER, CONTROL_SUPERVISOR, OFFICER, SUPERVISOR, MASH}
+#: Who keeps the duty inspector rota (configuration: administrators too).
+ROTA = {SUPERVISOR, CONTROL_SUPERVISOR, SYSADMIN}
+CUSTODY = {OFFICER, INVESTIGATOR, SUPERVISOR}
 REVEALERS = {CONTROL_SUPERVISOR, SUPERVISOR, MASH, INVESTIGATOR}
 #: Who signs off a break-glass reveal (never their own).
 REVIEWERS = {CONTROL_SUPERVISOR, SUPERVISOR}
@@ -98,6 +102,27 @@ ROUTES = [
     Route("incidents:regrade", kwargs=_incident, post=expect(CONTROL_ROOM)),
     Route("incidents:dispatch", kwargs=_incident, post=expect(ATTENDANCE)),
     Route("incidents:arrival", kwargs=_incident, post=expect(ATTENDANCE)),
+    # Bail, custody and release (recommendation 12): police in the case record it; the SPOC
+    # (often MASH staff) may record that the victim was told.
+    Route(
+        "incidents:inspector-rota",
+        get=expect(ROTA),
+        post=expect(ROTA),
+        audit={"get": Audit("list", "incidents.dutyinspectorshift")},
+    ),
+    Route(
+        "incidents:inspector-shift-end",
+        kwargs=lambda w: {"pk": w.extra["inspector_shift"].pk},
+        post=expect(ROTA),
+        note="the first allowed cell ends the shift; later ones get the 'already ended' conflict",
+    ),
+    Route("incidents:custody-record", kwargs=_incident, post=expect(CUSTODY)),
+    Route(
+        "incidents:custody-informed",
+        kwargs=lambda w: {"pk": w.incident.pk, "event_pk": w.extra["custody"].pk},
+        post=expect(CUSTODY | {MASH}),
+        note="the first allowed cell records it; later ones get the 'already told' conflict",
+    ),
     Route(
         "incidents:address-reveal",
         case="restricted",

@@ -116,6 +116,12 @@ ROUTES = [
         get=expect(READERS),
         audit={"get": Audit("read", "incidents.person")},
     ),
+    Route(
+        "risk:reassessment-close",
+        kwargs=lambda w: {"pk": w.victim.pk},
+        post=expect({SUPERVISOR, MASH}),
+        note="the world's victim has no re-assessment pending: an empty form is a 400",
+    ),
     # --- API -------------------------------------------------------------------------------
     Route("api-risk-instruments", api=True, get=expect(READERS)),
     Route(
