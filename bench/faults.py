@@ -329,11 +329,20 @@ class Postgres:
         ensure_database(self.url)
 
     def save_template(self) -> None:
+        """Keep the migrated cluster for later runs (copied under a temporary name, then renamed,
+        so two harnesses at once never see half a template); templates of other keys go."""
         self.stop()
         template = self.template()
-        shutil.rmtree(template.parent, ignore_errors=True)  # older keys
         template.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(self.data, template, ignore=shutil.ignore_patterns("postmaster.pid"))
+        for other in template.parent.iterdir():
+            if other.name != template.name and not other.name.startswith("."):
+                shutil.rmtree(other, ignore_errors=True)
+        partial = template.parent / f".{template.name}.{os.getpid()}"
+        shutil.copytree(self.data, partial, ignore=shutil.ignore_patterns("postmaster.pid"))
+        try:
+            partial.rename(template)
+        except OSError:  # another harness saved it first
+            shutil.rmtree(partial, ignore_errors=True)
         self.start()
 
     def destroy(self) -> None:
