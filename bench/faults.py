@@ -15,11 +15,18 @@ due deadline to be fired and every alert delivered, then counts from the databas
 
 Scenarios: ``kill-worker`` (SIGKILL a worker's process group mid-run, start another),
 ``redis-nosave`` (``SHUTDOWN NOSAVE`` mid-run, restart after ``--outage`` seconds),
-``two-sweepers-two-beats``, ``save-while-redis-down`` (incidents logged during the outage).
+``redis-down-minute`` (the same for ``--long-outage``, 60 s), ``postgres-down`` (the harness's own
+PostgreSQL stopped for ``--pg-outage`` seconds, 20), ``two-sweepers-two-beats``,
+``save-while-redis-down`` (incidents logged during the outage), and the control room's
+``web-*`` scenarios (``bench/faults_control.py``, issue 13: gunicorn serving users through each
+fault). A scenario that stops PostgreSQL runs the whole invocation on the harness's own cluster
+(``initdb`` into a temporary directory, ``--pg-port`` 5499, as the ``postgres`` user when run as
+root), never on the shared server; ``--postgres own`` forces it.
 ``--quick`` is the tool's own test size (``tests/bench/test_faults.py``).
 
     .venv/bin/python -m bench.faults                     # every scenario
     .venv/bin/python -m bench.faults kill-worker --deadlines 300 --window 45
+    .venv/bin/python -m bench.faults postgres-down web-postgres-down --pg-outage 20
 """
 
 from __future__ import annotations

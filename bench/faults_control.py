@@ -65,7 +65,7 @@ READS = (PANEL, MATCH_API, BOARD)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("control-room scenarios (web-*)")
-    group.add_argument("--takers", type=int, default=4, help="call takers")
+    group.add_argument("--takers", type=int, default=6, help="call takers")
     group.add_argument("--before", type=float, default=8, help="seconds of load before the fault")
     group.add_argument("--after", type=float, default=20, help="seconds of load after the repair")
     group.add_argument("--frozen", type=float, default=20, help="web-redis-frozen: seconds")
@@ -98,7 +98,10 @@ class ControlResult:
     alerts_lost: int = 0
     alerts_doubled: int = 0
     recovered_after: float = 0.0
+    disrupted: float = 0.0
     healthz_after: float | None = None
+    #: Seconds of load after the repair: the last failure must come well before their end.
+    after: float = 0.0
     notes: list[str] = field(default_factory=list)
 
     def during(self) -> list[Sample]:
@@ -134,6 +137,7 @@ class ControlResult:
             and not self.seen().get(500)
             and (not self.redis_fault() or self.incident_failures_during() == 0)
             and self.healthz_after is not None
+            and self.recovered_after < self.after / 2
         )
 
 
@@ -155,8 +159,9 @@ def table(results: list[ControlResult]) -> str:
         "doubled",
         "audit lost/doubled",
         "alerts lost/doubled",
-        "recovered s",
-        "healthz OK s",
+        "users disrupted s",
+        "recovered s after repair",
+        "healthz OK s after repair",
     )
     rows = [head]
     for r in results:
@@ -172,6 +177,7 @@ def table(results: list[ControlResult]) -> str:
                 str(r.doubled),
                 f"{r.audit_lost}/{r.audit_doubled}",
                 f"{r.alerts_lost}/{r.alerts_doubled}",
+                f"{r.disrupted:.1f}",
                 f"{r.recovered_after:.1f}",
                 "never" if r.healthz_after is None else f"{r.healthz_after:.1f}",
             )
@@ -454,7 +460,7 @@ def run(name: str, args: Any, env: Env, redis: Redis, pg: Postgres | None) -> Co
 
     from bench import faults
 
-    result = ControlResult(name)
+    result = ControlResult(name, after=args.after)
     close_old_connections()
     faults.reset()
     for path in env.mail.glob("*"):
@@ -537,6 +543,9 @@ def run(name: str, args: Any, env: Env, redis: Redis, pg: Postgres | None) -> Co
     result.notes += [f"incident refused {k}: {v}" for k, v in load.refused.items()]
     failures = [s for s in result.samples if not 200 <= s.status < 300 and s.status != 429]
     if failures:
+        # From the first failed request's start to the last one's answer; and how long after
+        # the repair (or the kill) that last failure came.
+        result.disrupted = failures[-1].end - failures[0].start
         result.recovered_after = max(0.0, failures[-1].end - result.repaired_at)
     reconcile(result, load, ids, audit_before)
     return result

@@ -115,7 +115,7 @@ def test_postgres_unavailable_loses_and_doubles_no_alert_and_the_control_room_an
     assert web["500s"] == "0"
     assert (web["lost"], web["doubled"], web["audit lost/doubled"]) == ("0", "0", "0/0")
     assert web["alerts lost/doubled"] == "0/0"
-    assert web["healthz OK s"] != "never"
+    assert web["healthz OK s after repair"] != "never"
     assert int(web["incidents"]) > 0
     # The users saw the database's absence as "unavailable, retrying", and nothing worse.
     errors = web["errors seen by users (during fault)"]
