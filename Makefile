@@ -72,7 +72,7 @@ bench: install ## Benchmarks under bench/ (not part of make test); prints one ta
 loadtest: install ## Control-room load on loopback (gunicorn; steps of call takers; sign-in storm); not part of make test
 	$(PY) -m bench.loadtest $(LOADTEST_ARGS)
 
-faults: install ## Alert pipeline under injected faults (own redis-server on :6391, own database); not part of make test
+faults: install ## Alerts and the control room under injected faults (own redis-server :6391, own PostgreSQL cluster :5499); not part of make test
 	DAPOLICE_ENV=test $(PY) -m bench.faults $(FAULTS_ARGS)
 
 clean: ## Remove the virtualenv, node_modules and var/ (the embedded database too)

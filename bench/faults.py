@@ -15,20 +15,32 @@ due deadline to be fired and every alert delivered, then counts from the databas
 
 Scenarios: ``kill-worker`` (SIGKILL a worker's process group mid-run, start another),
 ``redis-nosave`` (``SHUTDOWN NOSAVE`` mid-run, restart after ``--outage`` seconds),
-``two-sweepers-two-beats``, ``save-while-redis-down`` (incidents logged during the outage).
+``redis-down-minute`` (the same for ``--long-outage``, 60 s), ``postgres-down`` (the harness's own
+PostgreSQL stopped for ``--pg-outage`` seconds, 20), ``two-sweepers-two-beats``,
+``save-while-redis-down`` (incidents logged during the outage), and the control room's
+``web-*`` scenarios (``bench/faults_control.py``, issue 13: gunicorn serving users through each
+fault). A scenario that stops PostgreSQL runs the whole invocation on the harness's own cluster
+(``initdb`` into a temporary directory, ``--pg-port`` 5499, as the ``postgres`` user when run as
+root), never on the shared server; ``--postgres own`` forces it.
 ``--quick`` is the tool's own test size (``tests/bench/test_faults.py``).
 
     .venv/bin/python -m bench.faults                     # every scenario
     .venv/bin/python -m bench.faults kill-worker --deadlines 300 --window 45
+    .venv/bin/python -m bench.faults postgres-down web-postgres-down --pg-outage 20
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
+import hashlib
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -41,7 +53,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-SCENARIOS = ["kill-worker", "redis-nosave", "two-sweepers-two-beats", "save-while-redis-down"]
+SCENARIOS = [
+    "kill-worker",
+    "redis-nosave",
+    "redis-down-minute",
+    "postgres-down",
+    "two-sweepers-two-beats",
+    "save-while-redis-down",
+]
+#: Scenarios that stop PostgreSQL: they run on the harness's own cluster, never the shared one.
+OWN_POSTGRES = {"postgres-down"}
 LATE_SECONDS = 60
 
 
@@ -92,7 +113,9 @@ class Env:
     """Environment of the harness and of every child: the faults database and Redis, a short
     sweep interval, e-mails into files, tasks really queued (not eager)."""
 
-    def __init__(self, *, port: int, interval: int, suffix: str = "faults") -> None:
+    def __init__(
+        self, *, port: int, interval: int, suffix: str = "faults", database_url: str = ""
+    ) -> None:
         self.port = port
         self.var = ROOT / "var" / suffix
         self.mail = self.var / "mail"
@@ -101,7 +124,7 @@ class Env:
             **os.environ,
             "DAPOLICE_ENV": "test",
             "DJANGO_SETTINGS_MODULE": "dapolice.settings",
-            "DATABASE_URL": faults_database_url(suffix),
+            "DATABASE_URL": database_url or faults_database_url(suffix),
             "REDIS_URL": f"redis://127.0.0.1:{port}/0",
             "DAPOLICE_VAR_DIR": str(self.var),
             "DAPOLICE_DEADLINE_SCAN_SECONDS": str(interval),
@@ -227,6 +250,114 @@ class Redis:
             self.shutdown_nosave()
 
 
+class Postgres:
+    """Our own PostgreSQL cluster on loopback (``--pg-port``, 5499 by default), trust
+    authentication, no fsync: the harness stops and starts it at will, which it must never do
+    to the machine's shared server. As root, ``initdb`` and ``pg_ctl`` run as the ``postgres``
+    user (``initdb`` refuses root). A migrated cluster is kept under ``var/pg-template/<key>``
+    (the key hashes the PostgreSQL version and every migration file), so a later run copies it
+    instead of migrating again."""
+
+    DB = "dapolice_faults"
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.bin = self.find_bin()
+        self.tmp = Path(tempfile.mkdtemp(prefix="dapolice-faults-pg-"))
+        self.data = self.tmp / "data"
+        self.log = self.tmp / "postgres.log"
+        self.as_postgres = os.geteuid() == 0
+        if self.as_postgres:
+            shutil.chown(self.tmp, user="postgres")
+
+    @staticmethod
+    def find_bin() -> Path:
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not found and shutil.which("initdb"):
+            found = [str(shutil.which("initdb"))]
+        if not found:
+            raise RuntimeError("initdb not found (install the PostgreSQL server package)")
+        return Path(found[-1]).parent
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{self.DB}"
+
+    def _run(self, tool: str, *argv: str) -> None:
+        cmd = [str(self.bin / tool), *argv]
+        if self.as_postgres:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+
+    def template_key(self) -> str:
+        digest = hashlib.sha256(str(self.bin).encode())
+        for path in sorted(ROOT.glob("*/migrations/*.py")) + sorted(
+            ROOT.glob("dapolice/*/migrations/*.py")
+        ):
+            digest.update(str(path.relative_to(ROOT)).encode())
+            digest.update(path.read_bytes())
+        return digest.hexdigest()[:16]
+
+    def template(self) -> Path:
+        return ROOT / "var" / "pg-template" / self.template_key()
+
+    def init(self) -> bool:
+        """A data directory: a copy of the migrated template when there is one (True), else a
+        fresh ``initdb`` (False: migrate, then ``save_template``)."""
+        template = self.template()
+        if template.is_dir():
+            shutil.copytree(template, self.data)
+            if self.as_postgres:
+                self._chown(self.data)
+            self.data.chmod(0o700)
+            return True
+        self._run(
+            "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+            "--no-sync",
+        )  # fmt: skip
+        return False
+
+    def _chown(self, top: Path) -> None:
+        for path in [top, *top.rglob("*")]:
+            shutil.chown(path, user="postgres", group="postgres")
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -k {self.tmp} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "start")
+
+    def stop(self) -> None:
+        """Fast shutdown: every connection is cut at once, as when the server goes away."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def create_database(self) -> None:
+        ensure_database(self.url)
+
+    def save_template(self) -> None:
+        """Keep the migrated cluster for later runs (copied under a temporary name, then renamed,
+        so two harnesses at once never see half a template); templates of other keys go."""
+        self.stop()
+        template = self.template()
+        template.parent.mkdir(parents=True, exist_ok=True)
+        for other in template.parent.iterdir():
+            if other.name != template.name and not other.name.startswith("."):
+                shutil.rmtree(other, ignore_errors=True)
+        partial = template.parent / f".{template.name}.{os.getpid()}"
+        shutil.copytree(self.data, partial, ignore=shutil.ignore_patterns("postmaster.pid"))
+        try:
+            partial.rename(template)
+        except OSError:  # another harness saved it first
+            shutil.rmtree(partial, ignore_errors=True)
+        self.start()
+
+    def destroy(self) -> None:
+        with suppress(subprocess.CalledProcessError):
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
 # --- Work and checks --------------------------------------------------------------------------
 
 
@@ -323,7 +454,7 @@ def mail_counts(env: Env) -> Counter[tuple[str, str]]:
 
 def settle(timeout: float, until: float) -> None:
     """Wait until every deadline due by now has fired and every alert is delivered."""
-    from django.db import close_old_connections
+    from django.db import DatabaseError, close_old_connections, connection
     from django.utils import timezone
 
     from dapolice.alerts.models import Alert, Deadline
@@ -332,10 +463,15 @@ def settle(timeout: float, until: float) -> None:
     while time.monotonic() < deadline:
         close_old_connections()
         now = timezone.now()
-        pending = Deadline.objects.filter(
-            fired_at__isnull=True, cancelled_at__isnull=True, due_at__lte=now
-        ).exists()
-        undelivered = Alert.objects.filter(delivered_at__isnull=True).exists()
+        try:
+            pending = Deadline.objects.filter(
+                fired_at__isnull=True, cancelled_at__isnull=True, due_at__lte=now
+            ).exists()
+            undelivered = Alert.objects.filter(delivered_at__isnull=True).exists()
+        except DatabaseError:  # the database coming back: ask again
+            connection.close()
+            time.sleep(1)
+            continue
         if time.time() >= until and not pending and not undelivered:
             return
         time.sleep(1)
@@ -394,7 +530,9 @@ def stack(
         procs.stop_all()
 
 
-def run_scenario(name: str, args: argparse.Namespace, env: Env, redis: Redis) -> Result:
+def run_scenario(
+    name: str, args: argparse.Namespace, env: Env, redis: Redis, pg: Postgres | None = None
+) -> Result:
     from django.db import close_old_connections
     from django.utils import timezone
 
@@ -428,12 +566,26 @@ def run_scenario(name: str, args: argparse.Namespace, env: Env, redis: Redis) ->
                 procs.kill("worker0")
                 procs.worker("worker2")
                 result.notes.append("worker0's process group SIGKILLed mid-run; worker2 started")
-            elif name == "redis-nosave":
+            elif name in ("redis-nosave", "redis-down-minute"):
+                outage = args.outage if name == "redis-nosave" else args.long_outage
                 redis.shutdown_nosave()
-                time.sleep(args.outage)
+                time.sleep(outage)
                 redis.start()
                 repaired_at = timezone.now()
-                result.notes.append(f"Redis SHUTDOWN NOSAVE mid-run, back after {args.outage} s")
+                result.notes.append(f"Redis SHUTDOWN NOSAVE mid-run, back after {outage:g} s")
+            elif name == "postgres-down":
+                if pg is None:
+                    raise RuntimeError("postgres-down needs the harness's own PostgreSQL")
+                close_old_connections()
+                pg.stop()
+                stopped = time.monotonic()
+                time.sleep(args.pg_outage)
+                pg.start()
+                repaired_at = timezone.now()
+                result.notes.append(
+                    f"own PostgreSQL stopped (fast shutdown) mid-run for "
+                    f"{time.monotonic() - stopped:.0f} s, then started again"
+                )
         settle(args.timeout, until=cutoff.timestamp())
         close_old_connections()
         check(result, env, cutoff=cutoff, repaired_at=repaired_at)
@@ -480,47 +632,120 @@ def table(results: list[Result]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bench import faults_control
+
+    every = SCENARIOS + faults_control.SCENARIOS
     parser = argparse.ArgumentParser(prog="python -m bench.faults", description=__doc__)
-    parser.add_argument("scenarios", nargs="*", help=f"any of {', '.join(SCENARIOS)}")
+    parser.add_argument("scenarios", nargs="*", help=f"any of {', '.join(every)}")
     parser.add_argument("--deadlines", type=int, default=300, help="deadlines per scenario")
     parser.add_argument("--window", type=float, default=40, help="seconds they fall due over")
     parser.add_argument("--interval", type=int, default=5, help="sweep interval, seconds")
     parser.add_argument("--outage", type=float, default=20, help="Redis down for, seconds")
+    parser.add_argument(
+        "--long-outage", type=float, default=60, help="redis-down-minute: Redis down for, seconds"
+    )
+    parser.add_argument(
+        "--pg-outage", type=float, default=20, help="PostgreSQL stopped for, seconds"
+    )
     parser.add_argument("--timeout", type=float, default=120, help="wait at most, seconds")
     parser.add_argument("--port", type=int, default=6391, help="our own redis-server's port")
+    parser.add_argument("--pg-port", type=int, default=5499, help="our own PostgreSQL's port")
+    parser.add_argument(
+        "--postgres",
+        choices=["auto", "own", "shared"],
+        default="auto",
+        help="own: a private cluster on --pg-port (auto: when a scenario stops PostgreSQL)",
+    )
     parser.add_argument("--quick", action="store_true", help="the tool's own test size")
     parser.add_argument(
         "--suffix", default="faults", help="database <DATABASE_URL name>_<suffix>, var/<suffix>"
     )
+    parser.add_argument("--json", default="", help="write the results to this file too")
+    faults_control.add_arguments(parser)
     args = parser.parse_args(argv)
-    unknown = set(args.scenarios) - set(SCENARIOS)
+    unknown = set(args.scenarios) - set(every)
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     if args.quick:
         args.deadlines, args.window, args.outage, args.interval = 20, 6, 4, 2
+        args.long_outage, args.pg_outage = 6, 5
+        args.takers, args.before, args.after, args.frozen = 2, 4, 8, 5
     if args.port == 6379:
         parser.error("6379 is the machine's Redis: choose a spare port")
-    env = Env(port=args.port, interval=args.interval, suffix=args.suffix)
+    if args.pg_port == 5432:
+        parser.error("5432 is the machine's PostgreSQL: choose a spare port")
+    chosen = args.scenarios or (SCENARIOS[:1] if args.quick else every)
+    own = args.postgres == "own" or (
+        args.postgres == "auto"
+        and bool(OWN_POSTGRES.union(faults_control.OWN_POSTGRES) & set(chosen))
+    )
+    pg = Postgres(args.pg_port) if own else None
+    try:
+        return _run(args, chosen, pg)
+    finally:
+        if pg is not None:
+            pg.destroy()
+
+
+def _run(args: argparse.Namespace, chosen: list[str], pg: Postgres | None) -> int:
+    from bench import faults_control
+
+    migrated = False
+    if pg is not None:
+        migrated = pg.init()
+        pg.start()
+        pg.create_database()
+    env = Env(
+        port=args.port,
+        interval=args.interval,
+        suffix=args.suffix,
+        database_url=pg.url if pg is not None else "",
+    )
     env.apply()
-    ensure_database(env.vars["DATABASE_URL"])
+    if pg is None:
+        ensure_database(env.vars["DATABASE_URL"])
     subprocess.run(  # noqa: S603 (our own fixed command)
         [PY, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env.vars, check=True
     )
+    if pg is not None and not migrated:
+        pg.save_template()
     import django
 
     django.setup()
     redis = Redis(env)
     redis.start()
-    results = []
+    results: list[Result] = []
+    control: list[Any] = []
     try:
-        for name in args.scenarios or (SCENARIOS[:1] if args.quick else SCENARIOS):
+        for name in chosen:
             print(f"running {name} ...", flush=True)  # noqa: T201
-            results.append(run_scenario(name, args, env, redis))
+            if name in faults_control.SCENARIOS:
+                control.append(faults_control.run(name, args, env, redis, pg))
+            else:
+                results.append(run_scenario(name, args, env, redis, pg))
     finally:
         redis.stop()
-    print(table(results))  # noqa: T201
+    load = os.getloadavg()
+    where = f"own PostgreSQL :{args.pg_port}" if pg is not None else "shared PostgreSQL"
+    print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; {where}")  # noqa: T201
+    if results:
+        print(table(results))  # noqa: T201
+    if control:
+        print(faults_control.table(control))  # noqa: T201
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "load": load,
+                    "alerts": [vars(r) for r in results],
+                    "control": [vars(r) for r in control],
+                },
+                indent=2,
+                default=str,
+            )
+        )
     bad = [r for r in results if r.lost or r.doubled or r.late or r.undelivered]
-    return 1 if bad else 0
+    return 1 if bad or any(not r.ok() for r in control) else 0
 
 
 def _sigterm(*_: Any) -> None:

@@ -120,10 +120,18 @@ def _problem_response(status_code: int, detail: str) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """``handler500``: problem details under ``/api/`` (503 for a database or Redis fault), the
-    HTML 500 page elsewhere. Django has already logged the traceback."""
-    if not _is_api(request):
-        return defaults.server_error(request)
+    HTML 503 page elsewhere for such a fault, else the HTML 500 page. Django has already logged
+    the traceback."""
     exc = sys.exc_info()[1]
+    if not _is_api(request):
+        if isinstance(exc, INFRASTRUCTURE_ERRORS):
+            # The database or Redis is away for a moment: 503, so a page or an htmx region (the
+            # match panel, the board) says "unavailable — retrying", never a 500 (issue 13).
+            response = defaults.server_error(request, template_name="503.html")
+            response.status_code = 503
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
+        return defaults.server_error(request)
     if isinstance(exc, INFRASTRUCTURE_ERRORS):
         return _problem_response(503, _infrastructure_detail())
     return _problem_response(500, "Something went wrong. It has been logged; try again.")
