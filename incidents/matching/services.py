@@ -145,6 +145,7 @@ def matching_model_promote(*, actor: User, model: MatchingModel, reason: str) ->
     are re-computed now and kept on the model; raises ``DomainError`` naming what is worse."""
     if not reason.strip():
         raise DomainError(_("Say why the matching weights change."), field="reason")
+    model = MatchingModel.objects.get(pk=model.pk)  # the figures as stored now
     active = MatchingModel.objects.filter(active=True).first()
     if active is not None and active.pk == model.pk:
         raise DomainError(_("This model is already the one in use."))

@@ -126,13 +126,13 @@ def training_records() -> list[dict[str, Any]]:
                     "unique_id": pk,
                     "given": g or None,
                     "given_codes": _codes(g) or None,
-                    "given_code": (_codes(g) or [None])[0],
+                    "given_code": next(iter(_codes(g)), None),
                     "given_canon": sorted(keys.canonical_given_names(g)) or None,
                     "given_known": g in known,
                     "given_sorted": "".join(sorted(g)) or None,
                     "family": f or None,
                     "family_codes": _codes(f) or None,
-                    "family_code": (_codes(f) or [None])[0],
+                    "family_code": next(iter(_codes(f)), None),
                     "family_sorted": "".join(sorted(f)) or None,
                     "dob": d.strftime("%Y%m%d") if d else None,
                     "postcode": postcode if usable else None,
@@ -338,12 +338,12 @@ def train(rows: list[dict[str, Any]], *, u_pairs: int | None = None, seed: int =
     if len(rows) < MIN_RECORDS:
         raise TrainingUnavailable(f"{len(rows)} persons: too few to train on")
     u_pairs = u_pairs or int(setting("DAPOLICE_MATCH_TRAIN_U_PAIRS"))
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]
 
     started = time.perf_counter()
     # Splink logs every SQL statement and EM iteration at INFO: a worker log is no place for it.
     logging.getLogger("splink").setLevel(logging.WARNING)
-    var = Path(getattr(settings, "DAPOLICE_VAR_DIR", "") or tempfile.gettempdir())
+    var = Path(getattr(settings, "VAR_DIR", "") or tempfile.gettempdir())
     var.mkdir(parents=True, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="matching-train-", dir=var)
     try:
@@ -353,7 +353,7 @@ def train(rows: list[dict[str, Any]], *, u_pairs: int | None = None, seed: int =
             _load(con, pd.DataFrame([_flat(r) for r in rows]))
             creator = SettingsCreator(
                 link_type="dedupe_only",
-                comparisons=comparisons(),
+                comparisons=list[Any](comparisons()),
                 blocking_rules_to_generate_predictions=[
                     block_on("given_code", "family_code"),
                     block_on("dob"),
