@@ -1,6 +1,7 @@
 from django.urls import path
 
 from incidents import views
+from incidents.matching import views as matching_views
 
 app_name = "incidents"
 urlpatterns = [
@@ -15,6 +16,14 @@ urlpatterns = [
     path("<int:pk>/dispatch/", views.IncidentDispatchView.as_view(), name="dispatch"),
     path("<int:pk>/arrival/", views.IncidentArrivalView.as_view(), name="arrival"),
     path("reveals/", views.RevealQueueView.as_view(), name="reveal-queue"),
+    path(
+        "matching/models/", matching_views.MatchingModelListView.as_view(), name="matching-models"
+    ),
+    path(
+        "matching/models/<int:pk>/",
+        matching_views.MatchingModelDetailView.as_view(),
+        name="matching-model",
+    ),
     path("reveals/<int:pk>/review/", views.RevealReviewView.as_view(), name="reveal-review"),
     path(
         "<int:pk>/addresses/<int:address_pk>/reveal/",
