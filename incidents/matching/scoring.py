@@ -70,7 +70,7 @@ class Weights:
     * a name alone never flags (two people share a name), nor a name with a different date of
       birth (a namesake), nor given name and date of birth alone (common at a million persons);
     * household evidence alone never flags (the cap in :func:`score`), nor a given name and a
-      date of birth when one side has no surname (the same cap);
+      date of birth when one side has no surname, nor names alone (the same cap);
     * 1 January, the date typed when only the year is known, is weaker evidence than any
       other date (``common_dob`` off an exact date of birth on 1 January).
     """
@@ -434,6 +434,17 @@ def about_the_individual(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS) -> bo
     )
 
 
+def names_alone(evidence: Evidence) -> bool:
+    """Nothing but the names agrees (no date of birth, phone or postcode): two people share a
+    name, however rare. The hand weights never flag this by construction; a trained model's
+    term-frequency weights could (a rare name), so it is a rule."""
+    return (
+        evidence.dob not in _DOB_AGREES
+        and evidence.phone != SAME
+        and evidence.address not in (SAME, SAME_POSTCODE)
+    )
+
+
 def given_and_date_alone(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS) -> bool:
     """No surname to compare (missing on one side), and neither a phone nor a postcode agrees:
     what is left (a given name, a date of birth) is shared by several people at a million."""
@@ -484,6 +495,7 @@ def score(
         not about_the_individual(evidence, w)
         or given_and_date_alone(evidence, w)
         or another_in_the_household(evidence)
+        or names_alone(evidence)
     ):
         value = min(value, w.household_cap, flag_threshold - 0.01)
     return value
