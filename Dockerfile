@@ -16,8 +16,11 @@ RUN useradd --system --no-create-home --home-dir /app dapolice \
     && mkdir -p /var/lib/dapolice/beat && chown dapolice /var/lib/dapolice/beat
 # The dependencies alone, from [project] dependencies in pyproject.toml (this layer survives code
 # changes). The code itself runs from /app (PYTHONPATH) and is not pip-installed: one copy.
+# EXTRAS: optional dependency groups too; `train` (Splink, DuckDB) is for the worker's nightly
+# matching training (issue 14): the web process never imports it. `--build-arg EXTRAS=` leaves it out.
+ARG EXTRAS=train
 COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+RUN python -c "import os, tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; extras = [e for e in os.environ.get('EXTRAS', '').split(',') if e]; print('\n'.join(p['dependencies'] + [d for e in extras for d in p['optional-dependencies'][e]]))" \
         > /tmp/requirements.txt \
     && pip install --no-cache-dir -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt

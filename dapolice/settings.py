@@ -529,6 +529,9 @@ for _name, _cast in (
     ("DAPOLICE_MATCH_MIN_SCORE", float),
     ("DAPOLICE_MATCH_BLOCK_LIMIT", int),
     ("DAPOLICE_MATCH_ADDRESS_LIMIT", int),
+    ("DAPOLICE_MATCH_TF_MIN_PERSONS", int),
+    ("DAPOLICE_MATCH_TRAIN_U_PAIRS", int),
+    ("DAPOLICE_MATCH_PROMOTION_TOLERANCE", float),
 ):
     if env.str(_name, default=""):
         globals()[_name] = _cast(env.str(_name))
@@ -666,6 +669,13 @@ DAPOLICE_REASSESS_MEDIUM_DAYS = env.int("DAPOLICE_REASSESS_MEDIUM_DAYS", default
 #: logged contact for this many months, a welfare follow-up goes to their SPOC.
 DAPOLICE_SILENT_VICTIM_MIN_INCIDENTS = env.int("DAPOLICE_SILENT_VICTIM_MIN_INCIDENTS", default=3)
 DAPOLICE_SILENT_VICTIM_MONTHS = env.int("DAPOLICE_SILENT_VICTIM_MONTHS", default=3)
+# Matching weights trained nightly on a worker with the ``train`` extra (issue 14); a new model
+# is inactive until an analyst promotes it. 0 turns the nightly run off.
+if env.int("DAPOLICE_MATCH_TRAIN_SECONDS", default=86400):
+    CELERY_BEAT_SCHEDULE["matching-train"] = {
+        "task": "incidents.matching.tasks.matching_train_task",
+        "schedule": env.int("DAPOLICE_MATCH_TRAIN_SECONDS", default=86400),
+    }
 CELERY_BEAT_SCHEDULE["welfare-deadlines"] = {
     "task": "mash.tasks.welfare_deadlines_refresh_task",
     "schedule": env.int("DAPOLICE_WELFARE_REFRESH_SECONDS", default=3600),

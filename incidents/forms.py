@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -728,12 +729,19 @@ class MatchSearchForm(forms.Form):
         return tuple(p.strip() for p in self.cleaned_data["phones"].split(",") if p.strip())
 
 
+#: Most "not this person" decisions one block's search carries (a panel shows five).
+MAX_REJECTED = 50
+
+
 class MatchPanelForm(forms.Form):
     """One request of the live match panel: which block (``panel``), whether to link or unlink a
     person, and the incident location (searched when the person lives there)."""
 
     panel = forms.ChoiceField(choices=[])
     link = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    #: "Not this person" on a shown candidate (issue 14): a negative label, and the candidate
+    #: leaves this block's panel (its id travels in hidden ``<panel>-rejected`` inputs).
+    reject = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     unlink = forms.CharField(required=False)
     location_postcode = forms.CharField(max_length=20, required=False)
     location_house = forms.CharField(max_length=80, required=False)
@@ -756,6 +764,16 @@ class MatchPanelForm(forms.Form):
             return None
         return search.cleaned_data.get("person_id")
 
+    def rejected_ids(self) -> tuple[int, ...]:
+        """Candidates the call taker has said are not this person, in this block's search
+        (the one just rejected included); anything that is not an id is ignored."""
+        key = f"{self.cleaned_data['panel']}-rejected"
+        raw = self.data.getlist(key) if isinstance(self.data, QueryDict) else []
+        ids = {int(v) for v in raw[:MAX_REJECTED] if str(v).isdigit() and 0 < int(v) <= MAX_ID}
+        if self.cleaned_data.get("reject"):
+            ids.add(int(self.cleaned_data["reject"]))
+        return tuple(sorted(ids))
+
     def query(self, search: MatchSearchForm) -> MatchQuery | None:
         """The search, or None when nothing searchable is typed yet (an address alone is not:
         living there is not a match)."""
@@ -770,7 +788,7 @@ class MatchPanelForm(forms.Form):
             house=self.cleaned_data["location_house"] if here else d.get("house", ""),
         )
         if query.family_name or query.given_name or query.phones or query.date_of_birth:
-            return query
+            return replace(query, exclude_person_ids=self.rejected_ids())
         return None
 
 

@@ -10,3 +10,8 @@ register(
         _("Duty inspector rota"), "incidents:inspector-rota", "incidents.inspector_rota", order=35
     )
 )
+register(
+    NavItem(
+        _("Matching models"), "incidents:matching-models", "incidents.matching.models", order=90
+    )
+)

@@ -96,6 +96,13 @@ def can_search_persons(user: User, obj: Any = None) -> bool:
     return _police(user) and user.has_perm("incidents.view_person")
 
 
+@access.rule("incidents.matching.models", who=_("analysts"))
+def can_manage_matching_models(user: User, obj: Any = None) -> bool:
+    """Compare the matching engine's trained models and promote one (issue 14): aggregate
+    figures and weights only, no person's data."""
+    return bool(user.is_authenticated and user.is_active and user.has_role(Role.ANALYST))
+
+
 @access.rule("incidents.person.create", who=_("call takers and control-room supervisors"))
 def can_create_person(user: User, obj: Any = None) -> bool:
     return _police(user) and user.has_perm("incidents.add_person")

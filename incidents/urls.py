@@ -1,6 +1,7 @@
 from django.urls import path
 
 from incidents import views
+from incidents.matching import views as matching_views
 
 app_name = "incidents"
 urlpatterns = [
@@ -29,6 +30,14 @@ urlpatterns = [
         name="inspector-shift-end",
     ),
     path("reveals/", views.RevealQueueView.as_view(), name="reveal-queue"),
+    path(
+        "matching/models/", matching_views.MatchingModelListView.as_view(), name="matching-models"
+    ),
+    path(
+        "matching/models/<int:pk>/",
+        matching_views.MatchingModelDetailView.as_view(),
+        name="matching-model",
+    ),
     path("reveals/<int:pk>/review/", views.RevealReviewView.as_view(), name="reveal-review"),
     path(
         "<int:pk>/addresses/<int:address_pk>/reveal/",

@@ -440,7 +440,14 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
             ctx["open_incidents"] = self._open_incidents(form, [person_id])
             return render(request, "incidents/_match_panel.html", ctx)
         query = form.query(search)
+        if query is not None and form.cleaned_data["reject"]:
+            # "Not this person" (issue 14): a negative label; the search below leaves them out.
+            rejected = selectors.person_get_for_user(
+                user=request.user, pk=form.cleaned_data["reject"]
+            )
+            match_label_record(actor=request.user, person=rejected, query=query, positive=False)
         if query is not None:
+            ctx["rejected_ids"] = query.exclude_person_ids
             result = selectors.person_match(user=request.user, query=query)
             ctx["result"] = result
             ctx["searched"] = True

@@ -20,6 +20,14 @@ DEFAULTS: dict[str, Any] = {
     "DAPOLICE_MATCH_BLOCK_LIMIT": 30,
     # People listed at an address (``selectors.people_at_address``); a separate list, not matches.
     "DAPOLICE_MATCH_ADDRESS_LIMIT": 50,
+    # Training (issue 14): a value of a term-frequency table is stored only when at least this
+    # many people hold it; rarer values get the model's rare-value weight.
+    "DAPOLICE_MATCH_TF_MIN_PERSONS": 5,
+    # Pairs sampled at random to estimate u (chance agreement) while training.
+    "DAPOLICE_MATCH_TRAIN_U_PAIRS": 2_000_000,
+    # A trained model may be promoted when its figures on the labels are no worse than the
+    # active model's by more than this (recall and precision at the flag, 0..1).
+    "DAPOLICE_MATCH_PROMOTION_TOLERANCE": 0.0,
 }
 
 

@@ -34,6 +34,8 @@ class MatchingModel(BaseModel):
     trained_at = models.DateTimeField(_("trained at"), null=True, blank=True)
     record_count = models.PositiveIntegerField(_("records or labels trained on"), default=0)
     metrics = models.JSONField(_("evaluation figures"), default=dict, blank=True)
+    #: The Splink release that trained it (blank for hand-set and label-fitted models).
+    trainer_version = models.CharField(_("trained with"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("matching model")
@@ -46,6 +48,38 @@ class MatchingModel(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name} (#{self.pk})"
+
+
+class MatchTermFrequency(models.Model):
+    """One value of a model's term-frequency table: the log-odds added to an exact agreement on
+    this value (a common surname agrees by chance more often than a rare one).
+
+    Only values held by at least ``DAPOLICE_MATCH_TF_MIN_PERSONS`` people are stored; rarer
+    values get the model's rare-value weight (``weights["tf_rare"]``), so no table lists a rare
+    name. Written with its model, never changed.
+    """
+
+    class Column(models.TextChoices):
+        GIVEN = "given", _("given name")
+        FAMILY = "family", _("family name")
+        POSTCODE = "postcode", _("postcode")
+
+    model = models.ForeignKey(MatchingModel, on_delete=models.CASCADE, related_name="frequencies")
+    column = models.CharField(max_length=10, choices=Column.choices)
+    #: Folded name (``keys.name_folded``) or postcode key.
+    value = models.CharField(max_length=100)
+    persons = models.PositiveIntegerField()
+    weight = models.FloatField()
+
+    class Meta:
+        verbose_name = _("term frequency")
+        verbose_name_plural = _("term frequencies")
+        constraints = [
+            models.UniqueConstraint(fields=["model", "column", "value"], name="matching_tf_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.column} #{self.pk}"
 
 
 class MatchLabel(BaseModel):

@@ -70,7 +70,7 @@ class Weights:
     * a name alone never flags (two people share a name), nor a name with a different date of
       birth (a namesake), nor given name and date of birth alone (common at a million persons);
     * household evidence alone never flags (the cap in :func:`score`), nor a given name and a
-      date of birth when one side has no surname (the same cap);
+      date of birth when one side has no surname, nor names alone (the same cap);
     * 1 January, the date typed when only the year is known, is weaker evidence than any
       other date (``common_dob`` off an exact date of birth on 1 January).
     """
@@ -121,6 +121,20 @@ class Weights:
     #: Log-odds off an exact date of birth on 1 January: year-only dates are recorded as
     #: 1 January, so many more people "share" it than any other day of the year.
     common_dob: float = 2.0
+    #: Term-frequency adjustment of a trained model (issue 14): column ("given", "family",
+    #: "postcode") -> folded value -> log-odds added to an exact agreement on that value.
+    #: Empty for the hand-set weights, whose common-name adjustment is measured on the
+    #: candidates instead (``rank``).
+    tf: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    #: The adjustment of a value too rare to be listed in ``tf`` (column -> log-odds).
+    tf_rare: Mapping[str, float] = field(default_factory=dict)
+
+    def tf_weight(self, column: str, value: str) -> float:
+        """Log-odds added to an exact agreement on ``value`` (0 without a trained table)."""
+        rare = self.tf_rare.get(column)
+        if rare is None or not value:
+            return 0.0
+        return self.tf.get(column, {}).get(value, rare)
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -321,6 +335,8 @@ class Evidence:
     #: The dates of birth disagree in more than two of their eight digits: not a slip of the
     #: keyboard but another date (a father and son, siblings).
     dob_far: bool = False
+    #: The postcode key both sides share (for a trained model's term-frequency adjustment).
+    postcode_key: str = ""
 
 
 def _far_apart(a: date | None, b: date | None) -> bool:
@@ -386,11 +402,18 @@ def compare(typed: Typed, stored: Stored) -> Evidence:
         address=address_level(typed, stored),
         dob_common=dob == EXACT and _common_date(typed.dob),
         dob_far=dob == MISMATCH and _far_apart(typed.dob, keys.dob_key(stored.dob)),
+        postcode_key=typed.postcode_key if typed.postcode_key == stored.postcode_key else "",
     )
 
 
 def _name_weight(name: NameEvidence, w: Weights) -> float:
     total = w.given[name.given] + w.family[name.family]
+    if w.tf_rare:
+        # A trained model: an exact agreement on a common name is weaker than on a rare one.
+        if name.given == EXACT:
+            total += w.tf_weight("given", keys.name_folded(name.stored_given))
+        if name.family == EXACT:
+            total += w.tf_weight("family", keys.name_folded(name.stored_family))
     if name.swapped:
         total += w.swapped
     if not name.primary:
@@ -408,6 +431,17 @@ def about_the_individual(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS) -> bo
         best_name(evidence, w).given in _GIVEN_AGREES
         or evidence.dob in _DOB_AGREES
         or evidence.phone == SAME
+    )
+
+
+def names_alone(evidence: Evidence) -> bool:
+    """Nothing but the names agrees (no date of birth, phone or postcode): two people share a
+    name, however rare. The hand weights never flag this by construction; a trained model's
+    term-frequency weights could (a rare name), so it is a rule."""
+    return (
+        evidence.dob not in _DOB_AGREES
+        and evidence.phone != SAME
+        and evidence.address not in (SAME, SAME_POSTCODE)
     )
 
 
@@ -454,12 +488,14 @@ def score(
         - (w.common_dob if evidence.dob_common else 0.0)
         + w.phone[evidence.phone]
         + w.address[evidence.address]
+        + (w.tf_weight("postcode", evidence.postcode_key) if evidence.address != MISMATCH else 0.0)
     )
     value = 1.0 / (1.0 + math.exp(-total))
     if (
         not about_the_individual(evidence, w)
         or given_and_date_alone(evidence, w)
         or another_in_the_household(evidence)
+        or names_alone(evidence)
     ):
         value = min(value, w.household_cap, flag_threshold - 0.01)
     return value
@@ -553,7 +589,9 @@ def rank(
     sharing = distinct_people(
         [stored for stored, ev in kept if _could_be_the_name(best_name(ev, w))]
     )
-    common = math.log(sharing) if sharing > 1 else 0.0
+    # A trained model's term-frequency tables already weigh a common name by the population.
+    has_name_tf = "given" in w.tf_rare or "family" in w.tf_rare
+    common = math.log(sharing) if sharing > 1 and not has_name_tf else 0.0
     scored = []
     for stored, ev in kept:
         shared = common if _could_be_the_name(best_name(ev, w)) else 0.0

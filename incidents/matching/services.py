@@ -9,16 +9,17 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dapolice.accounts.models import User
 from dapolice.audit.services import record_change, record_create
 from dapolice.common.errors import DomainError
-from incidents.matching import keys, scoring
+from incidents.matching import evaluation, keys, scoring, training
 from incidents.matching.conf import setting
 from incidents.matching.engine import MatchQuery, typed_of
-from incidents.matching.models import MatchingModel, MatchLabel
-from incidents.matching.weights import from_json, to_json
+from incidents.matching.models import MatchingModel, MatchLabel, MatchTermFrequency
+from incidents.matching.weights import from_json, load, to_json
 from incidents.models import Person
 
 
@@ -31,6 +32,8 @@ def matching_model_create(
     record_count: int = 0,
     trained_at: datetime | None = None,
     metrics: dict[str, Any] | None = None,
+    trainer_version: str = "",
+    reason: str = "",
 ) -> MatchingModel:
     """A new, inactive model. Its weights are checked now and never change afterwards."""
     if source not in MatchingModel.Source.values:
@@ -48,14 +51,136 @@ def matching_model_create(
             record_count=record_count,
             trained_at=trained_at,
             metrics=metrics or {},
+            trainer_version=trainer_version,
         )
         record_create(
             actor=actor,
             action="matching.model.created",
             subject=model,
-            fields=("name", "source", "record_count", "metrics"),
+            fields=("name", "source", "record_count", "trainer_version"),
+            reason=reason,
         )
     return model
+
+
+def matching_model_train(
+    *, actor: User, u_pairs: int | None = None, seed: int = 1
+) -> MatchingModel:
+    """Train a model with Splink on every person's match keys and store it, inactive, with
+    its term-frequency tables and its figures on the labels (see ``training``).
+
+    Raises ``training.TrainingUnavailable`` without the ``train`` extra or with too few persons.
+    """
+    records = training.training_records()
+    trained = training.train(records, u_pairs=u_pairs, seed=seed)
+    with transaction.atomic():
+        model = matching_model_create(
+            actor=actor,
+            name=f"Splink, {len(records):,} persons",
+            source=MatchingModel.Source.SPLINK,
+            weights=trained.weights,
+            record_count=trained.record_count,
+            trained_at=timezone.now(),
+            trainer_version=trained.trainer_version,
+            metrics={
+                "training": {
+                    "seconds": trained.seconds,
+                    "peak_mb": trained.peak_mb,
+                    "prior_probability": trained.prior_probability,
+                    "hand_weight_kept": trained.fallback_levels,
+                    "tf_values": {c: len(t) for c, t in trained.frequencies.items()},
+                }
+            },
+            # The training read every person's match keys (no narratives): on record here.
+            reason=f"trained on the match keys of {trained.record_count} persons",
+        )
+        MatchTermFrequency.objects.bulk_create(
+            (
+                MatchTermFrequency(
+                    model=model, column=column, value=value, persons=n, weight=round(weight, 4)
+                )
+                for column, table in trained.frequencies.items()
+                for value, (n, weight) in table.items()
+            ),
+            batch_size=5000,
+        )
+        model.metrics["labels"] = matching_model_evaluate(model=model)
+        model.save(update_fields=["metrics", "updated_at"])
+    return model
+
+
+def _labels() -> list[tuple[dict[str, Any], bool]]:
+    return [
+        (dict(levels), positive)
+        for levels, positive in MatchLabel.objects.values_list("levels", "positive")
+    ]
+
+
+def matching_model_evaluate(*, model: MatchingModel | None) -> dict[str, Any]:
+    """Figures of ``model`` (None: the hand-set weights) on every label recorded so far."""
+    weights = scoring.DEFAULT_WEIGHTS if model is None else load(model.pk)
+    return evaluation.on_labels(weights, _labels())
+
+
+def matching_model_record_bench(
+    *, actor: User, model: MatchingModel, figures: dict[str, Any], active: dict[str, Any]
+) -> None:
+    """The bench's figures of ``model`` and of the active weights on the same held-out set
+    (``make bench``): the second half of the promotion gate."""
+    with transaction.atomic():
+        model = MatchingModel.objects.select_for_update().get(pk=model.pk)
+        model.metrics = {**model.metrics, "bench": {"candidate": figures, "active": active}}
+        model.save(update_fields=["metrics", "updated_at"])
+        record_change(
+            actor=actor,
+            action="matching.model.benched",
+            subject=model,
+            changes={"bench": [None, model.metrics["bench"]]},
+        )
+
+
+def matching_model_promote(*, actor: User, model: MatchingModel, reason: str) -> dict[str, Any]:
+    """Make ``model`` the active one, if it is no worse than the active model (or the hand-set
+    weights) on the labels and, when benched, on the bench's held-out set. The figures of both
+    are re-computed now and kept on the model; raises ``DomainError`` naming what is worse."""
+    if not reason.strip():
+        raise DomainError(_("Say why the matching weights change."), field="reason")
+    model = MatchingModel.objects.get(pk=model.pk)  # the figures as stored now
+    active = MatchingModel.objects.filter(active=True).first()
+    if active is not None and active.pk == model.pk:
+        raise DomainError(_("This model is already the one in use."))
+    tolerance = float(setting("DAPOLICE_MATCH_PROMOTION_TOLERANCE"))
+    mine = matching_model_evaluate(model=model)
+    theirs = matching_model_evaluate(model=active)
+    worse = evaluation.no_worse(mine, theirs, tolerance)
+    bench = model.metrics.get("bench") or {}
+    if bench:
+        worse += [
+            f"bench {name}"
+            for name in evaluation.no_worse(
+                bench.get("candidate", {}), bench.get("active", {}), tolerance
+            )
+        ]
+    figures = {"labels": mine, "active_labels": theirs}
+    with transaction.atomic():
+        locked = MatchingModel.objects.select_for_update().get(pk=model.pk)
+        locked.metrics = {**locked.metrics, **figures}
+        locked.save(update_fields=["metrics", "updated_at"])
+        if worse:
+            record_change(
+                actor=actor,
+                action="matching.model.promotion_refused",
+                subject=locked,
+                changes={"worse": [None, worse]},
+                reason=reason,
+            )
+    if worse:
+        raise DomainError(
+            _("This model is worse than the one in use on: %(figures)s.")
+            % {"figures": ", ".join(worse)}
+        )
+    matching_model_activate(actor=actor, model=model, reason=reason)
+    return figures
 
 
 def matching_model_activate(*, actor: User, model: MatchingModel | None, reason: str) -> None:

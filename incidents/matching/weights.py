@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 from incidents.matching import scoring
@@ -23,12 +23,17 @@ _BY_MODEL: dict[int, scoring.Weights] = {}
 
 _TABLES = ("given", "family", "dob", "phone", "address")
 _SCALARS = ("prior", "swapped", "alias", "household_cap", "common_dob")
+#: Columns a trained model may hold a term-frequency table of.
+TF_COLUMNS = ("given", "family", "postcode")
 
 
 def to_json(w: scoring.Weights) -> dict[str, Any]:
-    """``scoring.Weights`` as plain JSON (every level of every field, and the scalars)."""
+    """``scoring.Weights`` as plain JSON (every level of every field, the scalars and the
+    rare-value weights; the term-frequency tables are rows of ``MatchTermFrequency``)."""
     out: dict[str, Any] = {name: dict(getattr(w, name)) for name in _TABLES}
     out.update({name: float(getattr(w, name)) for name in _SCALARS})
+    if w.tf_rare:
+        out["tf_rare"] = {k: float(v) for k, v in w.tf_rare.items()}
     return out
 
 
@@ -38,7 +43,7 @@ def from_json(data: Mapping[str, Any]) -> scoring.Weights:
     Scalars left out keep the hand-set values (a model trained on levels alone need not carry
     the household cap). Unknown keys are refused: a typo must not pass for a weight.
     """
-    known = {f.name for f in fields(scoring.Weights)}
+    known = {f.name for f in fields(scoring.Weights)} - {"tf"}
     unknown = set(data) - known
     if unknown:
         raise ValueError(f"unknown weights: {', '.join(sorted(unknown))}")
@@ -52,6 +57,10 @@ def from_json(data: Mapping[str, Any]) -> scoring.Weights:
         values[name] = {level: float(table[level]) for level in expected}
     for name in _SCALARS:
         values[name] = float(data.get(name, getattr(default, name)))
+    rare = data.get("tf_rare") or {}
+    if not isinstance(rare, Mapping) or not set(rare) <= set(TF_COLUMNS):
+        raise ValueError(f"tf_rare: give weights of {', '.join(TF_COLUMNS)} only")
+    values["tf_rare"] = {column: float(value) for column, value in rare.items()}
     return scoring.Weights(**values)
 
 
@@ -63,13 +72,27 @@ def for_model(model_id: int | None) -> scoring.Weights:
     cached = _BY_MODEL.get(model_id)
     if cached is not None:
         return cached
-    from incidents.matching.models import MatchingModel
+    weights = load(model_id)
+    _BY_MODEL[model_id] = weights
+    return weights
+
+
+def load(model_id: int) -> scoring.Weights:
+    """Model ``model_id``'s weights with its term-frequency tables, read now (two queries)."""
+    from incidents.matching.models import MatchingModel, MatchTermFrequency
 
     data = MatchingModel.objects.filter(pk=model_id).values_list("weights", flat=True).first()
     try:
         weights = from_json(data or {})
     except (TypeError, ValueError):
         logger.error("matching model %s has unusable weights; serving the hand-set ones", model_id)
-        weights = scoring.DEFAULT_WEIGHTS
-    _BY_MODEL[model_id] = weights
+        return scoring.DEFAULT_WEIGHTS
+    if weights.tf_rare:
+        tables: dict[str, dict[str, float]] = {column: {} for column in weights.tf_rare}
+        rows = MatchTermFrequency.objects.filter(model_id=model_id).values_list(
+            "column", "value", "weight"
+        )
+        for column, value, weight in rows.iterator(chunk_size=10_000):
+            tables.setdefault(column, {})[value] = weight
+        weights = replace(weights, tf=tables)
     return weights

@@ -40,13 +40,18 @@ document.body.addEventListener('htmx:afterSwap', tickCountdowns)
 // Match panels on the intake page: Alt+1..9 links the nth match of the person block that holds
 // the focus (one key press, no mouse). The server renders the linked state; we move the focus to
 // it so a screen reader announces it and Tab carries on to the next block.
+// Alt+Shift+1..9 says the nth match is "not this person" (issue 14): a negative label, and the
+// candidate leaves the panel. With Shift held, event.key is the shifted character ("!"), so the
+// digit is read from event.code.
 document.addEventListener('keydown', function (event) {
   if (!event.altKey || event.ctrlKey || event.metaKey) return
-  const n = Number.parseInt(event.key, 10)
+  const digit = /^Digit([1-9])$/.exec(event.code || '')
+  const n = event.shiftKey ? (digit ? Number(digit[1]) : NaN) : Number.parseInt(event.key, 10)
   if (Number.isNaN(n) || n < 1 || n > 9) return
   const block = document.activeElement && document.activeElement.closest('[data-person-block]')
   if (!block) return
-  const button = block.querySelector('[data-link-index="' + n + '"]')
+  const attribute = event.shiftKey ? 'data-reject-index' : 'data-link-index'
+  const button = block.querySelector('[' + attribute + '="' + n + '"]')
   if (!button) return
   event.preventDefault()
   // A panel swapped in a moment ago may not have been set up by htmx yet (it does so after the
@@ -60,10 +65,11 @@ document.addEventListener('keydown', function (event) {
 // after it and put the unlinked results back. From the click until the panel is swapped, the
 // block's own searches are not sent (capture phase: before htmx sends the link's request).
 document.addEventListener('click', function (event) {
-  const button = event.target.closest && event.target.closest('[data-link-index]')
+  const button = event.target.closest && event.target.closest('[data-link-index], [data-reject-index]')
   const block = button && button.closest('[data-person-block]')
   if (!block) return
   block.dataset.linking = '1'
+  if (button.hasAttribute('data-reject-index')) block.dataset.rejecting = '1'
   window.setTimeout(function () { delete block.dataset.linking }, 10000) // never stuck
 }, true)
 document.body.addEventListener('htmx:beforeRequest', function (event) {
@@ -80,4 +86,14 @@ document.body.addEventListener('htmx:afterSwap', function (event) {
 document.body.addEventListener('htmx:afterSwap', function (event) {
   const heading = event.target.querySelector && event.target.querySelector('[data-linked-heading]')
   if (heading && event.target.matches('[data-match-panel]')) heading.focus()
+})
+
+// After "not this person" the button that had the focus is gone: keep the focus in the block
+// (on the new first match, else the first field), so Alt+n and Alt+Shift+n still work.
+document.body.addEventListener('htmx:afterSwap', function (event) {
+  const block = event.target.closest && event.target.closest('[data-person-block]')
+  if (!block || !block.dataset.rejecting || !event.target.matches('[data-match-panel]')) return
+  delete block.dataset.rejecting
+  const next = event.target.querySelector('[data-link-index="1"]') || block.querySelector('input:not([type="hidden"])')
+  if (next) next.focus()
 })

@@ -628,8 +628,9 @@ def test_reasons_are_sentences_not_codes(add_person: Callable[..., Person]) -> N
 def test_scores_and_flags_follow_the_settings(
     add_person: Callable[..., Person], settings: Any
 ) -> None:
-    add_person("John", "Smith")
-    query = MatchQuery(given_name="John", family_name="Smith")
+    # A name and a postcode (a name alone never flags, whatever the threshold: issue 14).
+    add_person("John", "Smith", postcode="NR1 2AB", house="12")
+    query = MatchQuery(given_name="John", family_name="Smith", postcode="NR1 2AB")
     (candidate,) = match_persons(query)
     assert 0 < candidate.score < 1
     settings.DAPOLICE_MATCH_FLAG_THRESHOLD = candidate.score

@@ -357,3 +357,24 @@ def test_dates_more_than_two_digits_apart_are_far():
 
     assert far(date(1962, 3, 30))  # the father
     assert not far(date(1988, 7, 13))  # two digits: a slip
+
+
+def test_names_alone_never_flag_even_with_weights_that_would():
+    """Issue 14: a trained model's term-frequency weights can make a rare name alone reach
+    the flag; two people share a name, however rare, so the cap is a rule."""
+    from dataclasses import replace
+    from datetime import date
+
+    typed = scoring.Typed.from_raw(
+        given="Zebedee", family="Quarrington", date_of_birth=None, phones=(), postcode="",
+        house="",
+    )  # fmt: skip
+    stored = scoring.Stored(person_id=1, dob=None, postcode_key="", house_key="")
+    stored.names = [("Zebedee", "Quarrington", True)]
+    evidence = scoring.compare(typed, stored)
+    generous = replace(scoring.DEFAULT_WEIGHTS, prior=0.0)
+    assert scoring.score(evidence, generous, flag_threshold=0.5) < 0.5
+    # With the date of birth agreeing too it flags.
+    typed_dob = replace(typed, dob=date(1980, 3, 14))
+    stored.dob = date(1980, 3, 14)
+    assert scoring.score(scoring.compare(typed_dob, stored), generous, flag_threshold=0.5) >= 0.5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.security.matrix import (
+    ANALYST,
     CALL_TAKER,
     CONTROL_SUPERVISOR,
     INTAKE,
@@ -30,6 +31,23 @@ REVIEWERS = {CONTROL_SUPERVISOR, SUPERVISOR}
 
 INCIDENT = "incidents.incident"
 PERSON = "incidents.person"
+
+
+def _matching_model(w):
+    """A trained (inactive) model to compare and promote: aggregate weights, no person's data."""
+    from dapolice.accounts.services import system_user
+    from incidents.matching import scoring
+    from incidents.matching.models import MatchingModel
+    from incidents.matching.services import matching_model_create
+    from incidents.matching.weights import to_json
+
+    model = MatchingModel.objects.filter(name="matrix").first() or matching_model_create(
+        actor=system_user(),
+        name="matrix",
+        source="splink",
+        weights=to_json(scoring.DEFAULT_WEIGHTS),
+    )
+    return {"pk": model.pk}
 
 
 def _incident(w):
@@ -191,4 +209,14 @@ ROUTES = [
         audit={"get": Audit("read", PERSON)},
     ),
     Route("api-marker-create", api=True, post=expect(MARKERS)),
+    # Issue 14: analysts compare a trained matching model with the one in use and promote it.
+    Route("incidents:matching-models", get=expect({ANALYST})),
+    Route(
+        "incidents:matching-model",
+        kwargs=_matching_model,
+        note="POST promotes (through the service's evaluation gate); empty form is a 400",
+        get=expect({ANALYST}),
+        post=expect({ANALYST}),
+        audit={"get": Audit("read", "matching.matchingmodel")},
+    ),
 ]
