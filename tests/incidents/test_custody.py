@@ -20,6 +20,7 @@ from incidents.choices import CUSTODY_REASSESS_DEADLINE, CUSTODY_TELL_VICTIM_DEA
 from incidents.models import IncidentPerson, PersonPhone
 from mash import services as mash_services
 from mash.inputs import ContactPlanInput
+from tests.incidents.test_api import api_for
 
 FRIDAY = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)  # GMT
 MONDAY = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
@@ -257,3 +258,28 @@ def test_a_call_taker_cannot_record_custody_from_the_page(log_incident, call_tak
     )
     assert response.status_code == 403
     assert not incident.custody.exists()
+
+
+# --- The API ------------------------------------------------------------------------------------
+
+
+def test_the_api_records_custody_and_the_victim_told(log_incident, officer):
+    incident = log_incident(suspect={"given_name": "Sam", "family_name": "Suspectson"})
+    suspect = IncidentPerson.objects.get(incident=incident, role="suspect").person
+    victim = IncidentPerson.objects.get(incident=incident, role="victim").person
+    api = api_for(officer)
+    url = f"/api/incidents/{incident.pk}/custody/"
+    wrong = api.post(url, {"suspect": victim.pk, "kind": "bail_granted"}, format="json")
+    assert wrong.status_code == 400
+    assert "suspect" in wrong.json()["errors"]
+    made = api.post(
+        url, {"suspect": suspect.pk, "kind": "released_prison", "notes": "Licence"}, format="json"
+    )
+    assert made.status_code == 201
+    event_id = made.json()["id"]
+    assert made.json()["tell_victim_by"]
+    told = api.post(f"{url}{event_id}/informed/", {}, format="json")
+    assert told.status_code == 200
+    assert told.json()["victim_informed_by"] == officer.pk
+    again = api.post(f"{url}{event_id}/informed/", {}, format="json")
+    assert again.status_code == 409
