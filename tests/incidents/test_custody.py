@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.utils.html import escape
 
 from dapolice.accounts.choices import Role
 from dapolice.alerts.models import Alert, Deadline
@@ -201,6 +202,18 @@ def test_an_event_recorded_late_raises_the_overdue_alert_on_the_next_sweep(bail)
         assert event.tell_victim_by == MONDAY
         deadlines_sweep()
     assert len(alerts(CUSTODY_TELL_VICTIM_DEADLINE)) == 1
+
+
+def test_the_incident_page_lists_the_events_and_the_alerts_they_raised(bail, officer, client_for):
+    with time_machine.travel(FRIDAY, tick=False):
+        event, _victim = bail("released_custody")
+        deadlines_sweep()
+        page = client_for(officer).get(f"/incidents/{event.incident_id}/").content.decode()
+    assert 'data-testid="custody-events"' in page
+    assert "Released from custody" in page
+    [task] = alerts(CUSTODY_REASSESS_DEADLINE)
+    assert escape(task.title) in page
+    assert UNSAFE not in page
 
 
 # --- The page form ------------------------------------------------------------------------------
