@@ -296,3 +296,19 @@ def test_the_api_records_custody_and_the_victim_told(log_incident, officer):
     assert told.json()["victim_informed_by"] == officer.pk
     again = api.post(f"{url}{event_id}/informed/", {}, format="json")
     assert again.status_code == 409
+
+
+def test_seed_demo_bails_a_suspect_once(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from incidents.models import CustodyEvent
+
+    out = StringIO()
+    call_command("seed_demo", "--incidents", "150", stdout=out)
+    event = CustodyEvent.objects.get()
+    assert event.recorded_by.username == "officer"
+    assert f"Bail recorded on {event.incident.reference}" in out.getvalue()
+    call_command("seed_demo", "--incidents", "150", stdout=StringIO())
+    assert CustodyEvent.objects.count() == 1
