@@ -632,6 +632,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "MashContactOutcomeEnum": "mash.choices.ContactOutcome",
     # The marker kind keeps the name it had before referrals brought a second "kind".
     "KindEnum": "incidents.choices.MarkerKind",
+    "CustodyEventKindEnum": "incidents.choices.CustodyEventKind",
 }
 # --- end of the mash block ------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from django.views.generic import TemplateView
 
 from dapolice import access
 from dapolice.access.views import ObjectPolicyMixin, PolicyRequiredMixin
-from dapolice.alerts.selectors import alerting_delayed, alerts_for_subject
+from dapolice.alerts.selectors import alerting_delayed, alerts_for_subjects
 from dapolice.common.errors import Conflict, DomainError
 from dapolice.common.http import AuthenticatedHttpRequest
 from dapolice.common.throttling import ResilientScopedRateThrottle
@@ -495,6 +495,7 @@ def _detail_page(
     blank["custody_form"] = CustodyEventForm(prefix="custody", suspects=suspects)
     blank["informed_form"] = VictimInformedForm(prefix="informed")
     informed_event = forms_given.pop("informed_event", None)
+    custody_events = selectors.custody_events_for(user=user, incident=incident)
     forms_ = {**blank, **forms_given}
     ctx = {
         "detail": detail,
@@ -506,15 +507,18 @@ def _detail_page(
         "can_regrade": open_ and access.check(user, "incidents.regrade", incident),
         "can_reveal": access.check(user, "incidents.address.reveal"),
         # Bail, custody and release (recommendation 12): not only while the incident is open.
-        "custody_events": selectors.custody_events_for(user=user, incident=incident),
+        "custody_events": custody_events,
         "can_record_custody": bool(suspects)
         and access.check(user, "incidents.custody.record", incident),
         "can_inform_victim": access.check(user, "incidents.custody.inform"),
         # The event whose "victim informed" form came back with an error (shown as typed).
         "informed_event_id": informed_event,
         "error_list": _error_list(list(forms_given.values())),
-        # The attendance alerts this incident raised (warning, breach, escalation), newest first.
-        "raised_alerts": list(alerts_for_subject(user=user, subject=incident)[:RAISED_ALERTS]),
+        # The alerts this incident raised (attendance warning, breach, escalation) and its bail
+        # and custody events raised (re-assess, victim not told), newest first.
+        "raised_alerts": list(
+            alerts_for_subjects(user=user, subject=incident, related=custody_events)[:RAISED_ALERTS]
+        ),
     }
     return TemplateResponse(request, "incidents/incident_detail.html", ctx, status=status)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -49,3 +50,16 @@ def alerts_for_subject(*, user: Any, subject: models.Model) -> AlertQuerySet:
     return Alert.objects.filter(
         subject_type=subject._meta.label_lower, subject_id=str(subject.pk)
     ).select_related("acknowledged_by")
+
+
+def alerts_for_subjects(
+    *, user: Any, subject: models.Model, related: Sequence[models.Model]
+) -> AlertQuerySet:
+    """The alerts a record and records belonging to it raised (an incident and its bail and
+    custody events), newest first. The caller has already checked ``user`` may see them."""
+    from django.db.models import Q
+
+    cond = Q(subject_type=subject._meta.label_lower, subject_id=str(subject.pk))
+    for r in related:
+        cond |= Q(subject_type=r._meta.label_lower, subject_id=str(r.pk))
+    return Alert.objects.filter(cond).select_related("acknowledged_by")

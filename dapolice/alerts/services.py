@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -159,13 +159,36 @@ def _mark_fired(deadlines: Iterable[Deadline], now: datetime) -> None:
     """Mark claimed rows fired, or re-arm a recurring one for its next round (same transaction:
     a recurrence cannot be lost between the alert and the next due time)."""
     once: list[int] = []
+    again: list[Deadline] = []
     for deadline in deadlines:
         due_again = _next_round(deadline, now)
         if due_again is None:
             once.append(deadline.pk)
         else:
-            Deadline.objects.filter(pk=deadline.pk).update(due_at=due_again, fired_at=None)
+            deadline.due_at, deadline.fired_at = due_again, None
+            again.append(deadline)
     Deadline.objects.filter(pk__in=once).update(fired_at=now)
+    if again:
+        _rearm(again)
+
+
+def _rearm(rows: list[Deadline]) -> None:
+    """Write the recurring rows' next due times (``fired_at`` back to NULL) in one statement.
+    On PostgreSQL an UPDATE joined to a VALUES list: Django's ``bulk_update`` builds a CASE per
+    row, four times slower at a batch of 500 (``bench_alerts``, "recurring due")."""
+    if connection.vendor != "postgresql":
+        Deadline.objects.bulk_update(rows, ["due_at", "fired_at"], batch_size=SCAN_BATCH)
+        return
+    table = connection.ops.quote_name(Deadline._meta.db_table)
+    values = ", ".join(["(%s, %s)"] * len(rows))
+    params: list[Any] = [x for d in rows for x in (d.pk, d.due_at)]
+    # Only placeholders are interpolated: the table name is the model's, the values are params.
+    sql = (
+        f"UPDATE {table} AS d SET due_at = v.due_at::timestamptz, fired_at = NULL "  # noqa: S608
+        f"FROM (VALUES {values}) AS v(id, due_at) WHERE d.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def deadline_fire(*, deadline_id: int, now: datetime | None = None) -> bool:

@@ -11,6 +11,16 @@ urlpatterns = [
         views.IncidentArrivalApi.as_view(),
         name="api-incident-arrival",
     ),
+    path(
+        "incidents/<int:pk>/custody/",
+        views.CustodyEventCreateApi.as_view(),
+        name="api-custody-create",
+    ),
+    path(
+        "incidents/<int:pk>/custody/<int:event_pk>/informed/",
+        views.CustodyVictimInformedApi.as_view(),
+        name="api-custody-informed",
+    ),
     path("persons/", views.PersonCreateApi.as_view(), name="api-person-create"),
     path("persons/match/", views.PersonMatchApi.as_view(), name="api-person-match"),
     path("persons/<int:pk>/", views.PersonDetailApi.as_view(), name="api-person-detail"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -12,13 +13,14 @@ from rest_framework.views import APIView
 from dapolice.access.api import ObjectPolicyApiMixin
 from dapolice.audit.api import AuditedListMixin
 from dapolice.common.api import PROBLEM_CONTENT_TYPE, problem
+from dapolice.common.errors import DomainError
 from dapolice.common.http import AuthenticatedRequest
 from dapolice.common.throttling import ResilientScopedRateThrottle
 from incidents import selectors, services
-from incidents.choices import MarkerKind, PersonRole, Relationship
+from incidents.choices import CustodyEventKind, MarkerKind, PersonRole, Relationship
 from incidents.filters import IncidentFilter
 from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput, Thrive
-from incidents.models import Address, Incident, Marker, Person
+from incidents.models import Address, CustodyEvent, Incident, Marker, Person
 from incidents.policies import can_see_address_in_clear
 from incidents.rules import call_start_problem
 from incidents.validators import MAX_ID
@@ -338,6 +340,78 @@ class IncidentArrivalApi(_IncidentApi):
             reason=s.validated_data["reason"],
         )
         return Response(IncidentOutput(incident, context={"request": request}).data)
+
+
+# --- Bail, custody and release (recommendation 12) ----------------------------------------------
+
+
+class CustodyEventOutput(serializers.ModelSerializer):
+    class Meta:
+        model = CustodyEvent
+        fields = [
+            "id", "incident", "suspect", "kind", "occurred_at", "notes", "recorded_by",
+            "tell_victim_by", "victim_informed_at", "victim_informed_by",
+        ]  # fmt: skip
+
+
+class CustodyEventCreateApi(_IncidentApi):
+    """A suspect's bail or custody change on an incident (attending officers, investigators,
+    sergeants): the victim is to be told by ``tell_victim_by`` (Victims' Code) and a
+    re-assessment task is raised, both as alerts to the victim's SPOC and the officer."""
+
+    policy = "incidents.custody.record"
+    throttle_classes = [ResilientScopedRateThrottle]
+    throttle_scope = "create"
+
+    class InputSerializer(serializers.Serializer):
+        suspect = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+        kind = serializers.ChoiceField(choices=CustodyEventKind.choices)
+        occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+        notes = serializers.CharField(max_length=500, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses={201: CustodyEventOutput})
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        incident = self.get_object()
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        suspect = next(
+            (p for p in selectors.incident_suspects(incident=incident) if p.pk == d["suspect"]),
+            None,
+        )
+        if suspect is None:
+            raise DomainError(_("Choose a suspect of this incident."), field="suspect")
+        event = services.custody_event_record(
+            actor=request.user,
+            incident=incident,
+            suspect=suspect,
+            kind=d["kind"],
+            occurred_at=d["occurred_at"],
+            notes=d["notes"],
+        )
+        return Response(CustodyEventOutput(event).data, status=status.HTTP_201_CREATED)
+
+
+class CustodyVictimInformedApi(_IncidentApi):
+    """Record that the victim was told of a bail or custody change (the SPOC may too)."""
+
+    policy = "incidents.custody.inform"
+
+    class InputSerializer(serializers.Serializer):
+        at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    @extend_schema(request=InputSerializer, responses=CustodyEventOutput)
+    def post(self, request: AuthenticatedRequest, pk: int, event_pk: int) -> Response:
+        incident = self.get_object()
+        s = self.InputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        event = selectors.custody_event_get_for_user(
+            user=request.user, incident=incident, pk=event_pk
+        )
+        event = services.custody_victim_informed(
+            actor=request.user, event=event, at=s.validated_data["at"]
+        )
+        return Response(CustodyEventOutput(event).data)
 
 
 # --- Persons and markers --------------------------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.utils.html import escape
 
 from dapolice.accounts.choices import Role
 from dapolice.alerts.models import Alert, Deadline
@@ -20,6 +21,7 @@ from incidents.choices import CUSTODY_REASSESS_DEADLINE, CUSTODY_TELL_VICTIM_DEA
 from incidents.models import IncidentPerson, PersonPhone
 from mash import services as mash_services
 from mash.inputs import ContactPlanInput
+from tests.incidents.test_api import api_for
 
 FRIDAY = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)  # GMT
 MONDAY = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
@@ -202,6 +204,18 @@ def test_an_event_recorded_late_raises_the_overdue_alert_on_the_next_sweep(bail)
     assert len(alerts(CUSTODY_TELL_VICTIM_DEADLINE)) == 1
 
 
+def test_the_incident_page_lists_the_events_and_the_alerts_they_raised(bail, officer, client_for):
+    with time_machine.travel(FRIDAY, tick=False):
+        event, _victim = bail("released_custody")
+        deadlines_sweep()
+        page = client_for(officer).get(f"/incidents/{event.incident_id}/").content.decode()
+    assert 'data-testid="custody-events"' in page
+    assert "Released from custody" in page
+    [task] = alerts(CUSTODY_REASSESS_DEADLINE)
+    assert escape(task.title) in page
+    assert UNSAFE not in page
+
+
 # --- The page form ------------------------------------------------------------------------------
 
 
@@ -257,3 +271,44 @@ def test_a_call_taker_cannot_record_custody_from_the_page(log_incident, call_tak
     )
     assert response.status_code == 403
     assert not incident.custody.exists()
+
+
+# --- The API ------------------------------------------------------------------------------------
+
+
+def test_the_api_records_custody_and_the_victim_told(log_incident, officer):
+    incident = log_incident(suspect={"given_name": "Sam", "family_name": "Suspectson"})
+    suspect = IncidentPerson.objects.get(incident=incident, role="suspect").person
+    victim = IncidentPerson.objects.get(incident=incident, role="victim").person
+    api = api_for(officer)
+    url = f"/api/incidents/{incident.pk}/custody/"
+    wrong = api.post(url, {"suspect": victim.pk, "kind": "bail_granted"}, format="json")
+    assert wrong.status_code == 400
+    assert "suspect" in wrong.json()["errors"]
+    made = api.post(
+        url, {"suspect": suspect.pk, "kind": "released_prison", "notes": "Licence"}, format="json"
+    )
+    assert made.status_code == 201
+    event_id = made.json()["id"]
+    assert made.json()["tell_victim_by"]
+    told = api.post(f"{url}{event_id}/informed/", {}, format="json")
+    assert told.status_code == 200
+    assert told.json()["victim_informed_by"] == officer.pk
+    again = api.post(f"{url}{event_id}/informed/", {}, format="json")
+    assert again.status_code == 409
+
+
+def test_seed_demo_bails_a_suspect_once(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from incidents.models import CustodyEvent
+
+    out = StringIO()
+    call_command("seed_demo", "--incidents", "150", stdout=out)
+    event = CustodyEvent.objects.get()
+    assert event.recorded_by.username == "officer"
+    assert f"Bail recorded on {event.incident.reference}" in out.getvalue()
+    call_command("seed_demo", "--incidents", "150", stdout=StringIO())
+    assert CustodyEvent.objects.count() == 1

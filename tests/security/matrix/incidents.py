@@ -185,6 +185,14 @@ ROUTES = [
     ),
     Route("api-incident-defer", api=True, kwargs=_incident, post=expect({CONTROL_SUPERVISOR})),
     Route("api-incident-arrival", api=True, kwargs=_incident, post=expect(ATTENDANCE)),
+    Route("api-custody-create", api=True, kwargs=_incident, post=expect(CUSTODY)),
+    Route(
+        "api-custody-informed",
+        api=True,
+        kwargs=lambda w: {"pk": w.incident.pk, "event_pk": w.extra["custody"].pk},
+        post=expect(CUSTODY | {MASH}),
+        note="the first allowed cell records it; later ones get the 409 'already told'",
+    ),
     Route("api-person-create", api=True, post=expect(CONTROL_ROOM)),
     Route(
         "api-person-match",

@@ -18,6 +18,7 @@ from django.urls import reverse
 from dapolice.accounts.choices import AgencyKind, Role
 from dapolice.accounts.models import Agency, User
 from dapolice.accounts.services import system_user, user_create
+from dapolice.demo.custody import seed_custody
 from dapolice.demo.dash import seed_dash
 from dapolice.demo.generator import STORY_PEOPLE, generate
 from dapolice.demo.marac import seed_marac
@@ -177,6 +178,7 @@ class Command(BaseCommand):
             sergeant=users["sergeant"],
             dispatcher=users["calltaker"],
         )
+        lines += seed_custody(officer=users["officer"])
         lines += seed_mash(mash=users["mash"], system=system_user())
         lines += seed_marac(marac=users["marac"], mash=users["mash"], system=system_user())
         for line in lines:
