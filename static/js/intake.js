@@ -60,6 +60,12 @@ function typedIn (block) {
 // panel renders the hidden id), the others searched again, so no flag is missing after a
 // draft is put back or the form comes back with errors (issue 8, item 8).
 function refreshPanels (form, byName) {
+  // htmx sets up the blocks' triggers when the document has loaded (after this module runs):
+  // an "input" sent before that would search nothing.
+  if (document.readyState !== 'complete') {
+    window.addEventListener('load', function () { refreshPanels(form, byName) }, { once: true })
+    return
+  }
   if (!window.htmx) return
   form.querySelectorAll('[data-person-block]').forEach(function (block) {
     const key = block.dataset.personBlock

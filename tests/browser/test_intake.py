@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from incidents.models import Incident
 from tests.browser.conftest import BROWSER_DB
-from tests.incidents.helpers import victim_of
+from tests.incidents.helpers import suspect_of, victim_of
 
 pytestmark = [pytest.mark.browser, BROWSER_DB]
 
@@ -103,17 +103,26 @@ def test_call_taker_logs_a_repeat_victim_with_only_the_keyboard(
 
 
 def test_intake_errors_keep_what_was_typed_and_pass_axe(
-    page, live_server, login, assert_accessible, call_taker
+    page, live_server, login, assert_accessible, call_taker, log_incident
 ):
+    mark = suspect_of(log_incident(suspect={"given_name": "Mark", "family_name": "Roe"}))
     login(page, live_server, call_taker)
     page.goto("/incidents/new/")
     page.locator("#id_victim-family_name").fill("Jones")
     page.locator("#id_victim-phones").fill("12")
+    # A suspect typed, matched but not linked yet.
+    page.locator("#id_suspect-given_name").fill("Mark")
+    page.locator("#id_suspect-family_name").type("Roe")
+    page.locator(f"#matches-suspect [data-match='{mark.pk}']").wait_for()
     page.locator("#intake-form button[type='submit']").click()
     page.locator(".govuk-error-summary").wait_for()
     assert page.locator("#id_victim-family_name").input_value() == "Jones"
     assert page.locator("#id_victim-phones").input_value() == "12"
-    assert "Enter a phone number" in page.locator(".govuk-error-summary").inner_text()
+    assert "Victim: Enter a phone number" in page.locator(".govuk-error-summary").inner_text()
+    # The panel of the person not yet linked comes back, with its flag (issue 8, item 8).
+    match = page.locator(f"#matches-suspect [data-match='{mark.pk}']")
+    match.wait_for()
+    assert "Known perpetrator" in match.inner_text()
     assert_accessible(page)
 
 
