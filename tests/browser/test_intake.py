@@ -92,6 +92,7 @@ def test_call_taker_logs_a_repeat_victim_with_only_the_keyboard(
     assert "Repeat victim" in people.inner_text()
     assert_accessible(page)  # the incident page with its attendance and regrade forms
 
+    page.set_viewport_size({"width": 1600, "height": 900})  # a control-room screen
     page.goto("/incidents/board/")
     row = page.locator(f"tr[data-incident='{incident.reference}']")
     row.wait_for()
@@ -99,6 +100,9 @@ def test_call_taker_logs_a_repeat_victim_with_only_the_keyboard(
     assert deadline in row.locator("[data-testid=deadline]").inner_text()
     assert "left" in row.locator("[data-deadline]").inner_text()
     page.screenshot(path="var/screenshots/board.png")
+    # Every column in view, a row on one line: nothing pushed off the screen.
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert row.bounding_box()["height"] < 60
     assert_accessible(page)
 
 
@@ -134,6 +138,7 @@ def test_control_room_supervisor_defers_an_overdue_incident(
 ):
     incident = log_incident(category="A", received_at=timezone.now() - timedelta(minutes=30))
     login(page, live_server, control_supervisor)
+    page.set_viewport_size({"width": 1600, "height": 900})  # a control-room screen
     page.goto("/incidents/board/")
     row = page.locator(f"tr[data-incident='{incident.reference}']")
     assert "overdue" in row.locator("[data-deadline]").inner_text()
