@@ -104,15 +104,24 @@ function setUpDraft () {
       sessionStorage.removeItem(KEY) // a new call
     }
   }
-  const save = function () { snapshot(form, false) }
+  let submitting = false
+  // Typing makes the draft unsent; once the form is being sent, nothing does.
+  const save = function () { if (!submitting) snapshot(form, false) }
+  // A panel answering (a search sent when a draft was put back can answer after the form was
+  // sent again) keeps the draft's sent mark as it is.
+  const keep = function () {
+    const stored = read()
+    snapshot(form, submitting || Boolean(stored && stored.sent))
+  }
   if (reRendered) {
     save() // sent, but it came back with errors: not sent yet
     refreshPanels(form, null)
   }
   form.addEventListener('input', save)
   form.addEventListener('change', save)
-  form.addEventListener('htmx:afterSwap', save)
+  form.addEventListener('htmx:afterSwap', keep)
   form.addEventListener('submit', function () {
+    submitting = true
     snapshot(form, true)
     window.history.replaceState({ intakeSent: true }, '')
   })
