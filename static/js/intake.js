@@ -404,6 +404,24 @@ function setUpSummary () {
   }
   document.body.addEventListener('htmx:afterSwap', rebuild)
   rebuild()
+
+  // The checklist's Yes answers that weigh on the grade, named as the questions are answered.
+  const box = document.querySelector('[data-summary-checklist]')
+  const text = box && box.querySelector('[data-testid=summary-checklist]')
+  const questions = ['immediate_risk', 'injuries', 'weapons', 'children_present', 'firearm_at_address', 'victim_vulnerable']
+  function checklist () {
+    if (!box) return
+    const yes = questions.filter(function (name) {
+      return form.querySelector('input[name="' + name + '"][value="yes"]:checked')
+    }).map(function (name) {
+      const legend = form.querySelector('input[name="' + name + '"]').closest('fieldset').querySelector('legend')
+      return legend ? legend.textContent.trim() : name
+    })
+    text.textContent = yes.join(' · ')
+    box.hidden = yes.length === 0
+  }
+  form.addEventListener('change', checklist)
+  checklist()
 }
 
 setUpOnDemandBlocks()
