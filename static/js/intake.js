@@ -60,6 +60,12 @@ function typedIn (block) {
 // panel renders the hidden id), the others searched again, so no flag is missing after a
 // draft is put back or the form comes back with errors (issue 8, item 8).
 function refreshPanels (form, byName) {
+  // htmx sets up the blocks' triggers when the document has loaded (after this module runs):
+  // an "input" sent before that would search nothing.
+  if (document.readyState !== 'complete') {
+    window.addEventListener('load', function () { refreshPanels(form, byName) }, { once: true })
+    return
+  }
   if (!window.htmx) return
   form.querySelectorAll('[data-person-block]').forEach(function (block) {
     const key = block.dataset.personBlock
@@ -98,15 +104,24 @@ function setUpDraft () {
       sessionStorage.removeItem(KEY) // a new call
     }
   }
-  const save = function () { snapshot(form, false) }
+  let submitting = false
+  // Typing makes the draft unsent; once the form is being sent, nothing does.
+  const save = function () { if (!submitting) snapshot(form, false) }
+  // A panel answering (a search sent when a draft was put back can answer after the form was
+  // sent again) keeps the draft's sent mark as it is.
+  const keep = function () {
+    const stored = read()
+    snapshot(form, submitting || Boolean(stored && stored.sent))
+  }
   if (reRendered) {
     save() // sent, but it came back with errors: not sent yet
     refreshPanels(form, null)
   }
   form.addEventListener('input', save)
   form.addEventListener('change', save)
-  form.addEventListener('htmx:afterSwap', save)
+  form.addEventListener('htmx:afterSwap', keep)
   form.addEventListener('submit', function () {
+    submitting = true
     snapshot(form, true)
     window.history.replaceState({ intakeSent: true }, '')
   })
@@ -389,6 +404,24 @@ function setUpSummary () {
   }
   document.body.addEventListener('htmx:afterSwap', rebuild)
   rebuild()
+
+  // The checklist's Yes answers that weigh on the grade, named as the questions are answered.
+  const box = document.querySelector('[data-summary-checklist]')
+  const text = box && box.querySelector('[data-testid=summary-checklist]')
+  const questions = ['immediate_risk', 'injuries', 'weapons', 'children_present', 'firearm_at_address', 'victim_vulnerable']
+  function checklist () {
+    if (!box) return
+    const yes = questions.filter(function (name) {
+      return form.querySelector('input[name="' + name + '"][value="yes"]:checked')
+    }).map(function (name) {
+      const legend = form.querySelector('input[name="' + name + '"]').closest('fieldset').querySelector('legend')
+      return legend ? legend.textContent.trim() : name
+    })
+    text.textContent = yes.join(' · ')
+    box.hidden = yes.length === 0
+  }
+  form.addEventListener('change', checklist)
+  checklist()
 }
 
 setUpOnDemandBlocks()

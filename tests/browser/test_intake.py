@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from incidents.models import Incident
 from tests.browser.conftest import BROWSER_DB
-from tests.incidents.helpers import victim_of
+from tests.incidents.helpers import suspect_of, victim_of
 
 pytestmark = [pytest.mark.browser, BROWSER_DB]
 
@@ -92,6 +92,7 @@ def test_call_taker_logs_a_repeat_victim_with_only_the_keyboard(
     assert "Repeat victim" in people.inner_text()
     assert_accessible(page)  # the incident page with its attendance and regrade forms
 
+    page.set_viewport_size({"width": 1600, "height": 900})  # a control-room screen
     page.goto("/incidents/board/")
     row = page.locator(f"tr[data-incident='{incident.reference}']")
     row.wait_for()
@@ -99,21 +100,33 @@ def test_call_taker_logs_a_repeat_victim_with_only_the_keyboard(
     assert deadline in row.locator("[data-testid=deadline]").inner_text()
     assert "left" in row.locator("[data-deadline]").inner_text()
     page.screenshot(path="var/screenshots/board.png")
+    # Every column in view, a row on one line: nothing pushed off the screen.
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert row.bounding_box()["height"] < 60
     assert_accessible(page)
 
 
 def test_intake_errors_keep_what_was_typed_and_pass_axe(
-    page, live_server, login, assert_accessible, call_taker
+    page, live_server, login, assert_accessible, call_taker, log_incident
 ):
+    mark = suspect_of(log_incident(suspect={"given_name": "Mark", "family_name": "Roe"}))
     login(page, live_server, call_taker)
     page.goto("/incidents/new/")
     page.locator("#id_victim-family_name").fill("Jones")
     page.locator("#id_victim-phones").fill("12")
+    # A suspect typed, matched but not linked yet.
+    page.locator("#id_suspect-given_name").fill("Mark")
+    page.locator("#id_suspect-family_name").type("Roe")
+    page.locator(f"#matches-suspect [data-match='{mark.pk}']").wait_for()
     page.locator("#intake-form button[type='submit']").click()
     page.locator(".govuk-error-summary").wait_for()
     assert page.locator("#id_victim-family_name").input_value() == "Jones"
     assert page.locator("#id_victim-phones").input_value() == "12"
-    assert "Enter a phone number" in page.locator(".govuk-error-summary").inner_text()
+    assert "Victim: Enter a phone number" in page.locator(".govuk-error-summary").inner_text()
+    # The panel of the person not yet linked comes back, with its flag (issue 8, item 8).
+    match = page.locator(f"#matches-suspect [data-match='{mark.pk}']")
+    match.wait_for()
+    assert "Known perpetrator" in match.inner_text()
     assert_accessible(page)
 
 
@@ -125,6 +138,7 @@ def test_control_room_supervisor_defers_an_overdue_incident(
 ):
     incident = log_incident(category="A", received_at=timezone.now() - timedelta(minutes=30))
     login(page, live_server, control_supervisor)
+    page.set_viewport_size({"width": 1600, "height": 900})  # a control-room screen
     page.goto("/incidents/board/")
     row = page.locator(f"tr[data-incident='{incident.reference}']")
     assert "overdue" in row.locator("[data-deadline]").inner_text()

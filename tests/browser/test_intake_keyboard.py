@@ -183,6 +183,9 @@ def test_the_repeat_victim_call_keyboard_only_with_an_error_midway(
     summary = page.get_by_test_id("intake-summary")
     assert "Repeat victim" in summary.inner_text()
     assert "Known perpetrator" in summary.inner_text() or "Serial" in summary.inner_text()
+    told = page.get_by_test_id("summary-checklist").inner_text()
+    assert "Are children present?" in told
+    assert "Are weapons involved" not in told
     box = summary.bounding_box()
     assert box is not None
     assert 0 <= box["y"] < 900, "the summary is on screen at grading"

@@ -113,9 +113,10 @@ def test_the_marking_bar_is_inside_a_landmark_and_the_favicon_loads(
     missing: list[str] = []
     page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
     login(page, live_server, call_taker)
-    page.goto("/incidents/")
-    results = Axe().run(page, options={"runOnly": ["region"]}).response
-    assert results["violations"] == [], results["violations"]
+    for path in ("/incidents/", "/incidents/new/", "/incidents/board/"):
+        page.goto(path)
+        results = Axe().run(page, options={"runOnly": ["region"]}).response
+        assert results["violations"] == [], (path, results["violations"])
     assert page.locator("header [role=note]").first.inner_text() == "OFFICIAL-SENSITIVE"
     assert missing == []
 
