@@ -41,6 +41,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -138,17 +139,44 @@ class Env:
 
 
 class Procs:
-    """Child processes, each in its own session so a SIGKILL takes its whole process group."""
+    """Child processes, each in its own session so a SIGKILL takes its whole process group.
+
+    Like production's ``restart: unless-stopped`` (``docker-compose.yml``), a supervisor thread
+    starts again any child that exits by itself (not one the harness kills), and counts it: a
+    Celery worker can exit on a broker outage (kombu's "Unrecoverable error" when the connection
+    drops with messages unacknowledged), and the table says so."""
 
     def __init__(self, env: Env) -> None:
         self.env = env
         self.running: dict[str, subprocess.Popen[bytes]] = {}
+        self.argv: dict[str, tuple[str, ...]] = {}
+        self.restarts: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._supervise, daemon=True)
+        self.thread.start()
+
+    def _supervise(self) -> None:
+        while not self.stopping.wait(1.0):
+            with self.lock:
+                for name, proc in list(self.running.items()):
+                    if proc.poll() is not None and not self.stopping.is_set():
+                        self.restarts[name] += 1
+                        self._start(name, *self.argv[name])
 
     def start(self, name: str, *argv: str) -> None:
+        with self.lock:
+            self._start(name, *argv)
+
+    def _start(self, name: str, *argv: str) -> None:
         log = open(self.env.var / f"{name}.log", "ab")  # noqa: SIM115 (kept open with the child)
+        self.argv[name] = argv
         self.running[name] = subprocess.Popen(  # noqa: S603 (our own fixed commands)
             argv, cwd=ROOT, env=self.env.vars, stdout=log, stderr=log, start_new_session=True
         )
+
+    def restarted(self) -> str:
+        return ", ".join(f"{name} x {n}" for name, n in sorted(self.restarts.items()))
 
     def worker(self, name: str) -> None:
         self.start(
@@ -185,12 +213,15 @@ class Procs:
         self.start(name, PY, "manage.py", "alerts_sweep", "--loop")
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
-        proc = self.running.pop(name)
+        with self.lock:
+            proc = self.running.pop(name)
         with suppress(ProcessLookupError):
             os.killpg(proc.pid, sig)
         proc.wait(timeout=30)
 
     def stop_all(self) -> None:
+        self.stopping.set()
+        self.thread.join()
         for name in list(self.running):
             self.kill(name, signal.SIGTERM if name.startswith("sweeper") else signal.SIGKILL)
 
@@ -589,6 +620,8 @@ def run_scenario(
         settle(args.timeout, until=cutoff.timestamp())
         close_old_connections()
         check(result, env, cutoff=cutoff, repaired_at=repaired_at)
+        if procs.restarts:
+            result.notes.append(f"exited by itself, started again: {procs.restarted()}")
     result.seconds = time.monotonic() - began
     return result
 

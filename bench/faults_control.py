@@ -539,6 +539,8 @@ def run(name: str, args: Any, env: Env, redis: Redis, pg: Postgres | None) -> Co
             f"alerts: {alert.deadlines} deadlines due, {alert.alerts} raised, "
             f"max delay {alert.max_delay:.1f} s, {alert.late} late > 60 s"
         )
+        if procs.restarts:
+            result.notes.append(f"exited by itself, started again: {procs.restarted()}")
     result.samples = sorted(load.samples, key=lambda s: s.start)
     result.notes += [f"incident refused {k}: {v}" for k, v in load.refused.items()]
     failures = [s for s in result.samples if not 200 <= s.status < 300 and s.status != 429]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import glob
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -27,9 +28,24 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 needs_redis = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
+
+
+def _can_initdb() -> bool:
+    """``initdb`` is installed, and (as root, which it refuses) a ``postgres`` user to run it."""
+    if not glob.glob("/usr/lib/postgresql/*/bin/initdb") and shutil.which("initdb") is None:
+        return False
+    if os.geteuid() != 0:
+        return True
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        return False
+    return shutil.which("runuser") is not None
+
+
 needs_initdb = pytest.mark.skipif(
-    not glob.glob("/usr/lib/postgresql/*/bin/initdb") and shutil.which("initdb") is None,
-    reason="needs PostgreSQL's initdb (a private cluster for the PostgreSQL-down scenarios)",
+    not _can_initdb(),
+    reason="needs PostgreSQL's initdb (and, as root, a postgres user) for a private cluster",
 )
 pytestmark = [
     pytest.mark.postgres,
