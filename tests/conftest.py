@@ -172,10 +172,13 @@ EXPECTED_NAVIGATION: dict[str, frozenset[str]] = {
             "incidents:list",
             "audit:list",
             "accounts:role-requests",
+            "incidents:inspector-rota",
         }
     ),
     "attending_officer": frozenset({"incidents:board", "incidents:list", "risk:list"}),
-    "supervisor": frozenset({"incidents:list", "risk:list", "risk:queue"}),
+    "supervisor": frozenset(
+        {"incidents:list", "risk:list", "risk:queue", "incidents:inspector-rota"}
+    ),
     "mash": frozenset({"incidents:list", "risk:list", "mash:queue", "mash:referrals"}),
     "investigator": frozenset({"incidents:list", "risk:list"}),
     "marac_coordinator": frozenset(
@@ -188,10 +191,10 @@ EXPECTED_NAVIGATION: dict[str, frozenset[str]] = {
             "marac:return",
         }
     ),
-    "analyst": frozenset({"marac:return"}),
+    "analyst": frozenset({"marac:return", "incidents:matching-models"}),
     "partner": frozenset({"mash:referrals", "marac:cases"}),
     "outsider": frozenset(),
-    "sysadmin": frozenset({"audit:list"}),
+    "sysadmin": frozenset({"audit:list", "incidents:inspector-rota"}),
 }
 INBOX_NAV = "alerts:list"
 
