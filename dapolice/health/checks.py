@@ -5,16 +5,17 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import os
-import time
 from pathlib import Path
 
 import redis
 from django.conf import settings
-from django.core.cache import cache
+from django.db import DatabaseError
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 
-HEARTBEAT_KEY = "dapolice:worker-heartbeat"
+#: The worker heartbeat's row in ``alerts.Heartbeat`` (PostgreSQL, not Redis: it survives a Redis
+#: restart that keeps no data, so ``/healthz`` is green again as soon as Redis answers; issue 13).
+WORKER_HEARTBEAT = "worker"
 
 
 @dataclasses.dataclass
@@ -46,14 +47,19 @@ class Worker(HealthCheck):
 
     timeout = datetime.timedelta(seconds=3)
 
-    def run(self) -> None:
+    async def run(self) -> None:
+        from asgiref.sync import sync_to_async
+
+        from dapolice.alerts.selectors import heartbeat_age
+
         try:
-            beat = cache.get(HEARTBEAT_KEY)
-        except Exception as exc:  # the cache is Redis in production; a dead Redis lands here
+            # On the request's own thread and connection (as ``Alerting`` does), not on an
+            # executor thread that would leave a connection open behind it.
+            age = await sync_to_async(heartbeat_age, thread_sensitive=True)(name=WORKER_HEARTBEAT)
+        except DatabaseError as exc:  # the Database check names the cause
             raise ServiceUnavailable("cannot read the worker heartbeat") from exc
-        if beat is None:
+        if age is None:
             raise ServiceUnavailable("no worker heartbeat yet")
-        age = time.time() - float(beat)
         # Two intervals (issue 13): a dead worker is noticed within two heartbeats.
         if age > 2 * settings.WORKER_HEARTBEAT_SECONDS:
             raise ServiceUnavailable(f"last worker heartbeat {age:.0f} s ago")

@@ -338,10 +338,9 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import django
 
 django.setup()
-from django.core.cache import cache
 from django.core.wsgi import get_wsgi_application
 
-from dapolice.health.checks import HEARTBEAT_KEY
+from dapolice.health.checks import WORKER_HEARTBEAT
 
 
 class Quiet(WSGIRequestHandler):
@@ -364,7 +363,6 @@ def plain(headers):
         return error.code
 
 
-cache.set(HEARTBEAT_KEY, time.time(), timeout=120)  # as the worker does, on beat's schedule
 from django.db import connection  # noqa: E402
 
 from dapolice.alerts.models import Heartbeat  # noqa: E402
@@ -373,6 +371,7 @@ from dapolice.alerts.services import SWEEP_HEARTBEAT, heartbeat_beat  # noqa: E4
 with connection.schema_editor() as editor:  # the one table /healthz reads (the scratch
     editor.create_model(Heartbeat)  # database is not migrated)
 heartbeat_beat(name=SWEEP_HEARTBEAT)  # as the deadline sweep does
+heartbeat_beat(name=WORKER_HEARTBEAT)  # as the worker does, on beat's schedule
 try:
     allowed_host = probe["probe_headers"](os.environ)["Host"]
     print(json.dumps({
@@ -381,7 +380,6 @@ try:
         "allowed host, plain HTTP": plain({"Host": allowed_host}),
     }))
 finally:
-    cache.delete(HEARTBEAT_KEY)
     server.shutdown()
 """
 
