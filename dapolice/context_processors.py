@@ -16,6 +16,8 @@ def layout(request: HttpRequest) -> dict[str, Any]:
         "environment": settings.DAPOLICE_ENV,
         "protective_marking": "OFFICIAL-SENSITIVE",
         "mfa_required": settings.MFA_REQUIRED,
+        # The live match panel searches this long after the last key (issue 8, item 7).
+        "match_delay_ms": settings.DAPOLICE_MATCH_PANEL_DELAY_MS,
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:

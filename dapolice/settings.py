@@ -309,6 +309,10 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 # beyond the trusted ones are ignored, not a reason to record no address at all.
 IPWARE_STRICT = False
 
+# The intake's live match panel searches this many milliseconds after the last key typed (a
+# newer search replaces one in flight, hx-sync; the per-user rate is DAPOLICE_MATCH_THROTTLE).
+DAPOLICE_MATCH_PANEL_DELAY_MS = env.int("DAPOLICE_MATCH_PANEL_DELAY_MS", default=100)
+
 # List pages count at most this many rows ("more than 1,000"): a COUNT(*) of a broad filter
 # at a million incidents would read every matching row (dapolice.common.http.CappedPaginator).
 DAPOLICE_LIST_COUNT_CAP = env.int("DAPOLICE_LIST_COUNT_CAP", default=1000)

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page
 from django.db import connection
-from django.db.models import OuterRef, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -100,6 +100,7 @@ def person_flags(
     exclude_incident_id: int | None = None,
     address_ids: dict[int, int | None] | None = None,
     new_call: bool = True,
+    markers: Iterable[Marker] | None = None,
 ) -> dict[int, PersonFlags]:
     """Flags for each person as of ``at`` (now): two queries whatever the history size (the
     incidents, the markers), and one more for the addresses when ``address_ids`` is not given.
@@ -181,10 +182,11 @@ def person_flags(
     for pk, address_id in address_ids.items():
         if address_id is not None:
             by_address[address_id].append(pk)
-    markers = Marker.objects.active().filter(
-        Q(person_id__in=ids) | Q(address_id__in=list(by_address))
-    )
-    for marker in markers.order_by("kind", "pk"):
+    if markers is None:  # else read by the caller with more (``person_match``), in this order
+        markers = (
+            Marker.objects.active().filter(_marker_owners(ids, by_address)).order_by("kind", "pk")
+        )
+    for marker in markers:
         if marker.person_id is not None:
             owners = [marker.person_id]
         else:
@@ -193,6 +195,11 @@ def person_flags(
             if pk in flags:
                 flags[pk].markers.append(marker)
     return flags
+
+
+def _marker_owners(person_ids: Iterable[int], address_ids: Iterable[int]) -> Q:
+    """Markers on these people or on these addresses (``person_flags``)."""
+    return Q(person_id__in=list(person_ids)) | Q(address_id__in=list(address_ids))
 
 
 # --- Incidents ------------------------------------------------------------------------------
@@ -554,9 +561,32 @@ def person_match(
             .values_list("person_id", "number")
         ):
             phones[person_id].append(number)
+    # One query for the markers of the people shown (and their homes) and of the typed address.
+    shown_ids = [c.person_id for c in shown]
+    homes = {pk: p.address_id for pk, p in visible.items()}
+    postcode_key, house_key = keys.postcode_key(query.postcode), keys.house_key(query.house)
+    owners = _marker_owners(shown_ids, [a for a in homes.values() if a is not None])
+    typed = (
+        _markers_at_typed_address(user, _typed_address(postcode_key, house_key))
+        if postcode_key and house_key
+        else None
+    )
+    all_markers = list(
+        Marker.objects.active()
+        .filter(owners | typed if typed is not None else owners)
+        .annotate(
+            for_shown=ExpressionWrapper(owners, output_field=BooleanField()),
+            at_typed=ExpressionWrapper(
+                typed if typed is not None else Q(pk__in=[]), output_field=BooleanField()
+            ),
+        )
+        .select_related("address")
+        .order_by("kind", "pk")
+    )
     flags = person_flags(
-        [c.person_id for c in shown],
-        address_ids={pk: p.address_id for pk, p in visible.items()},
+        shown_ids,
+        address_ids=homes,
+        markers=[m for m in all_markers if m.for_shown],  # type: ignore[attr-defined]
     )
     rows = [
         MatchRow(
@@ -571,7 +601,11 @@ def person_match(
         for c in shown
     ]
     at_address = people_at_address(
-        user=user, postcode=query.postcode, house=query.house, exclude=visible
+        user=user,
+        postcode=query.postcode,
+        house=query.house,
+        exclude=visible,
+        markers=[m for m in all_markers if m.at_typed],  # type: ignore[attr-defined]
     )
     residents = at_address.residents
     if at_address.restricted_typed is not None:
@@ -609,7 +643,12 @@ class AtAddress:
 
 
 def people_at_address(
-    *, user: User, postcode: str, house: str, exclude: Iterable[int] = ()
+    *,
+    user: User,
+    postcode: str,
+    house: str,
+    exclude: Iterable[int] = (),
+    markers: list[Marker] | None = None,
 ) -> AtAddress:
     """People and markers at the typed address: listed beside the matches, never as matches.
 
@@ -625,7 +664,7 @@ def people_at_address(
     postcode_key, house_key = keys.postcode_key(postcode), keys.house_key(house)
     if not (postcode_key and house_key):
         return AtAddress()
-    at_address = Q(address__postcode_key=postcode_key, address__house_key=house_key)
+    at_address = _typed_address(postcode_key, house_key)
     residents = list(
         Person.objects.visible_to(user)
         .filter(at_address, address__is_restricted=False)
@@ -633,12 +672,13 @@ def people_at_address(
         .select_related("address")
         .order_by("family_name", "given_name", "pk")[: setting("DAPOLICE_MATCH_ADDRESS_LIMIT")]
     )
-    markers = list(
-        Marker.objects.active()
-        .filter(at_address, address__in=Address.objects.visible_to(user))
-        .select_related("address")
-        .order_by("kind", "pk")
-    )
+    if markers is None:  # else read with the matches' markers (``person_match``)
+        markers = list(
+            Marker.objects.active()
+            .filter(_markers_at_typed_address(user, at_address))
+            .select_related("address")
+            .order_by("kind", "pk")
+        )
     address = (residents[0].address if residents else None) or (
         markers[0].address if markers else None
     )
@@ -650,6 +690,15 @@ def people_at_address(
         safety = [m for m in markers if m.kind in SAFETY_MARKERS]
         return AtAddress(markers=safety, restricted_typed=address)
     return AtAddress(address=address, residents=residents, markers=markers)
+
+
+def _typed_address(postcode_key: str, house_key: str) -> Q:
+    return Q(address__postcode_key=postcode_key, address__house_key=house_key)
+
+
+def _markers_at_typed_address(user: User, at_address: Q) -> Q:
+    """Markers at the typed address, on an address the user may see (``people_at_address``)."""
+    return at_address & Q(address__in=Address.objects.visible_to(user))
 
 
 # --- Break-glass review queue ---------------------------------------------------------------

@@ -23,6 +23,7 @@ from django.views.generic import TemplateView
 from dapolice import access
 from dapolice.access.views import ObjectPolicyMixin, PolicyRequiredMixin
 from dapolice.alerts.selectors import alerting_delayed, alerts_for_subjects
+from dapolice.audit.services import batched as audit_batched
 from dapolice.common.errors import Conflict, DomainError
 from dapolice.common.http import AuthenticatedHttpRequest
 from dapolice.common.throttling import ResilientScopedRateThrottle
@@ -448,12 +449,14 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
             match_label_record(actor=request.user, person=rejected, query=query, positive=False)
         if query is not None:
             ctx["rejected_ids"] = query.exclude_person_ids
-            result = selectors.person_match(user=request.user, query=query)
+            # The people and the open incidents shown: their audit rows in one write.
+            with audit_batched():
+                result = selectors.person_match(user=request.user, query=query)
+                ctx["open_incidents"] = self._open_incidents(
+                    form, [row.person.pk for row in result.rows if row.flagged]
+                )
             ctx["result"] = result
             ctx["searched"] = True
-            ctx["open_incidents"] = self._open_incidents(
-                form, [row.person.pk for row in result.rows if row.flagged]
-            )
         return render(request, "incidents/_match_panel.html", ctx)
 
     def _open_incidents(self, form: MatchPanelForm, person_ids: list[int]) -> list[Incident]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models, router, transaction
@@ -87,16 +89,55 @@ def _write(
         ip=ctx.ip if ctx else None,
         request_id=ctx.request_id if ctx else "",
     )
+    pending = _batch.get()
+    if pending is not None:  # written with the others when the batch ends (``batched``)
+        pending.append(event)
+        return event
+    _append([event])
+    return event
+
+
+def _append(events: list[AuditEvent]) -> None:
+    """Chain ``events`` in order after the head and insert them: one lock and head read, one
+    INSERT, however many rows."""
     using = router.db_for_write(AuditEvent)
     # No savepoint inside a caller's transaction: a failed audit write must fail it.
     with transaction.atomic(using=using, savepoint=False):
-        event.prev_hash = chain.head_for_append(using, AuditEvent._meta.db_table)
-        event.at = chain.stamp()
-        event.chain_hash = chain.digest(
-            event.prev_hash, {name: getattr(event, name) for name in chain.HASHED_FIELDS}
-        )
-        event.save(force_insert=True, using=using)
-    return event
+        prev = chain.head_for_append(using, AuditEvent._meta.db_table)
+        for event in events:
+            event.prev_hash = prev
+            event.at = chain.stamp()
+            event.chain_hash = chain.digest(
+                prev, {name: getattr(event, name) for name in chain.HASHED_FIELDS}
+            )
+            prev = event.chain_hash
+        if len(events) == 1:
+            events[0].save(force_insert=True, using=using)
+        else:
+            AuditEvent.objects.using(using).bulk_create(events)
+
+
+_batch: ContextVar[list[AuditEvent] | None] = ContextVar("dapolice_audit_batch", default=None)
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Audit rows recorded inside the block are written together when it ends: one lock and
+    one INSERT for all of them (the live match panel records the people and the open incidents
+    it shows). Use it around the reads of one response, and leave the block before the response
+    is built: if the write fails, the exception propagates and nothing is shown (fail closed).
+    Nothing is written when the block raises. The read-rate check still runs at each record."""
+    if _batch.get() is not None:  # already batching: the outer block writes
+        yield
+        return
+    pending: list[AuditEvent] = []
+    token = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if pending:
+        _append(pending)
 
 
 def record_create(

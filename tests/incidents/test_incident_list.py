@@ -204,3 +204,22 @@ def test_sorting_by_risk_pages_in_one_order_both_ways(client_for, call_taker, lo
     down = incident_list(user=call_taker, filters={"sort": "-risk"})
     assert [i.pk for i in up] == ids  # equal risk: ids ascending
     assert [i.pk for i in down] == ids[::-1]
+
+
+def test_the_status_and_risk_words_are_django_s_own():
+    """The quick get_*_display of Incident says what Django's generated one says."""
+    from django.db.models.base import Model
+
+    from incidents.choices import IncidentStatus, RiskLevel
+    from incidents.models import Incident
+
+    for status in [*IncidentStatus.values, "unknown"]:
+        for risk in [*RiskLevel.values, "", "odd"]:
+            incident = Incident(status=status, risk_level=risk)
+            fields = {f.name: f for f in Incident._meta.fields}
+            assert incident.get_status_display() == Model._get_FIELD_display(
+                incident, fields["status"]
+            )
+            assert incident.get_risk_level_display() == Model._get_FIELD_display(
+                incident, fields["risk_level"]
+            )
