@@ -188,7 +188,7 @@ EXPECTED_NAVIGATION: dict[str, frozenset[str]] = {
             "marac:return",
         }
     ),
-    "analyst": frozenset({"marac:return"}),
+    "analyst": frozenset({"marac:return", "incidents:matching-models"}),
     "partner": frozenset({"mash:referrals", "marac:cases"}),
     "outsider": frozenset(),
     "sysadmin": frozenset({"audit:list"}),
