@@ -379,7 +379,10 @@ def train(rows: list[dict[str, Any]], *, u_pairs: int | None = None, seed: int =
                 retain_intermediate_calculation_columns=False,
                 retain_matching_columns=False,
             )
-            linker = Linker("records", creator, DuckDBAPI(connection=con))
+            # Splink's own logging set-up would log every statement at INFO on the root logger.
+            linker = Linker(
+                "records", creator, DuckDBAPI(connection=con), set_up_basic_logging=False
+            )
             linker.training.estimate_probability_two_random_records_match(
                 [
                     block_on("given", "family", "dob"),
