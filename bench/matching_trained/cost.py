@@ -18,7 +18,7 @@ def measure() -> dict[str, Any]:
     read = time.perf_counter() - started
     trained = training.train(records)
     return {
-        "records": len(records),
+        "records": trained.record_count,
         "read_seconds": round(read, 1),
         "train_seconds": trained.seconds,
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),

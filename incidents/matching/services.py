@@ -76,7 +76,7 @@ def matching_model_train(
     with transaction.atomic():
         model = matching_model_create(
             actor=actor,
-            name=f"Splink, {len(records):,} persons",
+            name=f"Splink, {trained.record_count:,} persons",
             source=MatchingModel.Source.SPLINK,
             weights=trained.weights,
             record_count=trained.record_count,

@@ -265,15 +265,19 @@ def comparisons() -> list[dict[str, Any]]:
     return [given, family, dob, address, phone]
 
 
+def _counts(rows: list[dict[str, Any]]) -> dict[str, Counter[str]]:
+    """People holding each value of the term-frequency columns (one row is one person)."""
+    return {column: Counter(r[column] for r in rows if r[column]) for column in TF_COLUMNS}
+
+
 def _frequencies(
-    rows: list[dict[str, Any]], u_exact: dict[str, float], min_persons: int
+    counted: dict[str, Counter[str]], u_exact: dict[str, float], min_persons: int
 ) -> tuple[dict[str, dict[str, tuple[int, float]]], dict[str, float]]:
     """Term-frequency tables (``ln(u_exact / tf)`` per common value) and the rare-value
     weights (the same at the mean frequency of the values too rare to list)."""
     tables: dict[str, dict[str, tuple[int, float]]] = {}
     rare: dict[str, float] = {}
-    for column in TF_COLUMNS:
-        counts = Counter(r[column] for r in rows if r[column])
+    for column, counts in counted.items():
         total = sum(counts.values())
         u = u_exact.get(column)
         if not total or not u:
@@ -312,9 +316,15 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
     return {k: ",".join(v) if isinstance(v, list) else v for k, v in row.items()}
 
 
-def _load(con: Any, frame: Any) -> None:
-    """The records into a typed table (a column all NULL must not be read as integers)."""
-    con.register("records_frame", frame)
+#: Rows handed to DuckDB at a time (a data frame of a million rows is a copy of them all).
+_CHUNK = 50_000
+
+
+def _load(con: Any, rows: list[dict[str, Any]]) -> None:
+    """The records into a typed table (a column all NULL must not be read as integers), in
+    chunks."""
+    import pandas as pd  # type: ignore[import-untyped]
+
     columns = ", ".join(f'"{name}" {kind}' for name, kind in _COLUMNS.items())
     con.execute(f"CREATE TABLE records ({columns})")
     select = ", ".join(
@@ -323,12 +333,18 @@ def _load(con: Any, frame: Any) -> None:
         else f'CAST("{name}" AS {kind})'
         for name, kind in _COLUMNS.items()
     )
-    con.execute(f"INSERT INTO records SELECT {select} FROM records_frame")  # noqa: S608
-    con.unregister("records_frame")
+    for start in range(0, len(rows), _CHUNK):
+        frame = pd.DataFrame([_flat(r) for r in rows[start : start + _CHUNK]])
+        con.register("records_frame", frame)
+        con.execute(f"INSERT INTO records SELECT {select} FROM records_frame")  # noqa: S608
+        con.unregister("records_frame")
+        del frame
 
 
 def train(rows: list[dict[str, Any]], *, u_pairs: int | None = None, seed: int = 1) -> Trained:
-    """Train on ``rows`` (from :func:`training_records`) in a DuckDB file deleted afterwards."""
+    """Train on ``rows`` (from :func:`training_records`) in a DuckDB file deleted afterwards.
+
+    ``rows`` is emptied once loaded into DuckDB, to free its memory while Splink trains."""
     try:
         import duckdb
         import splink
@@ -338,9 +354,8 @@ def train(rows: list[dict[str, Any]], *, u_pairs: int | None = None, seed: int =
     if len(rows) < MIN_RECORDS:
         raise TrainingUnavailable(f"{len(rows)} persons: too few to train on")
     u_pairs = u_pairs or int(setting("DAPOLICE_MATCH_TRAIN_U_PAIRS"))
-    import pandas as pd  # type: ignore[import-untyped]
-
     started = time.perf_counter()
+    record_count, counted = len(rows), _counts(rows)
     # Splink logs every SQL statement and EM iteration at INFO: a worker log is no place for it.
     logging.getLogger("splink").setLevel(logging.WARNING)
     var = Path(getattr(settings, "VAR_DIR", "") or tempfile.gettempdir())
@@ -350,7 +365,10 @@ def train(rows: list[dict[str, Any]], *, u_pairs: int | None = None, seed: int =
         con = duckdb.connect(os.path.join(workdir, "train.duckdb"))
         try:
             con.execute("SET threads TO 2")
-            _load(con, pd.DataFrame([_flat(r) for r in rows]))
+            _load(con, rows)
+            # Loaded: the Python copies are no longer needed while Splink trains (a million
+            # dicts are gigabytes). The caller's list is emptied.
+            rows.clear()
             creator = SettingsCreator(
                 link_type="dedupe_only",
                 comparisons=list[Any](comparisons()),
@@ -361,7 +379,10 @@ def train(rows: list[dict[str, Any]], *, u_pairs: int | None = None, seed: int =
                 retain_intermediate_calculation_columns=False,
                 retain_matching_columns=False,
             )
-            linker = Linker("records", creator, DuckDBAPI(connection=con))
+            # Splink's own logging set-up would log every statement at INFO on the root logger.
+            linker = Linker(
+                "records", creator, DuckDBAPI(connection=con), set_up_basic_logging=False
+            )
             linker.training.estimate_probability_two_random_records_match(
                 [
                     block_on("given", "family", "dob"),
@@ -382,14 +403,14 @@ def train(rows: list[dict[str, Any]], *, u_pairs: int | None = None, seed: int =
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     weights, u_exact, fallback = _weights_of(model)
-    tables, rare = _frequencies(rows, u_exact, int(setting("DAPOLICE_MATCH_TF_MIN_PERSONS")))
+    tables, rare = _frequencies(counted, u_exact, int(setting("DAPOLICE_MATCH_TF_MIN_PERSONS")))
     weights["tf_rare"] = rare
     # The process's peak resident set (DuckDB's memory is native, invisible to tracemalloc).
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return Trained(
         weights=weights,
         frequencies=tables,
-        record_count=len(rows),
+        record_count=record_count,
         trainer_version=f"splink {splink.__version__}",
         seconds=round(time.perf_counter() - started, 1),
         peak_mb=round(peak / 1e6, 1),

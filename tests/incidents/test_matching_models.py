@@ -141,3 +141,38 @@ def test_a_negative_label_is_recorded_by_the_service(call_taker):
     )
     assert label.positive is False
     assert (label.levels["dob"], label.levels["family"]) == (scoring.MISMATCH, scoring.MISSING)
+
+
+def test_a_models_term_frequencies_are_read_once_and_weigh_a_common_name_less(call_taker):
+    """Issue 14: an exact agreement on a common surname adds its table's weight, on a rare one
+    the rare-value weight; the tables are read with the weights, once per process."""
+    from incidents.matching.models import MatchTermFrequency
+
+    common = _person(call_taker, "Zebedee", "Smith", date(1980, 3, 14))
+    rare = _person(call_taker, "Zebedee", "Quarrington", date(1980, 3, 14))
+    data = weights.to_json(HAND)
+    data["tf_rare"] = {"given": 0.0, "family": 2.0, "postcode": 0.0}
+    model = matching_model_create(actor=call_taker, name="tf", source="splink", weights=data)
+    MatchTermFrequency.objects.create(
+        model=model, column="family", value="smith", persons=900, weight=-2.5
+    )
+    matching_model_activate(actor=call_taker, model=model, reason="test")
+
+    def score(family):
+        query = MatchQuery(
+            given_name="Zebedee", family_name=family, date_of_birth=date(1980, 3, 14)
+        )
+        return match_persons(query)[0]
+
+    assert score("Smith").person_id == common.pk
+    assert score("Quarrington").person_id == rare.pk
+    assert score("Smith").score < score("Quarrington").score
+    served = weights.for_model(model.pk)
+    assert served.tf_weight("family", "smith") == -2.5
+    assert served.tf_weight("family", "quarrington") == 2.0
+    # Read once per process: the next search is the engine's one query again.
+    with CaptureQueriesContext(connection) as captured:
+        match_persons(MatchQuery(given_name="Zebedee", family_name="Smith"))
+    assert len(captured.captured_queries) == 1
+    # Without the model's tables the same two agreements weigh the same.
+    assert HAND.tf_weight("family", "smith") == HAND.tf_weight("family", "quarrington") == 0.0

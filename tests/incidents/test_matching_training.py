@@ -140,9 +140,13 @@ QUERY = MatchQuery(
 
 
 @pytest.mark.django_db
-def test_training_promotion_and_serving_end_to_end(system, analyst, tmp_path, settings):
+def test_training_promotion_and_serving_end_to_end_on_a_generated_force(
+    system, analyst, tmp_path, settings
+):
     settings.VAR_DIR = tmp_path
     _generated_force()
+    for _ in range(4):  # four people named Zanzibar: too rare to list
+        _create("Quentin", "Zanzibar", None, "", "", [])
     by_phone, by_date = _the_caller()
     # Hand weights: a phone in common (8) outweighs a date of birth (7.5).
     assert match_persons(QUERY)[0].person_id == by_phone.pk
@@ -157,6 +161,19 @@ def test_training_promotion_and_serving_end_to_end(system, analyst, tmp_path, se
     # Trained on this force: a shared phone is household evidence, a date of birth is not.
     w = load(model.pk)
     assert w.dob[scoring.EXACT] > w.phone[scoring.SAME]
+    # Term frequencies: only values held by five people or more; rarer ones get the rare-value
+    # weight, more than the commonest name's.
+    family = dict(
+        MatchTermFrequency.objects.filter(model=model, column="family").values_list(
+            "value", "persons"
+        )
+    )
+    assert family
+    assert min(family.values()) >= setting("DAPOLICE_MATCH_TF_MIN_PERSONS")
+    assert "zanzibar" not in family
+    common = max(family, key=family.__getitem__)
+    assert w.tf_weight("family", "zanzibar") == w.tf_rare["family"]
+    assert w.tf_weight("family", "zanzibar") > w.tf_weight("family", common)
     # The DuckDB file is gone.
     assert list(Path(tmp_path).iterdir()) == []
     # Not served until promoted.
@@ -171,28 +188,6 @@ def test_training_promotion_and_serving_end_to_end(system, analyst, tmp_path, se
         action="matching.model.activated", subject_id=str(model.pk), actor=analyst
     ).exists()
     assert AuditEvent.objects.filter(action="matching.model.created", subject_id=str(model.pk))
-
-
-@pytest.mark.django_db
-def test_term_frequency_tables_list_only_values_held_by_five_people(system, tmp_path, settings):
-    settings.VAR_DIR = tmp_path
-    _generated_force()
-    for _ in range(4):  # four people named Zanzibar: too rare to list
-        _create("Quentin", "Zanzibar", None, "", "", [])
-    model = matching_model_train(actor=system, u_pairs=100_000)
-    family = dict(
-        MatchTermFrequency.objects.filter(model=model, column="family").values_list(
-            "value", "persons"
-        )
-    )
-    assert family
-    assert min(family.values()) >= setting("DAPOLICE_MATCH_TF_MIN_PERSONS")
-    assert "zanzibar" not in family
-    w = load(model.pk)
-    # A rare surname agrees with the rare-value weight, more than the commonest one.
-    common = max(family, key=family.__getitem__)
-    assert w.tf_weight("family", "zanzibar") == w.tf_rare["family"]
-    assert w.tf_weight("family", "zanzibar") > w.tf_weight("family", common)
 
 
 def test_splink_levels_map_one_to_one_onto_the_engines():
@@ -274,3 +269,15 @@ def test_the_web_process_does_not_import_splink():
         cwd=settings.BASE_DIR,
     )
     assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.django_db
+def test_the_nightly_task_trains_a_new_inactive_model(tmp_path, settings):
+    from incidents.matching.tasks import matching_train_task
+
+    settings.VAR_DIR = tmp_path
+    settings.DAPOLICE_MATCH_TRAIN_U_PAIRS = 50_000
+    assert matching_train_task.delay().get() is None  # too few persons: skipped, nothing stored
+    _generated_force()
+    new = matching_train_task.delay().get()
+    assert MatchingModel.objects.filter(pk=new, source="splink", active=False).exists()
