@@ -60,7 +60,7 @@ test: install $(if $(SKIP_LINT),,lint) ## Lint, then the whole suite (PostgreSQL
 	DAPOLICE_ENV=test $(BIN)/pytest -p no:cacheprovider $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
 
 fuzz: install ## schemathesis over the whole API schema, 100 examples per operation as every role (make test runs 3)
-	DAPOLICE_ENV=test SCHEMATHESIS_EXAMPLES=100 SCHEMATHESIS_ALL_ROLES=1 $(BIN)/pytest -p no:cacheprovider tests/security/test_schemathesis.py $(PYTEST_ARGS)
+	DAPOLICE_ENV=test SCHEMATHESIS_EXAMPLES=100 SCHEMATHESIS_ALL_ROLES=1 $(BIN)/pytest -p no:cacheprovider --timeout 1800 tests/security/test_schemathesis.py $(PYTEST_ARGS)
 
 mutate: install ## Mutation testing of the rule modules (mutmut; MODULE=incidents/matching/scoring.py for one); not part of make test
 	$(PY) -m tests.mutation.run $(MODULE) $(MUTATE_ARGS)

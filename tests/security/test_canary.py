@@ -315,6 +315,7 @@ def test_the_canary_appears_in_no_log_redis_key_celery_message_or_error_page() -
     finally:
         celery_app.conf.task_always_eager = eager
         celery_app.conf.worker_hijack_root_logger = hijack
+        logging.captureWarnings(False)  # the worker's logging set-up turned it on
         before_task_publish.disconnect(on_publish)
         task_postrun.disconnect(on_run)
 
