@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBase, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -234,8 +234,14 @@ class IncidentCreateView(PolicyRequiredMixin, View):
         for key, f in people.items():
             raw = f.data.get(f.add_prefix("person_id"), "") if f.is_bound else ""
             pk = parse_id(raw)  # "²".isdigit() is true: only ASCII digits are an id
-            if pk is not None:
+            if pk is None:
+                continue
+            try:
                 linked[key] = selectors.person_get_for_user(user=request.user, pk=pk)
+            except Http404:
+                # Not on record (or not for this user): the form comes back with what was
+                # typed, and the service refuses the link when it is sent ("no longer exists").
+                continue
         return TemplateResponse(
             request,
             self.template_name,

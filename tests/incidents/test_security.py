@@ -785,3 +785,19 @@ def test_two_calls_with_two_new_addresses_in_opposite_order_both_land(call_taker
     assert errors == []
     logged = Incident.objects.filter(location__street__in=["Ward Road", "Moor Road"])
     assert logged.count() == 2 * rounds
+
+
+def test_a_link_to_a_person_not_on_record_in_a_half_filled_form_keeps_what_was_typed(
+    client_for, call_taker
+):
+    """Found by the fuzzed intake test: a form with an error and a linked person id that is not
+    on record (or not visible) answered 404 and lost the call; it comes back with the errors."""
+    from tests.incidents.test_views import intake_post
+
+    missing = (Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
+    data = intake_post(**{"victim-person_id": str(missing)})
+    data["narrative"] = "Caller says he is outside now"
+    data["category"] = ""
+    response = client_for(call_taker).post(reverse("incidents:create"), data)
+    assert response.status_code == 400
+    assert "Caller says he is outside now" in response.content.decode()
