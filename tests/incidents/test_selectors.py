@@ -1,0 +1,301 @@
+"""The call-intake selectors called directly (no page): what each returns, and its audit row.
+
+Pages check a role and shape what they show, so a selector that returned one row too many (a
+refuge's address, another incident's call) could pass every page test. These pin the selectors
+themselves; ``make mutate MODULE=incidents/selectors.py`` runs against them (with the flags and
+visibility tests) in seconds a mutant.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from dapolice.accounts.choices import Role
+from dapolice.alerts.choices import Severity
+from dapolice.audit.models import AuditEvent
+from incidents import selectors, services
+from incidents.choices import (
+    ATTENDANCE_BREACH,
+    ATTENDANCE_ESCALATION,
+    ATTENDANCE_WARNING,
+    MarkerKind,
+)
+from incidents.inputs import AddressInput
+from incidents.matching.engine import MatchQuery, match_persons
+from incidents.models import DutyInspectorShift, Marker
+from tests.incidents.helpers import suspect_of, victim_of
+
+ELSEWHERE = AddressInput(house="3", street="Elm Row", town="Norwich", postcode="NR2 4PQ")
+ELSEWHERE_2 = AddressInput(house="8", street="Oak Lane", town="Norwich", postcode="NR3 1AA")
+
+pytestmark = pytest.mark.django_db
+
+
+def test_address_lookup_finds_the_address_on_record_and_audits_the_search(log_incident, call_taker):
+    incident = log_incident()  # 12 Mill Road, NR1 2AB
+    found = selectors.address_lookup(user=call_taker, postcode="nr12ab", house="12")
+    assert found == incident.location
+    audit = AuditEvent.objects.filter(action="incidents.address.looked_up").get()
+    assert (audit.kind, audit.object_ids) == (AuditEvent.Kind.SEARCH, [str(found.pk)])
+
+
+def test_address_lookup_never_finds_a_restricted_address(log_incident, call_taker, make_user):
+    incident = log_incident()
+    services.address_mark_restricted(
+        actor=make_user(Role.MASH), address=incident.location, reason="Refuge placement"
+    )
+    assert selectors.address_lookup(user=call_taker, postcode="NR1 2AB", house="12") is None
+    assert not AuditEvent.objects.filter(action="incidents.address.looked_up").exists()
+
+
+def test_address_lookup_needs_both_house_and_postcode(log_incident, call_taker):
+    log_incident()
+    assert selectors.address_lookup(user=call_taker, postcode="NR1 2AB", house="") is None
+    assert selectors.address_lookup(user=call_taker, postcode="", house="12") is None
+
+
+def _refuge(log_incident, make_user):
+    """An incident at an address then restricted (a refuge placement)."""
+    incident = log_incident()
+    services.address_mark_restricted(
+        actor=make_user(Role.MASH), address=incident.location, reason="Refuge placement"
+    )
+    incident.location.refresh_from_db()
+    return incident
+
+
+def test_address_for_reveal_gives_a_restricted_address_and_audits_any_other_id(
+    log_incident, make_user
+):
+    sergeant = make_user(Role.SUPERVISOR)
+    refuge = _refuge(log_incident, make_user).location
+    ordinary = log_incident(location=ELSEWHERE).location
+    assert selectors.address_for_reveal(user=sergeant, pk=refuge.pk) == refuge
+    assert not AuditEvent.objects.filter(action="incidents.address.reveal_refused").exists()
+    assert selectors.address_for_reveal(user=sergeant, pk=ordinary.pk) is None
+    refused = AuditEvent.objects.get(action="incidents.address.reveal_refused")
+    assert (refused.subject_type, refused.subject_id) == ("incidents.address", str(ordinary.pk))
+    assert selectors.address_for_reveal(user=sergeant, pk=10**9) is None
+    assert AuditEvent.objects.filter(action="incidents.address.reveal_refused").count() == 2
+
+
+def test_address_revealed_while_the_reveal_lasts_and_only_to_its_revealer(log_incident, make_user):
+    sergeant, other = make_user(Role.SUPERVISOR), make_user(Role.SUPERVISOR)
+    incident = _refuge(log_incident, make_user)
+    refuge = incident.location
+    assert selectors.address_revealed(user=sergeant, incident=incident, pk=refuge.pk) is None
+    services.address_reveal(
+        actor=sergeant, incident=incident, address=refuge, reason="Welfare visit arranged"
+    )
+    shown = selectors.address_revealed(user=sergeant, incident=incident, pk=refuge.pk)
+    assert shown is not None
+    assert shown[0] == refuge
+    assert AuditEvent.objects.filter(
+        action="incidents.address.revealed_viewed", actor=sergeant, subject_id=str(refuge.pk)
+    ).exists()
+    assert selectors.address_revealed(user=other, incident=incident, pk=refuge.pk) is None
+
+
+def test_attendance_alerts_warning_breach_and_escalation(log_incident, settings, make_user):
+    settings.DAPOLICE_ATTENDANCE_WARNING_MINUTES = 7
+    settings.DAPOLICE_DUTY_INSPECTOR_ROLE = Role.SUPERVISOR
+    incident = log_incident(category="B")
+    link = reverse("incidents:detail", args=[incident.pk])
+    (warning,) = selectors.attendance_alerts(incident_id=incident.pk, kind=ATTENDANCE_WARNING)
+    assert (warning.title, warning.recipient_role, warning.severity) == (
+        f"{incident.reference}: attendance due in 7 minutes",
+        Role.CONTROL_SUPERVISOR,
+        Severity.WARNING,
+    )
+    assert warning.link == link
+    (breach,) = selectors.attendance_alerts(incident_id=incident.pk, kind=ATTENDANCE_BREACH)
+    assert (breach.title, breach.recipient_role, breach.severity) == (
+        f"{incident.reference}: attendance deadline passed, not attended",
+        Role.CONTROL_SUPERVISOR,
+        Severity.URGENT,
+    )
+    (escalated,) = selectors.attendance_alerts(incident_id=incident.pk, kind=ATTENDANCE_ESCALATION)
+    assert (escalated.title, escalated.recipient_role, escalated.severity) == (
+        f"{incident.reference}: still not attended, escalated to the duty inspector",
+        Role.SUPERVISOR,
+        Severity.URGENT,
+    )
+    assert escalated.link == link
+    assert escalated.recipient_id is None
+    services.incident_record_arrival(actor=make_user(Role.CONTROL_SUPERVISOR), incident=incident)
+    assert selectors.attendance_alerts(incident_id=incident.pk, kind=ATTENDANCE_BREACH) == []
+
+
+def test_incident_detail_flags_its_people_as_of_the_call_with_markers_and_history(
+    log_incident, call_taker, make_user
+):
+    first = log_incident(
+        received_at=timezone.now() - timedelta(days=30),
+        suspect={"given_name": "Pat", "family_name": "Cruel"},
+    )
+    victim = victim_of(first)
+    second = log_incident(victim=victim, suspect=suspect_of(first))
+    services.marker_add(actor=call_taker, kind=MarkerKind.WEAPONS, address=second.location)
+    gone = services.marker_add(actor=call_taker, kind=MarkerKind.VIOLENCE, address=second.location)
+    Marker.objects.filter(pk=gone.pk).update(active=False)
+    reader = make_user(Role.SUPERVISOR)
+    detail = selectors.incident_detail(user=reader, incident=second)
+    assert [(p.role, p.person_id) for p in detail.people] == sorted(
+        (p.role, p.person_id) for p in second.people.all()
+    )
+    # This call is not counted twice: one earlier victim incident plus this call is a repeat.
+    assert detail.flags[victim.pk].repeat_victim is True
+    assert detail.flags[victim.pk].recent_incidents == 1
+    assert detail.flags[suspect_of(first).pk].victim_count == 1
+    assert [m.kind for m in detail.location_markers] == [MarkerKind.WEAPONS]
+    assert [e.action for e in detail.history][:1] == ["incidents.incident.created"]
+    assert {e.subject_id for e in detail.history} == {str(second.pk)}
+    listed = AuditEvent.objects.filter(action="incidents.person.listed", actor=reader).get()
+    assert sorted(listed.object_ids) == sorted(str(p.person_id) for p in detail.people)
+
+
+def test_custody_events_and_suspects_are_the_incidents_own(log_incident, make_user):
+    officer = make_user(Role.ATTENDING_OFFICER)
+    one = log_incident(suspect={"given_name": "Sam", "family_name": "Suspectson"})
+    two = log_incident(location=ELSEWHERE, suspect={"given_name": "Al", "family_name": "Other"})
+    sam, al = suspect_of(one), suspect_of(two)
+    assert selectors.incident_suspects(incident=one) == [sam]
+    event = services.custody_event_record(
+        actor=officer, incident=one, suspect=sam, kind="bail_granted"
+    )
+    elsewhere = services.custody_event_record(
+        actor=officer, incident=two, suspect=al, kind="bail_granted"
+    )
+    assert selectors.custody_events_for(user=officer, incident=one) == [event]
+    got = selectors.custody_event_get_for_user(user=officer, incident=one, pk=event.pk)
+    assert got == event
+    with pytest.raises(Http404):
+        selectors.custody_event_get_for_user(user=officer, incident=one, pk=elsewhere.pk)
+
+
+def test_inspector_rota_lists_shifts_ended_within_the_week_in_order(make_user):
+    sergeant, inspector = make_user(Role.SUPERVISOR), make_user(Role.SUPERVISOR)
+    now = timezone.now()
+    week = timedelta(days=7)
+
+    def shift(starts_at, ends_at):
+        return DutyInspectorShift.objects.create(
+            user=inspector, starts_at=starts_at, ends_at=ends_at, created_by=sergeant
+        )
+
+    old = shift(now - week - timedelta(hours=9), now - week)  # ended exactly a week ago
+    later = shift(now + timedelta(hours=2), now + timedelta(hours=10))
+    recent = shift(now - week - timedelta(hours=8), now - week + timedelta(seconds=1))
+    assert old.pk
+    assert selectors.inspector_rota(user=sergeant, now=now) == [recent, later]
+    listed = AuditEvent.objects.get(action="incidents.inspector_shift.listed")
+    assert listed.object_ids == [str(recent.pk), str(later.pk)]
+    assert selectors.inspector_shift_get(pk=later.pk) == later
+    with pytest.raises(Http404):
+        selectors.inspector_shift_get(pk=10**9)
+
+
+def test_incident_ids_excluded_for_a_user_on_a_must_not_see_list(log_incident, make_user):
+    officer, supervisor = make_user(Role.ATTENDING_OFFICER), make_user(Role.SUPERVISOR)
+    named = log_incident()
+    through_person = log_incident(
+        location=ELSEWHERE, victim={"given_name": "Liz", "family_name": "Kin"}
+    )
+    other = log_incident(location=ELSEWHERE, victim={"given_name": "Bo", "family_name": "Free"})
+    services.exclusion_add(actor=supervisor, user=officer, reason="Related", incident=named)
+    services.exclusion_add(
+        actor=supervisor, user=officer, reason="Neighbour", person=victim_of(through_person)
+    )
+    excluded = set(selectors.incident_ids_excluded_for(officer).values_list("pk", flat=True))
+    assert excluded == {named.pk, through_person.pk}
+    assert other.pk not in excluded
+    assert not selectors.incident_ids_excluded_for(supervisor).exists()
+
+
+def test_incident_calls_are_the_incidents_own_in_the_order_taken(log_incident, call_taker):
+    one, two = log_incident(), log_incident(location=ELSEWHERE)
+
+    def call(incident, note):
+        return services.incident_add_call(
+            actor=call_taker, incident=incident, note=note, idempotency_key=uuid.uuid4()
+        )
+
+    first, _other, second = call(one, "First"), call(two, "Other"), call(one, "Second")
+    assert selectors.incident_calls(user=call_taker, incident=one) == [first, second]
+
+
+def test_incident_board_is_open_incidents_nearest_deadline_first_up_to_the_limit(
+    log_incident, call_taker, settings
+):
+    slow = log_incident(category="C")
+    fast = log_incident(location=ELSEWHERE, category="A")
+    closed = log_incident(location=ELSEWHERE_2, category="A")
+    services.incident_record_arrival(actor=call_taker, incident=closed)
+    assert selectors.incident_board(user=call_taker) == [fast, slow]
+    assert selectors.incident_board(user=call_taker, limit=1) == [fast]
+    settings.DAPOLICE_BOARD_LIMIT = 1
+    assert selectors.incident_board(user=call_taker) == [fast]
+    board = AuditEvent.objects.filter(action="incidents.incident.board_viewed").latest("pk")
+    assert board.object_ids == [str(fast.pk)]
+
+
+def test_person_match_rows_with_flags_phones_and_residents_all_audited(log_incident, call_taker):
+    first = log_incident(
+        victim={"given_name": "Elizabeth", "family_name": "Jones", "phones": ("07700 900789",)},
+        received_at=timezone.now() - timedelta(days=50),
+        suspect={"given_name": "Ron", "family_name": "Jones"},
+    )
+    liz, ron = victim_of(first), suspect_of(first)
+    query = MatchQuery(given_name="Elizabeth", family_name="Jones", postcode="NR1 2AB", house="12")
+    found = selectors.person_match(user=call_taker, query=query, with_names_and_phones=True)
+    top, (engine, *_) = found.rows[0], match_persons(query, limit=5)
+    assert top.person == liz
+    assert (top.score, top.flagged, top.reasons) == (engine.score, engine.flagged, engine.reasons)
+    assert top.flags.repeat_victim is True
+    assert top.phones == ("+447700900789",)
+    assert ("Elizabeth", "Jones", True) in top.names
+    shown = {r.person.pk for r in found.rows}
+    assert (found.address, found.residents) == (None, [])  # nobody has it as their address
+    matched = AuditEvent.objects.get(action="incidents.person.matched")
+    assert matched.kind == AuditEvent.Kind.SEARCH
+    assert sorted(matched.object_ids) == sorted(
+        str(pk) for pk in [*shown, *(p.pk for p in found.residents)]
+    )
+    assert matched.changes == {"shown_at_address": [None, [p.pk for p in found.residents]]}
+    plain = selectors.person_match(user=call_taker, query=query)
+    assert plain.rows[0].phones == ()
+    assert ron.pk not in {r.person.pk for r in plain.rows[:1]}
+
+
+def test_person_match_at_a_refuge_lists_nobody_there_and_audits_the_typing(
+    log_incident, call_taker, make_user
+):
+    incident = _refuge(log_incident, make_user)
+    query = MatchQuery(given_name="Vic", family_name="Timson", postcode="NR1 2AB", house="12")
+    found = selectors.person_match(user=call_taker, query=query)
+    assert (found.address, found.residents) == (None, [])
+    typed = AuditEvent.objects.get(action="incidents.address.restricted_typed")
+    assert typed.subject_id == str(incident.location.pk)
+    assert typed.changes == {"sensitive": [None, True], "where": [None, "match"]}
+
+
+def test_reveal_queue_is_other_peoples_unreviewed_reveals_oldest_first(log_incident, make_user):
+    sergeant, reviewer = make_user(Role.SUPERVISOR), make_user(Role.SUPERVISOR)
+    incident = _refuge(log_incident, make_user)
+    services.address_reveal(
+        actor=sergeant, incident=incident, address=incident.location, reason="Welfare visit"
+    )
+    services.address_reveal(
+        actor=reviewer, incident=incident, address=incident.location, reason="Own reveal"
+    )
+    (reveal,) = selectors.reveal_queue(user=reviewer)
+    assert reveal.revealed_by == sergeant
+    assert selectors.reveal_get_for_user(user=reviewer, pk=reveal.pk) == reveal
+    services.reveal_review(actor=reviewer, reveal=reveal, outcome="justified", note="")
+    assert selectors.reveal_queue(user=reviewer) == []
