@@ -12,7 +12,9 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -299,3 +301,53 @@ def test_reveal_queue_is_other_peoples_unreviewed_reveals_oldest_first(log_incid
     assert selectors.reveal_get_for_user(user=reviewer, pk=reveal.pk) == reveal
     services.reveal_review(actor=reviewer, reveal=reveal, outcome="justified", note="")
     assert selectors.reveal_queue(user=reviewer) == []
+
+
+def test_address_lookup_needs_the_same_house_and_the_same_postcode(log_incident, call_taker):
+    log_incident(location=AddressInput(house="12", street="Elm Row", postcode="NR2 4PQ"))
+    log_incident(location=AddressInput(house="14", street="Mill Road", postcode="NR1 2AB"))
+    log_incident(location=AddressInput(house="", street="Mill Road", postcode="NR1 2AB"))
+    home = log_incident().location  # 12 Mill Road, NR1 2AB: the newest of the four
+    assert selectors.address_lookup(user=call_taker, postcode="NR1 2AB", house="12") == home
+    assert selectors.address_lookup(user=call_taker, postcode="NR1 2AB", house="") is None
+    assert selectors.address_lookup(user=call_taker, postcode="NR1 2AB", house="13") is None
+    assert selectors.address_lookup(user=call_taker, postcode="NR9 9ZZ", house="12") is None
+
+
+def test_incident_ids_attached_to_nobody_are_not_an_officers(log_incident, make_user):
+    log_incident()  # nobody dispatched: no attending officer
+    officer = make_user(Role.ATTENDING_OFFICER)
+    assert not selectors.incident_ids_attached_to(officer).exists()
+
+
+def test_person_match_shows_five_by_default_and_reads_phones_with_the_persons(
+    log_incident, call_taker
+):
+    for n in range(6):
+        log_incident(
+            location=AddressInput(house=str(n + 1), street="Elm Row", postcode="NR2 4PQ"),
+            victim={"given_name": "Ann", "family_name": "Jones", "phones": (f"07700 90010{n}",)},
+        )
+    query = MatchQuery(given_name="Ann", family_name="Jones")
+    assert len(selectors.person_match(user=call_taker, query=query).rows) == 5
+    assert len(selectors.person_match(user=call_taker, query=query, limit=6).rows) == 6
+    with CaptureQueriesContext(connection) as queries:
+        rows = selectors.person_match(user=call_taker, query=query, with_names_and_phones=True)
+    assert all(r.phones for r in rows.rows)
+    # On PostgreSQL the phones come in the persons' own query (an array subquery).
+    reads = [q["sql"] for q in queries.captured_queries if "incidents_personphone" in q["sql"]]
+    assert len(reads) == 1
+    assert "ARRAY" in reads[0].upper()
+
+
+def test_person_match_lists_a_match_living_at_the_address_as_a_match_only(log_incident, call_taker):
+    resident = {"given_name": "Liz", "family_name": "Jones", "lives_at_location": True}
+    other = {"given_name": "Bob", "family_name": "Smith", "lives_at_location": True}
+    incident = log_incident(victim=resident, suspect=other)
+    liz, bob = victim_of(incident), suspect_of(incident)
+    query = MatchQuery(given_name="Liz", family_name="Jones", postcode="NR1 2AB", house="12")
+    found = selectors.person_match(user=call_taker, query=query)
+    assert liz in [r.person for r in found.rows]
+    assert bob in found.residents
+    assert liz not in found.residents
+    assert found.address == incident.location
