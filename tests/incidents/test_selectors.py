@@ -351,3 +351,72 @@ def test_person_match_lists_a_match_living_at_the_address_as_a_match_only(log_in
     assert bob in found.residents
     assert liz not in found.residents
     assert found.address == incident.location
+
+
+def test_incident_open_for_the_typed_address_or_the_linked_people_nearest_deadline_first(
+    log_incident, call_taker, make_user
+):
+    slow = log_incident(category="C")  # 12 Mill Road, NR1 2AB
+    linked = log_incident(location=ELSEWHERE, category="A")
+    log_incident(location=AddressInput(house="12", street="Elm Row", postcode="NR2 4PQ"))
+    log_incident(location=AddressInput(house="14", street="Mill Road", postcode="NR1 2AB"))
+    log_incident(location=ELSEWHERE_2)
+    found = selectors.incident_open_for(
+        user=call_taker, postcode="NR1 2AB", house="12", person_ids=[victim_of(linked).pk]
+    )
+    assert found == [linked, slow]
+    search = AuditEvent.objects.get(action="incidents.incident.open_matched")
+    assert search.kind == AuditEvent.Kind.SEARCH
+    assert search.object_ids == [str(linked.pk), str(slow.pk)]
+
+
+def test_incident_open_for_never_matches_a_refuge_or_a_postcode_alone(
+    log_incident, call_taker, make_user
+):
+    _refuge(log_incident, make_user)  # 12 Mill Road, NR1 2AB, restricted
+    log_incident(location=AddressInput(house="", street="Mill Road", postcode="NR1 2AB"))
+    assert (
+        selectors.incident_open_for(user=call_taker, postcode="NR1 2AB", house="12", person_ids=[])
+        == []
+    )
+    assert (
+        selectors.incident_open_for(user=call_taker, postcode="NR1 2AB", house="", person_ids=[])
+        == []
+    )
+
+
+def test_people_at_address_by_family_then_given_name_with_markers_by_kind(log_incident, call_taker):
+    incident = log_incident(
+        victim={"given_name": "Cy", "family_name": "Smith", "lives_at_location": True},
+        suspect={"given_name": "Al", "family_name": "Zed", "lives_at_location": True},
+    )
+    log_incident(
+        location=AddressInput(house="12", street="Elm Row", postcode="NR2 4PQ"),
+        victim={"given_name": "Di", "family_name": "Apart", "lives_at_location": True},
+    )
+    log_incident(
+        location=AddressInput(house="", street="Mill Road", postcode="NR1 2AB"),
+        victim={"given_name": "Ed", "family_name": "Nohouse", "lives_at_location": True},
+    )
+    bob = log_incident(
+        victim={"given_name": "Bob", "family_name": "Smith", "lives_at_location": True}
+    )
+    weapons = services.marker_add(
+        actor=call_taker, kind=MarkerKind.WEAPONS, address=incident.location
+    )
+    children = services.marker_add(
+        actor=call_taker, kind=MarkerKind.CHILDREN_AT_ADDRESS, address=incident.location
+    )
+    found = selectors.people_at_address(user=call_taker, postcode="NR1 2AB", house="12")
+    names = [(p.family_name, p.given_name) for p in found.residents]
+    assert names == [("Smith", "Bob"), ("Smith", "Cy"), ("Zed", "Al")]
+    assert victim_of(bob) in found.residents
+    assert found.markers == [children, weapons]
+    assert selectors.people_at_address(user=call_taker, postcode="NR1 2AB", house="") == (
+        selectors.AtAddress()
+    )
+    query = MatchQuery(given_name="Zoe", family_name="Quill", postcode="NR1 2AB", house="12")
+    assert selectors.person_match(user=call_taker, query=query).address_markers == [
+        children,
+        weapons,
+    ]
