@@ -420,3 +420,12 @@ def test_people_at_address_by_family_then_given_name_with_markers_by_kind(log_in
         children,
         weapons,
     ]
+
+
+def test_person_list_is_audited_as_a_list_read_of_the_persons_shown(log_incident, call_taker):
+    incident = log_incident(suspect={"given_name": "Al", "family_name": "Zed"})
+    ids = [victim_of(incident).pk, suspect_of(incident).pk]
+    persons = selectors.person_list(user=call_taker, ids=[*ids, 10**9])
+    assert [p.pk for p in persons] == sorted(ids)
+    listed = AuditEvent.objects.get(action="incidents.person.listed", actor=call_taker)
+    assert listed.object_ids == [str(pk) for pk in sorted(ids)]
