@@ -429,3 +429,62 @@ def test_person_list_is_audited_as_a_list_read_of_the_persons_shown(log_incident
     assert [p.pk for p in persons] == sorted(ids)
     listed = AuditEvent.objects.get(action="incidents.person.listed", actor=call_taker)
     assert listed.object_ids == [str(pk) for pk in sorted(ids)]
+
+
+def test_incident_detail_flags_as_of_its_own_call_not_of_today(log_incident, make_user):
+    now = timezone.now()
+    first = log_incident(received_at=now - timedelta(days=60))
+    victim = victim_of(first)
+    middle = log_incident(victim=victim, received_at=now - timedelta(days=30))
+    log_incident(victim=victim)  # after the middle call: not known when it came in
+    detail = selectors.incident_detail(user=make_user(Role.SUPERVISOR), incident=middle)
+    assert detail.flags[victim.pk].recent_incidents == 1
+
+
+def test_person_get_for_user_reads_the_one_asked_for_and_audits_it(log_incident, call_taker):
+    incident = log_incident(suspect={"given_name": "Al", "family_name": "Zed"})
+    al = suspect_of(incident)
+    assert selectors.person_get_for_user(user=call_taker, pk=al.pk) == al
+    read = AuditEvent.objects.get(action="incidents.person.read")
+    assert read.subject_id == str(al.pk)
+
+
+def test_address_revealed_is_the_address_asked_for_and_ends_with_its_restriction(
+    log_incident, make_user
+):
+    sergeant, mash = make_user(Role.SUPERVISOR), make_user(Role.MASH)
+    other = _refuge(log_incident, make_user)
+    services.address_reveal(
+        actor=sergeant, incident=other, address=other.location, reason="Welfare visit"
+    )
+    incident = log_incident(location=ELSEWHERE)
+    services.address_mark_restricted(actor=mash, address=incident.location, reason="Refuge")
+    incident.location.refresh_from_db()
+    services.address_reveal(
+        actor=sergeant, incident=incident, address=incident.location, reason="Welfare visit"
+    )
+    shown = selectors.address_revealed(user=sergeant, incident=incident, pk=incident.location.pk)
+    assert shown is not None
+    assert shown[0] == incident.location
+    services.address_unrestrict(actor=mash, address=incident.location, reason="Moved on")
+    assert (
+        selectors.address_revealed(user=sergeant, incident=incident, pk=incident.location.pk)
+        is None
+    )
+
+
+def test_duty_inspector_the_shift_that_started_last_then_the_newest(make_user):
+    sergeant = make_user(Role.SUPERVISOR)
+    incoming, outgoing, newest = (make_user(Role.SUPERVISOR) for _ in range(3))
+    now = timezone.now()
+
+    def shift(user, starts_at):
+        DutyInspectorShift.objects.create(
+            user=user, starts_at=starts_at, ends_at=now + timedelta(hours=4), created_by=sergeant
+        )
+
+    shift(incoming, now - timedelta(minutes=10))  # added first, started last
+    shift(outgoing, now - timedelta(hours=8))
+    assert selectors.duty_inspector_at(now) == incoming.pk
+    shift(newest, now - timedelta(minutes=10))  # the same start, added later
+    assert selectors.duty_inspector_at(now) == newest.pk
