@@ -12,6 +12,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
@@ -488,3 +489,47 @@ def test_duty_inspector_the_shift_that_started_last_then_the_newest(make_user):
     assert selectors.duty_inspector_at(now) == incoming.pk
     shift(newest, now - timedelta(minutes=10))  # the same start, added later
     assert selectors.duty_inspector_at(now) == newest.pk
+
+
+def test_address_get_for_user_the_one_asked_for_restricted_only_when_asked(log_incident, make_user):
+    sergeant = make_user(Role.SUPERVISOR)
+    ordinary = log_incident(location=ELSEWHERE).location
+    refuge = _refuge(log_incident, make_user).location
+    got = selectors.address_get_for_user(user=sergeant, pk=refuge.pk, restricted_only=True)
+    assert got == refuge
+    assert selectors.address_get_for_user(user=sergeant, pk=ordinary.pk) == ordinary
+    reads = AuditEvent.objects.filter(action="incidents.address.read").order_by("pk")
+    assert [e.subject_id for e in reads] == [str(refuge.pk), str(ordinary.pk)]
+
+
+def test_reveal_queue_oldest_reveal_first_and_audited(log_incident, make_user):
+    first_by, second_by, reviewer = (make_user(Role.SUPERVISOR) for _ in range(3))
+    incident = _refuge(log_incident, make_user)
+    now = timezone.now()
+    with time_machine.travel(now, tick=False):
+        services.address_reveal(
+            actor=first_by, incident=incident, address=incident.location, reason="Welfare visit"
+        )
+    with time_machine.travel(now - timedelta(hours=1), tick=False):
+        services.address_reveal(
+            actor=second_by, incident=incident, address=incident.location, reason="Earlier visit"
+        )
+    queue = selectors.reveal_queue(user=reviewer)
+    assert [r.revealed_by for r in queue] == [second_by, first_by]
+    listed = AuditEvent.objects.get(action="incidents.reveal.listed", actor=reviewer)
+    assert listed.object_ids == [str(r.pk) for r in queue]
+
+
+def test_escalation_to_the_inspector_on_duty_links_to_the_incident(log_incident, make_user):
+    inspector = make_user(Role.SUPERVISOR)
+    now = timezone.now()
+    DutyInspectorShift.objects.create(
+        user=inspector,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=8),
+        created_by=make_user(Role.SUPERVISOR),
+    )
+    incident = log_incident(category="B")
+    (escalated,) = selectors.attendance_alerts(incident_id=incident.pk, kind=ATTENDANCE_ESCALATION)
+    assert (escalated.recipient_id, escalated.severity) == (inspector.pk, Severity.URGENT)
+    assert escalated.link == reverse("incidents:detail", args=[incident.pk])
