@@ -231,3 +231,9 @@ def test_markers_are_in_kind_order_and_only_active_ones(log_incident, call_taker
     assert flags.markers == [children, weapons]
     given = person_flags([victim.pk], address_ids={victim.pk: None})[victim.pk]
     assert given.markers == [weapons]
+
+
+def test_flags_carry_the_history_window_in_months(log_incident, settings):
+    settings.DAPOLICE_MATCH_HISTORY_MONTHS = 18
+    victim = victim_of(log_incident(received_at=NOW - timedelta(days=2)))
+    assert person_flags([victim.pk], at=NOW)[victim.pk].history_months == 18

@@ -533,3 +533,10 @@ def test_escalation_to_the_inspector_on_duty_links_to_the_incident(log_incident,
     (escalated,) = selectors.attendance_alerts(incident_id=incident.pk, kind=ATTENDANCE_ESCALATION)
     assert (escalated.recipient_id, escalated.severity) == (inspector.pk, Severity.URGENT)
     assert escalated.link == reverse("incidents:detail", args=[incident.pk])
+
+
+def test_incident_get_for_user_is_audited_as_a_read(log_incident, call_taker):
+    incident = log_incident()
+    assert selectors.incident_get_for_user(user=call_taker, pk=incident.pk) == incident
+    read = AuditEvent.objects.get(action="incidents.incident.read")
+    assert read.subject_id == str(incident.pk)
