@@ -540,3 +540,15 @@ def test_incident_get_for_user_is_audited_as_a_read(log_incident, call_taker):
     assert selectors.incident_get_for_user(user=call_taker, pk=incident.pk) == incident
     read = AuditEvent.objects.get(action="incidents.incident.read")
     assert read.subject_id == str(incident.pk)
+
+
+def test_incident_queryset_newest_call_first_with_the_api_filters_by_default(
+    log_incident, call_taker
+):
+    now = timezone.now()
+    newer = log_incident()
+    older = log_incident(location=ELSEWHERE, received_at=now - timedelta(days=1))
+    assert list(selectors.incident_queryset(user=call_taker)) == [newer, older]
+    # The API's filter takes a moment (UTC ISO 8601); the list page's a day.
+    since = {"received_after": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    assert list(selectors.incident_queryset(user=call_taker, filters=since)) == [newer]
