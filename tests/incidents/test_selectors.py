@@ -552,3 +552,13 @@ def test_incident_queryset_newest_call_first_with_the_api_filters_by_default(
     # The API's filter takes a moment (UTC ISO 8601); the list page's a day.
     since = {"received_after": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
     assert list(selectors.incident_queryset(user=call_taker, filters=since)) == [newer]
+
+
+def test_incident_queryset_sorted_for_the_list_page(log_incident, call_taker):
+    now = timezone.now()
+    newer = log_incident()
+    older = log_incident(location=ELSEWHERE, received_at=now - timedelta(days=1))
+    oldest_first = selectors.incident_queryset(
+        user=call_taker, filters={"sort": "received"}, for_list_page=True
+    )
+    assert list(oldest_first) == [older, newer]
