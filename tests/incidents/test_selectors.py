@@ -562,3 +562,11 @@ def test_incident_queryset_sorted_for_the_list_page(log_incident, call_taker):
         user=call_taker, filters={"sort": "received"}, for_list_page=True
     )
     assert list(oldest_first) == [older, newer]
+
+
+def test_incident_list_audits_the_names_of_the_filters_used(log_incident, call_taker):
+    log_incident()
+    filters = {"category": "B", "risk_level": "", "page": "1"}
+    selectors.incident_list(user=call_taker, filters=filters)
+    listed = AuditEvent.objects.filter(action="incidents.incident.listed").latest("pk")
+    assert listed.changes == {"filters": [None, ["category"]]}
