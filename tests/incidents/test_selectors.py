@@ -570,3 +570,16 @@ def test_incident_list_audits_the_names_of_the_filters_used(log_incident, call_t
     selectors.incident_list(user=call_taker, filters=filters)
     listed = AuditEvent.objects.filter(action="incidents.incident.listed").latest("pk")
     assert listed.changes == {"filters": [None, ["category"]]}
+
+
+def test_incident_list_unfiltered_is_a_list_read_with_no_filters_noted(log_incident, call_taker):
+    incident = log_incident()
+    page = selectors.incident_list(user=call_taker)
+    assert list(page) == [incident]
+    listed = AuditEvent.objects.filter(action="incidents.incident.listed").latest("pk")
+    assert listed.kind == AuditEvent.Kind.LIST
+    assert not listed.changes
+    selectors.incident_list(user=call_taker, search="Timson")
+    searched = AuditEvent.objects.filter(action="incidents.incident.listed").latest("pk")
+    assert searched.kind == AuditEvent.Kind.SEARCH
+    assert searched.changes == {"filters": [None, ["search"]]}
