@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from dateutil.relativedelta import relativedelta
 from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
@@ -27,6 +28,7 @@ from incidents.choices import (
     ATTENDANCE_BREACH,
     ATTENDANCE_ESCALATION,
     ATTENDANCE_WARNING,
+    SAFETY_MARKERS,
     MarkerKind,
 )
 from incidents.inputs import AddressInput
@@ -583,3 +585,52 @@ def test_incident_list_unfiltered_is_a_list_read_with_no_filters_noted(log_incid
     searched = AuditEvent.objects.filter(action="incidents.incident.listed").latest("pk")
     assert searched.kind == AuditEvent.Kind.SEARCH
     assert searched.changes == {"filters": [None, ["search"]]}
+
+
+def test_one_record_getters_read_the_one_asked_for_and_audit_it(log_incident, make_user):
+    sergeant, reviewer = make_user(Role.SUPERVISOR), make_user(Role.SUPERVISOR)
+    log_incident(location=ELSEWHERE)
+    incident = _refuge(log_incident, make_user)
+    services.address_reveal(
+        actor=sergeant, incident=incident, address=incident.location, reason="Welfare visit"
+    )
+    assert selectors.incident_get_for_user(user=sergeant, pk=incident.pk) == incident
+    (reveal,) = selectors.reveal_queue(user=reviewer)
+    assert selectors.reveal_get_for_user(user=reviewer, pk=reveal.pk) == reveal
+    read = AuditEvent.objects.get(action="incidents.reveal.read")
+    assert read.subject_id == str(reveal.pk)
+    (alert,) = selectors.attendance_alerts(incident_id=incident.pk, kind=ATTENDANCE_BREACH)
+    assert alert.title.startswith(incident.reference)
+    detail = selectors.incident_detail(user=sergeant, incident=incident)
+    assert detail.incident == incident
+    kinds = {e.kind for e in detail.history}
+    assert kinds <= {AuditEvent.Kind.CREATE, AuditEvent.Kind.CHANGE}
+
+
+def test_a_refuge_typed_keeps_its_safety_markers_only(log_incident, call_taker, make_user):
+    incident = _refuge(log_incident, make_user)
+    weapons = services.marker_add(
+        actor=call_taker, kind=MarkerKind.WEAPONS, address=incident.location
+    )
+    children = services.marker_add(
+        actor=call_taker, kind=MarkerKind.CHILDREN_AT_ADDRESS, address=incident.location
+    )
+    other = log_incident(location=ELSEWHERE)
+    services.marker_add(actor=call_taker, kind=MarkerKind.WEAPONS, address=other.location)
+    found = selectors.people_at_address(user=call_taker, postcode="NR1 2AB", house="12")
+    assert (found.address, found.residents) == (None, [])
+    assert weapons.kind in SAFETY_MARKERS
+    assert children.kind not in SAFETY_MARKERS
+    assert found.markers == [weapons]
+    assert found.restricted_typed == incident.location
+    elsewhere = selectors.people_at_address(user=call_taker, postcode="NR2 4PQ", house="3")
+    assert [m.address_id for m in elsewhere.markers] == [other.location_id]
+
+
+def test_recent_incidents_count_one_exactly_at_the_start_of_the_window(log_incident, settings):
+    settings.DAPOLICE_REPEAT_VICTIM_MONTHS = 6
+    now = timezone.now()
+    start = now - relativedelta(months=settings.DAPOLICE_MATCH_HISTORY_MONTHS)
+    victim = victim_of(log_incident(received_at=start))
+    flags = selectors.person_flags([victim.pk], at=now)[victim.pk]
+    assert flags.recent_incidents == 1
