@@ -237,3 +237,9 @@ def test_flags_carry_the_history_window_in_months(log_incident, settings):
     settings.DAPOLICE_MATCH_HISTORY_MONTHS = 18
     victim = victim_of(log_incident(received_at=NOW - timedelta(days=2)))
     assert person_flags([victim.pk], at=NOW)[victim.pk].history_months == 18
+
+
+def test_recent_incidents_are_counted_one_by_one(log_incident):
+    victim = victim_of(log_incident(received_at=NOW - timedelta(days=20)))
+    log_incident(victim=victim, received_at=NOW - timedelta(days=10))
+    assert person_flags([victim.pk], at=NOW)[victim.pk].recent_incidents == 2
