@@ -8,6 +8,7 @@ import pytest
 
 from incidents import services
 from incidents.choices import MarkerKind, RiskLevel
+from incidents.models import Marker
 from incidents.selectors import months_before, person_flags
 from tests.incidents.helpers import suspect_of, victim_of
 
@@ -179,3 +180,66 @@ def test_victims_of_incidents_before_the_window_count_and_flags_take_two_queries
     assert (flags[pat.pk].serial_perpetrator, flags[pat.pk].victim_count) == (True, 2)
     assert flags[pat.pk].recent_incidents == 1
     assert (flags[ann.pk].known_perpetrator, flags[ann.pk].recent_incidents) == (False, 0)
+
+
+def test_no_one_to_flag_reads_nothing(django_assert_num_queries, db):
+    with django_assert_num_queries(0):
+        assert person_flags([]) == {}
+
+
+def test_a_repeat_window_longer_than_the_history_window_still_counts(log_incident, settings):
+    settings.DAPOLICE_REPEAT_VICTIM_MONTHS = 24
+    victim = victim_of(log_incident(received_at=NOW - timedelta(days=500)))
+    flags = person_flags([victim.pk], at=NOW)[victim.pk]
+    assert (flags.repeat_victim, flags.recent_incidents) == (True, 0)
+
+
+def test_a_history_window_longer_than_the_repeat_window_still_counts(log_incident, settings):
+    settings.DAPOLICE_REPEAT_VICTIM_MONTHS = 6
+    victim = victim_of(log_incident(received_at=NOW - timedelta(days=200)))
+    flags = person_flags([victim.pk], at=NOW)[victim.pk]
+    assert (flags.repeat_victim, flags.recent_incidents) == (False, 1)
+
+
+def test_a_record_on_its_own_needs_two_victim_incidents_and_counts_one_at_the_moment(
+    log_incident,
+):
+    first = log_incident(received_at=NOW - timedelta(days=40))
+    victim = victim_of(first)
+    flags = person_flags([victim.pk], at=first.received_at, new_call=False)[victim.pk]
+    assert (flags.repeat_victim, flags.recent_incidents) == (False, 1)
+    assert flags.recent_roles == {"victim"}
+    log_incident(victim=victim, received_at=NOW - timedelta(days=10))
+    assert person_flags([victim.pk], at=NOW, new_call=False)[victim.pk].repeat_victim is True
+    # Not yet on the record as of the first call: the second is after it.
+    later = person_flags([victim.pk], at=first.received_at, new_call=False)[victim.pk]
+    assert later.recent_incidents == 1
+
+
+def test_markers_are_in_kind_order_and_only_active_ones(log_incident, call_taker):
+    incident = log_incident(
+        victim={"given_name": "Val", "family_name": "Hope", "lives_at_location": True}
+    )
+    victim = victim_of(incident)
+    weapons = services.marker_add(actor=call_taker, kind=MarkerKind.WEAPONS, person=victim)
+    children = services.marker_add(
+        actor=call_taker, kind=MarkerKind.CHILDREN_AT_ADDRESS, address=incident.location
+    )
+    gone = services.marker_add(actor=call_taker, kind=MarkerKind.VIOLENCE, person=victim)
+    Marker.objects.filter(pk=gone.pk).update(active=False)
+    flags = person_flags([victim.pk])[victim.pk]
+    assert flags.markers == [children, weapons]
+    given = person_flags([victim.pk], address_ids={victim.pk: None})[victim.pk]
+    assert given.markers == [weapons]
+
+
+def test_flags_carry_the_history_window_in_months(log_incident, settings):
+    settings.DAPOLICE_MATCH_HISTORY_MONTHS = 18
+    victim = victim_of(log_incident(received_at=NOW - timedelta(days=2)))
+    assert person_flags([victim.pk], at=NOW)[victim.pk].history_months == 18
+
+
+def test_recent_incidents_are_counted_one_by_one(log_incident):
+    victim = victim_of(log_incident(received_at=NOW - timedelta(days=20)))
+    log_incident(victim=victim, received_at=NOW - timedelta(days=10))
+    assert person_flags([victim.pk], at=NOW)[victim.pk].recent_incidents == 2

@@ -79,6 +79,15 @@ SELECTIONS = (
         ("tests/incidents/test_access.py", "tests/incidents/test_review_rules.py")
         + ("tests/incidents/test_policies.py", "tests/test_visibility.py"),
     ),
+    Selection(
+        "incidents-selectors",
+        ("incidents/selectors.py",),
+        ("tests/incidents/test_selectors.py", "tests/incidents/test_flags.py")
+        + ("tests/test_visibility.py", "tests/incidents/test_officers.py")
+        + ("tests/incidents/test_inspector_rota.py", "tests/incidents/test_attendance_alerts.py")
+        + ("tests/incidents/test_duplicates.py", "tests/incidents/test_incident_list.py")
+        + ("tests/incidents/test_matching.py",),
+    ),
     Selection("core", ("*",), None),
 )
 #: mutmut over one selection (modules and tests), with the who-may rules mutated too.
