@@ -22,7 +22,7 @@ from tests.mutation import launch, run
         ("marac/policies.py", "marac-policies"),
         ("marac/services.py", "marac"),
         ("incidents/policies.py", "incidents-policies"),
-        ("incidents/selectors.py", "core"),
+        ("incidents/selectors.py", "incidents-selectors"),
         ("dapolice/access/breakglass.py", "core"),
     ],
 )
