@@ -810,9 +810,13 @@ class IncidentSearchForm(forms.Form):
 class CustodyEventForm(forms.Form):
     """A suspect's bail or custody change (recommendation 12). ``suspects``: the incident's."""
 
-    suspect = forms.TypedChoiceField(label=_("Suspect"), coerce=int)
+    suspect = forms.TypedChoiceField(
+        label=_("Suspect"), coerce=int, error_messages={"required": _("Choose the suspect")}
+    )
     kind = forms.ChoiceField(
-        label=_("What happened"), choices=[("", _("Choose")), *CustodyEventKind.choices]
+        label=_("What happened"),
+        choices=[("", _("Choose")), *CustodyEventKind.choices],
+        error_messages={"required": _("Choose what happened")},
     )
     occurred_at = forms.DateTimeField(
         label=_("When"),
@@ -862,12 +866,20 @@ class VictimInformedForm(forms.Form):
 class InspectorShiftForm(forms.Form):
     """A shift on the duty inspector rota: who, from, until (local time)."""
 
-    user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Inspector"), queryset=None)
+    user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Inspector"),
+        queryset=None,
+        error_messages={"required": _("Choose the inspector")},
+    )
     starts_at = forms.DateTimeField(
-        label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("From"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        error_messages={"required": _("Enter when the shift starts")},
     )
     ends_at = forms.DateTimeField(
-        label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Until"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        error_messages={"required": _("Enter when the shift ends")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any):

@@ -160,3 +160,17 @@ def test_the_rota_page_adds_a_shift_and_re_renders_what_was_typed(
     assert client.post("/incidents/inspector-rota/", typed).status_code == 302
     shift = DutyInspectorShift.objects.get()
     assert (shift.user_id, shift.created_by_id) == (inspector.pk, control_supervisor.pk)
+
+
+def test_an_empty_rota_form_says_which_field_is_missing(client_for, control_supervisor):
+    """Found in the walk: three "This field is required." in the summary, naming no field."""
+    refused = client_for(control_supervisor).post("/incidents/inspector-rota/", {})
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    for message in (
+        "Choose the inspector",
+        "Enter when the shift starts",
+        "Enter when the shift ends",
+    ):
+        assert message in body
+    assert "This field is required." not in body
