@@ -88,6 +88,7 @@ SELECTIONS = (
         + ("tests/incidents/test_duplicates.py", "tests/incidents/test_incident_list.py")
         + ("tests/incidents/test_matching.py",),
     ),
+    Selection("incidents-keys", ("incidents/matching/keys.py",), ("tests/incidents/test_keys.py",)),
     Selection("core", ("*",), None),
 )
 #: mutmut over one selection (modules and tests), with the who-may rules mutated too.

@@ -23,6 +23,7 @@ from tests.mutation import launch, run
         ("marac/services.py", "marac"),
         ("incidents/policies.py", "incidents-policies"),
         ("incidents/selectors.py", "incidents-selectors"),
+        ("incidents/matching/keys.py", "incidents-keys"),
         ("dapolice/access/breakglass.py", "core"),
     ],
 )
