@@ -89,6 +89,7 @@ SELECTIONS = (
         + ("tests/incidents/test_matching.py",),
     ),
     Selection("incidents-keys", ("incidents/matching/keys.py",), ("tests/incidents/test_keys.py",)),
+    Selection("access", ("dapolice/access/*",), ("tests/dapolice/test_access.py",)),
     Selection("core", ("*",), None),
 )
 #: mutmut over one selection (modules and tests), with the who-may rules mutated too.

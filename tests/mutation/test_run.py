@@ -24,7 +24,8 @@ from tests.mutation import launch, run
         ("incidents/policies.py", "incidents-policies"),
         ("incidents/selectors.py", "incidents-selectors"),
         ("incidents/matching/keys.py", "incidents-keys"),
-        ("dapolice/access/breakglass.py", "core"),
+        ("dapolice/access/breakglass.py", "access"),
+        ("dapolice/access/views.py", "access"),
     ],
 )
 def test_each_module_runs_against_its_selection(module, selection):
