@@ -90,6 +90,7 @@ SELECTIONS = (
     ),
     Selection("incidents-keys", ("incidents/matching/keys.py",), ("tests/incidents/test_keys.py",)),
     Selection("access", ("dapolice/access/*",), ("tests/dapolice/test_access.py",)),
+    Selection("audit-services", ("dapolice/audit/services.py",), ("tests/dapolice/test_audit.py",)),
     Selection("core", ("*",), None),
 )
 #: mutmut over one selection (modules and tests), with the who-may rules mutated too.

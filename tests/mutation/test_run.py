@@ -26,6 +26,7 @@ from tests.mutation import launch, run
         ("incidents/matching/keys.py", "incidents-keys"),
         ("dapolice/access/breakglass.py", "access"),
         ("dapolice/access/views.py", "access"),
+        ("dapolice/audit/services.py", "audit-services"),
     ],
 )
 def test_each_module_runs_against_its_selection(module, selection):
