@@ -540,18 +540,61 @@ class PersonMatchApi(APIView):
         result = selectors.person_match(
             user=request.user, query=query, limit=d["limit"], with_names_and_phones=True
         )
-        rows = [
+        return Response(match_rows_output(request.user, result.rows))
+
+
+def _address_output(user: Any, address: Address | None) -> dict[str, Any] | None:
+    """What :class:`AddressField` gives for ``address`` (no incident: a reveal never counts)."""
+    if address is None:
+        return None
+    clear = can_see_address_in_clear(user, address)
+    return {
+        "id": address.pk if clear else None,
+        "restricted": address.is_restricted,
+        "text": address.full_text if clear else str(address),
+        "postcode": address.postcode if clear else None,
+        "rural": address.is_rural if clear else None,
+    }
+
+
+def match_rows_output(user: Any, rows: list[selectors.MatchRow]) -> list[dict[str, Any]]:
+    """``PersonMatchApi.OutputSerializer(rows, many=True).data``, built directly: the search is
+    sent on every keystroke, and DRF's field-by-field serialisation was a fifth of its CPU. The
+    serializer stays the schema (OpenAPI); a test holds the two to the same output."""
+    out = []
+    for r in rows:
+        person, flags = r.person, r.flags
+        out.append(
             {
-                "person": r.person,
-                "score": r.score,
-                "flagged": r.flagged,
-                "reasons": r.reasons,
-                "flags": r.flags,
+                "person": {
+                    "id": person.pk,
+                    "given_name": person.given_name,
+                    "family_name": person.family_name,
+                    "date_of_birth": (
+                        person.date_of_birth.isoformat() if person.date_of_birth else None
+                    ),
+                    "address": _address_output(user, person.address),
+                    "names": [
+                        {"given_name": g, "family_name": f, "primary": p} for g, f, p in r.names
+                    ],
+                    "phones": list(r.phones),
+                },
+                "score": float(r.score),
+                "flagged": bool(r.flagged),
+                "reasons": [str(reason) for reason in r.reasons],
+                "flags": {
+                    "repeat_victim": bool(flags.repeat_victim),
+                    "known_perpetrator": bool(flags.known_perpetrator),
+                    "serial_perpetrator": bool(flags.serial_perpetrator),
+                    "victim_count": int(flags.victim_count),
+                    "recent_incidents": int(flags.recent_incidents),
+                    "highest_risk": str(flags.highest_risk),
+                    "recent_roles": [str(role) for role in flags.recent_roles],
+                    "markers": [m.kind for m in flags.markers],
+                },
             }
-            for r in result.rows
-        ]
-        context = {"request": request, "rows": {r.person.pk: r for r in result.rows}}
-        return Response(self.OutputSerializer(rows, many=True, context=context).data)
+        )
+    return out
 
 
 class MarkerOutput(serializers.ModelSerializer):

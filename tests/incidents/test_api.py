@@ -212,3 +212,48 @@ def test_match_api_queries_do_not_grow_with_the_people_shown(call_taker):
         rows = client.post(url, body, format="json").json()
     assert len(rows) == 4
     assert len(four.captured_queries) == len(one.captured_queries)
+
+
+def test_match_api_output_is_what_its_serializer_gives(call_taker, log_incident):
+    """The endpoint builds its JSON directly (``match_rows_output``, for speed); the serializer
+    stays its schema. The two give the same output: addresses in clear and restricted, names,
+    phones, flags and markers."""
+    from django.test import RequestFactory
+    from rest_framework.request import Request
+
+    from incidents import selectors
+    from incidents.api.views import PersonMatchApi, match_rows_output
+    from incidents.matching.engine import MatchQuery
+    from incidents.models import Address
+
+    first = log_incident(
+        victim={"given_name": "Elizabeth", "family_name": "Jones", "phones": ("07700 900789",)},
+        suspect={"given_name": "Gary", "family_name": "Jones"},
+        received_at=timezone.now() - timedelta(days=50),
+    )
+    liz = victim_of(first)
+    Marker.objects.create(kind="treat_as_emergency", person=liz, note="")
+    refuge = Address.objects.create(house="1", street="Quiet Lane", postcode="NR1 1AA")
+    Address.objects.filter(pk=refuge.pk).update(is_restricted=True)
+    hidden = log_incident(victim={"given_name": "Elisabeth", "family_name": "Jones"})
+    type(liz).objects.filter(pk=victim_of(hidden).pk).update(address=refuge)
+
+    result = selectors.person_match(
+        user=call_taker,
+        query=MatchQuery(given_name="Elizabeth", family_name="Jones"),
+        limit=10,
+        with_names_and_phones=True,
+    )
+    assert len(result.rows) >= 2
+    assert any(r.person.address and r.person.address.is_restricted for r in result.rows)
+    assert any(r.flags.markers for r in result.rows)
+    request = Request(RequestFactory().post("/"))
+    request.user = call_taker
+    rows = [
+        {"person": r.person, "score": r.score, "flagged": r.flagged, "reasons": r.reasons,
+         "flags": r.flags}
+        for r in result.rows
+    ]  # fmt: skip
+    context = {"request": request, "rows": {r.person.pk: r for r in result.rows}}
+    expected = PersonMatchApi.OutputSerializer(rows, many=True, context=context).data
+    assert match_rows_output(call_taker, result.rows) == expected
