@@ -419,6 +419,20 @@ def incident_get_for_user(*, user: User, pk: int) -> Incident:
     return incident
 
 
+def incident_people(*, user: User, incident: Incident) -> list[IncidentPerson]:
+    """The incident's people (loaded by :func:`incident_get_for_user`), with their roles, audited
+    as :func:`incident_detail` audits them: what the API answers a new incident with (it shows
+    no flags, markers or history, so it reads none)."""
+    people = list(incident.people.order_by("role", "pk"))
+    record_list(
+        actor=user,
+        action="incidents.person.listed",
+        model=Person,
+        ids=[p.person_id for p in people],
+    )
+    return people
+
+
 def incident_detail(*, user: User, incident: Incident) -> IncidentDetail:
     """The incident (loaded by :func:`incident_get_for_user`), its people with flags as they
     stood when the call came in, and its history."""
