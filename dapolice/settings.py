@@ -167,7 +167,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "dapolice.common.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str(
                 "DAPOLICE_CACHE_PREFIX",
@@ -310,6 +310,13 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 # Not strict: a client may send its own X-Forwarded-For, which the proxy extends; the entries
 # beyond the trusted ones are ignored, not a reason to record no address at all.
 IPWARE_STRICT = False
+
+# Hot-path queries are compiled to SQL once per shape and then run with new values
+# (dapolice.common.compiled). With this on (the default in tests) every run also compiles the
+# queryset afresh and fails if the SQL differs: a builder reading something not in its key.
+DAPOLICE_COMPILED_SQL_CHECK = env.bool(
+    "DAPOLICE_COMPILED_SQL_CHECK", default=DAPOLICE_ENV == "test"
+)
 
 # The intake's live match panel searches this many milliseconds after the last key typed (a
 # newer search replaces one in flight, hx-sync; the per-user rate is DAPOLICE_MATCH_THROTTLE).
