@@ -90,6 +90,10 @@ class MatchQuery:
     phones: tuple[str, ...] = ()
     postcode: str = ""
     house: str = ""
+    #: The street and town, compared (never searched) when the postcode disagrees or is missing:
+    #: a mistyped postcode with the house number, street and town right is the same home.
+    street: str = ""
+    town: str = ""
     #: Persons already linked in this call, never offered again.
     exclude_person_ids: tuple[int, ...] = ()
 
@@ -187,7 +191,10 @@ class _Sql:
             )
         }  # fmt: skip
         self.p = {f: col(Person, f) for f in ("id", "date_of_birth", "address")}
-        self.a = {f: col(Address, f) for f in ("id", "postcode_key", "house_key", "is_restricted")}
+        self.a = {
+            f: col(Address, f)
+            for f in ("id", "postcode_key", "house_key", "is_restricted", "street", "town")
+        }
         self.ph = {f: col(PersonPhone, f) for f in ("person", "number", "kind")}
 
 
@@ -439,6 +446,12 @@ def candidate_statement(query: MatchQuery) -> tuple[str, tuple] | None:
         joins += f" LEFT JOIN {t.phone} ON {t.phone}.{ph['person']} = {pid}"
     else:
         columns += ", NULL, NULL"
+    # The street and town only when a street is typed (the only use of them: ``SAME_STREET``),
+    # so a search without one still reads the address from address_match_idx alone.
+    if keys.street_key(query.street):
+        columns += f", {t.address}.{a['street']}, {t.address}.{a['town']}"
+    else:
+        columns += ", NULL, NULL"
     # Which weights to score with: the active model's id, read once per statement (an
     # uncorrelated subquery on the partial unique index), so a search needs no query of its
     # own to learn that another model was promoted (``weights``).
@@ -465,13 +478,18 @@ def fetch(query: MatchQuery) -> tuple[list[scoring.Stored], int | None]:
     found: dict[int, scoring.Stored] = {}
     # Every row carries the active model's id (the same in each).
     model_id = rows[0][-1] if rows else None
-    for pk, dob, postcode, house, given, family, primary, number, kind, _model in rows:
+    for pk, dob, postcode, house, given, family, primary, number, kind, street, town, _ in rows:
         stored = found.get(pk)
         if stored is None:
             if isinstance(dob, str):  # SQLite hands back the text
                 dob = date.fromisoformat(dob)
             stored = found[pk] = scoring.Stored(
-                person_id=pk, dob=dob, postcode_key=postcode or "", house_key=house or ""
+                person_id=pk,
+                dob=dob,
+                postcode_key=postcode or "",
+                house_key=house or "",
+                street_key=keys.street_key(street or ""),
+                town_key=keys.fold(town or ""),
             )
         if given is not None or family is not None:
             name = (given or "", family or "", bool(primary))
@@ -490,6 +508,8 @@ def typed_of(query: MatchQuery) -> scoring.Typed:
         phones=query.phones,
         postcode=query.postcode,
         house=query.house,
+        street=query.street,
+        town=query.town,
     )
 
 

@@ -49,6 +49,12 @@ SWAP_AND_DIGIT = "swap_and_digit"
 # Levels of a phone or address comparison (besides MISMATCH, MISSING)
 SAME = "same"
 SAME_POSTCODE = "same_postcode"
+#: The postcode disagrees (or one side has none) but the house number and the street agree, in
+#: the same town or postcode district: the same home with its postcode mistyped.
+SAME_STREET = "same_street"
+#: Address levels that place the two at one home, or in one street.
+_AT_HOME = frozenset({SAME, SAME_STREET})
+_ADDRESS_AGREES = frozenset({SAME, SAME_STREET, SAME_POSTCODE})
 
 #: Levels that say something about the individual, not just the household.
 _GIVEN_AGREES = frozenset({EXACT, PHONETIC, NICKNAME, TYPO})
@@ -114,7 +120,13 @@ class Weights:
         default_factory=lambda: {SAME: 8.0, MISMATCH: -1.0, MISSING: 0.0}
     )
     address: Mapping[str, float] = field(
-        default_factory=lambda: {SAME: 6.0, SAME_POSTCODE: 1.5, MISMATCH: -1.0, MISSING: 0.0}
+        default_factory=lambda: {
+            SAME: 6.0,
+            SAME_STREET: 5.0,
+            SAME_POSTCODE: 1.5,
+            MISMATCH: -1.0,
+            MISSING: 0.0,
+        }
     )
     #: The most a candidate may score with no evidence about the individual (see module doc).
     household_cap: float = 0.5
@@ -155,6 +167,8 @@ class Typed:
     phones: frozenset[str]  # E.164
     postcode_key: str
     house_key: str
+    street_key: str = ""
+    town_key: str = ""
 
     @classmethod
     def from_raw(
@@ -166,6 +180,8 @@ class Typed:
         phones: Iterable[str],
         postcode: str,
         house: str,
+        street: str = "",
+        town: str = "",
     ) -> Typed:
         e164 = {keys.phone_key(p) for p in phones}
         given, family = keys.strip_titles(given), keys.strip_titles(family)
@@ -178,6 +194,8 @@ class Typed:
             phones=frozenset(p for p in e164 if p),
             postcode_key=keys.postcode_key(postcode),
             house_key=keys.house_key(house) if house and house.strip() else "",
+            street_key=keys.street_key(street),
+            town_key=keys.fold(town),
         )
 
 
@@ -195,6 +213,8 @@ class Stored:
     house_key: str
     names: list[tuple[str, str, bool]] = field(default_factory=list)  # given, family, primary
     phones: dict[str, str] = field(default_factory=dict)  # E.164 -> kind
+    street_key: str = ""  # keys.street_key of the address's street
+    town_key: str = ""  # keys.fold of its town
 
 
 # --- Field comparisons --------------------------------------------------------------------------
@@ -300,14 +320,40 @@ def phone_level(typed: frozenset[str], stored: Mapping[str, str]) -> tuple[str, 
     return MISMATCH, ""
 
 
+def _outward(postcode_key: str) -> str:
+    """The postcode district ('NR12AB' -> 'NR1'); '' without a postcode."""
+    return postcode_key[:-3]
+
+
+def _same_street(typed: Typed, stored: Stored) -> bool:
+    """House number and street agree (the street spelt within a slip), in the same town or
+    postcode district: many towns have a 12 Church Road, one town rarely two."""
+    if not (typed.house_key and typed.house_key == stored.house_key):
+        return False
+    a, b = typed.street_key, stored.street_key
+    if not a or not b:
+        return False
+    if a != b and not (min(len(a), len(b)) >= 6 and OSA.distance(a, b, score_cutoff=1) <= 1):
+        return False
+    same_town = bool(typed.town_key) and typed.town_key == stored.town_key
+    same_district = bool(typed.postcode_key) and _outward(typed.postcode_key) == _outward(
+        stored.postcode_key
+    )
+    return same_town or same_district
+
+
 def address_level(typed: Typed, stored: Stored) -> str:
+    """Postcode and house number; when the postcode disagrees or one is missing, the house
+    number and street (:data:`SAME_STREET`)."""
+    if typed.postcode_key and stored.postcode_key and typed.postcode_key == stored.postcode_key:
+        if typed.house_key and typed.house_key == stored.house_key:
+            return SAME
+        return SAME_POSTCODE
+    if _same_street(typed, stored):
+        return SAME_STREET
     if not typed.postcode_key or not stored.postcode_key:
         return MISSING
-    if typed.postcode_key != stored.postcode_key:
-        return MISMATCH
-    if typed.house_key and typed.house_key == stored.house_key:
-        return SAME
-    return SAME_POSTCODE
+    return MISMATCH
 
 
 # --- Evidence, weight, score ------------------------------------------------------------------
@@ -441,7 +487,7 @@ def names_alone(evidence: Evidence) -> bool:
     return (
         evidence.dob not in _DOB_AGREES
         and evidence.phone != SAME
-        and evidence.address not in (SAME, SAME_POSTCODE)
+        and evidence.address not in _ADDRESS_AGREES
     )
 
 
@@ -451,7 +497,7 @@ def given_and_date_alone(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS) -> bo
     return (
         best_name(evidence, w).family == MISSING
         and evidence.phone != SAME
-        and evidence.address not in (SAME, SAME_POSTCODE)
+        and evidence.address not in _ADDRESS_AGREES
     )
 
 
@@ -460,7 +506,7 @@ def another_in_the_household(evidence: Evidence) -> bool:
     slip), no phone in common: a father and the son named after him, a sibling, a new partner
     with a similar name. Whatever the names say, someone else living there."""
     return (
-        evidence.address == SAME
+        evidence.address in _AT_HOME
         and evidence.dob == MISMATCH
         and evidence.dob_far
         and evidence.phone != SAME
@@ -666,6 +712,8 @@ def reasons(evidence: Evidence, typed: Typed, w: Weights = DEFAULT_WEIGHTS) -> l
         out.append(dob_words[evidence.dob])
     if evidence.address == SAME:
         out.append("same postcode and house number")
+    elif evidence.address == SAME_STREET:
+        out.append("same house number and street, postcode different or missing")
     elif evidence.address == SAME_POSTCODE:
         out.append("same postcode")
     # What does not agree: the call taker needs it to rule a candidate out.

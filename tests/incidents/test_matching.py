@@ -52,9 +52,15 @@ def add_person(call_taker: Any) -> Callable[..., Person]:
         phones: tuple[str, ...] = (),
         postcode: str = "",
         house: str = "",
+        street: str = "",
+        town: str = "",
         aliases: tuple[tuple[str, str], ...] = (),
     ) -> Person:
-        address = AddressInput(house=house, postcode=postcode) if postcode else None
+        address = (
+            AddressInput(house=house, postcode=postcode, street=street, town=town)
+            if postcode
+            else None
+        )
         data = PersonInput(
             role=PersonRole.VICTIM,
             given_name=given,
@@ -363,7 +369,9 @@ ADDRESS_BLOCKS = {"address", "postcode_family"}
 
 @pytest.fixture
 def refuge_resident(add_person: Callable[..., Person], control_supervisor: Any) -> Person:
-    person = add_person("Rae", "Safe", date(1990, 5, 6), **REFUGE)
+    person = add_person(
+        "Rae", "Safe", date(1990, 5, 6), **REFUGE, street="Refuge Row", town="Norwich"
+    )
     services.address_mark_restricted(
         actor=control_supervisor, address=person.address, reason="Refuge placement"
     )
@@ -398,6 +406,8 @@ def test_a_refuge_address_typed_with_another_name_finds_nobody(
         {"postcode": "NR3 1XX", "house": "9"},  # the refuge postcode, a wrong house number
         REFUGE,  # the refuge itself
         {"postcode": "NR1 2AB", "house": "7"},  # somewhere else: no "mismatch" either
+        # Its house, street and town with the postcode mistyped: no "same street" either.
+        {"postcode": "NR3 1XY", "house": "7", "street": "Refuge Row", "town": "Norwich"},
     ],
 )
 def test_a_refuge_address_is_no_evidence_for_its_resident(
@@ -412,7 +422,12 @@ def test_a_refuge_address_is_no_evidence_for_its_resident(
     assert not best.flagged
     # Read with no address at all: nothing of the refuge reaches scoring.
     (stored,) = [s for s in fetch_candidates(query) if s.person_id == refuge_resident.pk]
-    assert (stored.postcode_key, stored.house_key) == ("", "")
+    assert (stored.postcode_key, stored.house_key, stored.street_key, stored.town_key) == (
+        "",
+        "",
+        "",
+        "",
+    )
 
 
 def test_a_refuge_resident_is_still_found_by_name_and_date_of_birth(
@@ -897,3 +912,26 @@ def test_scoring_counts_distinct_people_among_namesakes() -> None:
 
 def test_dates_of_birth_before_1900_have_one_digit_variants() -> None:
     assert date(1805, 7, 12) in dob_variants(date(1905, 7, 12))
+
+
+def test_a_mistyped_postcode_with_the_house_street_and_town_right_is_the_same_home(
+    add_person: Callable[..., Person],
+) -> None:
+    """Name and home flag; a postcode one slip off no longer hides the home when the street,
+    house number and town are typed (read only then: without a street the address comes from
+    its index alone)."""
+    person = add_person(
+        "Ottilie", "Brannagh", postcode="NR1 3DE", house="22", street="Castle Meadow",
+        town="Norwich",
+    )  # fmt: skip
+    named = {"given_name": "Ottilie", "family_name": "Brannagh", "house": "22"}
+    best = top(MatchQuery(**named, postcode="NR1 3ED", street="Castle Mdw", town="norwich"))
+    assert (best.person_id, best.flagged) == (person.pk, True)
+    assert "same house number and street, postcode different or missing" in best.reasons
+    # Without the street the postcode decides: names alone, never a flag.
+    assert not top(MatchQuery(**named, postcode="NR1 3ED")).flagged
+    # Another town's Castle Meadow is not this home.
+    elsewhere = top(MatchQuery(**named, postcode="IP1 3ED", street="Castle Meadow", town="Ipswich"))
+    assert not elsewhere.flagged
+    (stored,) = fetch_candidates(MatchQuery(**named, postcode="NR1 3ED"))
+    assert (stored.street_key, stored.town_key) == ("", "")

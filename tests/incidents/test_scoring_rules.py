@@ -30,6 +30,7 @@ from incidents.matching.scoring import (
     PHONETIC,
     SAME,
     SAME_POSTCODE,
+    SAME_STREET,
     TRANSPOSED,
     TYPO,
     Evidence,
@@ -44,7 +45,7 @@ GIVEN_LEVELS = (EXACT, PHONETIC, NICKNAME, TYPO, INITIAL, MISMATCH, MISSING)
 FAMILY_LEVELS = (EXACT, PHONETIC, TYPO, PARTIAL, MISMATCH, MISSING)
 DOB_LEVELS = (EXACT, DAY_MONTH_SWAP, ONE_DIGIT, TRANSPOSED, MISMATCH, MISSING)
 PHONE_LEVELS = (SAME, MISMATCH, MISSING)
-ADDRESS_LEVELS = (SAME, SAME_POSTCODE, MISMATCH, MISSING)
+ADDRESS_LEVELS = (SAME, SAME_STREET, SAME_POSTCODE, MISMATCH, MISSING)
 
 GIVEN_AGREES = (EXACT, PHONETIC, NICKNAME, TYPO)
 FAMILY_AGREES = (EXACT, PHONETIC, TYPO, PARTIAL)
@@ -58,7 +59,7 @@ ORDER = {
     "family": [(MISMATCH,), (MISSING,), (PARTIAL,), (TYPO,), (PHONETIC,), (EXACT,)],
     "dob": [(MISMATCH,), (MISSING,), (ONE_DIGIT, TRANSPOSED), (DAY_MONTH_SWAP,), (EXACT,)],
     "phone": [(MISMATCH,), (MISSING,), (SAME,)],
-    "address": [(MISMATCH,), (MISSING,), (SAME_POSTCODE,), (SAME,)],
+    "address": [(MISMATCH,), (MISSING,), (SAME_POSTCODE,), (SAME_STREET,), (SAME,)],
 }
 
 
@@ -196,7 +197,7 @@ def test_no_surname_on_one_side_with_only_a_given_name_and_a_date_never_flags():
         for fields, swapped, primary in ALL
         if fields["family"] == MISSING
         and fields["phone"] != SAME
-        and fields["address"] not in (SAME, SAME_POSTCODE)
+        and fields["address"] not in (SAME, SAME_STREET, SAME_POSTCODE)
     ]
     assert len(cases) > 100
     flagged = [c for c in cases if score(evidence(**c[0], swapped=c[1], primary=c[2])) >= FLAG]
@@ -331,7 +332,9 @@ def test_same_home_and_a_different_date_of_birth_is_someone_else_in_the_househol
     cases = [
         c
         for c in ALL
-        if c[0]["address"] == SAME and c[0]["dob"] == MISMATCH and c[0]["phone"] != SAME
+        if c[0]["address"] in (SAME, SAME_STREET)
+        and c[0]["dob"] == MISMATCH
+        and c[0]["phone"] != SAME
     ]
     assert cases
     assert all(
@@ -378,3 +381,13 @@ def test_names_alone_never_flag_even_with_weights_that_would():
     typed_dob = replace(typed, dob=date(1980, 3, 14))
     stored.dob = date(1980, 3, 14)
     assert scoring.score(scoring.compare(typed_dob, stored), generous, flag_threshold=0.5) >= 0.5
+
+
+@pytest.mark.parametrize("other", ["name", "dob", "phone"])
+def test_the_same_house_and_street_with_the_postcode_mistyped_is_strong_like_the_address(other):
+    """A postcode one slip off, with the house number, street and town right, is the home:
+    with any other strong agreement it flags, as the same postcode and house would."""
+    levels = {**STRONG[other], "address": SAME_STREET}
+    assert score(evidence(**levels)) >= FLAG
+    # ... and it is never stronger than the postcode and house agreeing.
+    assert W.address[SAME_POSTCODE] < W.address[SAME_STREET] <= W.address[SAME]
