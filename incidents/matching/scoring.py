@@ -14,7 +14,9 @@ number) a candidate's score is capped below the flag threshold, however much the
 evidence adds up to. And a surname missing on one side is not evidence either way, so a given
 name and a date of birth with nothing else (no phone, no postcode) are capped below the flag too:
 at a million persons several share both. At the same home, a date of birth that disagrees (and
-no phone in common) is another member of the household, capped the same way.
+no phone in common) is another member of the household, capped the same way, unless the given
+name is the same and both are adults of one generation (a wrong date, not a son named after his
+father).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from doublemetaphone import doublemetaphone
@@ -381,8 +383,26 @@ class Evidence:
     #: The dates of birth disagree in more than two of their eight digits: not a slip of the
     #: keyboard but another date (a father and son, siblings).
     dob_far: bool = False
+    #: Both dates are adults' (16 or over today) and less than :data:`GENERATION_YEARS` apart:
+    #: the two cannot be a parent and the child named after them.
+    dob_same_generation: bool = False
     #: The postcode key both sides share (for a trained model's term-frequency adjustment).
     postcode_key: str = ""
+
+
+#: Years between two dates of birth below which two people are of one generation.
+GENERATION_YEARS = 15
+#: The age below which a date of birth is a child's.
+ADULT_AGE = 16
+
+
+def _same_generation(a: date | None, b: date | None, today: date | None = None) -> bool:
+    """Both adults today and born less than :data:`GENERATION_YEARS` apart."""
+    if a is None or b is None:
+        return False
+    today = today or datetime.now(tz=UTC).date()
+    adult = date(today.year - ADULT_AGE, today.month, min(today.day, 28))
+    return max(a, b) <= adult and abs((a - b).days) < GENERATION_YEARS * 365.25
 
 
 def _far_apart(a: date | None, b: date | None) -> bool:
@@ -448,6 +468,7 @@ def compare(typed: Typed, stored: Stored) -> Evidence:
         address=address_level(typed, stored),
         dob_common=dob == EXACT and _common_date(typed.dob),
         dob_far=dob == MISMATCH and _far_apart(typed.dob, keys.dob_key(stored.dob)),
+        dob_same_generation=dob == MISMATCH and _same_generation(typed.dob, stored.dob),
         postcode_key=typed.postcode_key if typed.postcode_key == stored.postcode_key else "",
     )
 
@@ -501,15 +522,22 @@ def given_and_date_alone(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS) -> bo
     )
 
 
-def another_in_the_household(evidence: Evidence) -> bool:
+def another_in_the_household(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS) -> bool:
     """Same home, a date of birth far from the one typed (more than two digits apart, not a
     slip), no phone in common: a father and the son named after him, a sibling, a new partner
-    with a similar name. Whatever the names say, someone else living there."""
+    with a similar name. Whatever the names say, someone else living there.
+
+    Except one given name exactly, on two adults of one generation (born less than
+    ``GENERATION_YEARS`` apart, both 16 or over): siblings are not given one name and a partner
+    rarely has it, while a parent and the child named after them are a generation apart. That
+    is one person recorded with a wrong date of birth.
+    """
     return (
         evidence.address in _AT_HOME
         and evidence.dob == MISMATCH
         and evidence.dob_far
         and evidence.phone != SAME
+        and not (evidence.dob_same_generation and best_name(evidence, w).given == EXACT)
     )
 
 
@@ -540,7 +568,7 @@ def score(
     if (
         not about_the_individual(evidence, w)
         or given_and_date_alone(evidence, w)
-        or another_in_the_household(evidence)
+        or another_in_the_household(evidence, w)
         or names_alone(evidence)
     ):
         value = min(value, w.household_cap, flag_threshold - 0.01)

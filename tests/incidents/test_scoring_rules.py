@@ -391,3 +391,76 @@ def test_the_same_house_and_street_with_the_postcode_mistyped_is_strong_like_the
     assert score(evidence(**levels)) >= FLAG
     # ... and it is never stronger than the postcode and house agreeing.
     assert W.address[SAME_POSTCODE] < W.address[SAME_STREET] <= W.address[SAME]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("1980-05-01", "1986-11-12", True),  # two adults, six years apart
+        ("1980-05-01", "1995-04-30", True),  # just under fifteen years
+        ("1980-05-01", "1995-05-02", False),  # fifteen years: a generation
+        ("1962-03-30", "1988-07-04", False),  # the father and his son
+        ("2012-06-01", "2015-02-01", False),  # two children
+        ("2008-06-02", "2002-02-01", False),  # one of them is 16 only tomorrow
+        ("2008-06-01", "2002-02-01", True),  # ... and 16 today
+        (None, "1988-07-04", False),
+    ],
+)
+def test_two_adults_born_less_than_fifteen_years_apart_are_one_generation(a, b, same):
+    from datetime import date
+
+    def d(text: str | None) -> date | None:
+        return date.fromisoformat(text) if text else None
+
+    today = date(2024, 6, 1)
+    assert scoring._same_generation(d(a), d(b), today) is same
+    assert scoring._same_generation(d(b), d(a), today) is same
+
+
+@pytest.mark.parametrize(
+    ("given", "same_generation", "capped"),
+    [
+        (EXACT, True, False),  # one adult, recorded with a wrong date of birth
+        (EXACT, False, True),  # a father and the son named after him
+        (PHONETIC, True, True),  # Michael / Michaela: a partner
+        (NICKNAME, True, True),  # Nicola / Nicholas, Sam / Samantha
+        (TYPO, True, True),
+    ],
+)
+def test_one_given_name_on_two_adults_of_one_generation_at_one_home_is_one_person(
+    given, same_generation, capped
+):
+    from dataclasses import replace
+
+    ev = replace(
+        evidence(given=given, family=EXACT, dob=MISMATCH, address=SAME),
+        dob_far=True,
+        dob_same_generation=same_generation,
+    )
+    assert scoring.another_in_the_household(ev) is capped
+    assert (score(ev) < FLAG) is capped
+    # At the same house and street with the postcode mistyped: the same.
+    assert scoring.another_in_the_household(replace(ev, address=SAME_STREET)) is capped
+    # A name with a different date of birth elsewhere still never flags.
+    assert score(replace(ev, address=MISSING)) < FLAG
+
+
+def test_compare_says_whether_a_far_date_is_of_the_same_generation(time_machine):
+    from datetime import date
+
+    time_machine.move_to("2026-11-29 12:00Z")
+    typed = scoring.Typed.from_raw(
+        given="John", family="Smith", date_of_birth=date(1980, 5, 1), phones=(),
+        postcode="NR1 3DE", house="22",
+    )  # fmt: skip
+
+    def compared(born: date) -> Evidence:
+        stored = scoring.Stored(1, born, "NR13DE", "22", names=[("John", "Smith", True)])
+        return scoring.compare(typed, stored)
+
+    assert compared(date(1986, 11, 12)).dob_same_generation
+    assert score(compared(date(1986, 11, 12))) >= FLAG
+    assert not compared(date(1955, 11, 12)).dob_same_generation
+    assert score(compared(date(1955, 11, 12))) < FLAG
+    # A date a slip away is not "another date" at all.
+    assert not compared(date(1980, 5, 10)).dob_same_generation
