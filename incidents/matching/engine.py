@@ -29,6 +29,9 @@ block             finds persons with                                      index
                   starting with the same three letters
 ``given_typo``    the exact surname and a given name starting with the    name_norm_idx
                   same two letters
+``family_tri...`` the given name (or a nickname of it) and a surname      name_canon_family_
+                  with trigrams in common (pg_trgm ``%``, similarity      trgm_idx
+                  0.3): typos in the first letters (``family_trigram``)
 ================  ======================================================  =====================
 
 The index is the one the block was made for. The two date-of-birth indexes are led by the name
@@ -76,6 +79,9 @@ from incidents.matching.conf import setting
 from incidents.matching.models import MatchingModel
 from incidents.models import Address, Person, PersonName, PersonPhone
 
+#: The shortest surname the trigram block searches (shorter ones have too few trigrams to say
+#: anything: "Li" shares a third of its trigrams with every name starting with L).
+TRIGRAM_MIN_LENGTH = 4
 #: Upper bound of a prefix range on folded names (which hold only the letters a-z).
 _PREFIX_END = "z" * 100
 
@@ -334,6 +340,16 @@ def candidate_blocks(query: MatchQuery) -> list[Block]:
                 "family_typo",
                 ("given_canon", {keys.given_canon(given), *keys.canonical_given_names(given)}),
                 (f"{n['family_norm']} BETWEEN %s AND %s", (prefix, prefix + _PREFIX_END)),
+            )
+        if len(family_folded) >= TRIGRAM_MIN_LENGTH and connection.vendor == "postgresql":
+            # A surname mistyped in its first letters (Xmith, Cmith, Nguyem -> Mguyen): no sound
+            # code or prefix reaches it, its trigrams do. Bounded by the given name: one bitmap
+            # of the given name's entries and the surname's trigrams (name_canon_family_trgm_idx),
+            # never every surname alike in the table.
+            names(
+                "family_trigram",
+                ("given_canon", {keys.given_canon(given), *keys.canonical_given_names(given)}),
+                (f"{n['family_norm']} %% %s", (family_folded,)),
             )
         if len(given_folded) >= 2:
             prefix = given_folded[:2]

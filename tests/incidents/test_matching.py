@@ -814,6 +814,8 @@ def test_every_block_can_be_answered_from_its_index(add_person: Callable[..., Pe
     assert "name_family_dob_idx" in plans["dob_family"], plans["dob_family"]
     assert "name_given_dob_idx" in plans["dob_given"], plans["dob_given"]
     assert "person_dob_idx" in plans["dob"], plans["dob"]
+    # The trigram block: one GIN index holding the given name and the surname's trigrams.
+    assert "name_canon_family_trgm_idx" in plans["family_trigram"], plans["family_trigram"]
     assert not [name for name, plan in plans.items() if "BitmapAnd" in plan]
 
 
@@ -935,3 +937,26 @@ def test_a_mistyped_postcode_with_the_house_street_and_town_right_is_the_same_ho
     assert not elsewhere.flagged
     (stored,) = fetch_candidates(MatchQuery(**named, postcode="NR1 3ED"))
     assert (stored.street_key, stored.town_key) == ("", "")
+
+
+@pytest.mark.parametrize("typed", ["Dmithson", "Cmithson", "mithson"])
+def test_a_surname_mistyped_in_its_first_letters_is_found_by_its_trigrams(
+    add_person: Callable[..., Person], typed: str
+) -> None:
+    """Dmithson sounds like nothing Smithson does and shares no prefix with it: only the
+    trigram block (the given name and trigrams of the surname) reaches it."""
+    person = add_person("Imogen", "Smithson", date(1975, 9, 21))
+    other = add_person("Imogen", "Xavier", date(1975, 9, 21))  # the given name alone
+    namesake = add_person("Quentin", "Smithson", date(1975, 9, 21))  # the surname alone
+    found = _found_by(MatchQuery(given_name="Imogen", family_name=typed))
+    assert found["family_trigram"] == {person.pk}
+    assert all(person.pk not in pks for block, pks in found.items() if block != "family_trigram")
+    assert other.pk not in found["family_trigram"]
+    assert namesake.pk not in found["family_trigram"]
+    assert ids(MatchQuery(given_name="Imogen", family_name=typed))[0] == person.pk
+
+
+def test_the_trigram_block_needs_a_surname_of_four_letters(add_person: Callable[..., Person]):
+    add_person("Imogen", "Lian", date(1975, 9, 21))
+    assert "family_trigram" not in _found_by(MatchQuery(given_name="Imogen", family_name="Xia"))
+    assert "family_trigram" in _found_by(MatchQuery(given_name="Imogen", family_name="Xian"))
