@@ -171,6 +171,9 @@ class Typed:
     house_key: str
     street_key: str = ""
     town_key: str = ""
+    #: The date typed is measured as a common one (``common_by_frequency``): weighed like
+    #: 1 January.
+    common_date: bool = False
 
     @classmethod
     def from_raw(
@@ -184,6 +187,7 @@ class Typed:
         house: str,
         street: str = "",
         town: str = "",
+        common_date: bool = False,
     ) -> Typed:
         e164 = {keys.phone_key(p) for p in phones}
         given, family = keys.strip_titles(given), keys.strip_titles(family)
@@ -198,6 +202,7 @@ class Typed:
             house_key=keys.house_key(house) if house and house.strip() else "",
             street_key=keys.street_key(street),
             town_key=keys.fold(town),
+            common_date=common_date,
         )
 
 
@@ -378,7 +383,8 @@ class Evidence:
     phone: str
     phone_kind: str
     address: str
-    #: The date of birth agrees on 1 January (see ``Weights.common_dob``).
+    #: The date of birth agrees on 1 January, or on a date measured as common (see
+    #: ``Weights.common_dob``, :func:`common_by_frequency`).
     dob_common: bool = False
     #: The dates of birth disagree in more than two of their eight digits: not a slip of the
     #: keyboard but another date (a father and son, siblings).
@@ -413,6 +419,24 @@ def _far_apart(a: date | None, b: date | None) -> bool:
 
 def _common_date(d: date | None) -> bool:
     return d is not None and (d.month, d.day) == (1, 1)
+
+
+#: A date of birth is common when at least this many people were born that day ...
+COMMON_DATE_MIN_PEOPLE = 5
+#: ... and this many times as many as on an average day of the three either side (plus one).
+COMMON_DATE_RATIO = 3.0
+#: The counts stop here (each is an index-only count with a LIMIT).
+COMMON_DATE_COUNT_LIMIT = 1000
+
+
+def common_by_frequency(same_day: int, around: int, days_around: int = 6) -> bool:
+    """Whether a date held by ``same_day`` people, with ``around`` people on the
+    ``days_around`` days either side of it, is a default rather than a birthday: dates of
+    birth spread evenly over the days of a year, so a day far above its neighbours is what
+    was typed when the date was not known (1 January for a year alone, the 1st of a month, a
+    system's default)."""
+    usual = around / days_around
+    return same_day >= COMMON_DATE_MIN_PEOPLE and same_day >= COMMON_DATE_RATIO * (usual + 1)
 
 
 def compare(typed: Typed, stored: Stored) -> Evidence:
@@ -466,7 +490,7 @@ def compare(typed: Typed, stored: Stored) -> Evidence:
         phone=phone,
         phone_kind=kind,
         address=address_level(typed, stored),
-        dob_common=dob == EXACT and _common_date(typed.dob),
+        dob_common=dob == EXACT and (_common_date(typed.dob) or typed.common_date),
         dob_far=dob == MISMATCH and _far_apart(typed.dob, keys.dob_key(stored.dob)),
         dob_same_generation=dob == MISMATCH and _same_generation(typed.dob, stored.dob),
         postcode_key=typed.postcode_key if typed.postcode_key == stored.postcode_key else "",

@@ -960,3 +960,45 @@ def test_the_trigram_block_needs_a_surname_of_four_letters(add_person: Callable[
     add_person("Imogen", "Lian", date(1975, 9, 21))
     assert "family_trigram" not in _found_by(MatchQuery(given_name="Imogen", family_name="Xia"))
     assert "family_trigram" in _found_by(MatchQuery(given_name="Imogen", family_name="Xian"))
+
+
+def test_a_date_of_birth_far_more_common_than_the_days_around_it_weighs_less(
+    add_person: Callable[..., Person],
+) -> None:
+    """A default typed for an unknown date (here 1 March 1980, six people and nobody in the
+    days around) weighs like 1 January: ``common_dob`` less than a date of its own."""
+    from incidents.matching.engine import fetch
+
+    default, own = date(1980, 3, 1), date(1980, 3, 2)
+    person = add_person("Ada", "Pemberton", default)
+    twin = add_person("Ada", "Pembertan", own)
+    for i, family in enumerate(("Okoro", "Lindqvist", "Marsh", "Tennant", "Vale")):
+        add_person(f"Someone{i}", family, default)
+    on_default = MatchQuery(given_name="Ada", family_name="Pemberton", date_of_birth=default)
+    assert fetch(on_default).common_date
+    assert not fetch(replace(on_default, date_of_birth=own)).common_date
+    assert not fetch(replace(on_default, date_of_birth=date(1981, 3, 1))).common_date
+    common, rare = (
+        top(on_default),
+        top(replace(on_default, family_name="Pembertan", date_of_birth=own)),
+    )
+    assert (common.person_id, rare.person_id) == (person.pk, twin.pk)
+    # The same name and date agreement, the common date weighing common_dob less.
+    assert common.score < rare.score
+
+
+@pytest.mark.parametrize(
+    ("same_day", "around", "common"),
+    [
+        (5, 0, True),  # five people on one day, nobody the days either side
+        (4, 0, False),  # fewer than five people is not a measure
+        (32, 60, False),  # 10 a day around: common from three times 11
+        (33, 60, True),
+        (27, 162, False),  # an ordinary day at a million persons: ~27 each
+        (120, 162, True),  # 1 January of a year at a million persons
+    ],
+)
+def test_a_date_is_common_when_five_or_more_and_three_times_its_neighbours(
+    same_day: int, around: int, common: bool
+) -> None:
+    assert scoring.common_by_frequency(same_day, around) is common
