@@ -748,6 +748,8 @@ class MatchPanelForm(forms.Form):
     unlink = forms.CharField(required=False)
     location_postcode = forms.CharField(max_length=20, required=False)
     location_house = forms.CharField(max_length=80, required=False)
+    location_street = forms.CharField(max_length=200, required=False)
+    location_town = forms.CharField(max_length=100, required=False)
 
     def __init__(self, *args: Any, blocks: list[str], **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -789,6 +791,10 @@ class MatchPanelForm(forms.Form):
             phones=d.get("phones") or (),
             postcode=self.cleaned_data["location_postcode"] if here else d.get("postcode", ""),
             house=self.cleaned_data["location_house"] if here else d.get("house", ""),
+            # A person block has no street of its own: the incident location's, when they
+            # live there (compared when the postcode disagrees, never searched).
+            street=self.cleaned_data["location_street"] if here else "",
+            town=self.cleaned_data["location_town"] if here else "",
         )
         if query.family_name or query.given_name or query.phones or query.date_of_birth:
             return replace(query, exclude_person_ids=self.rejected_ids())

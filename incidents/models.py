@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -238,6 +239,14 @@ class PersonName(models.Model):
             models.Index(fields=["family_phon", "dob_key"], name="name_family_dob_idx"),
             models.Index(fields=["given_phon", "dob_key"], name="name_given_dob_idx"),
             models.Index(fields=["given_canon", "family_norm"], name="name_canon_family_idx"),
+            # The engine's family_trigram block: the given name (btree_gin) and a surname with
+            # trigrams in common (pg_trgm), one bitmap of both: a surname mistyped in its first
+            # letters (Xmith, Cmith) that no sound code or prefix reaches.
+            GinIndex(
+                fields=["given_canon", "family_norm"],
+                opclasses=["text_ops", "gin_trgm_ops"],
+                name="name_canon_family_trgm_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,7 @@ by design a name alone never flags (two people can share a name), so they would 
 that choice. So are ``duplicate, value replaced`` queries (a corruption beyond the issue's
 list, reported to show the cost of the domain's safety rules); "all" includes both.
 
-Candidates are fetched once (``fetch_candidates``) and re-scored in Python for the threshold
+Candidates are fetched once (``fetch``) and re-scored in Python for the threshold
 sweep and any other weights, which the engine's own ``rank`` would give identically (checked).
 """
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from incidents.matching import scoring
 from incidents.matching.conf import setting
-from incidents.matching.engine import fetch_candidates, match_persons, typed_of
+from incidents.matching.engine import fetch, match_persons, typed_of
 
 from .corrupt import REPLACEMENTS, LabelledQuery
 from .population import HEADLINE_KINDS
@@ -47,12 +47,13 @@ def collect(
 ) -> list[Collected]:
     out = []
     for i, item in enumerate(items):
-        typed = typed_of(item.query)
+        fetched = fetch(item.query)
+        typed = typed_of(item.query, common_date=fetched.common_date)
         out.append(
             Collected(
                 item=item,
                 typed=typed,
-                compared=[(s, scoring.compare(typed, s)) for s in fetch_candidates(item.query)],
+                compared=[(s, scoring.compare(typed, s)) for s in fetched.stored],
             )
         )
         if progress and (i + 1) % 1000 == 0:

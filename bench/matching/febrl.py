@@ -5,9 +5,10 @@ Set A holds 5,000 original records, set B one corrupted duplicate of each (``rec
 20% held out are callers not on record and their flags are false flags.
 
 What the engine can use of a Febrl record: given name, surname, date of birth (YYYYMMDD; an
-invalid or missing date is no date), street number (the house) and postcode. Febrl has no phone
-numbers, and its other fields (street, suburb, state, social security number) have no place in
-a ``MatchQuery``, so they are not used.
+invalid or missing date is no date), street number (the house), postcode, street (``address_1``)
+and suburb (the town; both compared only when the postcode disagrees or is missing, as a call
+taker's typed street and town are). Febrl has no phone numbers, and its other fields
+(``address_2``, state, social security number) have no place in a ``MatchQuery``.
 
 Febrl postcodes are Australian (four digits), which ``keys.postcode_key`` rightly refuses as UK
 postcodes. Rather than bend the engine, the loader maps each four-digit code one-to-one onto a
@@ -94,6 +95,8 @@ def febrl4(*, seed: int, load_share: float = 0.8) -> tuple[list[tuple[str, Synth
             date_of_birth=person.date_of_birth,
             postcode=person.address.postcode if person.address else "",
             house=person.address.house if person.address else "",
+            street=_text(row["address_1"]),
+            town=_text(row["suburb"]),
         )
         queries.append((original if original in keep else None, query))
     return to_load, queries

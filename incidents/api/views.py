@@ -502,6 +502,8 @@ class PersonMatchApi(APIView):
         )
         postcode = serializers.CharField(max_length=20, allow_blank=True, default="")
         house = serializers.CharField(max_length=80, allow_blank=True, default="")
+        street = serializers.CharField(max_length=200, allow_blank=True, default="")
+        town = serializers.CharField(max_length=100, allow_blank=True, default="")
         limit = serializers.IntegerField(min_value=1, max_value=20, default=5)
 
         def validate(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -535,6 +537,8 @@ class PersonMatchApi(APIView):
             phones=tuple(p for p in d["phones"] if p.strip()),
             postcode=d["postcode"],
             house=d["house"],
+            street=d["street"],
+            town=d["town"],
         )
         result = selectors.person_match(
             user=request.user, query=query, limit=d["limit"], with_names_and_phones=True

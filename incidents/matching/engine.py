@@ -29,6 +29,9 @@ block             finds persons with                                      index
                   starting with the same three letters
 ``given_typo``    the exact surname and a given name starting with the    name_norm_idx
                   same two letters
+``family_tri...`` the given name (or a nickname of it) and a surname      name_canon_family_
+                  with trigrams in common (pg_trgm ``%``, similarity      trgm_idx
+                  0.3): typos in the first letters (``family_trigram``)
 ================  ======================================================  =====================
 
 The index is the one the block was made for. The two date-of-birth indexes are led by the name
@@ -64,8 +67,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any, cast
+from datetime import date, timedelta
+from typing import Any, NamedTuple, cast
 
 from django.db import connection
 from django.db.models import Field, Model
@@ -76,6 +79,9 @@ from incidents.matching.conf import setting
 from incidents.matching.models import MatchingModel
 from incidents.models import Address, Person, PersonName, PersonPhone
 
+#: The shortest surname the trigram block searches (shorter ones have too few trigrams to say
+#: anything: "Li" shares a third of its trigrams with every name starting with L).
+TRIGRAM_MIN_LENGTH = 4
 #: Upper bound of a prefix range on folded names (which hold only the letters a-z).
 _PREFIX_END = "z" * 100
 
@@ -90,6 +96,10 @@ class MatchQuery:
     phones: tuple[str, ...] = ()
     postcode: str = ""
     house: str = ""
+    #: The street and town, compared (never searched) when the postcode disagrees or is missing:
+    #: a mistyped postcode with the house number, street and town right is the same home.
+    street: str = ""
+    town: str = ""
     #: Persons already linked in this call, never offered again.
     exclude_person_ids: tuple[int, ...] = ()
 
@@ -187,7 +197,10 @@ class _Sql:
             )
         }  # fmt: skip
         self.p = {f: col(Person, f) for f in ("id", "date_of_birth", "address")}
-        self.a = {f: col(Address, f) for f in ("id", "postcode_key", "house_key", "is_restricted")}
+        self.a = {
+            f: col(Address, f)
+            for f in ("id", "postcode_key", "house_key", "is_restricted", "street", "town")
+        }
         self.ph = {f: col(PersonPhone, f) for f in ("person", "number", "kind")}
 
 
@@ -328,6 +341,16 @@ def candidate_blocks(query: MatchQuery) -> list[Block]:
                 ("given_canon", {keys.given_canon(given), *keys.canonical_given_names(given)}),
                 (f"{n['family_norm']} BETWEEN %s AND %s", (prefix, prefix + _PREFIX_END)),
             )
+        if len(family_folded) >= TRIGRAM_MIN_LENGTH and connection.vendor == "postgresql":
+            # A surname mistyped in its first letters (Xmith, Cmith, Nguyem -> Mguyen): no sound
+            # code or prefix reaches it, its trigrams do. Bounded by the given name: one bitmap
+            # of the given name's entries and the surname's trigrams (name_canon_family_trgm_idx),
+            # never every surname alike in the table.
+            names(
+                "family_trigram",
+                ("given_canon", {keys.given_canon(given), *keys.canonical_given_names(given)}),
+                (f"{n['family_norm']} %% %s", (family_folded,)),
+            )
         if len(given_folded) >= 2:
             prefix = given_folded[:2]
             names(
@@ -439,6 +462,34 @@ def candidate_statement(query: MatchQuery) -> tuple[str, tuple] | None:
         joins += f" LEFT JOIN {t.phone} ON {t.phone}.{ph['person']} = {pid}"
     else:
         columns += ", NULL, NULL"
+    # The street and town only when a street is typed (the only use of them: ``SAME_STREET``),
+    # so a search without one still reads the address from address_match_idx alone.
+    if keys.street_key(query.street):
+        columns += f", {t.address}.{a['street']}, {t.address}.{a['town']}"
+    else:
+        columns += ", NULL, NULL"
+    # How common the date of birth typed is: people born that day, and in the three days either
+    # side (two bounded index-only counts on person_dob_idx). A day far above its neighbours is
+    # a default typed for an unknown date (``scoring.common_by_frequency``).
+    column_params: list[object] = []
+    born = keys.dob_key(query.date_of_birth)
+    if born is not None:
+        dob = f"{t.person}.{p['date_of_birth']}"
+        columns += (
+            f", (SELECT COUNT(*) FROM (SELECT 1 FROM {t.person} WHERE {dob} = %s "  # noqa: S608
+            f"LIMIT {scoring.COMMON_DATE_COUNT_LIMIT}) AS same_day)"
+            f", (SELECT COUNT(*) FROM (SELECT 1 FROM {t.person} WHERE {dob} BETWEEN %s AND %s "
+            f"AND {dob} <> %s LIMIT {scoring.COMMON_DATE_COUNT_LIMIT * 6}) AS around)"
+        )
+        adapt = connection.ops.adapt_datefield_value
+        column_params = [
+            adapt(born),
+            adapt(born - timedelta(days=3)),
+            adapt(born + timedelta(days=3)),
+            adapt(born),
+        ]
+    else:
+        columns += ", NULL, NULL"
     # Which weights to score with: the active model's id, read once per statement (an
     # uncorrelated subquery on the partial unique index), so a search needs no query of its
     # own to learn that another model was promoted (``weights``).
@@ -446,7 +497,7 @@ def candidate_statement(query: MatchQuery) -> tuple[str, tuple] | None:
     columns += f", (SELECT MAX(id) FROM {model} WHERE active)"  # noqa: S608
     # Names from the models' _meta, values are parameters: nothing typed is in the text.
     sql = f"SELECT {columns} FROM {t.person} {joins} WHERE {pid} IN ({union[0]})"  # noqa: S608
-    return sql, union[1]
+    return sql, (*column_params, *union[1])
 
 
 def fetch_candidates(query: MatchQuery) -> list[scoring.Stored]:
@@ -454,24 +505,42 @@ def fetch_candidates(query: MatchQuery) -> list[scoring.Stored]:
     return fetch(query)[0]
 
 
-def fetch(query: MatchQuery) -> tuple[list[scoring.Stored], int | None]:
-    """Every candidate with what scoring needs, and the active model's id: one query."""
+class Fetched(NamedTuple):
+    """What one search's statement reads."""
+
+    stored: list[scoring.Stored]
+    model_id: int | None
+    #: The date of birth typed is far more common than the days around it (a default).
+    common_date: bool = False
+
+
+def fetch(query: MatchQuery) -> Fetched:
+    """Every candidate with what scoring needs, the active model's id and whether the date
+    typed is a common one: one query."""
     statement = candidate_statement(query)
     if statement is None:
-        return [], None
+        return Fetched([], None)
     with connection.cursor() as cursor:
         cursor.execute(*statement)
         rows = cursor.fetchall()
     found: dict[int, scoring.Stored] = {}
-    # Every row carries the active model's id (the same in each).
+    # Every row carries the active model's id and the date counts (the same in each).
     model_id = rows[0][-1] if rows else None
-    for pk, dob, postcode, house, given, family, primary, number, kind, _model in rows:
+    same_day, around = (rows[0][-3], rows[0][-2]) if rows else (None, None)
+    common = same_day is not None and scoring.common_by_frequency(same_day, around or 0)
+    for row in rows:
+        pk, dob, postcode, house, given, family, primary, number, kind, street, town = row[:11]
         stored = found.get(pk)
         if stored is None:
             if isinstance(dob, str):  # SQLite hands back the text
                 dob = date.fromisoformat(dob)
             stored = found[pk] = scoring.Stored(
-                person_id=pk, dob=dob, postcode_key=postcode or "", house_key=house or ""
+                person_id=pk,
+                dob=dob,
+                postcode_key=postcode or "",
+                house_key=house or "",
+                street_key=keys.street_key(street or ""),
+                town_key=keys.fold(town or ""),
             )
         if given is not None or family is not None:
             name = (given or "", family or "", bool(primary))
@@ -479,10 +548,10 @@ def fetch(query: MatchQuery) -> tuple[list[scoring.Stored], int | None]:
                 stored.names.append(name)
         if number:
             stored.phones[number] = kind
-    return list(found.values()), model_id
+    return Fetched(list(found.values()), model_id, common)
 
 
-def typed_of(query: MatchQuery) -> scoring.Typed:
+def typed_of(query: MatchQuery, *, common_date: bool = False) -> scoring.Typed:
     return scoring.Typed.from_raw(
         given=query.given_name,
         family=query.family_name,
@@ -490,6 +559,9 @@ def typed_of(query: MatchQuery) -> scoring.Typed:
         phones=query.phones,
         postcode=query.postcode,
         house=query.house,
+        street=query.street,
+        town=query.town,
+        common_date=common_date,
     )
 
 
@@ -499,9 +571,10 @@ def rank(
     *,
     limit: int = 10,
     weights: scoring.Weights = scoring.DEFAULT_WEIGHTS,
+    common_date: bool = False,
 ) -> list[Candidate]:
     """Score and order candidates (best first); drop those below the minimum score."""
-    typed = typed_of(query)
+    typed = typed_of(query, common_date=common_date)
     stored = list(stored)
     names_of = {
         person.person_id: tuple(sorted(person.names, key=lambda n: (not n[2], n[1], n[0])))
@@ -534,8 +607,8 @@ def match_persons(query: MatchQuery, *, limit: int = 10) -> list[Candidate]:
     One database query whatever the size of the tables; see the module docstring. Scored with
     the active matching model's weights (the hand-set ones when none is active).
     """
-    stored, model_id = fetch(query)
-    return rank(query, stored, limit=limit, weights=weights.for_model(model_id))
+    stored, model_id, common = fetch(query)
+    return rank(query, stored, limit=limit, weights=weights.for_model(model_id), common_date=common)
 
 
 def explain(query: MatchQuery, *, analyze: bool = False) -> dict[str, str]:

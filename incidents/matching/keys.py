@@ -7,6 +7,8 @@
 * postcodes: upper case without spaces, validated against the UK format;
 * house numbers: the leading number and letter ("12a", "Flat 3, 12A" -> "12A"), else the
   normalised house name;
+* streets and towns (compared, not stored): folded, with the usual abbreviations written out
+  ("12 Castle Mdw" and "Castle Meadow" -> ``castlemeadow``; "St" and "Rd" -> street, road);
 * dates of birth: copied onto every ``PersonName`` row as ``dob_key`` (None for a placeholder
   date), so "this date of birth and a surname that sounds like this" is one composite index
   probe instead of a join through every person born that day.
@@ -246,6 +248,31 @@ def postcode_display(raw: str) -> str:
     """'nr12ab' -> 'NR1 2AB' (the raw text when it is not a UK postcode)."""
     key = postcode_key(raw)
     return f"{key[:-3]} {key[-3:]}" if key else (raw or "").strip().upper()
+
+
+#: Abbreviations of street words, written out so that "Church Rd" and "Church Road" agree. "St"
+#: is "street" (a saint's name before a street word is rare enough not to matter here).
+_STREET_WORDS = {
+    "rd": "road", "st": "street", "str": "street", "ave": "avenue", "av": "avenue",
+    "ln": "lane", "dr": "drive", "cl": "close", "cres": "crescent", "cr": "crescent",
+    "pl": "place", "gdns": "gardens", "gdn": "garden", "ct": "court", "sq": "square",
+    "tce": "terrace", "ter": "terrace", "mdw": "meadow", "mdws": "meadows", "pk": "park",
+    "gr": "grove", "gro": "grove", "hl": "hill", "wy": "way", "bvd": "boulevard",
+    "blvd": "boulevard", "cir": "circuit", "cct": "circuit", "pde": "parade", "hwy": "highway",
+}  # fmt: skip
+_WORD = re.compile(r"[a-z]+")
+
+
+@lru_cache(maxsize=65536)
+def street_key(raw: str) -> str:
+    """'Church Rd.' -> 'churchroad'; house numbers and punctuation dropped ('' when empty).
+
+    Compared, never stored or searched: a postcode mistyped with the street and house number
+    right is still the same home (``scoring.address_level``).
+    """
+    decomposed = unicodedata.normalize("NFKD", raw or "")
+    text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    return "".join(_STREET_WORDS.get(w, w) for w in _WORD.findall(text))[:100]
 
 
 def house_key(raw: str) -> str:

@@ -14,7 +14,9 @@ number) a candidate's score is capped below the flag threshold, however much the
 evidence adds up to. And a surname missing on one side is not evidence either way, so a given
 name and a date of birth with nothing else (no phone, no postcode) are capped below the flag too:
 at a million persons several share both. At the same home, a date of birth that disagrees (and
-no phone in common) is another member of the household, capped the same way.
+no phone in common) is another member of the household, capped the same way, unless the given
+name is the same and both are adults of one generation (a wrong date, not a son named after his
+father).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from doublemetaphone import doublemetaphone
@@ -49,6 +51,12 @@ SWAP_AND_DIGIT = "swap_and_digit"
 # Levels of a phone or address comparison (besides MISMATCH, MISSING)
 SAME = "same"
 SAME_POSTCODE = "same_postcode"
+#: The postcode disagrees (or one side has none) but the house number and the street agree, in
+#: the same town or postcode district: the same home with its postcode mistyped.
+SAME_STREET = "same_street"
+#: Address levels that place the two at one home, or in one street.
+_AT_HOME = frozenset({SAME, SAME_STREET})
+_ADDRESS_AGREES = frozenset({SAME, SAME_STREET, SAME_POSTCODE})
 
 #: Levels that say something about the individual, not just the household.
 _GIVEN_AGREES = frozenset({EXACT, PHONETIC, NICKNAME, TYPO})
@@ -114,7 +122,13 @@ class Weights:
         default_factory=lambda: {SAME: 8.0, MISMATCH: -1.0, MISSING: 0.0}
     )
     address: Mapping[str, float] = field(
-        default_factory=lambda: {SAME: 6.0, SAME_POSTCODE: 1.5, MISMATCH: -1.0, MISSING: 0.0}
+        default_factory=lambda: {
+            SAME: 6.0,
+            SAME_STREET: 5.0,
+            SAME_POSTCODE: 1.5,
+            MISMATCH: -1.0,
+            MISSING: 0.0,
+        }
     )
     #: The most a candidate may score with no evidence about the individual (see module doc).
     household_cap: float = 0.5
@@ -155,6 +169,11 @@ class Typed:
     phones: frozenset[str]  # E.164
     postcode_key: str
     house_key: str
+    street_key: str = ""
+    town_key: str = ""
+    #: The date typed is measured as a common one (``common_by_frequency``): weighed like
+    #: 1 January.
+    common_date: bool = False
 
     @classmethod
     def from_raw(
@@ -166,6 +185,9 @@ class Typed:
         phones: Iterable[str],
         postcode: str,
         house: str,
+        street: str = "",
+        town: str = "",
+        common_date: bool = False,
     ) -> Typed:
         e164 = {keys.phone_key(p) for p in phones}
         given, family = keys.strip_titles(given), keys.strip_titles(family)
@@ -178,6 +200,9 @@ class Typed:
             phones=frozenset(p for p in e164 if p),
             postcode_key=keys.postcode_key(postcode),
             house_key=keys.house_key(house) if house and house.strip() else "",
+            street_key=keys.street_key(street),
+            town_key=keys.fold(town),
+            common_date=common_date,
         )
 
 
@@ -195,6 +220,8 @@ class Stored:
     house_key: str
     names: list[tuple[str, str, bool]] = field(default_factory=list)  # given, family, primary
     phones: dict[str, str] = field(default_factory=dict)  # E.164 -> kind
+    street_key: str = ""  # keys.street_key of the address's street
+    town_key: str = ""  # keys.fold of its town
 
 
 # --- Field comparisons --------------------------------------------------------------------------
@@ -300,14 +327,40 @@ def phone_level(typed: frozenset[str], stored: Mapping[str, str]) -> tuple[str, 
     return MISMATCH, ""
 
 
+def _outward(postcode_key: str) -> str:
+    """The postcode district ('NR12AB' -> 'NR1'); '' without a postcode."""
+    return postcode_key[:-3]
+
+
+def _same_street(typed: Typed, stored: Stored) -> bool:
+    """House number and street agree (the street spelt within a slip), in the same town or
+    postcode district: many towns have a 12 Church Road, one town rarely two."""
+    if not (typed.house_key and typed.house_key == stored.house_key):
+        return False
+    a, b = typed.street_key, stored.street_key
+    if not a or not b:
+        return False
+    if a != b and not (min(len(a), len(b)) >= 6 and OSA.distance(a, b, score_cutoff=1) <= 1):
+        return False
+    same_town = bool(typed.town_key) and typed.town_key == stored.town_key
+    same_district = bool(typed.postcode_key) and _outward(typed.postcode_key) == _outward(
+        stored.postcode_key
+    )
+    return same_town or same_district
+
+
 def address_level(typed: Typed, stored: Stored) -> str:
+    """Postcode and house number; when the postcode disagrees or one is missing, the house
+    number and street (:data:`SAME_STREET`)."""
+    if typed.postcode_key and stored.postcode_key and typed.postcode_key == stored.postcode_key:
+        if typed.house_key and typed.house_key == stored.house_key:
+            return SAME
+        return SAME_POSTCODE
+    if _same_street(typed, stored):
+        return SAME_STREET
     if not typed.postcode_key or not stored.postcode_key:
         return MISSING
-    if typed.postcode_key != stored.postcode_key:
-        return MISMATCH
-    if typed.house_key and typed.house_key == stored.house_key:
-        return SAME
-    return SAME_POSTCODE
+    return MISMATCH
 
 
 # --- Evidence, weight, score ------------------------------------------------------------------
@@ -330,13 +383,32 @@ class Evidence:
     phone: str
     phone_kind: str
     address: str
-    #: The date of birth agrees on 1 January (see ``Weights.common_dob``).
+    #: The date of birth agrees on 1 January, or on a date measured as common (see
+    #: ``Weights.common_dob``, :func:`common_by_frequency`).
     dob_common: bool = False
     #: The dates of birth disagree in more than two of their eight digits: not a slip of the
     #: keyboard but another date (a father and son, siblings).
     dob_far: bool = False
+    #: Both dates are adults' (16 or over today) and less than :data:`GENERATION_YEARS` apart:
+    #: the two cannot be a parent and the child named after them.
+    dob_same_generation: bool = False
     #: The postcode key both sides share (for a trained model's term-frequency adjustment).
     postcode_key: str = ""
+
+
+#: Years between two dates of birth below which two people are of one generation.
+GENERATION_YEARS = 15
+#: The age below which a date of birth is a child's.
+ADULT_AGE = 16
+
+
+def _same_generation(a: date | None, b: date | None, today: date | None = None) -> bool:
+    """Both adults today and born less than :data:`GENERATION_YEARS` apart."""
+    if a is None or b is None:
+        return False
+    today = today or datetime.now(tz=UTC).date()
+    adult = date(today.year - ADULT_AGE, today.month, min(today.day, 28))
+    return max(a, b) <= adult and abs((a - b).days) < GENERATION_YEARS * 365.25
 
 
 def _far_apart(a: date | None, b: date | None) -> bool:
@@ -347,6 +419,24 @@ def _far_apart(a: date | None, b: date | None) -> bool:
 
 def _common_date(d: date | None) -> bool:
     return d is not None and (d.month, d.day) == (1, 1)
+
+
+#: A date of birth is common when at least this many people were born that day ...
+COMMON_DATE_MIN_PEOPLE = 5
+#: ... and this many times as many as on an average day of the three either side (plus one).
+COMMON_DATE_RATIO = 3.0
+#: The counts stop here (each is an index-only count with a LIMIT).
+COMMON_DATE_COUNT_LIMIT = 1000
+
+
+def common_by_frequency(same_day: int, around: int, days_around: int = 6) -> bool:
+    """Whether a date held by ``same_day`` people, with ``around`` people on the
+    ``days_around`` days either side of it, is a default rather than a birthday: dates of
+    birth spread evenly over the days of a year, so a day far above its neighbours is what
+    was typed when the date was not known (1 January for a year alone, the 1st of a month, a
+    system's default)."""
+    usual = around / days_around
+    return same_day >= COMMON_DATE_MIN_PEOPLE and same_day >= COMMON_DATE_RATIO * (usual + 1)
 
 
 def compare(typed: Typed, stored: Stored) -> Evidence:
@@ -400,8 +490,9 @@ def compare(typed: Typed, stored: Stored) -> Evidence:
         phone=phone,
         phone_kind=kind,
         address=address_level(typed, stored),
-        dob_common=dob == EXACT and _common_date(typed.dob),
+        dob_common=dob == EXACT and (_common_date(typed.dob) or typed.common_date),
         dob_far=dob == MISMATCH and _far_apart(typed.dob, keys.dob_key(stored.dob)),
+        dob_same_generation=dob == MISMATCH and _same_generation(typed.dob, stored.dob),
         postcode_key=typed.postcode_key if typed.postcode_key == stored.postcode_key else "",
     )
 
@@ -441,7 +532,7 @@ def names_alone(evidence: Evidence) -> bool:
     return (
         evidence.dob not in _DOB_AGREES
         and evidence.phone != SAME
-        and evidence.address not in (SAME, SAME_POSTCODE)
+        and evidence.address not in _ADDRESS_AGREES
     )
 
 
@@ -451,19 +542,26 @@ def given_and_date_alone(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS) -> bo
     return (
         best_name(evidence, w).family == MISSING
         and evidence.phone != SAME
-        and evidence.address not in (SAME, SAME_POSTCODE)
+        and evidence.address not in _ADDRESS_AGREES
     )
 
 
-def another_in_the_household(evidence: Evidence) -> bool:
+def another_in_the_household(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS) -> bool:
     """Same home, a date of birth far from the one typed (more than two digits apart, not a
     slip), no phone in common: a father and the son named after him, a sibling, a new partner
-    with a similar name. Whatever the names say, someone else living there."""
+    with a similar name. Whatever the names say, someone else living there.
+
+    Except one given name exactly, on two adults of one generation (born less than
+    ``GENERATION_YEARS`` apart, both 16 or over): siblings are not given one name and a partner
+    rarely has it, while a parent and the child named after them are a generation apart. That
+    is one person recorded with a wrong date of birth.
+    """
     return (
-        evidence.address == SAME
+        evidence.address in _AT_HOME
         and evidence.dob == MISMATCH
         and evidence.dob_far
         and evidence.phone != SAME
+        and not (evidence.dob_same_generation and best_name(evidence, w).given == EXACT)
     )
 
 
@@ -494,7 +592,7 @@ def score(
     if (
         not about_the_individual(evidence, w)
         or given_and_date_alone(evidence, w)
-        or another_in_the_household(evidence)
+        or another_in_the_household(evidence, w)
         or names_alone(evidence)
     ):
         value = min(value, w.household_cap, flag_threshold - 0.01)
@@ -666,6 +764,8 @@ def reasons(evidence: Evidence, typed: Typed, w: Weights = DEFAULT_WEIGHTS) -> l
         out.append(dob_words[evidence.dob])
     if evidence.address == SAME:
         out.append("same postcode and house number")
+    elif evidence.address == SAME_STREET:
+        out.append("same house number and street, postcode different or missing")
     elif evidence.address == SAME_POSTCODE:
         out.append("same postcode")
     # What does not agree: the call taker needs it to rule a candidate out.

@@ -452,6 +452,10 @@ def _weights_of(model: dict[str, Any]) -> tuple[dict[str, Any], dict[str, float]
             if label not in (scoring.MISMATCH, scoring.MISSING) and value < floor:
                 weights[name][label] = floor
                 fallback.append(f"{name}.{label} (raised to mismatch)")
+    # Levels Splink does not estimate keep their hand weight, never above the level they are a
+    # weaker form of as trained (the same street is at most the same postcode and house).
+    address = weights["address"]
+    address[scoring.SAME_STREET] = min(address[scoring.SAME_STREET], address[scoring.SAME])
     p = float(model["probability_two_random_records_match"])
     weights["prior"] = round(math.log(p / (1 - p)), 4)
     return weights, u_exact, fallback

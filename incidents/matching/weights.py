@@ -23,6 +23,9 @@ _BY_MODEL: dict[int, scoring.Weights] = {}
 
 _TABLES = ("given", "family", "dob", "phone", "address")
 _SCALARS = ("prior", "swapped", "alias", "household_cap", "common_dob")
+#: Levels added after models were first stored (table -> level -> the stronger level it may not
+#: exceed): a stored model without one serves it at the hand weight, capped by that level.
+LATER_LEVELS: dict[str, dict[str, str]] = {"address": {scoring.SAME_STREET: scoring.SAME}}
 #: Columns a trained model may hold a term-frequency table of.
 TF_COLUMNS = ("given", "family", "postcode")
 
@@ -52,9 +55,15 @@ def from_json(data: Mapping[str, Any]) -> scoring.Weights:
     for name in _TABLES:
         expected = set(getattr(default, name))
         table = data.get(name)
-        if not isinstance(table, Mapping) or set(table) != expected:
+        later = LATER_LEVELS.get(name, {})
+        if not isinstance(table, Mapping) or not (expected - set(later) <= set(table) <= expected):
             raise ValueError(f"{name}: give a weight for each of {', '.join(sorted(expected))}")
-        values[name] = {level: float(table[level]) for level in expected}
+        values[name] = {level: float(table[level]) for level in expected if level in table}
+        for level, ceiling in later.items():
+            if level not in values[name]:
+                # A model stored before the level existed: the hand weight, never above the
+                # level it is a weaker form of (as the model weighs that one).
+                values[name][level] = min(getattr(default, name)[level], values[name][ceiling])
     for name in _SCALARS:
         values[name] = float(data.get(name, getattr(default, name)))
     rare = data.get("tf_rare") or {}

@@ -172,6 +172,22 @@ def test_house_key_is_the_number_and_letter_else_the_name(raw, key):
 
 
 @pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("Castle Meadow", "castlemeadow"),
+        ("castle mdw.", "castlemeadow"),
+        ("Church Rd", "churchroad"),
+        ("St Giles St", "streetgilesstreet"),  # "St" is always street: both sides alike
+        ("Mill-Lane", "milllane"),
+        ("Rue de l'Église", "ruedeleglise"),
+        ("", ""),
+    ],
+)
+def test_street_key_folds_and_writes_out_abbreviations(raw, key):
+    assert keys.street_key(raw) == key
+
+
+@pytest.mark.parametrize(
     ("typed", "stored"), [("Chad", "Charles"), ("Georgina", "George"), ("George", "Georgina")]
 )
 def test_short_and_gender_forms_compare_as_nicknames_both_ways(typed, stored):

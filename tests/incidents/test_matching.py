@@ -52,9 +52,15 @@ def add_person(call_taker: Any) -> Callable[..., Person]:
         phones: tuple[str, ...] = (),
         postcode: str = "",
         house: str = "",
+        street: str = "",
+        town: str = "",
         aliases: tuple[tuple[str, str], ...] = (),
     ) -> Person:
-        address = AddressInput(house=house, postcode=postcode) if postcode else None
+        address = (
+            AddressInput(house=house, postcode=postcode, street=street, town=town)
+            if postcode
+            else None
+        )
         data = PersonInput(
             role=PersonRole.VICTIM,
             given_name=given,
@@ -363,7 +369,9 @@ ADDRESS_BLOCKS = {"address", "postcode_family"}
 
 @pytest.fixture
 def refuge_resident(add_person: Callable[..., Person], control_supervisor: Any) -> Person:
-    person = add_person("Rae", "Safe", date(1990, 5, 6), **REFUGE)
+    person = add_person(
+        "Rae", "Safe", date(1990, 5, 6), **REFUGE, street="Refuge Row", town="Norwich"
+    )
     services.address_mark_restricted(
         actor=control_supervisor, address=person.address, reason="Refuge placement"
     )
@@ -398,6 +406,8 @@ def test_a_refuge_address_typed_with_another_name_finds_nobody(
         {"postcode": "NR3 1XX", "house": "9"},  # the refuge postcode, a wrong house number
         REFUGE,  # the refuge itself
         {"postcode": "NR1 2AB", "house": "7"},  # somewhere else: no "mismatch" either
+        # Its house, street and town with the postcode mistyped: no "same street" either.
+        {"postcode": "NR3 1XY", "house": "7", "street": "Refuge Row", "town": "Norwich"},
     ],
 )
 def test_a_refuge_address_is_no_evidence_for_its_resident(
@@ -412,7 +422,12 @@ def test_a_refuge_address_is_no_evidence_for_its_resident(
     assert not best.flagged
     # Read with no address at all: nothing of the refuge reaches scoring.
     (stored,) = [s for s in fetch_candidates(query) if s.person_id == refuge_resident.pk]
-    assert (stored.postcode_key, stored.house_key) == ("", "")
+    assert (stored.postcode_key, stored.house_key, stored.street_key, stored.town_key) == (
+        "",
+        "",
+        "",
+        "",
+    )
 
 
 def test_a_refuge_resident_is_still_found_by_name_and_date_of_birth(
@@ -799,6 +814,8 @@ def test_every_block_can_be_answered_from_its_index(add_person: Callable[..., Pe
     assert "name_family_dob_idx" in plans["dob_family"], plans["dob_family"]
     assert "name_given_dob_idx" in plans["dob_given"], plans["dob_given"]
     assert "person_dob_idx" in plans["dob"], plans["dob"]
+    # The trigram block: one GIN index holding the given name and the surname's trigrams.
+    assert "name_canon_family_trgm_idx" in plans["family_trigram"], plans["family_trigram"]
     assert not [name for name, plan in plans.items() if "BitmapAnd" in plan]
 
 
@@ -897,3 +914,91 @@ def test_scoring_counts_distinct_people_among_namesakes() -> None:
 
 def test_dates_of_birth_before_1900_have_one_digit_variants() -> None:
     assert date(1805, 7, 12) in dob_variants(date(1905, 7, 12))
+
+
+def test_a_mistyped_postcode_with_the_house_street_and_town_right_is_the_same_home(
+    add_person: Callable[..., Person],
+) -> None:
+    """Name and home flag; a postcode one slip off no longer hides the home when the street,
+    house number and town are typed (read only then: without a street the address comes from
+    its index alone)."""
+    person = add_person(
+        "Ottilie", "Brannagh", postcode="NR1 3DE", house="22", street="Castle Meadow",
+        town="Norwich",
+    )  # fmt: skip
+    named = {"given_name": "Ottilie", "family_name": "Brannagh", "house": "22"}
+    best = top(MatchQuery(**named, postcode="NR1 3ED", street="Castle Mdw", town="norwich"))
+    assert (best.person_id, best.flagged) == (person.pk, True)
+    assert "same house number and street, postcode different or missing" in best.reasons
+    # Without the street the postcode decides: names alone, never a flag.
+    assert not top(MatchQuery(**named, postcode="NR1 3ED")).flagged
+    # Another town's Castle Meadow is not this home.
+    elsewhere = top(MatchQuery(**named, postcode="IP1 3ED", street="Castle Meadow", town="Ipswich"))
+    assert not elsewhere.flagged
+    (stored,) = fetch_candidates(MatchQuery(**named, postcode="NR1 3ED"))
+    assert (stored.street_key, stored.town_key) == ("", "")
+
+
+@pytest.mark.parametrize("typed", ["Dmithson", "Cmithson", "mithson"])
+def test_a_surname_mistyped_in_its_first_letters_is_found_by_its_trigrams(
+    add_person: Callable[..., Person], typed: str
+) -> None:
+    """Dmithson sounds like nothing Smithson does and shares no prefix with it: only the
+    trigram block (the given name and trigrams of the surname) reaches it."""
+    person = add_person("Imogen", "Smithson", date(1975, 9, 21))
+    other = add_person("Imogen", "Xavier", date(1975, 9, 21))  # the given name alone
+    namesake = add_person("Quentin", "Smithson", date(1975, 9, 21))  # the surname alone
+    found = _found_by(MatchQuery(given_name="Imogen", family_name=typed))
+    assert found["family_trigram"] == {person.pk}
+    assert all(person.pk not in pks for block, pks in found.items() if block != "family_trigram")
+    assert other.pk not in found["family_trigram"]
+    assert namesake.pk not in found["family_trigram"]
+    assert ids(MatchQuery(given_name="Imogen", family_name=typed))[0] == person.pk
+
+
+def test_the_trigram_block_needs_a_surname_of_four_letters(add_person: Callable[..., Person]):
+    add_person("Imogen", "Lian", date(1975, 9, 21))
+    assert "family_trigram" not in _found_by(MatchQuery(given_name="Imogen", family_name="Xia"))
+    assert "family_trigram" in _found_by(MatchQuery(given_name="Imogen", family_name="Xian"))
+
+
+def test_a_date_of_birth_far_more_common_than_the_days_around_it_weighs_less(
+    add_person: Callable[..., Person],
+) -> None:
+    """A default typed for an unknown date (here 1 March 1980, six people and nobody in the
+    days around) weighs like 1 January: ``common_dob`` less than a date of its own."""
+    from incidents.matching.engine import fetch
+
+    default, own = date(1980, 3, 1), date(1980, 3, 2)
+    person = add_person("Ada", "Pemberton", default)
+    twin = add_person("Ada", "Pembertan", own)
+    for i, family in enumerate(("Okoro", "Lindqvist", "Marsh", "Tennant", "Vale")):
+        add_person(f"Someone{i}", family, default)
+    on_default = MatchQuery(given_name="Ada", family_name="Pemberton", date_of_birth=default)
+    assert fetch(on_default).common_date
+    assert not fetch(replace(on_default, date_of_birth=own)).common_date
+    assert not fetch(replace(on_default, date_of_birth=date(1981, 3, 1))).common_date
+    common, rare = (
+        top(on_default),
+        top(replace(on_default, family_name="Pembertan", date_of_birth=own)),
+    )
+    assert (common.person_id, rare.person_id) == (person.pk, twin.pk)
+    # The same name and date agreement, the common date weighing common_dob less.
+    assert common.score < rare.score
+
+
+@pytest.mark.parametrize(
+    ("same_day", "around", "common"),
+    [
+        (5, 0, True),  # five people on one day, nobody the days either side
+        (4, 0, False),  # fewer than five people is not a measure
+        (32, 60, False),  # 10 a day around: common from three times 11
+        (33, 60, True),
+        (27, 162, False),  # an ordinary day at a million persons: ~27 each
+        (120, 162, True),  # 1 January of a year at a million persons
+    ],
+)
+def test_a_date_is_common_when_five_or_more_and_three_times_its_neighbours(
+    same_day: int, around: int, common: bool
+) -> None:
+    assert scoring.common_by_frequency(same_day, around) is common

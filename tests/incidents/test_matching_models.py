@@ -54,6 +54,20 @@ def test_weights_round_trip_through_json_and_refuse_what_is_not_a_weight():
     assert weights.from_json({k: data[k] for k in ("given", "family", "dob", "phone", "address")})
 
 
+def test_a_model_stored_before_the_same_street_level_serves_it_at_most_as_its_same_address():
+    data = weights.to_json(HAND)
+    older = {k: v for k, v in data["address"].items() if k != scoring.SAME_STREET}
+    served = weights.from_json({**data, "address": older})
+    assert served.address[scoring.SAME_STREET] == HAND.address[scoring.SAME_STREET]
+    trusting_less = weights.from_json({**data, "address": {**older, scoring.SAME: 3.0}})
+    assert trusting_less.address[scoring.SAME_STREET] == 3.0
+    # Any other level left out is still refused.
+    with pytest.raises(ValueError, match="address"):
+        weights.from_json(
+            {**data, "address": {k: v for k, v in older.items() if k != scoring.SAME_POSTCODE}}
+        )
+
+
 def test_the_engine_serves_the_active_models_weights_and_the_hand_weights_without_one(
     call_taker,
 ):

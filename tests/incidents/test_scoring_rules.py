@@ -30,6 +30,7 @@ from incidents.matching.scoring import (
     PHONETIC,
     SAME,
     SAME_POSTCODE,
+    SAME_STREET,
     TRANSPOSED,
     TYPO,
     Evidence,
@@ -44,7 +45,7 @@ GIVEN_LEVELS = (EXACT, PHONETIC, NICKNAME, TYPO, INITIAL, MISMATCH, MISSING)
 FAMILY_LEVELS = (EXACT, PHONETIC, TYPO, PARTIAL, MISMATCH, MISSING)
 DOB_LEVELS = (EXACT, DAY_MONTH_SWAP, ONE_DIGIT, TRANSPOSED, MISMATCH, MISSING)
 PHONE_LEVELS = (SAME, MISMATCH, MISSING)
-ADDRESS_LEVELS = (SAME, SAME_POSTCODE, MISMATCH, MISSING)
+ADDRESS_LEVELS = (SAME, SAME_STREET, SAME_POSTCODE, MISMATCH, MISSING)
 
 GIVEN_AGREES = (EXACT, PHONETIC, NICKNAME, TYPO)
 FAMILY_AGREES = (EXACT, PHONETIC, TYPO, PARTIAL)
@@ -58,7 +59,7 @@ ORDER = {
     "family": [(MISMATCH,), (MISSING,), (PARTIAL,), (TYPO,), (PHONETIC,), (EXACT,)],
     "dob": [(MISMATCH,), (MISSING,), (ONE_DIGIT, TRANSPOSED), (DAY_MONTH_SWAP,), (EXACT,)],
     "phone": [(MISMATCH,), (MISSING,), (SAME,)],
-    "address": [(MISMATCH,), (MISSING,), (SAME_POSTCODE,), (SAME,)],
+    "address": [(MISMATCH,), (MISSING,), (SAME_POSTCODE,), (SAME_STREET,), (SAME,)],
 }
 
 
@@ -196,7 +197,7 @@ def test_no_surname_on_one_side_with_only_a_given_name_and_a_date_never_flags():
         for fields, swapped, primary in ALL
         if fields["family"] == MISSING
         and fields["phone"] != SAME
-        and fields["address"] not in (SAME, SAME_POSTCODE)
+        and fields["address"] not in (SAME, SAME_STREET, SAME_POSTCODE)
     ]
     assert len(cases) > 100
     flagged = [c for c in cases if score(evidence(**c[0], swapped=c[1], primary=c[2])) >= FLAG]
@@ -331,7 +332,9 @@ def test_same_home_and_a_different_date_of_birth_is_someone_else_in_the_househol
     cases = [
         c
         for c in ALL
-        if c[0]["address"] == SAME and c[0]["dob"] == MISMATCH and c[0]["phone"] != SAME
+        if c[0]["address"] in (SAME, SAME_STREET)
+        and c[0]["dob"] == MISMATCH
+        and c[0]["phone"] != SAME
     ]
     assert cases
     assert all(
@@ -378,3 +381,86 @@ def test_names_alone_never_flag_even_with_weights_that_would():
     typed_dob = replace(typed, dob=date(1980, 3, 14))
     stored.dob = date(1980, 3, 14)
     assert scoring.score(scoring.compare(typed_dob, stored), generous, flag_threshold=0.5) >= 0.5
+
+
+@pytest.mark.parametrize("other", ["name", "dob", "phone"])
+def test_the_same_house_and_street_with_the_postcode_mistyped_is_strong_like_the_address(other):
+    """A postcode one slip off, with the house number, street and town right, is the home:
+    with any other strong agreement it flags, as the same postcode and house would."""
+    levels = {**STRONG[other], "address": SAME_STREET}
+    assert score(evidence(**levels)) >= FLAG
+    # ... and it is never stronger than the postcode and house agreeing.
+    assert W.address[SAME_POSTCODE] < W.address[SAME_STREET] <= W.address[SAME]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("1980-05-01", "1986-11-12", True),  # two adults, six years apart
+        ("1980-05-01", "1995-04-30", True),  # just under fifteen years
+        ("1980-05-01", "1995-05-02", False),  # fifteen years: a generation
+        ("1962-03-30", "1988-07-04", False),  # the father and his son
+        ("2012-06-01", "2015-02-01", False),  # two children
+        ("2008-06-02", "2002-02-01", False),  # one of them is 16 only tomorrow
+        ("2008-06-01", "2002-02-01", True),  # ... and 16 today
+        (None, "1988-07-04", False),
+    ],
+)
+def test_two_adults_born_less_than_fifteen_years_apart_are_one_generation(a, b, same):
+    from datetime import date
+
+    def d(text: str | None) -> date | None:
+        return date.fromisoformat(text) if text else None
+
+    today = date(2024, 6, 1)
+    assert scoring._same_generation(d(a), d(b), today) is same
+    assert scoring._same_generation(d(b), d(a), today) is same
+
+
+@pytest.mark.parametrize(
+    ("given", "same_generation", "capped"),
+    [
+        (EXACT, True, False),  # one adult, recorded with a wrong date of birth
+        (EXACT, False, True),  # a father and the son named after him
+        (PHONETIC, True, True),  # Michael / Michaela: a partner
+        (NICKNAME, True, True),  # Nicola / Nicholas, Sam / Samantha
+        (TYPO, True, True),
+    ],
+)
+def test_one_given_name_on_two_adults_of_one_generation_at_one_home_is_one_person(
+    given, same_generation, capped
+):
+    from dataclasses import replace
+
+    ev = replace(
+        evidence(given=given, family=EXACT, dob=MISMATCH, address=SAME),
+        dob_far=True,
+        dob_same_generation=same_generation,
+    )
+    assert scoring.another_in_the_household(ev) is capped
+    assert (score(ev) < FLAG) is capped
+    # At the same house and street with the postcode mistyped: the same.
+    assert scoring.another_in_the_household(replace(ev, address=SAME_STREET)) is capped
+    # A name with a different date of birth elsewhere still never flags.
+    assert score(replace(ev, address=MISSING)) < FLAG
+
+
+def test_compare_says_whether_a_far_date_is_of_the_same_generation(time_machine):
+    from datetime import date
+
+    time_machine.move_to("2026-11-29 12:00Z")
+    typed = scoring.Typed.from_raw(
+        given="John", family="Smith", date_of_birth=date(1980, 5, 1), phones=(),
+        postcode="NR1 3DE", house="22",
+    )  # fmt: skip
+
+    def compared(born: date) -> Evidence:
+        stored = scoring.Stored(1, born, "NR13DE", "22", names=[("John", "Smith", True)])
+        return scoring.compare(typed, stored)
+
+    assert compared(date(1986, 11, 12)).dob_same_generation
+    assert score(compared(date(1986, 11, 12))) >= FLAG
+    assert not compared(date(1955, 11, 12)).dob_same_generation
+    assert score(compared(date(1955, 11, 12))) < FLAG
+    # A date a slip away is not "another date" at all.
+    assert not compared(date(1980, 5, 10)).dob_same_generation

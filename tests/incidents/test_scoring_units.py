@@ -26,6 +26,7 @@ from incidents.matching.scoring import (
     PHONETIC,
     SAME,
     SAME_POSTCODE,
+    SAME_STREET,
     SWAP_AND_DIGIT,
     TRANSPOSED,
     TYPO,
@@ -105,6 +106,43 @@ def test_address_levels(postcode, house, stored, level):
     assert scoring.address_level(typed, _stored(postcode_key=stored[0], house_key=stored[1])) == (
         level
     )
+
+
+#: On record: 22 Castle Meadow, Norwich NR1 3DE.
+ON_RECORD = dict(
+    postcode_key="NR13DE", house_key="22", street_key="castlemeadow", town_key="norwich"
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "level"),
+    [
+        # The postcode mistyped; house, street and town right: the same home.
+        (dict(postcode="NR1 3ED", house="22", street="Castle Meadow", town="Norwich"), SAME_STREET),
+        # No postcode typed at all: the same.
+        (dict(postcode="", house="22", street="Castle Mdw", town="NORWICH"), SAME_STREET),
+        # The street spelt with a slip, the town left out but the postcode district agrees.
+        (dict(postcode="NR1 3ED", house="22", street="Castle Meadw"), SAME_STREET),
+        # Another town's Castle Meadow (and another district): not the same home.
+        (dict(postcode="IP1 3DE", house="22", street="Castle Meadow", town="Ipswich"), MISMATCH),
+        # No town and no postcode: a street name alone is in many towns.
+        (dict(postcode="", house="22", street="Castle Meadow"), MISSING),
+        # Another house in the street, or another street.
+        (dict(postcode="NR1 3ED", house="24", street="Castle Meadow", town="Norwich"), MISMATCH),
+        (dict(postcode="NR1 3ED", house="22", street="Castle Street", town="Norwich"), MISMATCH),
+        # No street typed: as before, the postcode decides.
+        (dict(postcode="NR1 3ED", house="22", town="Norwich"), MISMATCH),
+        # The postcode agreeing still comes first.
+        (dict(postcode="NR1 3DE", house="22", street="Elm Hill", town="Norwich"), SAME),
+    ],
+)
+def test_the_same_house_and_street_when_the_postcode_disagrees(typed, level):
+    assert scoring.address_level(_typed(**typed), _stored(**ON_RECORD)) == level
+
+
+def test_a_refuge_address_read_as_none_gives_no_street_either():
+    typed = _typed(postcode="NR1 3ED", house="22", street="Castle Meadow", town="Norwich")
+    assert scoring.address_level(typed, _stored()) == MISSING
 
 
 def test_compare_tries_each_name_both_ways_round():
