@@ -23,6 +23,12 @@ from tests.mutation import launch, run
         ("marac/services.py", "marac"),
         ("incidents/policies.py", "incidents-policies"),
         ("incidents/selectors.py", "incidents-selectors"),
+        ("incidents/services/attendance.py", "incidents-attendance"),
+        ("incidents/services/incidents.py", "incidents-intake"),
+        ("incidents/services/persons.py", "incidents-persons"),
+        ("incidents/services/markers.py", "incidents-markers"),
+        ("incidents/services/exclusions.py", "incidents-markers"),
+        ("incidents/services/custody.py", "incidents-custody"),
         ("dapolice/access/breakglass.py", "core"),
     ],
 )
