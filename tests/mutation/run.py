@@ -91,6 +91,34 @@ SELECTIONS = (
     Selection("incidents-keys", ("incidents/matching/keys.py",), ("tests/incidents/test_keys.py",)),
     Selection("access", ("dapolice/access/*",), ("tests/dapolice/test_access.py",)),
     Selection("audit-services", ("dapolice/audit/services.py",), ("tests/dapolice/test_audit.py",)),
+    Selection(
+        "incidents-attendance",
+        ("incidents/services/attendance.py",),
+        ("tests/incidents/test_attendance.py", "tests/incidents/test_services.py")
+        + ("tests/incidents/test_officers.py", "tests/incidents/test_attendance_alerts.py"),
+    ),
+    Selection(
+        "incidents-intake",
+        ("incidents/services/incidents.py",),
+        ("tests/incidents/test_intake_services.py", "tests/incidents/test_services.py")
+        + ("tests/incidents/test_attendance_alerts.py",),
+    ),
+    Selection(
+        "incidents-persons",
+        ("incidents/services/persons.py",),
+        ("tests/incidents/test_persons.py", "tests/incidents/test_intake_services.py")
+        + ("tests/incidents/test_services.py",),
+    ),
+    Selection(
+        "incidents-markers",
+        ("incidents/services/markers.py", "incidents/services/exclusions.py"),
+        ("tests/incidents/test_markers_exclusions.py",),
+    ),
+    Selection(
+        "incidents-custody",
+        ("incidents/services/custody.py",),
+        ("tests/incidents/test_custody.py", "tests/incidents/test_inspector_rota.py"),
+    ),
     Selection("core", ("*",), None),
 )
 #: mutmut over one selection (modules and tests), with the who-may rules mutated too.

@@ -27,6 +27,12 @@ from tests.mutation import launch, run
         ("dapolice/access/breakglass.py", "access"),
         ("dapolice/access/views.py", "access"),
         ("dapolice/audit/services.py", "audit-services"),
+        ("incidents/services/attendance.py", "incidents-attendance"),
+        ("incidents/services/incidents.py", "incidents-intake"),
+        ("incidents/services/persons.py", "incidents-persons"),
+        ("incidents/services/markers.py", "incidents-markers"),
+        ("incidents/services/exclusions.py", "incidents-markers"),
+        ("incidents/services/custody.py", "incidents-custody"),
     ],
 )
 def test_each_module_runs_against_its_selection(module, selection):
