@@ -62,6 +62,18 @@ SELECTIONS = (
         ("tests/risk/test_rules.py", "tests/risk/test_rule_edges.py"),
     ),
     Selection("risk-policies", ("risk/policies.py",), ("tests/risk/test_policies.py",)),
+    Selection(
+        "risk-services",
+        ("risk/services.py",),
+        ("tests/risk/test_services.py", "tests/risk/test_service_edges.py")
+        + ("tests/risk/test_marac.py", "tests/mash/test_followups.py"),
+    ),
+    Selection(
+        "risk-selectors",
+        ("risk/selectors.py",),
+        ("tests/risk/test_selectors.py", "tests/risk/test_services.py")
+        + ("tests/risk/test_service_edges.py", "tests/risk/test_marac.py"),
+    ),
     Selection("risk", ("risk/*",), ("tests/risk", "tests/test_visibility.py")),
     Selection(
         "mash-rules",

@@ -14,7 +14,8 @@ from tests.mutation import launch, run
     [
         ("risk/rules.py", "risk-rules"),
         ("risk/policies.py", "risk-policies"),
-        ("risk/services.py", "risk"),
+        ("risk/services.py", "risk-services"),
+        ("risk/selectors.py", "risk-selectors"),
         ("mash/rules.py", "mash-rules"),
         ("mash/policies.py", "mash-policies"),
         ("mash/selectors.py", "mash"),
