@@ -182,9 +182,9 @@ def _digits_differ(a: str, b: str) -> str:
     )
 
 
-#: Engine levels with no Splink comparison level: the training's match keys carry no street, so
-#: these keep their hand weight (capped at the same house in :func:`_weights_of`). The one-to-one map
-#: of every other level is checked by a test.
+#: Engine levels with no Splink comparison level: the training's match keys carry no street,
+#: so these keep their hand weight (capped at the same house in :func:`_weights_of`). The
+#: one-to-one map of every other level is checked by a test.
 HAND_ONLY_LEVELS: dict[str, frozenset[str]] = {"address": frozenset({scoring.SAME_STREET})}
 
 
