@@ -287,6 +287,9 @@ def _configure_django(url: str) -> None:
     # The per-user read rate is counted (its Redis call is part of every request's cost) but a
     # benchmark shows one user thousands of records: a limit it never reaches.
     os.environ.setdefault("DAPOLICE_READ_RATE_LIMIT", "1000000000")
+    # Tests compile hot-path queries twice to check the cached SQL (dapolice.common.compiled);
+    # production does not, so neither does a benchmark.
+    os.environ.setdefault("DAPOLICE_COMPILED_SQL_CHECK", "false")
     os.environ["DATABASE_URL"] = url
     import django
 

@@ -13,7 +13,10 @@ one tiny step as a test of the tool). What it does:
    their own (as the proxy routes ``/api/persons/match/`` and ``/incidents/new/match/``), so
    incident logging never queues behind searches.
 3. Sign-in storm: ``--storm`` users sign in at the same moment, first with PBKDF2 hashes (as
-   before issue 13), then again, upgraded to Argon2id by that first sign-in.
+   before issue 13), then again, upgraded to Argon2id by that first sign-in. Each sign-in is
+   timed from sending the credentials to the response (the redirect), what a user waits for
+   after "Sign in"; the sign-in page was fetched before. ``--storm-only``: the Argon2id storm
+   three times and nothing else.
 4. Steps the control-room mix (``--steps 10,20,40,80`` call takers, ``--duration`` seconds each):
    each call taker searches once a second (``POST /api/persons/match/``) and logs an incident
    every ``--incident-every`` seconds (``POST /api/incidents/``; one in ten is sent twice with
@@ -26,6 +29,7 @@ one tiny step as a test of the tool). What it does:
 
     .venv/bin/python -m bench.loadtest --steps 10,20,40,80 --duration 60
     make loadtest LOADTEST_ARGS="--steps 10,20 --duration 30 --size 1k"
+    make loadtest LOADTEST_ARGS="--storm-only --size 1k"    # the sign-in storm alone
 """
 
 from __future__ import annotations
@@ -68,6 +72,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--search-workers", type=int, default=2, help="a separate pool for searches (0: none)"
     )
     p.add_argument("--storm", type=int, default=40, help="concurrent sign-ins (0: skip)")
+    p.add_argument(
+        "--storm-only",
+        action="store_true",
+        help="only the sign-in storm, Argon2id, three times (no PBKDF2 storm, no steps)",
+    )
     p.add_argument("--incident-every", type=float, default=60.0)
     p.add_argument("--board-every", type=float, default=10.0)
     p.add_argument("--json", default="", help="write the figures to this file too")
@@ -75,6 +84,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.step_list = [int(s) for s in str(args.steps).split(",") if s.strip()]
     if not args.step_list or max(args.step_list) > 200 or args.duration > 600:
         p.error("at most 200 call takers and 600 s per step (the load test is bounded)")
+    if args.storm_only:
+        if not args.storm:
+            p.error("--storm-only needs a storm (--storm N, N > 0)")
+        args.step_list = []
     return args
 
 
@@ -482,6 +495,13 @@ def storm(ports: dict[str, int], usernames: list[str]) -> dict[str, float]:
     }
 
 
+def say_storm(say: Callable[[str], None], s: dict[str, float], label: str) -> None:
+    say(
+        f"sign-in storm, {s['n']} at once, {label}: p50 {s['p50_s']:.2f} s, "
+        f"p95 {s['p95_s']:.2f} s, max {s['max_s']:.2f} s ({s['ok']} signed in)"
+    )
+
+
 @dataclass
 class StepResult:
     call_takers: int
@@ -651,9 +671,9 @@ def main(argv: list[str] | None = None) -> int:
 
     db_url, dbs = prepare_database(args, say)
     try:
-        top = max(args.step_list)
+        top = max(args.step_list, default=0)
         takers = make_users("ct", "call_taker", top)
-        sups = make_users("sup", "control_supervisor", max(1, math.ceil(top / 10)))
+        sups = make_users("sup", "control_supervisor", math.ceil(top / 10))
         stormers = make_users("storm", "call_taker", args.storm) if args.storm else []
         queries = search_queries(30, args.seed)
         figures: dict[str, Any] = {
@@ -661,16 +681,24 @@ def main(argv: list[str] | None = None) -> int:
         }
         ok = True
         with serve(args, db_url, say) as ports:
-            if stormers:
+            if stormers and args.storm_only:
+                # Argon2id only (the users were made with it), three storms: on a shared
+                # machine one storm is noisy; the median of three p95s is the figure.
+                runs = [storm(ports, stormers) for _ in range(3)]
+                figures["storm"] = {"argon2id": runs}
+                for i, s in enumerate(runs, 1):
+                    say_storm(say, s, f"Argon2id, run {i} of 3")
+                say(
+                    "sign-in storm, Argon2id: median p95 of 3 runs "
+                    f"{sorted(r['p95_s'] for r in runs)[1]:.2f} s"
+                )
+            elif stormers:
                 set_pbkdf2(stormers)
                 before = storm(ports, stormers)
                 after = storm(ports, stormers)  # the first sign-in upgraded them to Argon2id
                 figures["storm"] = {"pbkdf2": before, "argon2id": after}
                 for label, s in (("PBKDF2 (before)", before), ("Argon2id (after)", after)):
-                    say(
-                        f"sign-in storm, {s['n']} at once, {label}: p50 {s['p50_s']:.2f} s, "
-                        f"p95 {s['p95_s']:.2f} s, max {s['max_s']:.2f} s ({s['ok']} signed in)"
-                    )
+                    say_storm(say, s, label)
             rows = []
             for i, n in enumerate(args.step_list):
                 n_sup = max(1, math.ceil(n / 10))
@@ -680,9 +708,10 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(summary_row(result))
                 ok = ok and result.ok()
         figures["steps"] = rows
-        say("")
-        for line in render_summary(rows):
-            say(line)
+        if rows:
+            say("")
+            for line in render_summary(rows):
+                say(line)
         if args.json:
             with open(args.json, "w", encoding="utf-8") as fh:
                 json.dump(figures, fh, indent=2)

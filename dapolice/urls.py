@@ -5,12 +5,17 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from two_factor.urls import urlpatterns as two_factor_urls
 
-from dapolice.accounts.views import HomeView, MFADisableView, admin_login
+from dapolice.accounts.views import HomeView, LoginView, MFADisableView, admin_login
 from dapolice.health.views import HealthzView
 
 admin.site.site_header = "dapolice administration"
 admin.site.site_title = "dapolice"
 admin.site.login = admin_login  # type: ignore[method-assign]
+
+_two_factor_patterns = [
+    path("account/login/", LoginView.as_view(), name="login"),
+    *(p for p in two_factor_urls[0] if getattr(p, "name", None) != "login"),
+]
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -20,8 +25,9 @@ urlpatterns = [
         MFADisableView.as_view(),
         name="mfa-disable",
     ),
-    # django-two-factor-auth: account/login/, account/two_factor/setup/, ...
-    path("", include(two_factor_urls)),
+    # django-two-factor-auth: account/login/ (our LoginView: the same flow, fewer queries),
+    # account/two_factor/setup/, ...
+    path("", include((_two_factor_patterns, "two_factor"))),
     path("account/", include("dapolice.accounts.urls")),
     path("alerts/", include("dapolice.alerts.urls")),
     path("audit/", include("dapolice.audit.urls")),

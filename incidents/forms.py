@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dapolice.access.breakglass import MIN_REASON_LENGTH
+from dapolice.common.forms import DateTimeInputsMixin, govuk_datetime_fields
 from incidents import validators
 from incidents.choices import CustodyEventKind, PersonRole, Relationship
 from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput, Thrive
@@ -538,11 +539,12 @@ class RegradeForm(forms.Form):
         )
 
 
-class DeferForm(forms.Form):
-    until = forms.DateTimeField(
-        label=_("Defer attendance until"),
-        help_text=_("Date and time, for example 2026-11-23 18:30"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+class DeferForm(DateTimeInputsMixin, forms.Form):
+    datetime_inputs = ("until",)
+    until, until_time = govuk_datetime_fields(
+        _("Defer attendance until"),
+        required=True,
+        error_messages={"required": _("Enter the day, month and year to defer attendance until")},
     )
     reason = forms.CharField(
         label=_("Reason for the deferral"), widget=forms.Textarea(attrs={"rows": 3})
@@ -555,7 +557,8 @@ class DeferForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = _helper(
             Layout(
-                Field.text("until", field_width=20),
+                Field("until"),
+                Field.text("until_time", field_width=5),
                 Field.textarea("reason"),
                 Field.textarea("victim_wishes"),
             )  # fmt: skip
@@ -813,8 +816,10 @@ class IncidentSearchForm(forms.Form):
     )
 
 
-class CustodyEventForm(forms.Form):
+class CustodyEventForm(DateTimeInputsMixin, forms.Form):
     """A suspect's bail or custody change (recommendation 12). ``suspects``: the incident's."""
+
+    datetime_inputs = ("occurred_at",)
 
     suspect = forms.TypedChoiceField(
         label=_("Suspect"), coerce=int, error_messages={"required": _("Choose the suspect")}
@@ -824,11 +829,9 @@ class CustodyEventForm(forms.Form):
         choices=[("", _("Choose")), *CustodyEventKind.choices],
         error_messages={"required": _("Choose what happened")},
     )
-    occurred_at = forms.DateTimeField(
-        label=_("When"),
-        required=False,
-        help_text=_("Leave empty for now"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    occurred_at, occurred_at_time = govuk_datetime_fields(
+        _("When"),
+        time_help=_("24-hour clock, for example 18:30. Leave the date and time empty for now."),
     )
     notes = forms.CharField(
         label=_("Notes"),
@@ -848,44 +851,48 @@ class CustodyEventForm(forms.Form):
             Layout(
                 Field.select("suspect"),
                 Field.select("kind"),
-                Field.text("occurred_at", field_width=20),
+                Field("occurred_at"),
+                Field.text("occurred_at_time", field_width=5),
                 Field.textarea("notes"),
             )
         )
 
 
-class VictimInformedForm(forms.Form):
+class VictimInformedForm(DateTimeInputsMixin, forms.Form):
     """The victim was told of a bail or custody change."""
 
-    at = forms.DateTimeField(
-        label=_("Told at"),
-        required=False,
-        help_text=_("Leave empty for now"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    datetime_inputs = ("at",)
+    at, at_time = govuk_datetime_fields(
+        _("Told at"),
+        time_help=_("24-hour clock, for example 18:30. Leave the date and time empty for now."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Layout(Field.text("at", field_width=20)))
+        self.helper = _helper(Layout(Field("at"), Field.text("at_time", field_width=5)))
 
 
-class InspectorShiftForm(forms.Form):
+class InspectorShiftForm(DateTimeInputsMixin, forms.Form):
     """A shift on the duty inspector rota: who, from, until (local time)."""
+
+    datetime_inputs = ("starts_at", "ends_at")
 
     user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Inspector"),
         queryset=None,
         error_messages={"required": _("Choose the inspector")},
     )
-    starts_at = forms.DateTimeField(
-        label=_("From"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        error_messages={"required": _("Enter when the shift starts")},
+    starts_at, starts_at_time = govuk_datetime_fields(
+        _("From"),
+        required=True,
+        time_label=_("Start time"),
+        error_messages={"required": _("Enter the day, month and year the shift starts")},
     )
-    ends_at = forms.DateTimeField(
-        label=_("Until"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        error_messages={"required": _("Enter when the shift ends")},
+    ends_at, ends_at_time = govuk_datetime_fields(
+        _("Until"),
+        required=True,
+        time_label=_("End time"),
+        error_messages={"required": _("Enter the day, month and year the shift ends")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -897,8 +904,10 @@ class InspectorShiftForm(forms.Form):
         self.helper = _helper(
             Layout(
                 Field.select("user"),
-                Field.text("starts_at", field_width=20),
-                Field.text("ends_at", field_width=20),
+                Field("starts_at"),
+                Field.text("starts_at_time", field_width=5),
+                Field("ends_at"),
+                Field.text("ends_at_time", field_width=5),
             )
         )
 

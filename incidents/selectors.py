@@ -30,6 +30,7 @@ from dapolice.alerts.choices import Severity
 from dapolice.alerts.registry import AlertSpec
 from dapolice.audit.models import AuditEvent
 from dapolice.audit.services import record_access, record_list, record_read
+from dapolice.common.compiled import CompiledQuery, user_key
 from dapolice.common.http import CappedPaginator
 from incidents.choices import (
     ATTENDANCE_BREACH,
@@ -127,23 +128,17 @@ def person_flags(
 
     # One query for both the history window and every incident as a suspect (with the victims
     # of those incidents, to count distinct victims): rows are told apart below.
-    mine = Q(person_id__in=ids, received_at__lte=at)
-    as_suspect = IncidentPerson.objects.filter(mine, role=PersonRole.SUSPECT)
-    if exclude_incident_id is not None:
-        as_suspect = as_suspect.exclude(incident_id=exclude_incident_id)
-    rows = IncidentPerson.objects.filter(
-        (mine & (Q(received_at__gte=window_start) | Q(role=PersonRole.SUSPECT)))
-        | Q(role=PersonRole.VICTIM, incident_id__in=as_suspect.values("incident_id"))
-    )
-    if exclude_incident_id is not None:
-        rows = rows.exclude(incident_id=exclude_incident_id)
+    if exclude_incident_id is None:
+        rows = _FLAG_ROWS.run(False, ids=ids, at=at, window_start=window_start)
+    else:
+        rows = _FLAG_ROWS_EXCLUDING.run(
+            True, ids=ids, at=at, window_start=window_start, exclude=exclude_incident_id
+        )
     seen_incidents: dict[int, set[int]] = defaultdict(set)
     victim_incidents: dict[int, set[int]] = defaultdict(set)
     suspect_incidents: dict[int, set[int]] = defaultdict(set)
     victims_of_incident: dict[int, set[int]] = defaultdict(set)
-    for row in rows.values(
-        "person_id", "role", "incident_id", "received_at", "incident__risk_level"
-    ):
+    for row in rows:
         pk, role, received_at = row["person_id"], row["role"], row["received_at"]
         if role == PersonRole.VICTIM:
             victims_of_incident[row["incident_id"]].add(pk)
@@ -200,6 +195,30 @@ def person_flags(
 def _marker_owners(person_ids: Iterable[int], address_ids: Iterable[int]) -> Q:
     """Markers on these people or on these addresses (``person_flags``)."""
     return Q(person_id__in=list(person_ids)) | Q(address_id__in=list(address_ids))
+
+
+def _flag_rows(
+    ids: list[int], at: datetime, window_start: datetime, exclude: int | None = None
+) -> QuerySet[Any]:
+    """The involvement rows :func:`person_flags` reads (compiled once: ``_FLAG_ROWS``)."""
+    mine = Q(person_id__in=ids, received_at__lte=at)
+    as_suspect = IncidentPerson.objects.filter(mine, role=PersonRole.SUSPECT)
+    if exclude is not None:
+        as_suspect = as_suspect.exclude(incident_id=exclude)
+    rows = IncidentPerson.objects.filter(
+        (mine & (Q(received_at__gte=window_start) | Q(role=PersonRole.SUSPECT)))
+        | Q(role=PersonRole.VICTIM, incident_id__in=as_suspect.values("incident_id"))
+    )
+    if exclude is not None:
+        rows = rows.exclude(incident_id=exclude)
+    return rows.values("person_id", "role", "incident_id", "received_at", "incident__risk_level")
+
+
+_FLAG_KINDS = {"ids": "[int]", "at": "datetime", "window_start": "datetime"}
+_FLAG_ROWS = CompiledQuery("incidents.flag_rows", _flag_rows, _FLAG_KINDS)
+_FLAG_ROWS_EXCLUDING = CompiledQuery(
+    "incidents.flag_rows_excluding", _flag_rows, {**_FLAG_KINDS, "exclude": "int"}
+)
 
 
 # --- Incidents ------------------------------------------------------------------------------
@@ -400,6 +419,20 @@ def incident_get_for_user(*, user: User, pk: int) -> Incident:
     return incident
 
 
+def incident_people(*, user: User, incident: Incident) -> list[IncidentPerson]:
+    """The incident's people (loaded by :func:`incident_get_for_user`), with their roles, audited
+    as :func:`incident_detail` audits them: what the API answers a new incident with (it shows
+    no flags, markers or history, so it reads none)."""
+    people = list(incident.people.order_by("role", "pk"))
+    record_list(
+        actor=user,
+        action="incidents.person.listed",
+        model=Person,
+        ids=[p.person_id for p in people],
+    )
+    return people
+
+
 def incident_detail(*, user: User, incident: Incident) -> IncidentDetail:
     """The incident (loaded by :func:`incident_get_for_user`), its people with flags as they
     stood when the call came in, and its history."""
@@ -537,23 +570,21 @@ def person_match(
     from incidents.matching.engine import match_persons
 
     candidates = match_persons(query, limit=limit)
-    persons = (
-        Person.objects.visible_to(user)
-        .filter(pk__in=[c.person_id for c in candidates])
-        .select_related("address")
-    )
     # The names came with the candidates (the engine reads them to score). Phones, which the
     # API shows and the panel does not, come with the persons on PostgreSQL (an array
     # subquery), in one more query elsewhere.
-    numbers = PersonPhone.objects.filter(person=OuterRef("pk")).order_by("pk").values("number")
     in_one = with_names_and_phones and connection.vendor == "postgresql"
-    if in_one:
-        persons = persons.annotate(phone_numbers=ArraySubquery(numbers))
+    persons = _MATCH_PERSONS.run(
+        (user_key(user), in_one),
+        user=user,
+        ids=[c.person_id for c in candidates],
+        with_phones=in_one,
+    )
     visible = {p.pk: p for p in persons}
     shown = [c for c in candidates if c.person_id in visible]
     phones: dict[int, list[str]] = defaultdict(list)
     if in_one:
-        phones.update({pk: list(p.phone_numbers) for pk, p in visible.items()})  # type: ignore[attr-defined]
+        phones.update({pk: list(p.phone_numbers) for pk, p in visible.items()})
     elif with_names_and_phones and shown:
         for person_id, number in (
             PersonPhone.objects.filter(person_id__in=[c.person_id for c in shown])
@@ -565,28 +596,22 @@ def person_match(
     shown_ids = [c.person_id for c in shown]
     homes = {pk: p.address_id for pk, p in visible.items()}
     postcode_key, house_key = keys.postcode_key(query.postcode), keys.house_key(query.house)
-    owners = _marker_owners(shown_ids, [a for a in homes.values() if a is not None])
-    typed = (
-        _markers_at_typed_address(user, _typed_address(postcode_key, house_key))
-        if postcode_key and house_key
-        else None
-    )
-    all_markers = list(
-        Marker.objects.active()
-        .filter(owners | typed if typed is not None else owners)
-        .annotate(
-            for_shown=ExpressionWrapper(owners, output_field=BooleanField()),
-            at_typed=ExpressionWrapper(
-                typed if typed is not None else Q(pk__in=[]), output_field=BooleanField()
-            ),
+    home_ids = [a for a in homes.values() if a is not None]
+    if postcode_key and house_key:
+        all_markers = _MATCH_MARKERS_TYPED.run(
+            user_key(user),
+            user=user,
+            shown_ids=shown_ids,
+            home_ids=home_ids,
+            postcode_key=postcode_key,
+            house_key=house_key,
         )
-        .select_related("address")
-        .order_by("kind", "pk")
-    )
+    else:
+        all_markers = _MATCH_MARKERS.run(None, shown_ids=shown_ids, home_ids=home_ids)
     flags = person_flags(
         shown_ids,
         address_ids=homes,
-        markers=[m for m in all_markers if m.for_shown],  # type: ignore[attr-defined]
+        markers=[m for m in all_markers if m.for_shown],
     )
     rows = [
         MatchRow(
@@ -605,7 +630,7 @@ def person_match(
         postcode=query.postcode,
         house=query.house,
         exclude=visible,
-        markers=[m for m in all_markers if m.at_typed],  # type: ignore[attr-defined]
+        markers=[m for m in all_markers if m.at_typed],
     )
     residents = at_address.residents
     if at_address.restricted_typed is not None:
@@ -631,6 +656,57 @@ def person_match(
         residents=residents,
         address_markers=at_address.markers,
     )
+
+
+def _match_persons(user: User, ids: list[int], with_phones: bool) -> QuerySet[Person]:
+    """The candidates ``user`` may see, with their homes (and phones): ``_MATCH_PERSONS``."""
+    persons = Person.objects.visible_to(user).filter(pk__in=ids).select_related("address")
+    if with_phones:
+        numbers = PersonPhone.objects.filter(person=OuterRef("pk")).order_by("pk").values("number")
+        persons = persons.annotate(phone_numbers=ArraySubquery(numbers))
+    return persons
+
+
+def _match_markers(
+    shown_ids: list[int],
+    home_ids: list[int],
+    user: User | None = None,
+    postcode_key: str = "",
+    house_key: str = "",
+) -> QuerySet[Marker]:
+    """Active markers on the people shown and their homes (``for_shown``) and, with a typed
+    address, at that address if ``user`` may see it (``at_typed``): one query."""
+    owners = _marker_owners(shown_ids, home_ids)
+    typed = (
+        _markers_at_typed_address(user, _typed_address(postcode_key, house_key))
+        if user is not None
+        else None
+    )
+    return (
+        Marker.objects.active()
+        .filter(owners | typed if typed is not None else owners)
+        .annotate(
+            for_shown=ExpressionWrapper(owners, output_field=BooleanField()),
+            at_typed=ExpressionWrapper(
+                typed if typed is not None else Q(pk__in=[]), output_field=BooleanField()
+            ),
+        )
+        .select_related("address")
+        .order_by("kind", "pk")
+    )
+
+
+# Compiled once per shape (dapolice.common.compiled): building these querysets cost more CPU
+# than running them. Keyed by what the visibility rules read of the user.
+_MATCH_PERSONS = CompiledQuery("incidents.match_persons", _match_persons, {"ids": "[int]"})
+_MATCH_MARKERS = CompiledQuery(
+    "incidents.match_markers", _match_markers, {"shown_ids": "[int]", "home_ids": "[int]"}
+)
+_MATCH_MARKERS_TYPED = CompiledQuery(
+    "incidents.match_markers_typed",
+    _match_markers,
+    {"shown_ids": "[int]", "home_ids": "[int]", "postcode_key": "str", "house_key": "str"},
+)
 
 
 @dataclass

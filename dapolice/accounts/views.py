@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 from two_factor import views as two_factor_views
+from two_factor.utils import default_device
 
 from dapolice import access
 from dapolice.access.views import PolicyRequiredMixin
@@ -53,6 +54,50 @@ def admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse
     if request.user.is_authenticated:
         raise PermissionDenied(_("The administration site is for system administrators."))
     return redirect_to_login(request.get_full_path())
+
+
+class LoginView(two_factor_views.LoginView):
+    """django-two-factor-auth's sign-in, without the repeated reads of a shift-change storm.
+
+    The upstream view asks "has this user a second factor?" on every evaluation of its step
+    conditions (four device queries per sign-in for a user without one), and reads the user
+    back from the database after the password form has just authenticated them. Here the
+    device lookup is made once per user per request and the authenticated user is kept, so a
+    sign-in costs the password hash and the writes it must make (lockout reset, audit row,
+    session) and little else. Lockout (axes), the audit row and the token step are unchanged.
+    """
+
+    def process_step(self, form: Any) -> Any:
+        authenticating = self.steps.current == self.AUTH_STEP
+        result = super().process_step(form)
+        if authenticating:
+            # The user the password form authenticated (backend set), not a second read of it.
+            self.user_cache = (form.is_valid() and form.user_cache) or None
+        return result
+
+    def _default_device(self) -> Any:
+        user = self.get_user()
+        if not user:
+            return None
+        memo = self.__dict__.get("_device_memo")
+        if memo is None or memo[0] != user.pk:  # keyed by user: never another user's answer
+            memo = self._device_memo = (user.pk, default_device(user))
+        return memo[1]
+
+    def has_token_step(self) -> bool:
+        return bool(self._default_device()) and not self.remember_agent
+
+    def has_backup_step(self) -> bool:
+        return (
+            bool(self._default_device())
+            and self.TOKEN_STEP not in self.storage.validated_step_data
+            and not self.remember_agent
+        )
+
+    condition_dict = {
+        two_factor_views.LoginView.TOKEN_STEP: has_token_step,
+        two_factor_views.LoginView.BACKUP_STEP: has_backup_step,
+    }
 
 
 class MFADisableView(two_factor_views.DisableView):

@@ -117,6 +117,20 @@ def deadlines_set(*, subject: models.Model, due: Mapping[str, datetime | None]) 
             deadline_set(kind=kind, subject=subject, due_at=due_at)
 
 
+def deadlines_create(*, subject: models.Model, due: Mapping[str, datetime | None]) -> None:
+    """The deadlines of a subject created in this transaction (a new incident): nobody else can
+    hold one yet, so they are inserted in one statement (``deadlines_set`` reads and locks each
+    first: six queries instead of one). ``None`` sets nothing."""
+    subject_type, subject_id = _subject_key(subject)
+    Deadline.objects.bulk_create(
+        [
+            Deadline(kind=kind, subject_type=subject_type, subject_id=subject_id, due_at=due_at)
+            for kind, due_at in due.items()
+            if due_at is not None
+        ]
+    )
+
+
 def deadlines_cancel(*, subject: models.Model, kinds: Iterable[str]) -> int:
     """Cancel the pending deadlines of ``kinds`` for ``subject`` (the thing happened)."""
     subject_type, subject_id = _subject_key(subject)

@@ -27,6 +27,16 @@ VALIDATORS = (
     "django.contrib.auth.password_validation.NumericPasswordValidator",
 )
 MIN_PASSWORD_LENGTH = 12
+#: (memory KiB, passes) of OWASP's equivalent minimum Argon2id configurations (Password Storage
+#: Cheat Sheet), 1 lane: a tuned hasher may trade memory for passes along this line, not go under.
+OWASP_ARGON2ID = ((47_104, 1), (19_456, 2), (12_288, 3), (9_216, 4), (7_168, 5))
+
+
+def meets_owasp_argon2id(memory_kib: int, time_cost: int) -> bool:
+    """At least one of OWASP's configurations, in memory and passes together."""
+    return any(memory_kib >= m and time_cost >= t for m, t in OWASP_ARGON2ID)
+
+
 #: Upper bounds a force may tune below, never above (README "Sign-in").
 MAX_IDLE_MINUTES = 30
 MAX_SESSION_HOURS = 12
@@ -138,6 +148,16 @@ def check_password_validators(app_configs: Any = None, **kwargs: Any) -> list[Er
         errors.append(
             Error(
                 f"Passwords may be {length} characters; at least {MIN_PASSWORD_LENGTH}.",
+                id="dapolice.E003",
+            )
+        )
+    memory, passes = settings.ARGON2_MEMORY_KIB, settings.ARGON2_TIME_COST
+    if not meets_owasp_argon2id(memory, passes) or settings.ARGON2_PARALLELISM < 1:
+        errors.append(
+            Error(
+                f"Argon2id at {memory} KiB x {passes} passes is under OWASP's minimum "
+                "(DAPOLICE_ARGON2_MEMORY_KIB, DAPOLICE_ARGON2_TIME_COST): use e.g. 19456 x 2 "
+                "or 7168 x 5.",
                 id="dapolice.E003",
             )
         )

@@ -12,7 +12,8 @@ from rest_framework.views import APIView
 
 from dapolice.access.api import ObjectPolicyApiMixin
 from dapolice.audit.api import AuditedListMixin
-from dapolice.common.api import PROBLEM_CONTENT_TYPE, problem
+from dapolice.audit.services import batched
+from dapolice.common.api import PROBLEM_CONTENT_TYPE, CachedModelFieldsMixin, problem
 from dapolice.common.errors import DomainError
 from dapolice.common.http import AuthenticatedRequest
 from dapolice.common.throttling import ResilientScopedRateThrottle
@@ -80,7 +81,7 @@ class FlagsSerializer(serializers.Serializer):
         return [m.kind for m in flags.markers]
 
 
-class PersonOutput(serializers.ModelSerializer):
+class PersonOutput(CachedModelFieldsMixin, serializers.ModelSerializer):
     address = AddressField(allow_null=True)  # a person may have no address on record
     names = serializers.SerializerMethodField()
     phones = serializers.SerializerMethodField()
@@ -99,7 +100,7 @@ class PersonOutput(serializers.ModelSerializer):
         return [p.number for p in person.phones.all()]
 
 
-class IncidentOutput(serializers.ModelSerializer):
+class IncidentOutput(CachedModelFieldsMixin, serializers.ModelSerializer):
     category = serializers.CharField(source="category.code")
     location = AddressField()
     attended_within_target = serializers.BooleanField(read_only=True, allow_null=True)
@@ -265,12 +266,10 @@ class IncidentListCreateApi(AuditedListMixin, generics.ListAPIView):
             idempotency_key=d["idempotency_key"],
         )
         incident = services.incident_create(actor=request.user, data=data)
-        shown = selectors.incident_get_for_user(user=request.user, pk=incident.pk)
-        detail = selectors.incident_detail(user=request.user, incident=shown)
-        out = IncidentOutput(
-            detail.incident,
-            context={"request": request, "people": {incident.pk: detail.people}},
-        )
+        with batched():  # the reads' audit rows in one INSERT, before the response is built
+            shown = selectors.incident_get_for_user(user=request.user, pk=incident.pk)
+            people = selectors.incident_people(user=request.user, incident=shown)
+        out = IncidentOutput(shown, context={"request": request, "people": {incident.pk: people}})
         return Response(out.data, status=status.HTTP_201_CREATED)
 
 
@@ -544,21 +543,64 @@ class PersonMatchApi(APIView):
         result = selectors.person_match(
             user=request.user, query=query, limit=d["limit"], with_names_and_phones=True
         )
-        rows = [
+        return Response(match_rows_output(request.user, result.rows))
+
+
+def _address_output(user: Any, address: Address | None) -> dict[str, Any] | None:
+    """What :class:`AddressField` gives for ``address`` (no incident: a reveal never counts)."""
+    if address is None:
+        return None
+    clear = can_see_address_in_clear(user, address)
+    return {
+        "id": address.pk if clear else None,
+        "restricted": address.is_restricted,
+        "text": address.full_text if clear else str(address),
+        "postcode": address.postcode if clear else None,
+        "rural": address.is_rural if clear else None,
+    }
+
+
+def match_rows_output(user: Any, rows: list[selectors.MatchRow]) -> list[dict[str, Any]]:
+    """``PersonMatchApi.OutputSerializer(rows, many=True).data``, built directly: the search is
+    sent on every keystroke, and DRF's field-by-field serialisation was a fifth of its CPU. The
+    serializer stays the schema (OpenAPI); a test holds the two to the same output."""
+    out = []
+    for r in rows:
+        person, flags = r.person, r.flags
+        out.append(
             {
-                "person": r.person,
-                "score": r.score,
-                "flagged": r.flagged,
-                "reasons": r.reasons,
-                "flags": r.flags,
+                "person": {
+                    "id": person.pk,
+                    "given_name": person.given_name,
+                    "family_name": person.family_name,
+                    "date_of_birth": (
+                        person.date_of_birth.isoformat() if person.date_of_birth else None
+                    ),
+                    "address": _address_output(user, person.address),
+                    "names": [
+                        {"given_name": g, "family_name": f, "primary": p} for g, f, p in r.names
+                    ],
+                    "phones": list(r.phones),
+                },
+                "score": float(r.score),
+                "flagged": bool(r.flagged),
+                "reasons": [str(reason) for reason in r.reasons],
+                "flags": {
+                    "repeat_victim": bool(flags.repeat_victim),
+                    "known_perpetrator": bool(flags.known_perpetrator),
+                    "serial_perpetrator": bool(flags.serial_perpetrator),
+                    "victim_count": int(flags.victim_count),
+                    "recent_incidents": int(flags.recent_incidents),
+                    "highest_risk": str(flags.highest_risk),
+                    "recent_roles": [str(role) for role in flags.recent_roles],
+                    "markers": [m.kind for m in flags.markers],
+                },
             }
-            for r in result.rows
-        ]
-        context = {"request": request, "rows": {r.person.pk: r for r in result.rows}}
-        return Response(self.OutputSerializer(rows, many=True, context=context).data)
+        )
+    return out
 
 
-class MarkerOutput(serializers.ModelSerializer):
+class MarkerOutput(CachedModelFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Marker
         fields = ["id", "kind", "person", "address", "note", "active", "created_at"]

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from dapolice import access
 from dapolice.accounts.models import User
-from dapolice.alerts.services import deadlines_set
-from dapolice.audit.services import diff, record_change, record_create, snapshot
+from dapolice.alerts.services import deadlines_create, deadlines_set
+from dapolice.audit.services import batched, diff, record_change, record_create, snapshot
 from dapolice.common.errors import Conflict, DomainError
 from dapolice.common.retry import atomic_retrying_deadlocks
 from incidents import signals
@@ -130,7 +130,9 @@ def incident_create(*, actor: User, data: IncidentInput) -> Incident:
         # Two calls with the same new addresses in opposite order can deadlock on the audit
         # chain; PostgreSQL fails one, which runs again rather than losing the call.
         incident = atomic_retrying_deadlocks(
-            lambda: _incident_insert(actor=actor, data=data, category=category, linked=linked)
+            lambda: _incident_insert_audited(
+                actor=actor, data=data, category=category, linked=linked
+            )
         )
     except IntegrityError:
         # Two submissions with one key raced; the unique key let exactly one through.
@@ -150,6 +152,17 @@ def _by_idempotency_key(*, actor: User, key: uuid.UUID | None) -> Incident | Non
     if existing is not None and existing.taken_by_id != actor.pk:
         raise Conflict(_("This form was already used by someone else. Open a new one."))
     return existing
+
+
+def _incident_insert_audited(
+    *, actor: User, data: IncidentInput, category: AttendanceCategory, linked: dict[int, Person]
+) -> Incident:
+    """:func:`_incident_insert` with its audit rows (the address, each person, the incident, the
+    people linked) written together at its end, in its transaction: one chain lock and one
+    INSERT instead of one of each per row, and the chain's lock held for the end of the
+    transaction only (issue 13: logging a call is the one thing that must never queue)."""
+    with batched():
+        return _incident_insert(actor=actor, data=data, category=category, linked=linked)
 
 
 def _incident_insert(
@@ -226,7 +239,7 @@ def _incident_insert(
         subject=incident,
         changes={"people": [None, [[i.person_id, i.role] for i in involvements]]},
     )
-    deadlines_set(subject=incident, due=attendance_alert_times(deadline_at=incident.deadline_at))
+    deadlines_create(subject=incident, due=attendance_alert_times(deadline_at=incident.deadline_at))
     return incident
 
 

@@ -67,3 +67,13 @@ def test_a_step_with_an_unanswered_incident_does_not_reconcile():
         "match_p99": 0, "incident_p50": 0, "incident_p95": 0, "incident_p99": 0,
         "board_p95": 0, "reconciled": step.ok(),
     }])[-1]  # fmt: skip
+
+
+def test_storm_only_runs_no_steps_and_needs_a_storm(capsys):
+    from bench.loadtest import parse_args
+
+    assert parse_args(["--storm-only"]).step_list == []
+    assert parse_args([]).step_list == [10, 20, 40, 80]
+    with pytest.raises(SystemExit):
+        parse_args(["--storm-only", "--storm", "0"])
+    assert "--storm-only needs a storm" in capsys.readouterr().err

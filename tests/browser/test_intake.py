@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from incidents.models import Incident
+from tests import dates
 from tests.browser.conftest import BROWSER_DB
 from tests.incidents.helpers import suspect_of, victim_of
 
@@ -146,7 +147,8 @@ def test_control_room_supervisor_defers_an_overdue_incident(
     page.wait_for_url(re.compile(rf".*/incidents/{incident.pk}/$"))
     assert_accessible(page)
     until = timezone.now().replace(second=0, microsecond=0) + timedelta(hours=2)
-    page.locator("#id_defer-until").fill(timezone.localtime(until).strftime("%Y-%m-%dT%H:%M"))
+    for name, value in dates.typed("until", timezone.localtime(until), prefix="defer").items():
+        page.locator(f"#id_{name}").fill(value)
     page.locator("#id_defer-reason").fill("No unit free; victim safe at a friend's")
     page.locator("#id_defer-victim_wishes").fill("Attend after 6pm at the friend's")
     page.get_by_role("button", name="Defer attendance").click()

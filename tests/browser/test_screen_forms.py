@@ -31,7 +31,8 @@ def test_a_deferral_with_no_time_comes_back_with_the_reason_typed(
     summary.wait_for()
     assert "HTTP ERROR" not in page.content()
     assert page.locator("#id_defer-reason").input_value() == "No unit free; victim at her sister's"
-    assert page.locator("#id_defer-until").get_attribute("aria-describedby")
+    assert page.locator("#id_defer-until_0").get_attribute("aria-invalid") == "true"
+    assert "Enter the day, month and year to defer attendance until" in summary.inner_text()
     assert_accessible(page)
 
 

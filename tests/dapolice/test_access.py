@@ -303,3 +303,236 @@ def test_only_a_break_glass_row_opens_a_scope(make_user, refuge):
         changes={"scope": [None, scope_for(refuge)]},
     )
     assert not break_glass_active(actor=sergeant, subject=refuge)
+
+
+# --- What a refusal says, and the one-object mixins ----------------------------------------------
+
+
+def test_a_refusal_names_who_may_and_a_rule_without_who_says_another_role(scratch_rules):
+    access.rule("tests.sergeants", who="a sergeant on duty")(lambda user, obj=None: False)
+    access.rule("tests.anyone_else")(lambda user, obj=None: False)
+    assert access.refusal("tests.sergeants") == "Only a sergeant on duty may do this."
+    assert access.refusal("tests.anyone_else") == "Only another role may do this."
+
+
+def test_require_says_who_may_unless_given_its_own_message(scratch_rules):
+    access.rule("tests.sergeants", who="a sergeant on duty")(lambda user, obj=None: False)
+    with pytest.raises(PermissionDenied) as refused:
+        access.require(active_user(), "tests.sergeants")
+    assert str(refused.value) == "Only a sergeant on duty may do this."
+    with pytest.raises(PermissionDenied) as refused:
+        access.require(active_user(), "tests.sergeants", message="Ask the duty inspector.")
+    assert str(refused.value) == "Ask the duty inspector."
+
+
+def test_a_refused_page_is_the_403_page_saying_who_may(make_user, monkeypatch):
+    # The real registry (the layout shows the user's navigation), plus one rule that refuses.
+    monkeypatch.setitem(
+        registry._rules,
+        "tests.sergeants",
+        registry.Rule(predicate=lambda user, obj=None: False, who="a sergeant on duty"),
+    )
+    page = type("Page", (_Page,), {"policy": "tests.sergeants"})
+    user = make_user(Role.CALL_TAKER)
+    response = _dispatch(page, user)
+    assert (response.status_code, response.template_name) == (403, "403.html")
+    content = response.render().content.decode()
+    assert "Only a sergeant on duty may do this." in content
+    assert f'data-user="{user.pk}"' in content  # rendered with the request: the user's layout
+
+
+def test_the_api_refusal_says_who_may(scratch_rules):
+    access.rule("tests.sergeants", who="a sergeant on duty")(lambda user, obj=None: False)
+    permission = PolicyPermission()
+    request = SimpleNamespace(user=active_user(), method="GET")
+    assert permission.has_permission(request, SimpleNamespace(policy="tests.sergeants")) is False  # type: ignore[arg-type]
+    assert permission.message == "Only a sergeant on duty may do this."
+
+
+def test_the_api_object_permission_asks_about_the_object(scratch_rules):
+    access.rule("tests.own")(lambda user, obj=None: obj is not None and obj.owner == user.name)
+    permission = PolicyPermission()
+    request = SimpleNamespace(user=active_user(name="ann"), method="GET")
+    view = SimpleNamespace(policy="tests.own")
+    own, other = SimpleNamespace(owner="ann"), SimpleNamespace(owner="bob")
+    assert permission.has_object_permission(request, view, own) is True  # type: ignore[arg-type]
+    assert permission.has_object_permission(request, view, other) is False  # type: ignore[arg-type]
+    anonymous = SimpleNamespace(user=AnonymousUser(), method="GET")
+    assert permission.has_object_permission(anonymous, view, own) is False  # type: ignore[arg-type]
+
+
+def test_the_api_docs_are_for_signed_in_users_the_docs_rule_allows(scratch_rules):
+    from dapolice.access.api import ApiDocsPermission
+
+    access.rule("api.docs")(lambda user, obj=None: user.name == "ann")
+
+    def docs(user: Any) -> bool:
+        return ApiDocsPermission().has_permission(SimpleNamespace(user=user), None)  # type: ignore[arg-type]
+
+    assert docs(active_user(name="ann")) is True
+    assert docs(active_user(name="bob")) is False
+    assert docs(SimpleNamespace(is_authenticated=False, is_active=True, name="ann")) is False
+    assert docs(None) is False
+
+
+def _object_api(user: Any, obj: Any) -> Any:
+    from rest_framework.response import Response
+    from rest_framework.test import APIRequestFactory, force_authenticate
+    from rest_framework.views import APIView
+
+    from dapolice.access.api import ObjectPolicyApiMixin
+
+    class One(ObjectPolicyApiMixin, APIView):
+        policy = "tests.own"
+        authentication_classes = ()
+        throttle_classes = ()
+
+        def select_object(self) -> Any:
+            return obj
+
+        def get(self, request: Any) -> Any:
+            return Response({"owner": self.get_object().owner})
+
+    request = APIRequestFactory().get("/api/one/")
+    force_authenticate(request, user=user)
+    return One.as_view()(request)
+
+
+def test_the_api_object_mixin_loads_through_the_selector_then_checks_the_policy_on_it(
+    scratch_rules,
+):
+    access.rule("tests.own", who="its owner")(
+        lambda user, obj=None: obj is None or obj.owner == user.name
+    )
+    allowed = _object_api(active_user(name="ann"), SimpleNamespace(owner="ann"))
+    assert (allowed.status_code, allowed.data) == (200, {"owner": "ann"})
+    refused = _object_api(active_user(name="ann"), SimpleNamespace(owner="bob"))
+    assert refused.status_code == 403
+    assert str(refused.data["detail"]) == "Only its owner may do this."
+
+
+def test_an_api_object_view_without_a_selector_is_a_programming_error():
+    from dapolice.access.api import ObjectPolicyApiMixin
+
+    class NoSelector(ObjectPolicyApiMixin):
+        pass
+
+    with pytest.raises(NotImplementedError, match="NoSelector must load its object"):
+        NoSelector().select_object()
+
+
+def _object_page(loads: list[Any], obj: Any, policy: str | None = "tests.own") -> type:
+    from dapolice.access.views import ObjectPolicyMixin
+
+    class One(ObjectPolicyMixin, View):
+        def get_object(self) -> Any:
+            loads.append(obj)
+            return obj
+
+        def get(self, request: Any) -> Any:
+            return ("shown", self.object)
+
+    One.policy = policy
+    return One
+
+
+def test_the_object_page_checks_the_role_then_loads_the_object_then_checks_it(scratch_rules):
+    # Ann and Bob hold the role (no object: True); Carl does not.
+    access.rule("tests.own", who="its owner")(
+        lambda user, obj=None: user.name != "carl" and (obj is None or obj.owner == user.name)
+    )
+    loads: list[Any] = []
+    anns = SimpleNamespace(owner="ann")
+    page = _object_page(loads, anns)
+    assert _dispatch(page, active_user(name="ann")) == ("shown", anns)
+    assert loads == [anns]
+    refused = _dispatch(page, active_user(name="bob"))  # the role, not this object
+    assert refused.status_code == 403
+    assert refused.context_data == {"refusal": "Only its owner may do this."}
+    assert loads == [anns, anns]
+    assert _dispatch(page, active_user(name="carl")).status_code == 403
+    assert loads == [anns, anns]  # no role: the object is never loaded (nor its read audited)
+    assert _dispatch(page, AnonymousUser()).status_code == 302
+    assert loads == [anns, anns]
+
+
+def test_an_object_page_must_name_a_policy_and_load_through_a_selector(scratch_rules):
+    from dapolice.access.views import ObjectPolicyMixin
+
+    open_page = _object_page([], SimpleNamespace(owner="ann"), policy=None)
+    with pytest.raises(ImproperlyConfigured, match="One must name the policy of its object"):
+        _dispatch(open_page, active_user(name="ann"))
+
+    class Forgot(ObjectPolicyMixin, View):
+        pass
+
+    with pytest.raises(ImproperlyConfigured, match="Forgot must name the policy"):
+        _dispatch(Forgot, active_user(name="ann"))
+    access.rule("tests.any")(lambda user, obj=None: True)
+    no_selector = type("NoSelector", (ObjectPolicyMixin, View), {"policy": "tests.any"})
+    with pytest.raises(NotImplementedError, match="NoSelector must load its object"):
+        _dispatch(no_selector, active_user(name="ann"))
+
+
+def test_a_grant_expires_its_minutes_after_the_latest_grant_for_that_actor_and_scope(
+    make_user, refuge, settings
+):
+    from dapolice.access.breakglass import break_glass_expires_at
+    from dapolice.audit.services import record_access
+
+    settings.DAPOLICE_BREAK_GLASS_MINUTES = 15
+    sergeant, other = make_user(Role.SUPERVISOR), make_user(Role.SUPERVISOR)
+    with time_machine.travel(T0, tick=False) as clock:
+        assert break_glass_expires_at(actor=sergeant, subject=refuge) is None
+        break_glass_grant(actor=sergeant, subject=refuge, reason="Welfare visit today")
+        assert break_glass_expires_at(actor=sergeant, subject=refuge) == T0 + timedelta(minutes=15)
+        assert break_glass_expires_at(actor=sergeant, subject=refuge, what="text") is None
+        assert break_glass_expires_at(actor=other, subject=refuge) is None
+        clock.shift(timedelta(minutes=5))
+        break_glass_grant(actor=sergeant, subject=refuge, reason="Welfare visit again")
+        # Another access row naming the same scope later opens nothing and ends nothing.
+        clock.shift(timedelta(minutes=1))
+        record_access(
+            actor=sergeant,
+            action="accounts.export",
+            subject=refuge,
+            changes={"scope": [None, scope_for(refuge)]},
+        )
+        latest = T0 + timedelta(minutes=20)
+        assert break_glass_expires_at(actor=sergeant, subject=refuge) == latest
+        clock.move_to(latest)
+        assert break_glass_expires_at(actor=sergeant, subject=refuge) == latest  # the last minute
+        clock.shift(timedelta(seconds=1))
+        assert break_glass_expires_at(actor=sergeant, subject=refuge) is None
+
+
+def test_a_grant_for_a_part_expires_on_its_own(make_user, refuge, settings):
+    from dapolice.access.breakglass import break_glass_expires_at
+
+    settings.DAPOLICE_BREAK_GLASS_MINUTES = 15
+    sergeant = make_user(Role.SUPERVISOR)
+    with time_machine.travel(T0, tick=False):
+        break_glass_grant(actor=sergeant, subject=refuge, reason="Welfare visit today", what="text")
+        assert break_glass_expires_at(
+            actor=sergeant, subject=refuge, what="text"
+        ) == T0 + timedelta(minutes=15)
+        assert break_glass_expires_at(actor=sergeant, subject=refuge) is None
+
+
+def test_the_object_page_hands_the_url_arguments_to_the_view(scratch_rules):
+    from dapolice.access.views import ObjectPolicyMixin
+
+    access.rule("tests.any")(lambda user, obj=None: True)
+
+    class Detail(ObjectPolicyMixin, View):
+        policy = "tests.any"
+
+        def get_object(self) -> Any:
+            return self.kwargs["part"]
+
+        def get(self, request: Any, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
+            return args, kwargs, self.object
+
+    request = RequestFactory().get("/incidents/7/")
+    request.user = active_user()
+    assert Detail.as_view()(request, "7", part="text") == (("7",), {"part": "text"}, "text")

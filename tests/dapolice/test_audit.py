@@ -536,3 +536,224 @@ def test_the_migration_seals_rows_written_before_the_chain_existed(call_taker, m
     # New rows continue the sealed chain.
     record_read(actor=call_taker, action="accounts.user.read", subject=call_taker)
     assert verify_output()[0]
+
+
+# --- The read rate, counted where a read row is written ------------------------------------------
+
+
+@pytest.fixture
+def read_limit(settings: Any) -> Any:
+    """A read limit small enough to reach; the count lives in Redis (flushed for each test)."""
+    if not settings.REDIS_URL:
+        pytest.skip("the read rate needs Redis (set REDIS_URL)")
+
+    def limit(n: int) -> None:
+        settings.DAPOLICE_READ_RATE_LIMIT = n
+
+    return limit
+
+
+def _person(pk: int) -> Any:
+    from incidents.models import Person
+
+    return Person(pk=pk)  # a case record's type and id: all a read row names
+
+
+def test_reads_and_lists_of_case_records_count_each_record_once(call_taker, read_limit):
+    from dapolice.audit.throttle import ReadRateExceeded
+    from incidents.models import Person
+
+    read_limit(2)
+    record_read(actor=call_taker, action="incidents.person.read", subject=_person(1))
+    record_read(actor=call_taker, action="incidents.person.read", subject=_person(1))
+    record_list(actor=call_taker, action="incidents.person.listed", model=Person, ids=[2])
+    reads = AuditEvent.objects.filter(action__startswith="incidents.person.")
+    written = reads.count()
+    with pytest.raises(ReadRateExceeded):
+        record_read(actor=call_taker, action="incidents.person.read", subject=_person(3))
+    with pytest.raises(ReadRateExceeded):
+        record_list(actor=call_taker, action="incidents.person.listed", model=Person, ids=[3])
+    with pytest.raises(ReadRateExceeded):
+        record_list(
+            actor=call_taker,
+            action="incidents.person.matched",
+            model=Person,
+            ids=[4],
+            kind=AuditEvent.Kind.SEARCH,
+        )
+    assert reads.count() == written  # refused: nothing shown, no read row
+    # Records already shown in this window may be shown again.
+    record_list(actor=call_taker, action="incidents.person.listed", model=Person, ids=[1, 2])
+
+
+def test_the_read_rate_is_counted_per_user(make_user, read_limit):
+    from dapolice.audit.throttle import ReadRateExceeded
+
+    read_limit(1)
+    ann, bob = make_user(Role.CALL_TAKER), make_user(Role.CALL_TAKER)
+    record_read(actor=ann, action="incidents.person.read", subject=_person(1))
+    record_read(actor=bob, action="incidents.person.read", subject=_person(2))
+    with pytest.raises(ReadRateExceeded):
+        record_read(actor=ann, action="incidents.person.read", subject=_person(2))
+
+
+def test_changes_and_reads_of_staff_or_audit_rows_are_not_counted(
+    call_taker, make_user, read_limit
+):
+    from dapolice.audit.services import record_create
+    from dapolice.audit.throttle import ReadRateExceeded
+
+    read_limit(1)
+    for pk in (1, 2, 3):
+        record_change(actor=call_taker, action="incidents.person.changed", subject=_person(pk))
+        record_create(actor=call_taker, action="incidents.person.created", subject=_person(pk))
+    for user in (make_user(Role.MASH), make_user(Role.MASH), call_taker):
+        record_read(actor=call_taker, action="accounts.user.read", subject=user)
+    record_list(actor=call_taker, action="audit.event.listed", model=AuditEvent, ids=[1, 2, 3])
+    record_read(actor=call_taker, action="incidents.person.read", subject=_person(9))
+    with pytest.raises(ReadRateExceeded):
+        record_read(actor=call_taker, action="incidents.person.read", subject=_person(10))
+
+
+def test_an_empty_list_counts_no_record(call_taker, read_limit):
+    from incidents.models import Person
+
+    read_limit(1)
+    for _ in range(3):
+        record_list(actor=call_taker, action="incidents.person.listed", model=Person, ids=[])
+    record_read(actor=call_taker, action="incidents.person.read", subject=_person(1))
+
+
+# --- Writing: defaults, batches, and a failed write failing its caller ---------------------------
+
+
+def test_rows_without_a_reason_have_none_and_an_access_row_names_its_subject(call_taker):
+    from dapolice.audit.services import record_access, record_create
+
+    created = record_create(actor=call_taker, action="accounts.user.created", subject=call_taker)
+    changed = record_change(actor=call_taker, action="accounts.user.renamed", subject=call_taker)
+    listed = record_list(actor=call_taker, action="audit.event.listed", model=AuditEvent, ids=[1])
+    assert [e.reason for e in (created, changed, listed)] == ["", "", ""]
+    assert AuditEvent.objects.get(pk=listed.pk).reason == ""
+    export = record_access(actor=call_taker, action="accounts.export", subject=call_taker)
+    assert (export.subject_type, export.subject_id) == ("accounts.user", str(call_taker.pk))
+
+
+def test_a_batch_writes_its_rows_together_at_the_end_chained_in_order(call_taker):
+    from dapolice.audit.services import batched, record_access
+
+    before = AuditEvent.objects.count()
+    with batched():
+        first = record_access(actor=call_taker, action="accounts.session.signed_in")
+        second = record_read(actor=call_taker, action="accounts.user.read", subject=call_taker)
+        with batched():  # an inner block: the outer one writes
+            third = record_access(actor=call_taker, action="accounts.session.signed_out")
+        assert AuditEvent.objects.count() == before
+    stored = list(AuditEvent.objects.order_by("-pk")[:3])[::-1]
+    assert [e.action for e in stored] == [
+        "accounts.session.signed_in",
+        "accounts.user.read",
+        "accounts.session.signed_out",
+    ]
+    assert [e.chain_hash for e in stored] == [e.chain_hash for e in (first, second, third)]
+    assert second.prev_hash == first.chain_hash
+    assert third.prev_hash == second.chain_hash
+    ok, out = verify_output()
+    assert ok, out
+    single = record_access(actor=call_taker, action="accounts.session.signed_in")
+    assert single.prev_hash == third.chain_hash
+    assert AuditEvent.objects.count() == before + 4
+
+
+def test_a_failed_audit_write_fails_the_callers_transaction_even_if_caught(call_taker):
+    from django.db import DataError
+    from django.db.transaction import TransactionManagementError
+
+    from dapolice.accounts.models import User
+
+    name = call_taker.first_name
+    with transaction.atomic():
+        User.objects.filter(pk=call_taker.pk).update(first_name="Renamed")
+        with pytest.raises(DataError):  # longer than the action column
+            record_change(actor=call_taker, action="x" * 101, subject=call_taker)
+        with pytest.raises(TransactionManagementError):
+            User.objects.count()  # nothing more in this transaction
+    assert User.objects.get(pk=call_taker.pk).first_name == name  # the change went with it
+
+
+# --- Configuration rows saved and deleted through the admin ---------------------------------------
+
+
+def test_a_configuration_row_is_saved_with_its_created_row(control_supervisor):
+    from dapolice.accounts.choices import AgencyKind
+    from dapolice.accounts.models import Agency
+    from dapolice.audit.services import configuration_save
+
+    agency = Agency(name="Northshire Women's Aid", code="nwa", kind=AgencyKind.IDVA)
+    saved = configuration_save(
+        actor=control_supervisor, obj=agency, fields=["name", "kind", "no_such_field"], created=True
+    )
+    assert saved is agency
+    assert Agency.objects.filter(pk=agency.pk, code="nwa").exists()
+    row = AuditEvent.objects.get(action="accounts.agency.created")
+    assert (row.actor, row.kind, row.subject_type, row.subject_id) == (
+        control_supervisor,
+        "create",
+        "accounts.agency",
+        str(agency.pk),
+    )
+    assert row.changes == {"name": [None, "Northshire Women's Aid"], "kind": [None, "idva"]}
+
+
+def test_a_configuration_change_records_old_and_new_of_the_fields_that_changed(control_supervisor):
+    from dapolice.accounts.choices import AgencyKind
+    from dapolice.accounts.models import Agency
+    from dapolice.audit.services import configuration_save
+
+    agency = Agency.objects.create(name="Old name", code="old", kind=AgencyKind.HOUSING)
+    edited = Agency.objects.get(pk=agency.pk)
+    edited.name, edited.kind = "New name", AgencyKind.HOUSING
+    configuration_save(actor=control_supervisor, obj=edited, fields=["name", "kind"], created=False)
+    assert Agency.objects.get(pk=agency.pk).name == "New name"
+    row = AuditEvent.objects.get(action="accounts.agency.changed")
+    assert (row.actor, row.kind, row.subject_id) == (control_supervisor, "change", str(agency.pk))
+    assert row.changes == {"name": ["Old name", "New name"]}  # kind unchanged: not logged
+    configuration_save(actor=control_supervisor, obj=edited, fields=["name"], created=False)
+    assert AuditEvent.objects.filter(action="accounts.agency.changed").count() == 1  # no change
+
+
+def test_a_configuration_row_is_deleted_with_its_row_or_not_at_all(control_supervisor, make_user):
+    from django.db.models import ProtectedError
+
+    from dapolice.accounts.choices import AgencyKind
+    from dapolice.accounts.models import Agency
+    from dapolice.audit.services import configuration_delete
+
+    agency = Agency.objects.create(name="Gone", code="gone", kind=AgencyKind.HEALTH)
+    pk = agency.pk
+    configuration_delete(actor=control_supervisor, obj=agency)
+    assert not Agency.objects.filter(pk=pk).exists()
+    row = AuditEvent.objects.get(action="accounts.agency.deleted")
+    assert (row.actor, row.kind, row.subject_type, row.subject_id) == (
+        control_supervisor,
+        "delete",
+        "accounts.agency",
+        str(pk),
+    )
+    kept = Agency.objects.create(name="Kept", code="kept", kind=AgencyKind.HEALTH)
+    make_user(Role.PARTNER, agency=kept)
+    with pytest.raises(ProtectedError):
+        configuration_delete(actor=control_supervisor, obj=kept)
+    assert AuditEvent.objects.filter(action="accounts.agency.deleted").count() == 1
+
+
+def test_a_batch_of_two_rows_writes_both(call_taker):
+    from dapolice.audit.services import batched, record_access
+
+    before = AuditEvent.objects.count()
+    with batched():
+        first = record_access(actor=call_taker, action="accounts.session.signed_in")
+        second = record_access(actor=call_taker, action="accounts.session.signed_out")
+    assert AuditEvent.objects.count() == before + 2
+    assert AuditEvent.objects.filter(pk__in=[first.pk, second.pk]).count() == 2
+    assert second.prev_hash == first.chain_hash

@@ -80,6 +80,8 @@ WEAKENED: list[tuple[str, Callable[[], dict[str, Any]], Callable[..., Any], str]
         "CommonPasswordValidator")}, checks.check_password_validators, "dapolice.E003"),
     ("8-character passwords", lambda: {"AUTH_PASSWORD_VALIDATORS": _validators(min_length=8)},
      checks.check_password_validators, "dapolice.E003"),
+    ("Argon2id under OWASP's minimum", lambda: {"ARGON2_MEMORY_KIB": 7_168,
+        "ARGON2_TIME_COST": 2}, checks.check_password_validators, "dapolice.E003"),
     ("API open by default", lambda: {"REST_FRAMEWORK": _drf(
         DEFAULT_PERMISSION_CLASSES=["rest_framework.permissions.AllowAny"])},
      checks.check_api_defaults, "dapolice.E004"),

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.hashers import identify_hasher, make_password
 
 from dapolice.accounts.hashers import TunedArgon2PasswordHasher
+from dapolice.common.checks import meets_owasp_argon2id
 from tests.conftest import PASSWORD
 from tests.dapolice.test_accounts import sign_in
 
@@ -39,8 +40,25 @@ def test_the_argon2_parameters_are_tuned_for_a_sign_in_storm(production_hashers)
     encoded = make_password("a long passphrase")
     decoded = TunedArgon2PasswordHasher().decode(encoded)
     assert encoded.startswith("argon2$argon2id$")
-    # OWASP's minimum for Argon2id: 19 MiB, 2 passes, 1 lane (not Django's 100 MiB x 8 lanes).
-    assert (decoded["memory_cost"], decoded["time_cost"], decoded["parallelism"]) == (19456, 2, 1)
+    # One of OWASP's equivalent minimums for Argon2id, the cheapest in CPU on 2 cores: 7 MiB,
+    # 5 passes, 1 lane (not Django's 100 MiB x 8 lanes).
+    assert (decoded["memory_cost"], decoded["time_cost"], decoded["parallelism"]) == (7168, 5, 1)
+    assert meets_owasp_argon2id(decoded["memory_cost"], decoded["time_cost"])
+
+
+@pytest.mark.parametrize(
+    ("memory_kib", "time_cost", "meets"),
+    [
+        ((19_456, 2, True)),
+        ((7_168, 5, True)),
+        ((12_288, 3, True)),
+        ((19_456, 1, False)),  # fewer passes than OWASP's 19 MiB configuration
+        ((7_168, 4, False)),
+        ((6_144, 9, False)),  # under every configuration's memory
+    ],
+)
+def test_the_owasp_minimum_is_checked_on_memory_and_passes_together(memory_kib, time_cost, meets):
+    assert meets_owasp_argon2id(memory_kib, time_cost) is meets
 
 
 def test_a_pbkdf2_password_is_upgraded_to_argon2id_at_sign_in(production_hashers, call_taker):
@@ -67,4 +85,5 @@ def test_an_argon2_hash_with_old_parameters_is_remade_at_sign_in(production_hash
 
     assert sign_in(Client(), call_taker.username).status_code == 302
     call_taker.refresh_from_db()
-    assert TunedArgon2PasswordHasher().decode(call_taker.password)["memory_cost"] == 19456
+    remade = TunedArgon2PasswordHasher().decode(call_taker.password)
+    assert (remade["memory_cost"], remade["time_cost"]) == (7168, 5)

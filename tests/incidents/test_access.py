@@ -16,6 +16,7 @@ from django.utils import timezone
 from dapolice import access
 from dapolice.common.errors import Conflict
 from incidents import services
+from tests import dates
 from tests.incidents.test_api import api_for
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
@@ -28,7 +29,7 @@ ROLES = [
 def _defer_form(incident, **overrides):
     until = timezone.localtime(incident.deadline_at + timedelta(hours=2))
     return {
-        "defer-until": until.strftime("%Y-%m-%dT%H:%M"),
+        **dates.typed("until", until, prefix="defer"),
         "defer-reason": "No unit free before six",
         "defer-victim_wishes": "Safe at work until 6",
         **overrides,

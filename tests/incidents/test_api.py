@@ -239,3 +239,86 @@ def test_match_api_queries_do_not_grow_with_the_people_shown(call_taker):
         rows = client.post(url, body, format="json").json()
     assert len(rows) == 4
     assert len(four.captured_queries) == len(one.captured_queries)
+
+
+def test_match_api_output_is_what_its_serializer_gives(call_taker, log_incident):
+    """The endpoint builds its JSON directly (``match_rows_output``, for speed); the serializer
+    stays its schema. The two give the same output: addresses in clear and restricted, names,
+    phones, flags and markers."""
+    from django.test import RequestFactory
+    from rest_framework.request import Request
+
+    from incidents import selectors
+    from incidents.api.views import PersonMatchApi, match_rows_output
+    from incidents.matching.engine import MatchQuery
+    from incidents.models import Address
+
+    first = log_incident(
+        victim={"given_name": "Elizabeth", "family_name": "Jones", "phones": ("07700 900789",)},
+        suspect={"given_name": "Gary", "family_name": "Jones"},
+        received_at=timezone.now() - timedelta(days=50),
+    )
+    liz = victim_of(first)
+    Marker.objects.create(kind="treat_as_emergency", person=liz, note="")
+    refuge = Address.objects.create(house="1", street="Quiet Lane", postcode="NR1 1AA")
+    Address.objects.filter(pk=refuge.pk).update(is_restricted=True)
+    hidden = log_incident(victim={"given_name": "Elisabeth", "family_name": "Jones"})
+    type(liz).objects.filter(pk=victim_of(hidden).pk).update(address=refuge)
+
+    result = selectors.person_match(
+        user=call_taker,
+        query=MatchQuery(given_name="Elizabeth", family_name="Jones"),
+        limit=10,
+        with_names_and_phones=True,
+    )
+    assert len(result.rows) >= 2
+    assert any(r.person.address and r.person.address.is_restricted for r in result.rows)
+    assert any(r.flags.markers for r in result.rows)
+    request = Request(RequestFactory().post("/"))
+    request.user = call_taker
+    rows = [
+        {"person": r.person, "score": r.score, "flagged": r.flagged, "reasons": r.reasons,
+         "flags": r.flags}
+        for r in result.rows
+    ]  # fmt: skip
+    context = {"request": request, "rows": {r.person.pk: r for r in result.rows}}
+    expected = PersonMatchApi.OutputSerializer(rows, many=True, context=context).data
+    assert match_rows_output(call_taker, result.rows) == expected
+
+
+def test_logging_a_call_writes_every_audit_row_in_two_inserts(call_taker):
+    """The creation's rows (address, each person, the incident, the people linked) in one chain
+    lock and INSERT inside its transaction; the answer's reads (the incident, its people) in
+    one more; the chain verifies; the deadlines in one INSERT; within the query budget."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dapolice.alerts.models import Deadline
+    from tests.dapolice.test_audit import verify_output
+
+    client = api_for(call_taker)
+    client.post(reverse("api-incident-list"), incident_payload(), format="json")  # warm
+    before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(reverse("api-incident-list"), incident_payload(), format="json")
+    assert response.status_code == 201
+    incident = Incident.objects.get(pk=response.json()["id"])
+    sent = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len([q for q in sent if "pg_advisory_xact_lock" in q]) == 2
+    assert len([q for q in sent if q.startswith('INSERT INTO "audit_auditevent"')]) == 2
+    assert len([q for q in sent if q.startswith('INSERT INTO "alerts_deadline"')]) == 1
+    assert len(sent) <= 23, "\n".join(sent)  # about 40 before (a lock and INSERT per audit row)
+    rows = list(AuditEvent.objects.filter(pk__gt=before).order_by("pk"))
+    actions = [e.action for e in rows]
+    assert actions.count("incidents.person.created") == 3
+    assert actions[-4:] == [
+        "incidents.incident.created",
+        "incidents.incident.people_linked",
+        "incidents.incident.read",
+        "incidents.person.listed",
+    ]
+    people = set(incident.people.values_list("person_id", flat=True))
+    assert {int(i) for i in rows[-1].object_ids} == people  # every person the answer shows
+    assert Deadline.objects.filter(subject_id=str(incident.pk)).count() == 3
+    intact, report = verify_output()
+    assert intact, report

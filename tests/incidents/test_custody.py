@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.html import escape
 
 from dapolice.accounts.choices import Role
@@ -21,6 +22,7 @@ from incidents.choices import CUSTODY_REASSESS_DEADLINE, CUSTODY_TELL_VICTIM_DEA
 from incidents.models import IncidentPerson, PersonPhone
 from mash import services as mash_services
 from mash.inputs import ContactPlanInput
+from tests import dates
 from tests.incidents.test_api import api_for
 
 FRIDAY = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)  # GMT
@@ -253,13 +255,61 @@ def test_the_victim_told_button_stops_the_clock_and_a_bad_time_comes_back(
         event, _victim = bail("bail_cancelled")
     client = client_for(officer)
     url = f"/incidents/{event.incident_id}/custody/{event.pk}/informed/"
-    bad = client.post(url, {"informed-at": "2020-01-01T10:00"})
+    bad = client.post(url, dates.typed("at", "1 1 2020", "10:00", prefix="informed"))
     assert bad.status_code == 400
-    assert "2020-01-01" in bad.content.decode()
-    assert client.post(url, {"informed-at": ""}).status_code == 302
+    body = bad.content.decode()
+    assert 'name="informed-at_2" value="2020"' in body
+    assert 'name="informed-at_time" value="10:00"' in body
+    assert client.post(url, dates.typed("at", "", "", prefix="informed")).status_code == 302
     event.refresh_from_db()
     assert event.victim_informed_by_id == officer.pk
     assert Deadline.objects.get(kind=CUSTODY_TELL_VICTIM_DEADLINE).cancelled_at is not None
+
+
+def test_an_invalid_custody_date_keeps_what_was_typed_and_names_the_field(
+    log_incident, officer, client_for
+):
+    incident = log_incident(suspect={"given_name": "Sam", "family_name": "Suspectson"})
+    suspect = IncidentPerson.objects.get(incident=incident, role="suspect").person
+    typed = {
+        "custody-suspect": str(suspect.pk),
+        "custody-kind": "bail_varied",
+        "custody-notes": "Curfew added",
+        **dates.typed("occurred_at", "30 2 2026", "09:15", prefix="custody"),
+    }
+    refused = client_for(officer).post(f"/incidents/{incident.pk}/custody/", typed)
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "When must be a real date." in body
+    assert 'name="custody-occurred_at_0" value="30"' in body
+    assert 'name="custody-occurred_at_time" value="09:15"' in body
+    assert "Curfew added" in body
+    assert not incident.custody.exists()
+
+
+def test_a_custody_time_is_a_govuk_date_and_a_24_hour_time(log_incident, officer, client_for):
+    incident = log_incident(suspect={"given_name": "Sam", "family_name": "Suspectson"})
+    suspect = IncidentPerson.objects.get(incident=incident, role="suspect").person
+    at = timezone.localtime() - timedelta(hours=2)
+    typed = {
+        "custody-suspect": str(suspect.pk),
+        "custody-kind": "bail_varied",
+        "custody-notes": "Curfew added",
+        **dates.typed("occurred_at", at.replace(second=0, microsecond=0), prefix="custody"),
+    }
+    assert client_for(officer).post(f"/incidents/{incident.pk}/custody/", typed).status_code == 302
+    assert incident.custody.get().occurred_at == at.replace(second=0, microsecond=0)
+
+
+def test_victim_told_with_a_time_but_no_date_names_the_date(bail, officer, client_for):
+    with time_machine.travel(FRIDAY, tick=False):
+        event, _victim = bail("bail_cancelled")
+    url = f"/incidents/{event.incident_id}/custody/{event.pk}/informed/"
+    bad = client_for(officer).post(url, dates.typed("at", "", "10:00", prefix="informed"))
+    assert bad.status_code == 400
+    body = bad.content.decode()
+    assert "Told at: enter the day, month and year, or leave the time empty." in body
+    assert 'name="informed-at_time" value="10:00"' in body
 
 
 def test_a_call_taker_cannot_record_custody_from_the_page(log_incident, call_taker, client_for):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from dapolice.accounts.choices import Role
 from dapolice.accounts.models import User
@@ -19,6 +20,7 @@ from dapolice.common.errors import Conflict, DomainError
 from incidents import selectors, services
 from incidents.choices import ATTENDANCE_ESCALATION
 from incidents.models import DutyInspectorShift
+from tests import dates
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ESCALATES = NOW + timedelta(minutes=75)
@@ -148,18 +150,49 @@ def test_the_rota_page_adds_a_shift_and_re_renders_what_was_typed(
     assert client.get("/incidents/inspector-rota/").status_code == 200
     typed = {
         "user": str(inspector.pk),
-        "starts_at": "2026-03-02T18:00",
-        "ends_at": "2026-03-02T17:00",
+        **dates.typed("starts_at", "2 3 2026", "18:00"),
+        **dates.typed("ends_at", "2 3 2026", "17:00"),
     }
     refused = client.post("/incidents/inspector-rota/", typed)
     assert refused.status_code == 400
     body = refused.content.decode()
     assert "The shift must end after it starts." in body
-    assert "2026-03-02T18:00" in body or "2026-03-02 18:00" in body
-    typed["ends_at"] = "2026-03-03T02:00"
+    assert 'name="starts_at_time" value="18:00"' in body
+    assert 'name="starts_at_2" value="2026"' in body
+    typed.update(dates.typed("ends_at", "3 3 2026", "02:00"))
     assert client.post("/incidents/inspector-rota/", typed).status_code == 302
     shift = DutyInspectorShift.objects.get()
     assert (shift.user_id, shift.created_by_id) == (inspector.pk, control_supervisor.pk)
+    london = timezone.get_current_timezone()
+    assert shift.starts_at == datetime(2026, 3, 2, 18, 0, tzinfo=london)
+    assert shift.ends_at == datetime(2026, 3, 3, 2, 0, tzinfo=london)
+
+
+def test_the_rota_page_uses_the_govuk_date_input_and_a_24_hour_time(client_for, control_supervisor):
+    body = client_for(control_supervisor).get("/incidents/inspector-rota/").content.decode()
+    assert 'type="datetime-local"' not in body
+    for name in ("starts_at", "ends_at"):
+        for part in ("_0", "_1", "_2", "_time"):
+            assert f'name="{name}{part}"' in body
+    assert "24-hour clock, for example 18:30" in body
+
+
+def test_an_invalid_rota_date_keeps_what_was_typed_and_names_the_field(
+    client_for, control_supervisor, inspector
+):
+    typed = {
+        "user": str(inspector.pk),
+        **dates.typed("starts_at", "31 2 2026", "18:00"),
+        **dates.typed("ends_at", "1 3 2026", "7pm"),
+    }
+    refused = client_for(control_supervisor).post("/incidents/inspector-rota/", typed)
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "From must be a real date." in body
+    assert "Until: enter the time on the 24-hour clock, like 18:30." in body
+    assert 'name="starts_at_0" value="31"' in body
+    assert 'name="ends_at_time" value="7pm"' in body
+    assert 'href="#id_starts_at_0"' in body or 'href="#id_starts_at"' in body
 
 
 def test_an_empty_rota_form_says_which_field_is_missing(client_for, control_supervisor):
@@ -169,8 +202,8 @@ def test_an_empty_rota_form_says_which_field_is_missing(client_for, control_supe
     body = refused.content.decode()
     for message in (
         "Choose the inspector",
-        "Enter when the shift starts",
-        "Enter when the shift ends",
+        "Enter the day, month and year the shift starts",
+        "Enter the day, month and year the shift ends",
     ):
         assert message in body
     assert "This field is required." not in body

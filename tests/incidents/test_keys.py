@@ -196,3 +196,38 @@ def test_short_and_gender_forms_compare_as_nicknames_both_ways(typed, stored):
     assert scoring.given_level(keys.fold(typed), keys.fold(stored)) == scoring.NICKNAME
     # ...without changing a stored key (nothing to re-key).
     assert keys.given_canon(typed) == keys.fold(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("Sir John Smith, 1st Bt.", "John Smith"),  # title, ordinal and baronetcy dropped
+        ("Mr. Khan", "Khan"),
+        ("DR amy o'neil", "amy o'neil"),  # titles in any case
+        ("Major", "Major"),  # made only of a title: someone may be called Major
+        ("  Major  ", "Major"),
+        ("  John   Smith ", "John   Smith"),  # nothing dropped: as typed, trimmed
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_strip_titles_drops_titles_and_ordinals_but_keeps_a_name_made_only_of_them(typed, name):
+    assert keys.strip_titles(typed) == name
+
+
+def test_a_name_with_no_sounded_letter_has_empty_phonetic_codes():
+    # Double Metaphone gives neither code for a silent letter on its own.
+    assert keys.phonetic("H") == ("", "")
+    assert keys.phonetic("Ww") == ("", "")
+
+
+def test_name_keys_cut_every_phonetic_code_at_twelve_characters():
+    long = "Abcdefghijklmnopqrstuvwxyz"  # an unknown name: 19 and 20 characters of code
+    assert len(keys.phonetic(long)[0]) > 12
+    row = keys.name_keys(long, long, date_of_birth=None)
+    assert row["given_phon"] == row["family_phon"] == "APKTFKKLMNPK"
+    assert row["family_phon_alt"] == "APKTFKKLMNPK"
+
+
+def test_no_phone_number_typed_is_no_key():
+    assert keys.phone_key(None) is None  # type: ignore[arg-type]

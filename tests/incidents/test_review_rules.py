@@ -22,6 +22,7 @@ from incidents.forms import call_stamp
 from incidents.inputs import AddressInput
 from incidents.models import Address, Incident, RuralArea
 from incidents.selectors import person_flags
+from tests import dates
 from tests.incidents.helpers import suspect_of, victim_of
 from tests.incidents.test_views import intake_post, panel
 
@@ -44,7 +45,7 @@ def test_granting_defer_to_call_takers_does_not_let_them_defer(log_incident, mak
     response = client_for(call_taker).post(
         reverse("incidents:defer", args=[incident.pk]),
         {
-            "defer-until": until.strftime("%Y-%m-%dT%H:%M"),
+            **dates.typed("until", until, prefix="defer"),
             "defer-reason": "No unit free",
             "defer-victim_wishes": "Safe at work until 6",
         },

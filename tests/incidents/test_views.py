@@ -16,6 +16,7 @@ from incidents import services
 from incidents.choices import MarkerKind, PersonRole
 from incidents.forms import call_stamp
 from incidents.models import Address, Incident, Person
+from tests import dates
 from tests.incidents.helpers import victim_of
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
@@ -106,7 +107,7 @@ def defer_post(client: Any, incident: Incident, until: datetime) -> Any:
     return client.post(
         reverse("incidents:defer", args=[incident.pk]),
         {
-            "defer-until": timezone.localtime(until).strftime("%Y-%m-%dT%H:%M"),
+            **dates.typed("until", timezone.localtime(until), prefix="defer"),
             "defer-reason": "No unit free",
             "defer-victim_wishes": "Safe at work until 6",
         },
@@ -143,6 +144,30 @@ def test_the_deferral_time_typed_is_read_as_london_time(
     assert response.status_code == 302
     incident.refresh_from_db()
     assert incident.deadline_at == until
+
+
+@pytest.mark.time_machine(NOW, tick=False)
+def test_an_invalid_deferral_date_keeps_what_was_typed_and_names_the_field(
+    control_supervisor, client_for, log_incident
+):
+    incident = log_incident(category="A")
+    refused = client_for(control_supervisor).post(
+        reverse("incidents:defer", args=[incident.pk]),
+        {
+            **dates.typed("until", "31 11 2026", "18:30", prefix="defer"),
+            "defer-reason": "No unit free",
+            "defer-victim_wishes": "Safe at work until 6",
+        },
+    )
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "Defer attendance until must be a real date." in html
+    assert 'name="defer-until_0" value="31"' in html
+    assert 'name="defer-until_time" value="18:30"' in html
+    assert "Safe at work until 6" in html
+    assert 'type="datetime-local"' not in html
+    incident.refresh_from_db()
+    assert incident.deferred_at is None
 
 
 # --- Logging a call -----------------------------------------------------------------------------

@@ -62,6 +62,18 @@ SELECTIONS = (
         ("tests/risk/test_rules.py", "tests/risk/test_rule_edges.py"),
     ),
     Selection("risk-policies", ("risk/policies.py",), ("tests/risk/test_policies.py",)),
+    Selection(
+        "risk-services",
+        ("risk/services.py",),
+        ("tests/risk/test_services.py", "tests/risk/test_service_edges.py")
+        + ("tests/risk/test_marac.py", "tests/mash/test_followups.py"),
+    ),
+    Selection(
+        "risk-selectors",
+        ("risk/selectors.py",),
+        ("tests/risk/test_selectors.py", "tests/risk/test_services.py")
+        + ("tests/risk/test_service_edges.py", "tests/risk/test_marac.py"),
+    ),
     Selection("risk", ("risk/*",), ("tests/risk", "tests/test_visibility.py")),
     Selection(
         "mash-rules",
@@ -87,6 +99,37 @@ SELECTIONS = (
         + ("tests/incidents/test_inspector_rota.py", "tests/incidents/test_attendance_alerts.py")
         + ("tests/incidents/test_duplicates.py", "tests/incidents/test_incident_list.py")
         + ("tests/incidents/test_matching.py",),
+    ),
+    Selection("incidents-keys", ("incidents/matching/keys.py",), ("tests/incidents/test_keys.py",)),
+    Selection("access", ("dapolice/access/*",), ("tests/dapolice/test_access.py",)),
+    Selection("audit-services", ("dapolice/audit/services.py",), ("tests/dapolice/test_audit.py",)),
+    Selection(
+        "incidents-attendance",
+        ("incidents/services/attendance.py",),
+        ("tests/incidents/test_attendance.py", "tests/incidents/test_services.py")
+        + ("tests/incidents/test_officers.py", "tests/incidents/test_attendance_alerts.py"),
+    ),
+    Selection(
+        "incidents-intake",
+        ("incidents/services/incidents.py",),
+        ("tests/incidents/test_intake_services.py", "tests/incidents/test_services.py")
+        + ("tests/incidents/test_attendance_alerts.py",),
+    ),
+    Selection(
+        "incidents-persons",
+        ("incidents/services/persons.py",),
+        ("tests/incidents/test_persons.py", "tests/incidents/test_intake_services.py")
+        + ("tests/incidents/test_services.py",),
+    ),
+    Selection(
+        "incidents-markers",
+        ("incidents/services/markers.py", "incidents/services/exclusions.py"),
+        ("tests/incidents/test_markers_exclusions.py",),
+    ),
+    Selection(
+        "incidents-custody",
+        ("incidents/services/custody.py",),
+        ("tests/incidents/test_custody.py", "tests/incidents/test_inspector_rota.py"),
     ),
     Selection("core", ("*",), None),
 )

@@ -14,7 +14,8 @@ from tests.mutation import launch, run
     [
         ("risk/rules.py", "risk-rules"),
         ("risk/policies.py", "risk-policies"),
-        ("risk/services.py", "risk"),
+        ("risk/services.py", "risk-services"),
+        ("risk/selectors.py", "risk-selectors"),
         ("mash/rules.py", "mash-rules"),
         ("mash/policies.py", "mash-policies"),
         ("mash/selectors.py", "mash"),
@@ -23,7 +24,16 @@ from tests.mutation import launch, run
         ("marac/services.py", "marac"),
         ("incidents/policies.py", "incidents-policies"),
         ("incidents/selectors.py", "incidents-selectors"),
-        ("dapolice/access/breakglass.py", "core"),
+        ("incidents/matching/keys.py", "incidents-keys"),
+        ("dapolice/access/breakglass.py", "access"),
+        ("dapolice/access/views.py", "access"),
+        ("dapolice/audit/services.py", "audit-services"),
+        ("incidents/services/attendance.py", "incidents-attendance"),
+        ("incidents/services/incidents.py", "incidents-intake"),
+        ("incidents/services/persons.py", "incidents-persons"),
+        ("incidents/services/markers.py", "incidents-markers"),
+        ("incidents/services/exclusions.py", "incidents-markers"),
+        ("incidents/services/custody.py", "incidents-custody"),
     ],
 )
 def test_each_module_runs_against_its_selection(module, selection):
