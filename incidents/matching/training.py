@@ -19,7 +19,8 @@ imports them inside :func:`train` only).
    family      missing, exact (term frequency), phonetic, typo, partial, mismatch
    dob         missing, exact, day_month_swap, one_digit, transposed, swap_and_digit, mismatch
    address     missing, same (postcode and house), same_postcode (term frequency on the
-               postcode for both), mismatch
+               postcode for both), same_street (postcodes differ; house, street and town or
+               district agree), mismatch
    phone       missing, same (any number shared), mismatch
    ==========  =================================================================================
 
@@ -113,10 +114,12 @@ def training_records() -> list[dict[str, Any]]:
             "address__postcode_key",
             "address__house_key",
             "address__is_restricted",
+            "address__street",
+            "address__town",
         ).iterator(chunk_size=20_000)
         known = keys.known_given_names()
         rows = []
-        for pk, dob, postcode, house, restricted in people:
+        for pk, dob, postcode, house, restricted, street, town in people:
             given, family = names.get(pk, ("", ""))
             g, f = keys.name_folded(given), keys.name_folded(family)
             d = keys.dob_key(dob)
@@ -137,6 +140,9 @@ def training_records() -> list[dict[str, Any]]:
                     "dob": d.strftime("%Y%m%d") if d else None,
                     "postcode": postcode if usable else None,
                     "house": (house or None) if usable else None,
+                    "street": (keys.street_key(street or "") or None) if usable else None,
+                    "town": (keys.fold(town or "") or None) if usable else None,
+                    "district": postcode[:-3] if usable else None,
                     "phones": sorted(phones.get(pk, [])) or None,
                 }
             )
@@ -180,12 +186,6 @@ def _digits_differ(a: str, b: str) -> str:
     return " + ".join(
         f"CAST(substr({a}, {i}, 1) <> substr({b}, {i}, 1) AS INTEGER)" for i in range(1, 9)
     )
-
-
-#: Engine levels with no Splink comparison level: the training's match keys carry no street,
-#: so these keep their hand weight (capped at the same house in :func:`_weights_of`). The
-#: one-to-one map of every other level is checked by a test.
-HAND_ONLY_LEVELS: dict[str, frozenset[str]] = {"address": frozenset({scoring.SAME_STREET})}
 
 
 def comparisons() -> list[dict[str, Any]]:
@@ -257,6 +257,15 @@ def comparisons() -> list[dict[str, Any]]:
                 tf="postcode",
             ),
             _level('"postcode_l" = "postcode_r"', scoring.SAME_POSTCODE, tf="postcode"),
+            # ``scoring.address_level``'s same_street: the postcodes differ, house and street
+            # agree (the street within one slip) in one town or postcode district.
+            _level(
+                '"house_l" = "house_r" AND ("street_l" = "street_r" OR '
+                '(least(length("street_l"), length("street_r")) >= 6 '
+                'AND damerau_levenshtein("street_l", "street_r") <= 1)) '
+                'AND ("town_l" = "town_r" OR "district_l" = "district_r")',
+                scoring.SAME_STREET,
+            ),
             _level("ELSE", scoring.MISMATCH),
         ],
     }
@@ -314,6 +323,9 @@ _COLUMNS = {
     "dob": "VARCHAR",
     "postcode": "VARCHAR",
     "house": "VARCHAR",
+    "street": "VARCHAR",
+    "town": "VARCHAR",
+    "district": "VARCHAR",
     "phones": "VARCHAR[]",
 }
 

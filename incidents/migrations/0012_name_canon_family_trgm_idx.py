@@ -1,11 +1,27 @@
-"""The bounded trigram block on the surname (issue 8): a GIN index on (given name, surname
-trigrams). Built concurrently (no write lock on names while it builds), so not atomic."""
+"""The matching engine's ``family_trigram`` block (issue 8): one GIN index over the given name
+(``btree_gin``) and the surname's trigrams (``pg_trgm``), so a surname mistyped in its first
+letters is found by a bitmap bounded by the given name. Both extensions ship with PostgreSQL
+(contrib); creating them needs a role that may. The index is built concurrently (no write lock
+on the names while it builds), so the migration is not atomic. PostgreSQL only: SQLite (the
+embedded default of ``make run``) has no GIN, and the engine runs the block on PostgreSQL only."""
 
 import django.contrib.postgres.indexes
-from django.contrib.postgres.operations import BtreeGinExtension, TrigramExtension
+from django.contrib.postgres.operations import (
+    AddIndexConcurrently,
+    BtreeGinExtension,
+    TrigramExtension,
+)
 from django.db import migrations
 
-from dapolice.common.migration_operations import AddIndexConcurrently
+
+class PostgresAddIndexConcurrently(AddIndexConcurrently):
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):
@@ -16,10 +32,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Both ship with PostgreSQL (contrib); creating them needs a role that may.
         BtreeGinExtension(),
         TrigramExtension(),
-        AddIndexConcurrently(
+        PostgresAddIndexConcurrently(
             model_name="personname",
             index=django.contrib.postgres.indexes.GinIndex(
                 fields=["given_canon", "family_norm"],

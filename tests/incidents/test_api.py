@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from dapolice.audit.models import AuditEvent
+from incidents import services
 from incidents.models import Incident, Marker
 from tests.incidents.helpers import victim_of
 
@@ -134,6 +135,32 @@ def test_match_api_returns_candidates_with_reasons_and_flags(call_taker, log_inc
     assert rows[0]["flags"]["repeat_victim"] is True
     event = AuditEvent.objects.filter(action="incidents.person.matched").latest("pk")
     assert str(liz.pk) in event.object_ids
+
+
+def test_match_api_compares_the_street_and_town_when_the_postcode_disagrees(call_taker):
+    from incidents.choices import PersonRole
+    from incidents.inputs import AddressInput, PersonInput
+
+    person = services.person_create(
+        actor=call_taker,
+        data=PersonInput(
+            role=PersonRole.VICTIM,
+            given_name="Ottilie",
+            family_name="Brannagh",
+            address=AddressInput(
+                house="22", street="Castle Meadow", town="Norwich", postcode="NR1 3DE"
+            ),
+        ),
+    )
+    body = {"given_name": "Ottilie", "family_name": "Brannagh", "postcode": "NR1 3ED"}
+    url = reverse("api-person-match")
+    client = api_for(call_taker)
+    plain = client.post(url, {**body, "house": "22"}, format="json").json()
+    assert (plain[0]["person"]["id"], plain[0]["flagged"]) == (person.pk, False)
+    street = {"house": "22", "street": "Castle Meadow", "town": "Norwich"}
+    rows = client.post(url, {**body, **street}, format="json").json()
+    assert (rows[0]["person"]["id"], rows[0]["flagged"]) == (person.pk, True)
+    assert "same house number and street, postcode different or missing" in rows[0]["reasons"]
 
 
 def test_match_api_needs_something_to_search_on(call_taker):

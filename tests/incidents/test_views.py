@@ -544,6 +544,44 @@ def test_the_match_panel_searches_what_is_typed_so_far(client_for, call_taker, l
     assert b"Unknown person block." in refused.content
 
 
+def test_the_match_panel_compares_the_location_street_when_the_person_lives_there(
+    client_for, call_taker
+):
+    """The postcode mistyped at the incident location, its house, street and town right: the
+    person on record there is the same home (issue 8, ``same_street``)."""
+    from incidents.inputs import AddressInput, PersonInput
+
+    services.person_create(
+        actor=call_taker,
+        data=PersonInput(
+            role=PersonRole.VICTIM,
+            given_name="Ottilie",
+            family_name="Brannagh",
+            address=AddressInput(
+                house="22", street="Castle Meadow", town="Norwich", postcode="NR1 3DE"
+            ),
+        ),
+    )
+    client = client_for(call_taker)
+    where = {
+        "location_postcode": "NR1 3ED",
+        "location_house": "22",
+        "location_street": "Castle Meadow",
+        "location_town": "Norwich",
+    }
+    data = {
+        "panel": "victim",
+        "victim-given_name": "Ottilie",
+        "victim-family_name": "Brannagh",
+        **where,
+    }
+    url = reverse("incidents:match-panel")
+    there = client.post(url, {**data, "victim-lives_at_location": "on"}, HTTP_HX_REQUEST="true")
+    assert "same house number and street" in there.content.decode()
+    elsewhere = client.post(url, data, HTTP_HX_REQUEST="true")
+    assert "same house number and street" not in elsewhere.content.decode()
+
+
 @pytest.mark.time_machine(NOW, tick=False)
 def test_the_reveal_page_summarises_an_empty_reason_and_after_a_reveal_shows_its_end(
     client_for, make_user, refuge_incident, settings
