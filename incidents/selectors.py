@@ -214,7 +214,7 @@ def _flag_rows(
     return rows.values("person_id", "role", "incident_id", "received_at", "incident__risk_level")
 
 
-_FLAG_KINDS = {"ids": "[int]", "at": "datetime", "window_start": "datetime"}
+_FLAG_KINDS = {"ids": "[pk]", "at": "datetime", "window_start": "datetime"}
 _FLAG_ROWS = CompiledQuery("incidents.flag_rows", _flag_rows, _FLAG_KINDS)
 _FLAG_ROWS_EXCLUDING = CompiledQuery(
     "incidents.flag_rows_excluding", _flag_rows, {**_FLAG_KINDS, "exclude": "int"}
@@ -698,14 +698,14 @@ def _match_markers(
 
 # Compiled once per shape (dapolice.common.compiled): building these querysets cost more CPU
 # than running them. Keyed by what the visibility rules read of the user.
-_MATCH_PERSONS = CompiledQuery("incidents.match_persons", _match_persons, {"ids": "[int]"})
+_MATCH_PERSONS = CompiledQuery("incidents.match_persons", _match_persons, {"ids": "[pk]"})
 _MATCH_MARKERS = CompiledQuery(
-    "incidents.match_markers", _match_markers, {"shown_ids": "[int]", "home_ids": "[int]"}
+    "incidents.match_markers", _match_markers, {"shown_ids": "[pk]", "home_ids": "[pk]"}
 )
 _MATCH_MARKERS_TYPED = CompiledQuery(
     "incidents.match_markers_typed",
     _match_markers,
-    {"shown_ids": "[int]", "home_ids": "[int]", "postcode_key": "str", "house_key": "str"},
+    {"shown_ids": "[pk]", "home_ids": "[pk]", "postcode_key": "str", "house_key": "str"},
 )
 
 
