@@ -18,6 +18,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -412,11 +413,20 @@ def incident_ids_excluded_for(user: User) -> QuerySet[Incident, Any]:
 
 def incident_get_for_user(*, user: User, pk: int) -> Incident:
     """One incident the user may see (404 otherwise, the same as "does not exist")."""
-    incident = get_object_or_404(
-        Incident.objects.visible_to(user).select_related("category", "location"), pk=pk
-    )
+    found = _VISIBLE_INCIDENT.run(user_key(user), user=user, pk=int(pk))
+    if not found:
+        raise Http404("No Incident matches the given query.")
+    incident: Incident = found[0]
     record_read(actor=user, action="incidents.incident.read", subject=incident)
     return incident
+
+
+def _visible_incident(user: User, pk: int) -> QuerySet[Incident]:
+    return Incident.objects.visible_to(user).select_related("category", "location").filter(pk=pk)
+
+
+#: Every incident page and API call opens the incident through this (compiled once per user).
+_VISIBLE_INCIDENT = CompiledQuery("incidents.visible_incident", _visible_incident, {"pk": "int"})
 
 
 def incident_people(*, user: User, incident: Incident) -> list[IncidentPerson]:
