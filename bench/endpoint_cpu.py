@@ -1,6 +1,7 @@
 """Server CPU per request of the call taker's two hot endpoints (issues 8 and 13).
 
-``POST /api/persons/match/`` (the search each call taker sends once a second) and
+``POST /api/persons/match/`` (the search each call taker sends once a second), the intake
+page's panel that runs the same search (``POST /incidents/new/match/``) and
 ``POST /api/incidents/`` (logging a call), through ``django.test.Client`` with the whole
 middleware stack, signed in as a call taker, on the cached ``incidents`` data set the load test
 serves (``bench/README.md``). Prints, per endpoint, this process's CPU per request
@@ -75,7 +76,7 @@ def _measure(
         for i in range(n):
             send(i)
         profiler.disable()
-        profiler.dump_stats(f"var/profile_{name.split('/')[2]}.prof")
+        profiler.dump_stats(f"var/profile_{name.split('/')[-2]}.prof")
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
         stats.print_stats(60)
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="10k")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--n", type=int, default=300, help="requests timed per endpoint")
-    parser.add_argument("--only", choices=["match", "incident"], default=None)
+    parser.add_argument("--only", choices=["match", "panel", "incident"], default=None)
     parser.add_argument("--profile", action="store_true", help="print a cProfile of each")
     parser.add_argument("--json", default="", help="write the figures to this file too")
     args = parser.parse_args(argv)
@@ -140,10 +141,13 @@ def main(argv: list[str] | None = None) -> int:
         client = Client()
         client.force_login(user)
 
-        def post(path: str, body: str, expect: set[int]) -> Any:
+        def post(path: str, body: Any, expect: set[int]) -> Any:
             savepoint = transaction.savepoint()
             try:
-                response = client.post(path, body, content_type="application/json")
+                if isinstance(body, dict):  # the intake page's panel: a form, sent by htmx
+                    response = client.post(path, body, HTTP_HX_REQUEST="true")
+                else:
+                    response = client.post(path, body, content_type="application/json")
             finally:
                 transaction.savepoint_rollback(savepoint)
             if response.status_code not in expect:
@@ -155,6 +159,20 @@ def main(argv: list[str] | None = None) -> int:
                 _measure(
                     "POST /api/persons/match/",
                     lambda i: post("/api/persons/match/", queries[i % len(queries)], {200}),
+                    args.n,
+                    args.profile,
+                    say,
+                )
+            )
+        if args.only in (None, "panel"):
+            forms = [
+                {"panel": "victim", **{f"victim-{k}": v for k, v in json.loads(q).items()}}
+                for q in queries
+            ]
+            results.append(
+                _measure(
+                    "POST /incidents/new/match/ (panel)",
+                    lambda i: post("/incidents/new/match/", forms[i % len(forms)], {200}),
                     args.n,
                     args.profile,
                     say,

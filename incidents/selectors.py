@@ -18,6 +18,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -214,7 +215,7 @@ def _flag_rows(
     return rows.values("person_id", "role", "incident_id", "received_at", "incident__risk_level")
 
 
-_FLAG_KINDS = {"ids": "[int]", "at": "datetime", "window_start": "datetime"}
+_FLAG_KINDS = {"ids": "[pk]", "at": "datetime", "window_start": "datetime"}
 _FLAG_ROWS = CompiledQuery("incidents.flag_rows", _flag_rows, _FLAG_KINDS)
 _FLAG_ROWS_EXCLUDING = CompiledQuery(
     "incidents.flag_rows_excluding", _flag_rows, {**_FLAG_KINDS, "exclude": "int"}
@@ -412,11 +413,20 @@ def incident_ids_excluded_for(user: User) -> QuerySet[Incident, Any]:
 
 def incident_get_for_user(*, user: User, pk: int) -> Incident:
     """One incident the user may see (404 otherwise, the same as "does not exist")."""
-    incident = get_object_or_404(
-        Incident.objects.visible_to(user).select_related("category", "location"), pk=pk
-    )
+    found = _VISIBLE_INCIDENT.run(user_key(user), user=user, pk=int(pk))
+    if not found:
+        raise Http404("No Incident matches the given query.")
+    incident: Incident = found[0]
     record_read(actor=user, action="incidents.incident.read", subject=incident)
     return incident
+
+
+def _visible_incident(user: User, pk: int) -> QuerySet[Incident]:
+    return Incident.objects.visible_to(user).select_related("category", "location").filter(pk=pk)
+
+
+#: Every incident page and API call opens the incident through this (compiled once per user).
+_VISIBLE_INCIDENT = CompiledQuery("incidents.visible_incident", _visible_incident, {"pk": "int"})
 
 
 def incident_people(*, user: User, incident: Incident) -> list[IncidentPerson]:
@@ -698,14 +708,14 @@ def _match_markers(
 
 # Compiled once per shape (dapolice.common.compiled): building these querysets cost more CPU
 # than running them. Keyed by what the visibility rules read of the user.
-_MATCH_PERSONS = CompiledQuery("incidents.match_persons", _match_persons, {"ids": "[int]"})
+_MATCH_PERSONS = CompiledQuery("incidents.match_persons", _match_persons, {"ids": "[pk]"})
 _MATCH_MARKERS = CompiledQuery(
-    "incidents.match_markers", _match_markers, {"shown_ids": "[int]", "home_ids": "[int]"}
+    "incidents.match_markers", _match_markers, {"shown_ids": "[pk]", "home_ids": "[pk]"}
 )
 _MATCH_MARKERS_TYPED = CompiledQuery(
     "incidents.match_markers_typed",
     _match_markers,
-    {"shown_ids": "[int]", "home_ids": "[int]", "postcode_key": "str", "house_key": "str"},
+    {"shown_ids": "[pk]", "home_ids": "[pk]", "postcode_key": "str", "house_key": "str"},
 )
 
 

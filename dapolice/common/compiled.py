@@ -32,7 +32,11 @@ from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 
 #: Entries kept per compiled query (users x list lengths); the least recently used go first.
-MAX_ENTRIES = 2048
+#: A plan is ~40 KB (the compiled query it keeps to read rows with).
+MAX_ENTRIES = 1024
+#: A list of ids (``"[pk]"``) is padded to a multiple of this with ids no row has (negative),
+#: so one plan serves 1 to 8 ids: a few plans per user instead of one per list length.
+PK_PAD = 8
 
 
 class _Sentinels:
@@ -128,8 +132,9 @@ class CompiledQuery:
 
     ``kinds`` names each argument's kind: ``"int"``, ``"str"``, ``"datetime"``, or a list of
     one of them (``"[int]"``: each element is a value; a list is deduplicated in order and its
-    ``None`` dropped first, as ``__in`` does). Arguments not named in ``kinds`` are passed to
-    ``build`` as they are and must be in ``key``.
+    ``None`` dropped first, as ``__in`` does); ``"[pk]"`` is a list of row ids (positive),
+    padded to a multiple of ``PK_PAD`` with negative ids that match nothing. Arguments not named
+    in ``kinds`` are passed to ``build`` as they are and must be in ``key``.
     """
 
     def __init__(self, name: str, build: Callable[..., QuerySet[Any]], kinds: dict[str, str]):
@@ -143,7 +148,10 @@ class CompiledQuery:
         out = dict(values)
         for name, kind in self.kinds.items():
             if kind.startswith("["):
-                out[name] = list(dict.fromkeys(v for v in values[name] if v is not None))
+                items = list(dict.fromkeys(v for v in values[name] if v is not None))
+                if kind == "[pk]" and items:  # an empty list stays empty: no query at all
+                    items += [-i for i in range(1, -len(items) % PK_PAD + 1)]
+                out[name] = items
         return out
 
     def _plan(self, key: Hashable, values: dict[str, Any]) -> _Plan:
@@ -159,7 +167,8 @@ class CompiledQuery:
         args = dict(values)
         for name, kind in self.kinds.items():
             if kind.startswith("["):
-                made = [sentinels.make(kind[1:-1]) for _ in values[name]]
+                element = "int" if kind == "[pk]" else kind[1:-1]
+                made = [sentinels.make(element) for _ in values[name]]
                 slots.update({s: (name, i) for i, s in enumerate(made)})
                 args[name] = made
             else:

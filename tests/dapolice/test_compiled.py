@@ -86,3 +86,26 @@ def test_the_redis_cache_reuses_one_client():
     assert cache._cache.get_client("k") is client  # type: ignore[attr-defined]
     cache.set("dapolice-test-compiled", 1, 5)
     assert cache.get("dapolice-test-compiled") == 1
+
+
+def test_lists_of_ids_share_one_plan_up_to_the_pad():
+    """``"[pk]"`` lists are padded with ids no row has: one to eight ids, one compiled plan,
+    and the same rows as the unpadded queryset; an empty list still sends no query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dapolice.common import compiled as module
+
+    def build(ids: list[int]):
+        return Permission.objects.filter(pk__in=ids).order_by("pk")
+
+    query = CompiledQuery("test.padded", build, {"ids": "[pk]"})
+    ids = _some("incidents", module.PK_PAD + 1)
+    for n in range(1, module.PK_PAD + 1):
+        assert [p.pk for p in query.run(None, ids=ids[:n])] == ids[:n]
+    assert len(query._plans) == 1
+    assert [p.pk for p in query.run(None, ids=ids)] == ids  # nine: the next multiple
+    assert len(query._plans) == 2
+    with CaptureQueriesContext(connection) as captured:
+        assert query.run(None, ids=[]) == []
+    assert not captured.captured_queries

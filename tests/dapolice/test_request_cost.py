@@ -67,6 +67,24 @@ def test_the_match_api_stays_within_its_query_budget(
     assert len(sent) <= MATCH_API_QUERIES, "\n".join(sent)
 
 
+#: With no typed address there are no residents to read: one query fewer.
+MATCH_API_QUERIES_NAME_ONLY = 7
+
+
+def test_a_name_only_search_stays_within_its_query_budget(
+    client_for, call_taker, log_incident, django_assert_max_num_queries
+):
+    """The load test's search (a given and a family name, once a second per call taker)."""
+    if not _redis_sessions():
+        pytest.skip("sessions are read from the cache only with REDIS_URL")
+    log_incident(victim={"given_name": "Elizabeth", "family_name": "Jones"})
+    client = client_for(call_taker)
+    assert _match(client, given_name="Liz", family_name="Jones").status_code == 200
+    with django_assert_max_num_queries(MATCH_API_QUERIES_NAME_ONLY):
+        response = _match(client, given_name="Liz", family_name="Jones")
+    assert response.json()[0]["person"]["family_name"] == "Jones"
+
+
 def test_a_role_taken_away_counts_from_the_next_request(client_for, call_taker, make_user):
     supervisor = make_user(Role.CONTROL_SUPERVISOR)
     client = client_for(call_taker)
