@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dapolice.access.breakglass import MIN_REASON_LENGTH
-from dapolice.common.forms import DateTimeInputsMixin, govuk_datetime_fields
+from dapolice.common.forms import DateTimeInputsMixin, GovukDateField, govuk_datetime_fields
 from incidents import validators
 from incidents.choices import CustodyEventKind, PersonRole, Relationship
 from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput, Thrive
@@ -565,24 +565,16 @@ class DeferForm(DateTimeInputsMixin, forms.Form):
         )
 
 
-class WhenDateField(DateInputField):
-    """The day, month and year of a time already past (the GOV.UK date input); None if empty."""
+class WhenDateField(GovukDateField):
+    """The day, month and year of a time already past (the GOV.UK date input); None if empty.
+    The common field (``dapolice.common.forms``) with the dispatch and arrival forms' words."""
 
     def __init__(self, **kwargs: Any):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("require_all_fields", False)
+        kwargs.setdefault(
+            "error_messages",
+            {"incomplete": _("Enter the day, month and year."), "invalid": _("Enter a real date.")},
+        )
         super().__init__(**kwargs)
-
-    def clean(self, value: Any) -> date | None:
-        if not value or not any(value):
-            return None
-        if not all(value):
-            raise forms.ValidationError(_("Enter the day, month and year."))
-        try:
-            day, month, year = (int(v) for v in value)
-            return date(year, month, day)
-        except (TypeError, ValueError):
-            raise forms.ValidationError(_("Enter a real date.")) from None
 
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.]?([0-5]\d)$")

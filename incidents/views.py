@@ -25,6 +25,7 @@ from dapolice.access.views import ObjectPolicyMixin, PolicyRequiredMixin
 from dapolice.alerts.selectors import alerting_delayed, alerts_for_subjects
 from dapolice.audit.services import batched as audit_batched
 from dapolice.common.errors import Conflict, DomainError
+from dapolice.common.forms import field_anchor
 from dapolice.common.http import AuthenticatedHttpRequest
 from dapolice.common.throttling import ResilientScopedRateThrottle
 from incidents import selectors, services
@@ -398,11 +399,7 @@ def _error_list(forms: list[Any]) -> list[tuple[str, str]]:
         if not form.is_bound:
             continue
         for name, errors in form.errors.items():
-            if name == "__all__":
-                anchor = "#main-content"
-            else:
-                anchor = "#" + (form[name].id_for_label or f"id_{form.add_prefix(name)}")
-            out.extend((str(e), anchor) for e in errors)
+            out.extend((str(e), field_anchor(form, name)) for e in errors)
     return out
 
 

@@ -13,12 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from dapolice.accounts.choices import AgencyKind
 from dapolice.accounts.models import Agency
+from dapolice.common.forms import DateTimeInputsMixin, GovukDateField, govuk_datetime_fields
 from marac.choices import Criterion, ReportKind, RiskOutcome
 from marac.inputs import ActionInput
 from risk.choices import Level
-
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y"]
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
 def _helper(*fields: Any) -> FormHelper:
@@ -33,15 +31,12 @@ def partner_agencies() -> Any:
     return Agency.objects.exclude(kind=AgencyKind.POLICE).order_by("name")
 
 
-class MeetingForm(forms.Form):
-    first_at = forms.DateTimeField(
-        label=_("Date and time of the (first) meeting"),
-        input_formats=DATETIME_FORMATS,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        error_messages={
-            "required": _("Give the date and time."),
-            "invalid": _("Give a real date and time."),
-        },
+class MeetingForm(DateTimeInputsMixin, forms.Form):
+    datetime_inputs = ("first_at",)
+    first_at, first_at_time = govuk_datetime_fields(
+        _("Date of the (first) meeting"),
+        required=True,
+        error_messages={"required": _("Enter the date of the (first) meeting.")},
     )
     count = forms.IntegerField(
         label=_("How many meetings (every two weeks)"),
@@ -62,7 +57,8 @@ class MeetingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["invited"].queryset = partner_agencies()  # type: ignore[attr-defined]
         self.helper = _helper(
-            "first_at",
+            Field("first_at"),
+            Field.text("first_at_time", field_width=5),
             Field.text("count", field_width=2),
             Field.text("venue"),
             Field.checkboxes("invited", legend_size=Size.SMALL, small=True),
@@ -137,11 +133,10 @@ class ReferForm(forms.Form):
 
 
 class ResearchForm(forms.Form):
-    known_on = forms.DateField(
+    known_on = GovukDateField(
         label=_("Date of the information"),
-        help_text=_("For example, 27 3 2026 or 2026-03-27"),
-        input_formats=DATE_FORMATS,
-        error_messages={"required": _("Give the date."), "invalid": _("Give a real date.")},
+        required=True,
+        error_messages={"required": _("Enter the date of the information.")},
     )
     summary = forms.CharField(
         label=_("What your agency knows"),
@@ -152,7 +147,7 @@ class ResearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Field.text("known_on", field_width=10), "summary")
+        self.helper = _helper(Field("known_on"), "summary")
 
 
 class DiscussionForm(forms.Form):
@@ -187,11 +182,10 @@ class ActionForm(forms.Form):
         max_length=4000,
         error_messages={"required": _('Say what "done" means for this action.')},
     )
-    due_on = forms.DateField(
+    due_on = GovukDateField(
         label=_("Due by"),
-        help_text=_("For example, 27 3 2026 or 2026-03-27"),
-        input_formats=DATE_FORMATS,
-        error_messages={"required": _("Give the due date."), "invalid": _("Give a real date.")},
+        required=True,
+        error_messages={"required": _("Enter the date the action is due by.")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -202,7 +196,7 @@ class ActionForm(forms.Form):
             Field.text("owner_name"),
             Field.textarea("description", rows=2),
             Field.textarea("done_means", rows=2),
-            Field.text("due_on", field_width=10),
+            Field("due_on"),
         )
 
     def to_input(self) -> ActionInput:

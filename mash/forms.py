@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dapolice.accounts.models import Agency
+from dapolice.common.forms import DateTimeInputsMixin, GovukDateField, govuk_datetime_fields
 from mash.choices import (
     REFERRAL_AGENCY_KIND,
     ContactChannel,
@@ -73,11 +74,10 @@ class AssessForm(forms.Form):
 
 class InformationForm(forms.Form):
     source = forms.ChoiceField(label=_("Agency"), choices=InformationSource.choices)
-    received_on = forms.DateField(
+    received_on = GovukDateField(
         label=_("Date of the information"),
-        help_text=_("For example, 27 3 2026 or 2026-03-27"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y"],
-        error_messages={"required": _("Give the date."), "invalid": _("Give a real date.")},
+        required=True,
+        error_messages={"required": _("Enter the date of the information.")},
     )
     summary = forms.CharField(
         label=_("Information"),
@@ -88,9 +88,7 @@ class InformationForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
-            Field.select("source"), Field.text("received_on", field_width=10), "summary"
-        )
+        self.helper = _helper(Field.select("source"), Field("received_on"), "summary")
 
 
 class PlanForm(forms.Form):
@@ -110,13 +108,7 @@ class ActionForm(forms.Form):
     owner_agency = forms.ChoiceField(
         label=_("Agency"), choices=[("", "")] + list(InformationSource.choices), required=False
     )
-    due_on = forms.DateField(
-        label=_("Due by"),
-        required=False,
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Give a real date.")},
-    )
+    due_on = GovukDateField(label=_("Due by"))
     done = forms.BooleanField(label=_("Done"), required=False)
 
     def to_input(self) -> ActionInput:
@@ -133,7 +125,8 @@ class ActionForm(forms.Form):
 ActionFormSet = forms.formset_factory(ActionForm, extra=2, max_num=50)
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(DateTimeInputsMixin, forms.Form):
+    datetime_inputs = ("due_at",)
     kind = forms.ChoiceField(
         label=_("Referral to"),
         choices=ReferralKind.choices,
@@ -145,12 +138,11 @@ class ReferralForm(forms.Form):
         queryset=Agency.objects.none(),
         required=False,
     )
-    due_at = forms.DateTimeField(
-        label=_("Due by (leave blank for the usual time)"),
-        required=False,
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        error_messages={"invalid": _("Give a real date and time.")},
+    due_at, due_at_time = govuk_datetime_fields(
+        _("Due by"),
+        time_help=_(
+            "24-hour clock, for example 18:30. Leave the date and time empty for the usual time."
+        ),
     )
     notes = forms.CharField(
         label=_("What is asked"), widget=forms.Textarea, required=False, max_length=4000
@@ -165,7 +157,8 @@ class ReferralForm(forms.Form):
         self.helper = _helper(
             Field.radios("kind", legend_size=Size.SMALL, small=True),
             Field.select("agency"),
-            "due_at",
+            Field("due_at"),
+            Field.text("due_at_time", field_width=5),
             Field.textarea("notes", rows=3),
         )
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from crispy_forms_gds.fields import DateInputField
 from django import forms
-from django.forms import CheckboxSelectMultiple, RadioSelect
+from django.forms import CheckboxSelectMultiple, MultiWidget, RadioSelect
 from django.forms.utils import from_current_timezone
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -175,14 +175,21 @@ def error_summary(*forms: Any) -> list[tuple[str, str]]:
         if form is None or not form.is_bound:
             continue
         for name, errors in form.errors.items():
-            if name == "__all__":
-                anchor = "#main-content"
-            elif isinstance(form.fields[name].widget, RadioSelect | CheckboxSelectMultiple):
-                anchor = f"#{form[name].id_for_label}_1"
-            else:
-                anchor = f"#{form[name].id_for_label}"
-            out.extend((str(e), anchor) for e in errors)
+            out.extend((str(e), field_anchor(form, name)) for e in errors)
     return out
+
+
+def field_anchor(form: Any, name: str) -> str:
+    """Where the summary's link for an error of ``name`` goes: the field, the first radio or
+    checkbox of a group, the day box of a date input; the main content for the whole form."""
+    if name == "__all__":
+        return "#main-content"
+    widget = form.fields[name].widget
+    if isinstance(widget, RadioSelect | CheckboxSelectMultiple):
+        return f"#{form[name].auto_id}_1"  # crispy-forms-gds numbers the choices from 1
+    if isinstance(widget, MultiWidget):
+        return f"#{form[name].auto_id}_0"
+    return "#" + (form[name].id_for_label or f"id_{form.add_prefix(name)}")
 
 
 def put_error(form: Any, exc: DomainError) -> None:

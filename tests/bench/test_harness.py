@@ -110,3 +110,15 @@ def test_sizes_parse_and_label():
 )
 def test_the_bench_never_uses_the_developers_database(environ, expected):
     assert home_url(environ) == expected
+
+
+def test_the_sign_in_benchmark_measures_a_sign_in_and_its_hash(db):
+    from bench import bench_sign_in
+
+    rows = bench_sign_in.run(Context(sizes=[1], repeat=2, databases=None))
+    post, hash_, rest = rows
+    assert post.n == bench_sign_in.USERS  # one round: each user once
+    assert post.median_ms > hash_.median_ms > 0
+    assert post.figures["queries"] > 0
+    assert "KiB" in hash_.note
+    assert "ms" in rest.figures

@@ -17,6 +17,8 @@ from django import forms
 from django.utils import timezone
 
 import incidents.forms
+import marac.forms
+import mash.forms
 import risk.forms
 from dapolice.common.forms import (
     DateTimeInputsMixin,
@@ -115,7 +117,7 @@ def test_the_fields_alone():
 
 def test_no_form_in_the_app_offers_a_browser_date_picker():
     """``datetime-local`` showed mm/dd/yyyy next to a hint saying 2026-11-23 18:30."""
-    for module in (incidents.forms, risk.forms):
+    for module in (incidents.forms, mash.forms, marac.forms, risk.forms):
         for name, cls in inspect.getmembers(module, inspect.isclass):
             if not issubclass(cls, forms.BaseForm) or cls.__module__ != module.__name__:
                 continue
@@ -127,3 +129,15 @@ def test_no_form_in_the_app_offers_a_browser_date_picker():
 
 def test_timezone_is_london():
     assert str(timezone.get_current_timezone()) == "Europe/London"
+
+
+def test_the_error_summary_links_to_the_day_box_and_the_first_radio():
+    from dapolice.common.forms import error_summary
+
+    class Both(WhenForm):
+        pick = forms.ChoiceField(choices=[("a", "A")], widget=forms.RadioSelect)
+
+    form = Both(dates.typed("at", "31 2 2026", "10:00", prefix="x"), prefix="x")
+    assert not form.is_valid()
+    anchors = dict((a, m) for m, a in error_summary(form))
+    assert set(anchors) == {"#id_x-at_0", "#id_x-pick_1"}

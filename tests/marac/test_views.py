@@ -5,7 +5,7 @@ and never an address, forms keep what was typed, the PDF, the CSV, audit rows, q
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from dapolice.audit.models import AuditEvent
 from incidents.services import address_mark_restricted
 from marac import services
 from marac.models import Action
+from tests import dates
 from tests.incidents.helpers import victim_of
 
 ROUTES = [
@@ -109,13 +110,21 @@ POSTS = ["research", "discussion", "action", "close", "agenda", "report-housing"
 
 def _posts(w: dict[str, Any], agency: Agency) -> list[tuple[str, dict[str, str]]]:
     c = w["case"].pk
-    today = timezone.localdate().isoformat()
+    today = timezone.localdate()
     return [
-        (reverse("marac:research-add", args=[c]), {"known_on": today, "summary": "x"}),
+        (
+            reverse("marac:research-add", args=[c]),
+            {**dates.typed("known_on", today), "summary": "x"},
+        ),
         (reverse("marac:discussion", args=[c]), {"discussion": "x"}),
         (
             reverse("marac:action-add", args=[c]),
-            {"agency": str(agency.pk), "description": "x", "done_means": "y", "due_on": today},
+            {
+                "agency": str(agency.pk),
+                "description": "x",
+                "done_means": "y",
+                **dates.typed("due_on", today),
+            },
         ),
         (reverse("marac:case-close", args=[c]), {"level_after": "medium", "outcome": "same"}),
         (reverse("marac:agenda-build", args=[w["meeting"].pk]), {}),
@@ -262,7 +271,7 @@ def test_an_action_refused_keeps_what_was_typed(client_for, world, coordinator, 
             "agency": str(agency_housing.pk),
             "description": "Move the victim to a safe house",
             "done_means": "",
-            "due_on": "2020-01-01",
+            **dates.typed("due_on", "1 1 2020"),
         },
     )
     assert response.status_code == 400
@@ -284,11 +293,76 @@ def test_closing_with_unreported_actions_is_refused_on_the_page(client_for, worl
 
 def test_the_meeting_form_keeps_what_was_typed(client_for, coordinator):
     response = client_for(coordinator).post(
-        reverse("marac:meetings"), {"first_at": "2001-01-01T10:00", "count": "2", "venue": "Hall 2"}
+        reverse("marac:meetings"),
+        {**dates.typed("first_at", "1 1 2001", "10:00"), "count": "2", "venue": "Hall 2"},
     )
     assert response.status_code == 400
     assert b"must be in the future" in response.content
     assert b"Hall 2" in response.content
+    assert b'name="first_at_2" value="2001"' in response.content
+
+
+# --- Dates: the GOV.UK date input (issue 8 item 8) --------------------------------------------
+
+
+def test_an_invalid_meeting_date_keeps_what_was_typed_and_names_the_field(client_for, coordinator):
+    response = client_for(coordinator).post(
+        reverse("marac:meetings"),
+        {**dates.typed("first_at", "12 1 2031", "25:00"), "count": "2", "venue": "Hall 2"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Date of the (first) meeting: enter the time on the 24-hour clock, like 18:30." in html
+    assert 'name="first_at_time" value="25:00"' in html
+    assert 'name="first_at_0" value="12"' in html
+    assert 'href="#id_first_at_time"' in html
+    assert 'type="datetime-local"' not in html
+
+
+def test_a_meeting_typed_as_a_date_and_a_24_hour_time(client_for, coordinator):
+    from marac.models import Meeting
+
+    response = client_for(coordinator).post(
+        reverse("marac:meetings"),
+        {**dates.typed("first_at", "14 7 2031", "10:00"), "count": "1", "venue": "Hall 2"},
+    )
+    assert response.status_code == 302
+    london = timezone.get_current_timezone()
+    assert Meeting.objects.get().held_at == datetime(2031, 7, 14, 10, 0, tzinfo=london)
+
+
+def test_an_invalid_research_date_keeps_what_was_typed_and_names_the_field(
+    client_for, world, coordinator
+):
+    url = reverse("marac:research-add", args=[world["case"].pk])
+    response = client_for(coordinator).post(
+        url, {**dates.typed("known_on", "32 1 2026"), "summary": "Known to housing"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Date of the information must be a real date." in html
+    assert 'name="known_on_0" value="32"' in html
+    assert "Known to housing" in html
+
+
+def test_an_action_without_a_due_date_says_so_and_keeps_the_rest(
+    client_for, world, coordinator, agency_housing
+):
+    url = reverse("marac:action-add", args=[world["case"].pk])
+    response = client_for(coordinator).post(
+        url,
+        {
+            "agency": str(agency_housing.pk),
+            "description": "Fit locks",
+            "done_means": "Locks fitted",
+            **dates.typed("due_on", "", ""),
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Enter the date the action is due by." in html
+    assert "Fit locks" in html
+    assert 'href="#id_due_on_0"' in html
 
 
 def test_the_quarterly_return_as_csv(client_for, coordinator):

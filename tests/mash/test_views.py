@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from dapolice.accounts.models import Agency
@@ -15,6 +16,7 @@ from incidents.services import address_mark_restricted
 from mash import services
 from mash.inputs import ContactPlanInput
 from mash.models import Contact, EncompassNotice, MashCase
+from tests import dates
 
 ROUTES = [
     "queue", "case", "assess", "plan", "information", "referral-create", "notice",
@@ -110,7 +112,7 @@ def test_a_partner_of_another_agency_cannot_answer_or_add_information(client_for
     )
     post = client.post(
         reverse("mash:information-add", args=[c.pk]),
-        {"source": "health", "received_on": "2026-11-01", "summary": "x"},
+        {"source": "health", **dates.typed("received_on", "1 11 2026"), "summary": "x"},
     )
     assert post.status_code == 404
     r.refresh_from_db()
@@ -129,7 +131,11 @@ def test_partner_sees_only_their_own_information_entries(client_for, world, pers
     client = client_for(partner)
     response = client.post(
         reverse("mash:information-add", args=[c.pk]),
-        {"source": "health", "received_on": "2026-11-02", "summary": "Seen at A&E twice"},
+        {
+            "source": "health",
+            **dates.typed("received_on", "2 11 2026"),
+            "summary": "Seen at A&E twice",
+        },
     )
     assert response.status_code == 302
     page = client.get(reverse("mash:information-add", args=[c.pk])).content.decode()
@@ -212,7 +218,7 @@ def test_plan_conflict_keeps_what_was_typed_and_shows_the_plan_now(
         "actions-0-description": "Fit a panic alarm",
         "actions-0-owner_name": "PC Hughes",
         "actions-0-owner_agency": "police",
-        "actions-0-due_on": "2026-12-05",
+        **dates.typed("due_on", "5 12 2026", prefix="actions-0"),
     }
     services.plan_save(actor=mash_officer2, case=c, version=0, summary="Theirs", actions=[])
     response = client_for(mash_officer).post(reverse("mash:plan-edit", args=[c.pk]), data)
@@ -378,3 +384,74 @@ def test_case_page_and_contacts_use_a_constant_number_of_queries(
         with django_assert_max_num_queries(count):
             client.get(url)
     assert MashCase.objects.count() == 1
+
+
+# --- Dates: the GOV.UK date input (issue 8 item 8) --------------------------------------------
+
+
+def test_an_invalid_information_date_keeps_what_was_typed_and_names_the_field(
+    client_for, world, mash_officer
+):
+    c = world["case"]
+    refused = client_for(mash_officer).post(
+        reverse("mash:information-add", args=[c.pk]),
+        {"source": "health", **dates.typed("received_on", "31 9 2026"), "summary": "Seen at A&E"},
+    )
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "Date of the information must be a real date." in html
+    assert 'name="received_on_0" value="31"' in html
+    assert 'href="#id_received_on_0"' in html
+    assert "Seen at A&amp;E" in html
+
+
+def test_a_plan_action_with_an_invalid_due_date_keeps_the_row_and_names_the_field(
+    client_for, world, mash_officer
+):
+    c = world["case"]
+    data = {
+        "version": str(c.plan_version),
+        "summary": "My plan",
+        "actions-TOTAL_FORMS": "1",
+        "actions-INITIAL_FORMS": "0",
+        "actions-0-description": "Fit a panic alarm",
+        "actions-0-owner_name": "PC Hughes",
+        "actions-0-owner_agency": "police",
+        **dates.typed("due_on", "5 13 2026", prefix="actions-0"),
+    }
+    refused = client_for(mash_officer).post(reverse("mash:plan-edit", args=[c.pk]), data)
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "Due by must be a real date." in html
+    assert 'name="actions-0-due_on_1" value="13"' in html
+    assert "Fit a panic alarm" in html
+    assert 'type="date"' not in html
+    data.update(dates.typed("due_on", "5 12 2026", prefix="actions-0"))
+    assert (
+        client_for(mash_officer).post(reverse("mash:plan-edit", args=[c.pk]), data).status_code
+        == 302
+    )
+    page = client_for(mash_officer).get(reverse("mash:plan-edit", args=[c.pk])).content.decode()
+    assert 'name="actions-0-due_on_2" value="2026"' in page  # the saved date shown to edit
+
+
+def test_a_referral_due_time_is_a_date_and_a_24_hour_time(client_for, world, mash_officer):
+    c = world["case"]
+    url = reverse("mash:referral-create", args=[c.pk])
+    refused = client_for(mash_officer).post(
+        url, {"kind": "sanctuary", **dates.typed("due_at", "4 12 2026", "9am"), "notes": "Asap"}
+    )
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "Due by: enter the time on the 24-hour clock, like 18:30." in html
+    assert 'name="due_at_time" value="9am"' in html
+    assert 'name="due_at_0" value="4"' in html
+    assert 'type="datetime-local"' not in html
+    with time_machine.travel(datetime(2026, 12, 3, 12, 0, tzinfo=UTC), tick=False):
+        done = client_for(mash_officer).post(
+            url,
+            {"kind": "sanctuary", **dates.typed("due_at", "4 12 2026", "09:00"), "notes": "Asap"},
+        )
+    assert done.status_code == 302
+    referral = c.referrals.get(kind="sanctuary")
+    assert referral.due_at == datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # GMT in December
