@@ -324,3 +324,165 @@ def test_the_agenda_keeps_the_position_set_over_the_order_of_listing(refer, meet
     MaracCase.objects.filter(pk=first.pk).update(agenda_position=3)
     rows = selectors.agenda(user=coordinator, meeting=m)
     assert [(r.case.pk, r.position) for r in rows] == [(second.pk, 2), (first.pk, 3)]
+
+
+def test_viewing_the_quarterly_return_is_audited_as_an_export_naming_the_quarter(coordinator):
+    figures = selectors.quarterly_return(user=coordinator, year=2026, quarter=3)
+    assert (figures.year, figures.quarter, figures.cases_discussed, figures.repeat_rate) == (
+        2026,
+        3,
+        0,
+        None,
+    )
+    row = AuditEvent.objects.get(action="marac.return.viewed")
+    assert (row.actor, row.kind, row.subject_type, row.subject_id) == (
+        coordinator,
+        "access",
+        "marac.maraccase",
+        "",
+    )
+    assert row.changes == {"quarter": [None, "2026-Q3"]}
+
+
+# --- Alerts about a case (system reads: references and ids only) ---------------------------------
+
+
+def _coordinator_alert(case: MaracCase, title: str, severity: str = "warning") -> object:
+    from dapolice.alerts.registry import AlertSpec
+
+    return AlertSpec(
+        title=title,
+        link=f"/marac/cases/{case.pk}/",
+        recipient_role="marac_coordinator",
+        severity=severity,
+    )
+
+
+@pytest.fixture
+def discussed(listed, add_action, agency_housing, coordinator):
+    """A case discussed at its meeting, its one action reported done."""
+
+    def make() -> MaracCase:
+        case = listed()
+        action = add_action(case, agency_housing)
+        services.action_report(actor=coordinator, action=action, kind="done", note="Done.")
+        case.refresh_from_db()
+        assert case.status == CaseStatus.DISCUSSED
+        return case
+
+    return make
+
+
+def test_case_alerts_name_the_reference_and_go_to_whom_they_should(
+    discussed, coordinator, make_user
+):
+    from django.urls import reverse
+
+    from dapolice.accounts.choices import Role
+    from dapolice.alerts.registry import AlertSpec
+
+    case = discussed()
+    ref = case.reference
+    assert selectors.repeat_alerts(case_id=case.pk) == [
+        _coordinator_alert(case, f"Repeat MARAC: a new incident for the victim of {ref}", "urgent")
+    ]
+    assert selectors.reassess_chase_alerts(case_id=case.pk) == [
+        _coordinator_alert(
+            case, f"{ref}: the re-assessment asked for after the actions has not come"
+        )
+    ]
+    asked = (
+        f"{ref}: the MARAC's actions are reported back; re-assess victim {case.victim_id}'s risk"
+        " (DASH)"
+    )
+    link = reverse("risk:history", args=[case.victim_id])  # no DASH: nowhere to start one
+    assert selectors.reassess_request_alerts(case_id=case.pk) == [
+        AlertSpec(title=f"{asked} (no officer or SPOC named)", link=link, recipient_role="mash")
+    ]
+    officer = make_user(Role.ATTENDING_OFFICER)
+    MaracCase.objects.filter(pk=case.pk).update(
+        reassessment_requested_at=timezone.now(),
+        reassessment_requested_by=coordinator,
+        reassessment_requested_from=officer,
+    )
+    assert selectors.reassess_request_alerts(case_id=case.pk) == [
+        AlertSpec(title=asked, link=link, recipient_id=officer.pk)
+    ]
+    assert selectors.reassessed_alerts(case_id=case.pk) == []  # no DASH linked yet
+    for missing in (
+        selectors.repeat_alerts,
+        selectors.reassess_chase_alerts,
+        selectors.reassess_request_alerts,
+        selectors.reassessed_alerts,
+    ):
+        assert missing(case_id=0) == []
+
+
+def test_a_closed_case_alerts_nobody(discussed, coordinator):
+    case = discussed()
+    services.case_close(actor=coordinator, case=case, level_after="medium", outcome="unknown")
+    assert selectors.repeat_alerts(case_id=case.pk) == []
+    assert selectors.reassess_chase_alerts(case_id=case.pk) == []
+    assert selectors.reassess_request_alerts(case_id=case.pk) == []
+    assert selectors.reassessed_alerts(case_id=case.pk) == []
+
+
+def test_a_linked_reassessment_tells_the_coordinator_only_while_the_case_is_discussed(
+    discussed, listed, review, coordinator
+):
+    case = discussed()
+    dash = review("medium", victim=case.victim)
+    MaracCase.objects.filter(pk=case.pk).update(reassessment=dash)
+    assert selectors.reassessed_alerts(case_id=case.pk) == [
+        _coordinator_alert(
+            case,
+            f"{case.reference}: the victim's risk was re-assessed after the actions:"
+            " close the case",
+        )
+    ]
+    assert selectors.reassess_request_alerts(case_id=case.pk) == []  # already re-assessed
+    on_the_list = listed()  # not yet discussed
+    MaracCase.objects.filter(pk=on_the_list.pk).update(reassessment=dash)
+    assert selectors.reassessed_alerts(case_id=on_the_list.pk) == []
+
+
+def test_levels_are_shown_by_label_and_an_unknown_one_says_so():
+    detail = selectors.CaseDetail(
+        case=None,  # type: ignore[arg-type]
+        criteria=[],
+        research=[],
+        actions=[],
+        unreported=0,
+        coordinator=True,
+        level_before="high",
+        level_after="",
+        levels_say="reduced",
+    )
+    assert (detail.level_before_label, detail.level_after_label) == ("High", "Not known")
+    assert detail.levels_say_label == str(selectors.RiskOutcome("reduced").label)
+    assert (
+        selectors.CaseDetail(
+            case=None,  # type: ignore[arg-type]
+            criteria=[],
+            research=[],
+            actions=[],
+            unreported=0,
+            coordinator=False,
+        ).levels_say_label
+        == ""
+    )
+
+
+def test_a_case_closed_with_no_change_in_the_risk_counts_as_the_same(discussed, coordinator):
+    case = discussed()
+    services.case_close(actor=coordinator, case=case, level_after="high", outcome="same")
+    today = timezone.localdate()
+    figures = selectors.quarterly_return(
+        user=coordinator, year=today.year, quarter=(today.month - 1) // 3 + 1
+    )
+    assert (figures.closed, figures.risk_same, figures.risk_reduced, figures.risk_unknown) == (
+        1,
+        1,
+        0,
+        0,
+    )
