@@ -5,6 +5,7 @@ to whom, and what it audits. The services and pages call them (``test_services.p
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -14,7 +15,7 @@ from django.utils import timezone
 from dapolice.audit.models import AuditEvent
 from incidents.models import Person
 from marac import selectors, services
-from marac.choices import CaseStatus
+from marac.choices import CaseStatus, Criterion, RiskOutcome
 from marac.models import MaracCase
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ def test_meetings_are_listed_latest_first_with_their_cases_a_partner_sees_those_
     later = meeting(days=28, invited=[agency_housing])
     mine = selectors.meeting_list(user=coordinator)
     assert [m.pk for m in mine] == [later.pk, case.meeting_id]
-    assert [m.case_count for m in mine] == [0, 1]
+    assert [m.case_count for m in mine] == [0, 1]  # type: ignore[attr-defined]
     assert [m.pk for m in selectors.meeting_list(user=housing_user)] == [later.pk, case.meeting_id]
     assert [m.pk for m in selectors.meeting_list(user=health_user)] == [case.meeting_id]
 
@@ -87,7 +88,7 @@ def test_the_last_case_of_a_victim_is_the_latest_referred_by_then(refer, victim)
 
 def test_criteria_are_shown_by_label_and_an_unknown_code_is_dropped():
     assert selectors.criteria_labels(["visible_high", "no_such_code"]) == [
-        str(selectors.Criterion("visible_high").label)
+        str(Criterion("visible_high").label)
     ]
     assert selectors.criteria_labels([]) == []
 
@@ -194,8 +195,8 @@ def test_a_victim_with_two_mash_cases_is_offered_once(mash_case, coordinator, vi
 # --- The quarterly return's rows -----------------------------------------------------------------
 
 
-def _return(**kw) -> selectors.QuarterlyReturn:
-    figures = dict(
+def _return(**kw: Any) -> selectors.QuarterlyReturn:
+    figures: dict[str, Any] = dict(
         year=2026, quarter=1, cases_discussed=10, repeat_cases=3, repeat_rate=30, referrals=7,
         referrals_by_agency=[("Demo Health Trust", 2), ("Demo Housing", 5)], children=12,
         male=1, aged_16_17=2, lgbt=3, bme=4, disability=5, closed=6, risk_reduced=3,
@@ -304,7 +305,7 @@ def test_the_agenda_lists_cases_in_position_with_slots_and_the_address_for_the_c
     rows = selectors.agenda(user=coordinator, meeting=m)
     assert [(r.case.pk, r.position) for r in rows] == [(first.pk, 1), (second.pk, 2)]
     assert [r.slot for r in rows] == [m.held_at, m.held_at + timedelta(minutes=20)]
-    assert rows[1].criteria == [str(selectors.Criterion("visible_high").label)]
+    assert rows[1].criteria == [str(Criterion("visible_high").label)]
     assert [r.address for r in rows] == [str(home), ""]
     assert str(home)
     row = AuditEvent.objects.filter(action="marac.agenda.viewed").latest("pk")
@@ -459,7 +460,7 @@ def test_levels_are_shown_by_label_and_an_unknown_one_says_so():
         levels_say="reduced",
     )
     assert (detail.level_before_label, detail.level_after_label) == ("High", "Not known")
-    assert detail.levels_say_label == str(selectors.RiskOutcome("reduced").label)
+    assert detail.levels_say_label == str(RiskOutcome("reduced").label)
     assert (
         selectors.CaseDetail(
             case=None,  # type: ignore[arg-type]
