@@ -487,3 +487,41 @@ def test_a_case_closed_with_no_change_in_the_risk_counts_as_the_same(discussed, 
         0,
         0,
     )
+
+
+# --- Who is asked to re-assess, and the case page's actions -----------------------------------
+
+
+def test_the_reassessor_is_the_author_of_the_victims_latest_reviewed_dash(
+    refer, victim, review, make_user
+):
+    from risk.models import Assessment
+
+    person = victim()
+    case = refer(person)
+    first = review("high", victim=person)
+    second = review("medium", victim=person)
+    review("medium")  # another victim's, reviewed last: not theirs
+    assert selectors.reassessor_of(case) == selectors.Reassessor(
+        user_id=second.author_id, incident_id=second.incident_id
+    )
+    # By review time, not by creation; a tie goes to the later one.
+    Assessment.objects.filter(pk=second.pk).update(
+        reviewed_at=first.reviewed_at - timedelta(hours=1)
+    )
+    assert selectors.reassessor_of(case).incident_id == first.incident_id
+    Assessment.objects.filter(pk=second.pk).update(reviewed_at=first.reviewed_at)
+    assert selectors.reassessor_of(case).incident_id == second.incident_id
+    # An author who has left: nobody named (the MASH), still at the DASH's incident.
+    type(make_user()).objects.filter(pk=second.author_id).update(is_active=False)
+    assert selectors.reassessor_of(case) == selectors.Reassessor(
+        user_id=None, incident_id=second.incident_id
+    )
+
+
+def test_the_case_page_shows_each_actions_reports(listed, add_action, agency_housing, coordinator):
+    case = listed()
+    action = add_action(case, agency_housing)
+    services.action_report(actor=coordinator, action=action, kind="update", note="Booked")
+    detail = selectors.case_detail(user=coordinator, case=case)
+    assert [[r.note for r in row.reports] for row in detail.actions] == [["Booked"]]
