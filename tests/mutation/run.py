@@ -84,6 +84,12 @@ SELECTIONS = (
     Selection("mash", ("mash/*",), ("tests/mash", "tests/test_visibility.py")),
     Selection("marac-rules", ("marac/rules.py",), ("tests/marac/test_rules.py",)),
     Selection("marac-policies", ("marac/policies.py",), ("tests/marac/test_policies.py",)),
+    Selection(
+        "marac-selectors",
+        ("marac/selectors.py",),
+        ("tests/marac/test_selectors.py", "tests/marac/test_services.py")
+        + ("tests/marac/test_reassessment.py", "tests/test_visibility.py"),
+    ),
     Selection("marac", ("marac/*",), ("tests/marac", "tests/test_visibility.py")),
     Selection(
         "incidents-policies",

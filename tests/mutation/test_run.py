@@ -22,6 +22,7 @@ from tests.mutation import launch, run
         ("marac/rules.py", "marac-rules"),
         ("marac/policies.py", "marac-policies"),
         ("marac/services.py", "marac"),
+        ("marac/selectors.py", "marac-selectors"),
         ("incidents/policies.py", "incidents-policies"),
         ("incidents/selectors.py", "incidents-selectors"),
         ("incidents/matching/keys.py", "incidents-keys"),

@@ -1,0 +1,527 @@
+"""The MARAC's selectors on their own (``marac/selectors.py``): what each returns, in what order,
+to whom, and what it audits. The services and pages call them (``test_services.py``,
+``test_views.py``); these tests pin each read directly, so a mutant of one is caught here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.http import Http404
+from django.utils import timezone
+
+from dapolice.audit.models import AuditEvent
+from incidents.models import Person
+from marac import selectors, services
+from marac.choices import CaseStatus, Criterion, RiskOutcome
+from marac.models import MaracCase
+
+pytestmark = pytest.mark.django_db
+
+
+# --- Meetings ------------------------------------------------------------------------------------
+
+
+def test_meetings_are_listed_latest_first_with_their_cases_a_partner_sees_those_invited(
+    listed, meeting, coordinator, housing_user, health_user, agency_housing
+):
+    case = listed()  # on a meeting in 14 days, both agencies invited
+    later = meeting(days=28, invited=[agency_housing])
+    mine = selectors.meeting_list(user=coordinator)
+    assert [m.pk for m in mine] == [later.pk, case.meeting_id]
+    assert [m.case_count for m in mine] == [0, 1]  # type: ignore[attr-defined]
+    assert [m.pk for m in selectors.meeting_list(user=housing_user)] == [later.pk, case.meeting_id]
+    assert [m.pk for m in selectors.meeting_list(user=health_user)] == [case.meeting_id]
+
+
+def test_one_meeting_is_found_only_by_those_who_may_see_it(
+    meeting, coordinator, housing_user, health_user, agency_housing
+):
+    m = meeting(invited=[agency_housing])
+    assert selectors.meeting_get_for_user(user=coordinator, pk=m.pk) == m
+    assert selectors.meeting_get_for_user(user=housing_user, pk=m.pk) == m
+    with pytest.raises(Http404):
+        selectors.meeting_get_for_user(user=health_user, pk=m.pk)
+
+
+def test_upcoming_meetings_are_the_scheduled_ones_not_yet_held_soonest_first(
+    meeting, coordinator, agency_housing
+):
+    later, sooner = meeting(days=28), meeting(days=14)
+    held = meeting(days=7)
+    with time_machine.travel(held.held_at, tick=False):
+        services.meeting_record_held(actor=coordinator, meeting=held, attended=[agency_housing])
+    assert [m.pk for m in selectors.meetings_upcoming()] == [sooner.pk, later.pk]
+    # A meeting at the very moment asked about is still upcoming; one a second before is not.
+    assert [m.pk for m in selectors.meetings_upcoming(now=sooner.held_at)] == [sooner.pk, later.pk]
+    after = sooner.held_at + timedelta(seconds=1)
+    assert [m.pk for m in selectors.meetings_upcoming(now=after)] == [later.pk]
+
+
+def test_referrals_waiting_are_counted_up_to_the_cutoff_without_a_meeting(listed, refer):
+    on_a_meeting = listed()
+    waiting = refer()
+    assert on_a_meeting.meeting_id is not None
+    assert selectors.waiting_count(cutoff_at=waiting.referred_at) == 1
+    assert selectors.waiting_count(cutoff_at=waiting.referred_at - timedelta(seconds=1)) == 0
+
+
+# --- Cases ---------------------------------------------------------------------------------------
+
+
+def test_the_last_case_of_a_victim_is_the_latest_referred_by_then(refer, victim):
+    person = victim()
+    first = refer(person)
+    second = refer(person)
+    MaracCase.objects.filter(pk=first.pk).update(referred_at=second.referred_at)  # a tie
+    assert selectors.last_case_of(person.pk, before=second.referred_at) == second  # the later pk
+    MaracCase.objects.filter(pk=second.pk).update(
+        referred_at=second.referred_at + timedelta(days=1)
+    )
+    assert selectors.last_case_of(person.pk, before=second.referred_at) == first
+    assert (
+        selectors.last_case_of(person.pk, before=second.referred_at - timedelta(seconds=1)) is None
+    )
+
+
+def test_criteria_are_shown_by_label_and_an_unknown_code_is_dropped():
+    assert selectors.criteria_labels(["visible_high", "no_such_code"]) == [
+        str(Criterion("visible_high").label)
+    ]
+    assert selectors.criteria_labels([]) == []
+
+
+def test_the_case_list_shows_open_cases_unless_a_status_is_chosen_newest_first(
+    refer, listed, add_action, agency_housing, coordinator
+):
+    closed = listed()
+    action = add_action(closed, agency_housing)
+    services.action_report(actor=coordinator, action=action, kind="done", note="Done.")
+    services.case_close(actor=coordinator, case=closed, level_after="medium", outcome="reduced")
+    older, newer = refer(), refer()
+    now = timezone.now()
+    for case, hours in ((closed, 3), (older, 2), (newer, 1)):
+        MaracCase.objects.filter(pk=case.pk).update(referred_at=now - timedelta(hours=hours))
+
+    def shown(status: str = "") -> list[int]:
+        return [c.pk for c in selectors.case_list(user=coordinator, status=status)]
+
+    assert shown() == [newer.pk, older.pk]
+    assert shown("all") == [newer.pk, older.pk, closed.pk]
+    assert shown(CaseStatus.CLOSED) == [closed.pk]
+    assert shown(CaseStatus.REFERRED) == [newer.pk, older.pk]
+    assert shown("not-a-status") == [newer.pk, older.pk]
+    rows = AuditEvent.objects.filter(action="marac.case.listed").order_by("pk")
+    assert [r.changes["filters"][1] for r in rows] == [
+        [],
+        ["all"],
+        ["closed"],
+        ["referred"],
+        ["not-a-status"],
+    ]
+    assert rows[0].object_ids == [str(newer.pk), str(older.pk)]
+
+
+# --- Actions -------------------------------------------------------------------------------------
+
+
+def test_an_actions_reports_are_listed_in_the_order_made(
+    listed, add_action, agency_housing, housing_user
+):
+    action = add_action(listed(), agency_housing)
+    assert selectors.action_reports(action) == []
+    services.action_report(actor=housing_user, action=action, kind="update", note="Booked")
+    services.action_report(actor=housing_user, action=action, kind="done", note="Fitted")
+    reports = selectors.action_reports(action)
+    assert [(r.note, r.agency) for r in reports] == [
+        ("Booked", agency_housing),
+        ("Fitted", agency_housing),
+    ]
+
+
+def test_the_tracker_filter_lists_agencies_holding_actions_by_name(
+    listed, add_action, agency_housing, agency_health
+):
+    from dapolice.accounts.models import Agency
+
+    assert selectors.action_agencies() == []
+    case = listed()
+    add_action(case, agency_housing)
+    add_action(case, agency_health)
+    add_action(case, agency_health)
+    Agency.objects.create(name="Another Trust", code="other", kind="health")  # no action
+    assert selectors.action_agencies() == [agency_health, agency_housing]
+
+
+# --- Whom a partner or the coordinator may refer -------------------------------------------------
+
+
+def test_referable_victims_are_the_mash_cases_for_the_coordinator_and_a_partners_referrals(
+    mash_case, mash_officer, coordinator, health_user, housing_user, agency_health, make_user
+):
+    from dapolice.accounts.choices import Role
+    from mash import services as mash_services
+
+    zoe = mash_case("high", victim={"given_name": "Zoe", "family_name": "Adams"})
+    amy = mash_case("medium", victim={"given_name": "Amy", "family_name": "Baker"})
+    mash_services.referral_make(actor=mash_officer, case=zoe, kind="health", agency=agency_health)
+    zoe_v, amy_v = zoe.victim, amy.victim
+    everyone = selectors.referable_victims(user=coordinator)
+    assert everyone == sorted([(zoe_v.pk, str(zoe_v)), (amy_v.pk, str(amy_v))], key=lambda v: v[1])
+    assert str(amy_v) < str(zoe_v)  # by name, not by arrival
+    row = AuditEvent.objects.filter(action="marac.victims.listed").latest("pk")
+    assert sorted(row.object_ids) == sorted([str(zoe_v.pk), str(amy_v.pk)])
+    # The newest MASH cases first, up to the limit.
+    assert selectors.referable_victims(user=coordinator, limit=1) == [(amy_v.pk, str(amy_v))]
+    assert selectors.referable_victims(user=health_user) == [(zoe_v.pk, str(zoe_v))]
+    listed = AuditEvent.objects.filter(action="marac.victims.listed").count()
+    assert selectors.referable_victims(user=housing_user) == []
+    assert selectors.referable_victims(user=make_user(Role.CALL_TAKER)) == []
+    assert AuditEvent.objects.filter(action="marac.victims.listed").count() == listed  # none shown
+    assert selectors.person_for_referral(user=health_user, pk=zoe_v.pk) == zoe_v
+    with pytest.raises(Http404):
+        selectors.person_for_referral(user=health_user, pk=amy_v.pk)
+
+
+def test_a_victim_with_two_mash_cases_is_offered_once(mash_case, coordinator, victim):
+    person = victim()
+    first = mash_case("high", victim=person)
+    mash_case("medium", victim=person)
+    assert selectors.referable_victims(user=coordinator) == [(person.pk, str(first.victim))]
+
+
+# --- The quarterly return's rows -----------------------------------------------------------------
+
+
+def _return(**kw: Any) -> selectors.QuarterlyReturn:
+    figures: dict[str, Any] = dict(
+        year=2026, quarter=1, cases_discussed=10, repeat_cases=3, repeat_rate=30, referrals=7,
+        referrals_by_agency=[("Demo Health Trust", 2), ("Demo Housing", 5)], children=12,
+        male=1, aged_16_17=2, lgbt=3, bme=4, disability=5, closed=6, risk_reduced=3,
+        risk_same=1, risk_increased=1, risk_unknown=1,
+    )  # fmt: skip
+    figures.update(kw)
+    return selectors.QuarterlyReturn(**figures)
+
+
+def test_the_quarterly_return_rows_are_labelled_in_the_returns_order():
+    assert [(str(label), value) for label, value in _return().rows()] == [
+        ("Cases discussed", 10),
+        ("Repeat cases", 3),
+        ("Repeat rate (%)", 30),
+        ("Referrals received", 7),
+        ("Referrals from Demo Health Trust", 2),
+        ("Referrals from Demo Housing", 5),
+        ("Children in the households", 12),
+        ("Victims who are male", 1),
+        ("Victims aged 16-17", 2),
+        ("Victims who are LGBT", 3),
+        ("Victims from minority ethnic groups", 4),
+        ("Victims with a disability", 5),
+        ("Cases closed", 6),
+        ("Closed: the actions reduced the risk", 3),
+        ("Closed: no change in the risk", 1),
+        ("Closed: the risk increased", 1),
+        ("Closed: change in the risk not known", 1),
+    ]
+
+
+def test_a_quarter_without_cases_has_no_repeat_rate_and_no_agency_rows():
+    rows = dict(
+        (str(label), value)
+        for label, value in _return(repeat_rate=None, referrals_by_agency=[]).rows()
+    )
+    assert rows["Repeat rate (%)"] == ""
+    assert not any(label.startswith("Referrals from") for label in rows)
+    assert dict((str(k), v) for k, v in _return(repeat_rate=0).rows())["Repeat rate (%)"] == 0
+
+
+# --- Alerts for an action's deadlines ---------------------------------------------------------
+
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def test_an_action_due_soon_alerts_its_agency_with_the_reference_and_due_date(
+    listed, add_action, agency_housing, housing_user
+):
+    from datetime import date
+
+    from dapolice.alerts.registry import AlertSpec
+
+    with time_machine.travel(T0, tick=False):
+        case = listed()
+        action = add_action(case, agency_housing, due_on=date(2026, 3, 20))
+    assert selectors.action_due_soon_alerts(action_id=action.pk) == [
+        AlertSpec(
+            title=f"MARAC action on {case.reference} is due by 20 Mar 2026",
+            link=f"/marac/actions/{action.pk}/report/",
+            recipient_role="partner",
+            recipient_agency_id=agency_housing.pk,
+            severity="warning",
+        )
+    ]
+    overdue_title = f"MARAC action on {case.reference} is overdue (due 20 Mar 2026)"
+    assert selectors.action_overdue_alerts(action_id=action.pk) == [
+        AlertSpec(
+            title=overdue_title,
+            link=f"/marac/actions/{action.pk}/report/",
+            recipient_role="partner",
+            recipient_agency_id=agency_housing.pk,
+            severity="urgent",
+        ),
+        AlertSpec(
+            title=overdue_title,
+            link=f"/marac/cases/{case.pk}/",
+            recipient_role="marac_coordinator",
+            severity="urgent",
+        ),
+    ]
+    services.action_report(actor=housing_user, action=action, kind="done", note="Fitted")
+    assert selectors.action_due_soon_alerts(action_id=action.pk) == []
+    assert selectors.action_overdue_alerts(action_id=action.pk) == []
+    assert selectors.action_due_soon_alerts(action_id=0) == []
+    assert selectors.action_overdue_alerts(action_id=0) == []
+
+
+# --- The agenda ----------------------------------------------------------------------------------
+
+
+def test_the_agenda_lists_cases_in_position_with_slots_and_the_address_for_the_coordinator(
+    refer, meeting, coordinator, housing_user, health_user, agency_housing, settings, log_incident
+):
+    from tests.incidents.helpers import victim_of
+
+    settings.DAPOLICE_MARAC_MINUTES_PER_CASE = 20
+    incident = log_incident()
+    first, second = refer(victim_of(incident)), refer(criteria=["visible_high"])
+    m = meeting(invited=[agency_housing])
+    services.agenda_build(actor=coordinator, meeting=m)
+    # Positions as built; a case without one (listed by hand) takes its place in the order.
+    MaracCase.objects.filter(pk=second.pk).update(agenda_position=None)
+    home = incident.location  # the first victim lives where it happened; the second: not known
+    Person.objects.filter(pk=first.victim_id).update(address=home)
+    rows = selectors.agenda(user=coordinator, meeting=m)
+    assert [(r.case.pk, r.position) for r in rows] == [(first.pk, 1), (second.pk, 2)]
+    assert [r.slot for r in rows] == [m.held_at, m.held_at + timedelta(minutes=20)]
+    assert rows[1].criteria == [str(Criterion("visible_high").label)]
+    assert [r.address for r in rows] == [str(home), ""]
+    assert str(home)
+    row = AuditEvent.objects.filter(action="marac.agenda.viewed").latest("pk")
+    assert (row.actor, row.subject_type) == (coordinator, "marac.maraccase")
+    assert row.object_ids == [str(first.pk), str(second.pk)]
+    partner = selectors.agenda(user=housing_user, meeting=m, action="marac.agenda.exported")
+    assert [(r.case.pk, r.address) for r in partner] == [(first.pk, ""), (second.pk, "")]
+    exported = AuditEvent.objects.get(action="marac.agenda.exported")
+    assert (exported.actor, exported.object_ids) == (housing_user, [str(first.pk), str(second.pk)])
+    assert selectors.agenda(user=health_user, meeting=m) == []  # not invited, did not refer
+
+
+def test_the_agenda_keeps_the_position_set_over_the_order_of_listing(refer, meeting, coordinator):
+    first, second = refer(), refer()
+    m = meeting()
+    services.agenda_build(actor=coordinator, meeting=m)
+    MaracCase.objects.filter(pk=first.pk).update(agenda_position=3)
+    rows = selectors.agenda(user=coordinator, meeting=m)
+    assert [(r.case.pk, r.position) for r in rows] == [(second.pk, 2), (first.pk, 3)]
+
+
+def test_viewing_the_quarterly_return_is_audited_as_an_export_naming_the_quarter(coordinator):
+    figures = selectors.quarterly_return(user=coordinator, year=2026, quarter=3)
+    assert (figures.year, figures.quarter, figures.cases_discussed, figures.repeat_rate) == (
+        2026,
+        3,
+        0,
+        None,
+    )
+    row = AuditEvent.objects.get(action="marac.return.viewed")
+    assert (row.actor, row.kind, row.subject_type, row.subject_id) == (
+        coordinator,
+        "access",
+        "marac.maraccase",
+        "",
+    )
+    assert row.changes == {"quarter": [None, "2026-Q3"]}
+
+
+# --- Alerts about a case (system reads: references and ids only) ---------------------------------
+
+
+def _coordinator_alert(case: MaracCase, title: str, severity: str = "warning") -> object:
+    from dapolice.alerts.registry import AlertSpec
+
+    return AlertSpec(
+        title=title,
+        link=f"/marac/cases/{case.pk}/",
+        recipient_role="marac_coordinator",
+        severity=severity,
+    )
+
+
+@pytest.fixture
+def discussed(listed, add_action, agency_housing, coordinator):
+    """A case discussed at its meeting, its one action reported done."""
+
+    def make() -> MaracCase:
+        case = listed()
+        action = add_action(case, agency_housing)
+        services.action_report(actor=coordinator, action=action, kind="done", note="Done.")
+        case.refresh_from_db()
+        assert case.status == CaseStatus.DISCUSSED
+        return case
+
+    return make
+
+
+def test_case_alerts_name_the_reference_and_go_to_whom_they_should(
+    discussed, coordinator, make_user
+):
+    from django.urls import reverse
+
+    from dapolice.accounts.choices import Role
+    from dapolice.alerts.registry import AlertSpec
+
+    case = discussed()
+    ref = case.reference
+    assert selectors.repeat_alerts(case_id=case.pk) == [
+        _coordinator_alert(case, f"Repeat MARAC: a new incident for the victim of {ref}", "urgent")
+    ]
+    assert selectors.reassess_chase_alerts(case_id=case.pk) == [
+        _coordinator_alert(
+            case, f"{ref}: the re-assessment asked for after the actions has not come"
+        )
+    ]
+    asked = (
+        f"{ref}: the MARAC's actions are reported back; re-assess victim {case.victim_id}'s risk"
+        " (DASH)"
+    )
+    link = reverse("risk:history", args=[case.victim_id])  # no DASH: nowhere to start one
+    assert selectors.reassess_request_alerts(case_id=case.pk) == [
+        AlertSpec(title=f"{asked} (no officer or SPOC named)", link=link, recipient_role="mash")
+    ]
+    officer = make_user(Role.ATTENDING_OFFICER)
+    MaracCase.objects.filter(pk=case.pk).update(
+        reassessment_requested_at=timezone.now(),
+        reassessment_requested_by=coordinator,
+        reassessment_requested_from=officer,
+    )
+    assert selectors.reassess_request_alerts(case_id=case.pk) == [
+        AlertSpec(title=asked, link=link, recipient_id=officer.pk)
+    ]
+    assert selectors.reassessed_alerts(case_id=case.pk) == []  # no DASH linked yet
+    for missing in (
+        selectors.repeat_alerts,
+        selectors.reassess_chase_alerts,
+        selectors.reassess_request_alerts,
+        selectors.reassessed_alerts,
+    ):
+        assert missing(case_id=0) == []
+
+
+def test_a_closed_case_alerts_nobody(discussed, coordinator):
+    case = discussed()
+    services.case_close(actor=coordinator, case=case, level_after="medium", outcome="unknown")
+    assert selectors.repeat_alerts(case_id=case.pk) == []
+    assert selectors.reassess_chase_alerts(case_id=case.pk) == []
+    assert selectors.reassess_request_alerts(case_id=case.pk) == []
+    assert selectors.reassessed_alerts(case_id=case.pk) == []
+
+
+def test_a_linked_reassessment_tells_the_coordinator_only_while_the_case_is_discussed(
+    discussed, listed, review, coordinator
+):
+    case = discussed()
+    dash = review("medium", victim=case.victim)
+    MaracCase.objects.filter(pk=case.pk).update(reassessment=dash)
+    assert selectors.reassessed_alerts(case_id=case.pk) == [
+        _coordinator_alert(
+            case,
+            f"{case.reference}: the victim's risk was re-assessed after the actions:"
+            " close the case",
+        )
+    ]
+    assert selectors.reassess_request_alerts(case_id=case.pk) == []  # already re-assessed
+    on_the_list = listed()  # not yet discussed
+    MaracCase.objects.filter(pk=on_the_list.pk).update(reassessment=dash)
+    assert selectors.reassessed_alerts(case_id=on_the_list.pk) == []
+
+
+def test_levels_are_shown_by_label_and_an_unknown_one_says_so():
+    detail = selectors.CaseDetail(
+        case=None,  # type: ignore[arg-type]
+        criteria=[],
+        research=[],
+        actions=[],
+        unreported=0,
+        coordinator=True,
+        level_before="high",
+        level_after="",
+        levels_say="reduced",
+    )
+    assert (detail.level_before_label, detail.level_after_label) == ("High", "Not known")
+    assert detail.levels_say_label == str(RiskOutcome("reduced").label)
+    assert (
+        selectors.CaseDetail(
+            case=None,  # type: ignore[arg-type]
+            criteria=[],
+            research=[],
+            actions=[],
+            unreported=0,
+            coordinator=False,
+        ).levels_say_label
+        == ""
+    )
+
+
+def test_a_case_closed_with_no_change_in_the_risk_counts_as_the_same(discussed, coordinator):
+    case = discussed()
+    services.case_close(actor=coordinator, case=case, level_after="high", outcome="same")
+    today = timezone.localdate()
+    figures = selectors.quarterly_return(
+        user=coordinator, year=today.year, quarter=(today.month - 1) // 3 + 1
+    )
+    assert (figures.closed, figures.risk_same, figures.risk_reduced, figures.risk_unknown) == (
+        1,
+        1,
+        0,
+        0,
+    )
+
+
+# --- Who is asked to re-assess, and the case page's actions -----------------------------------
+
+
+def test_the_reassessor_is_the_author_of_the_victims_latest_reviewed_dash(
+    refer, victim, review, make_user
+):
+    from risk.models import Assessment
+
+    person = victim()
+    case = refer(person)
+    first = review("high", victim=person)
+    second = review("medium", victim=person)
+    review("medium")  # another victim's, reviewed last: not theirs
+    assert selectors.reassessor_of(case) == selectors.Reassessor(
+        user_id=second.author_id, incident_id=second.incident_id
+    )
+    # By review time, not by creation; a tie goes to the later one.
+    Assessment.objects.filter(pk=second.pk).update(
+        reviewed_at=first.reviewed_at - timedelta(hours=1)
+    )
+    assert selectors.reassessor_of(case).incident_id == first.incident_id
+    Assessment.objects.filter(pk=second.pk).update(reviewed_at=first.reviewed_at)
+    assert selectors.reassessor_of(case).incident_id == second.incident_id
+    # An author who has left: nobody named (the MASH), still at the DASH's incident.
+    type(make_user()).objects.filter(pk=second.author_id).update(is_active=False)
+    assert selectors.reassessor_of(case) == selectors.Reassessor(
+        user_id=None, incident_id=second.incident_id
+    )
+
+
+def test_the_case_page_shows_each_actions_reports(listed, add_action, agency_housing, coordinator):
+    case = listed()
+    action = add_action(case, agency_housing)
+    services.action_report(actor=coordinator, action=action, kind="update", note="Booked")
+    detail = selectors.case_detail(user=coordinator, case=case)
+    assert [[r.note for r in row.reports] for row in detail.actions] == [["Booked"]]
