@@ -239,3 +239,23 @@ def test_ending_a_shift_a_second_after_it_started_keeps_it(sergeant, inspector):
     kept = services.inspector_shift_end(actor=sergeant, shift=shift, at=MONDAY + HOUR + SEC)
     assert kept is not None
     assert DutyInspectorShift.objects.get(pk=shift.pk).ends_at == MONDAY + HOUR + SEC
+
+
+def test_an_event_without_notes_has_none(officer, case):
+    event = record(officer, case)
+    assert CustodyEvent.objects.get(pk=event.pk).notes == ""
+
+
+def test_a_suspect_of_another_incident_is_refused(officer, case, log_incident):
+    incident, _suspect = case
+    other = log_incident(suspect={"given_name": "Stan", "family_name": "Elsewhere"})
+    stranger = IncidentPerson.objects.get(incident=other, role="suspect").person
+    err = refusal(
+        services.custody_event_record,
+        actor=officer,
+        incident=incident,
+        suspect=stranger,
+        kind="bail_granted",
+    )
+    assert err.field == "suspect"
+    assert not CustodyEvent.objects.exists()
