@@ -665,3 +665,48 @@ def test_no_call_is_added_to_an_attended_incident(log_incident, call_taker):
             actor=call_taker, incident=incident, note="n", idempotency_key=uuid.uuid4()
         )
     assert not IncidentCall.objects.exists()
+
+
+def test_a_resubmitted_form_returns_its_incident_even_if_the_answers_no_longer_pass(
+    call_taker,
+):
+    key = uuid.uuid4()
+    first = services.incident_create(actor=call_taker, data=data(idempotency_key=key))
+    AttendanceCategory.objects.filter(code="A").update(active=False)
+    again = services.incident_create(actor=call_taker, data=data(idempotency_key=key))
+    assert again.pk == first.pk
+
+
+def test_the_created_signal_names_the_incident_model_as_sender(
+    call_taker, django_capture_on_commit_callbacks
+):
+    heard: list[int] = []
+
+    def receiver(sender, incident_id, **kw):
+        heard.append(incident_id)
+
+    signals.incident_created.connect(receiver, sender=Incident, dispatch_uid="test-sender")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            incident = services.incident_create(actor=call_taker, data=data())
+    finally:
+        signals.incident_created.disconnect(sender=Incident, dispatch_uid="test-sender")
+    assert heard == [incident.pk]
+
+
+def test_the_reference_carries_the_year_of_the_call_not_of_today(call_taker):
+    new_year_eve = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)
+    incident = services.incident_create(actor=call_taker, data=data(received_at=new_year_eve))
+    assert incident.reference == f"DA-2025-{incident.pk:06d}"
+    assert Incident.objects.get(pk=incident.pk).reference == incident.reference
+
+
+def test_a_control_room_supervisor_may_lower_the_grade_after_the_target(
+    log_incident, control_supervisor
+):
+    incident = log_incident(category="A")
+    with time_machine.travel(NOW + 30 * MIN, tick=False):
+        lowered = services.incident_regrade(
+            actor=control_supervisor, incident=incident, category_code="C", reason="Calmer"
+        )
+    assert (lowered.target_minutes, lowered.deadline_at) == (240, NOW + 240 * MIN)

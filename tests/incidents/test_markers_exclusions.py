@@ -207,3 +207,54 @@ def test_removing_needs_a_reason_keeps_the_entry_and_is_audited_once(log_inciden
     services.exclusion_remove(actor=make_user(Role.MASH), entry=entry, reason="Again")
     assert StaffExclusion.objects.get(pk=entry.pk).removed_by == mash
     assert AuditEvent.objects.filter(action=action).count() == 1
+
+
+def test_a_marker_without_a_note_has_none_and_a_restriction_without_one_is_refused(
+    log_incident, make_user
+):
+    mash = make_user(Role.MASH)
+    incident = log_incident()
+    marker = services.marker_add(actor=mash, kind=MarkerKind.VIOLENCE, person=victim_of(incident))
+    assert Marker.objects.get(pk=marker.pk).note == ""
+    with pytest.raises(DomainError) as err:
+        services.marker_add(
+            actor=mash, kind=MarkerKind.RESTRICTED_ADDRESS, address=incident.location
+        )
+    assert err.value.field == "reason"
+    assert Address.objects.get(pk=incident.location_id).is_restricted is False
+
+
+def test_restricting_an_address_again_gives_its_own_restriction_marker(log_incident, make_user):
+    from incidents.inputs import AddressInput
+
+    mash = make_user(Role.MASH)
+    first = log_incident().location
+    second = log_incident(
+        location=AddressInput(house="7", street="Quiet Row", town="Diss", postcode="IP22 4AA")
+    ).location
+    own = services.marker_add(
+        actor=mash, kind=MarkerKind.RESTRICTED_ADDRESS, address=first, note="Refuge"
+    )
+    services.marker_add(actor=mash, kind=MarkerKind.RESTRICTED_ADDRESS, address=second, note="Safe")
+    services.marker_add(actor=mash, kind=MarkerKind.WEAPONS, address=first, note="Knives")
+    again = services.marker_add(
+        actor=mash, kind=MarkerKind.RESTRICTED_ADDRESS, address=first, note="Again"
+    )
+    assert again.pk == own.pk
+
+
+def test_an_entry_for_one_record_is_not_an_entry_for_another(log_incident, make_user):
+    mash, officer = make_user(Role.MASH), make_user(Role.CALL_TAKER)
+    one, two = log_incident(), log_incident(victim={"given_name": "Two", "family_name": "Other"})
+    on_person = services.exclusion_add(
+        actor=mash, user=officer, reason="Related", person=victim_of(one)
+    )
+    other_person = services.exclusion_add(
+        actor=mash, user=officer, reason="Related", person=victim_of(two)
+    )
+    on_incident = services.exclusion_add(actor=mash, user=officer, reason="Related", incident=one)
+    other_incident = services.exclusion_add(
+        actor=mash, user=officer, reason="Related", incident=two
+    )
+    assert len({on_person.pk, other_person.pk, on_incident.pk, other_incident.pk}) == 4
+    assert StaffExclusion.objects.count() == 4

@@ -124,8 +124,12 @@ SELECTIONS = (
     Selection(
         "incidents-persons",
         ("incidents/services/persons.py",),
-        ("tests/incidents/test_persons.py", "tests/incidents/test_intake_services.py")
-        + ("tests/incidents/test_services.py",),
+        ("tests/incidents/test_persons.py", "tests/incidents/test_services.py"),
+    ),
+    Selection(
+        "incidents-addresses",
+        ("incidents/services/addresses.py",),
+        ("tests/incidents/test_addresses.py", "tests/incidents/test_rural_areas.py"),
     ),
     Selection(
         "incidents-markers",
@@ -135,7 +139,8 @@ SELECTIONS = (
     Selection(
         "incidents-custody",
         ("incidents/services/custody.py",),
-        ("tests/incidents/test_custody.py", "tests/incidents/test_inspector_rota.py"),
+        ("tests/incidents/test_custody_services.py", "tests/incidents/test_custody.py")
+        + ("tests/incidents/test_inspector_rota.py",),
     ),
     Selection("core", ("*",), None),
 )

@@ -32,6 +32,7 @@ from tests.mutation import launch, run
         ("incidents/services/attendance.py", "incidents-attendance"),
         ("incidents/services/incidents.py", "incidents-intake"),
         ("incidents/services/persons.py", "incidents-persons"),
+        ("incidents/services/addresses.py", "incidents-addresses"),
         ("incidents/services/markers.py", "incidents-markers"),
         ("incidents/services/exclusions.py", "incidents-markers"),
         ("incidents/services/custody.py", "incidents-custody"),
