@@ -404,3 +404,31 @@ def test_starting_records_the_instrument_and_names_the_colleague_in_progress(
     with pytest.raises(Conflict) as refused:
         services.assessment_start(actor=colleague, incident=attended)
     assert refused.value.message == f"{officer} already has a DASH in progress for this victim."
+
+
+def test_a_marker_only_when_asked_for_and_only_once(
+    submitted, officer, supervisor, log_incident, attach
+):
+    plain = submitted(3)
+    assert plain.marker_id is None
+    assert not Marker.objects.exists()
+    with time_machine.travel(NOW, tick=False):
+        asked = submitted(15, safety_marker=True, incident=attach(log_incident(), officer))
+    services.assessment_review(
+        actor=supervisor, assessment=asked, decision="return", reason="Add the evidence"
+    )
+    again = services.assessment_submit(
+        actor=officer, assessment=asked, data=complete_input(15, safety_marker=True)
+    )
+    assert again.marker_id == asked.marker_id
+    assert Marker.objects.count() == 1
+
+
+def test_submission_is_audited_with_the_officers_rationale(submitted, officer):
+    assessment = submitted(5, level="high", rationale="Strangled her last week")
+    event = AuditEvent.objects.get(
+        action="risk.assessment.submitted", subject_id=str(assessment.pk)
+    )
+    assert event.reason == "Strangled her last week"
+    assert event.changes["status"] == ["draft", "submitted"]
+    assert event.changes["level_set_by"][1] == officer.pk
