@@ -432,3 +432,17 @@ def test_submission_is_audited_with_the_officers_rationale(submitted, officer):
     assert event.reason == "Strangled her last week"
     assert event.changes["status"] == ["draft", "submitted"]
     assert event.changes["level_set_by"][1] == officer.pk
+
+
+def test_starting_again_after_a_review_or_on_another_incident_is_a_new_dash(
+    submitted, supervisor, officer, log_incident, attach
+):
+    reviewed = submitted(3)
+    services.assessment_review(actor=supervisor, assessment=reviewed, decision="agree")
+    again = services.assessment_start(actor=officer, incident=reviewed.incident)
+    assert again.pk != reviewed.pk
+    assert again.status == "draft"
+    other = attach(log_incident(victim=reviewed.victim), officer)
+    elsewhere = services.assessment_start(actor=officer, incident=other)
+    assert elsewhere.pk not in (again.pk, reviewed.pk)
+    assert elsewhere.incident_id == other.pk
