@@ -446,3 +446,32 @@ def test_starting_again_after_a_review_or_on_another_incident_is_a_new_dash(
     elsewhere = services.assessment_start(actor=officer, incident=other)
     assert elsewhere.pk not in (again.pk, reviewed.pk)
     assert elsewhere.incident_id == other.pk
+
+
+def test_the_victim_must_be_the_victim_of_this_incident(log_incident, attach, officer):
+    elsewhere = log_incident(victim={"given_name": "Ann", "family_name": "Other"})
+    victim_elsewhere = elsewhere.people.get(role="victim").person
+    incident = attach(log_incident(), officer)
+    with pytest.raises(DomainError) as refused:
+        services.assessment_start(actor=officer, incident=incident, victim=victim_elsewhere)
+    assert refused.value.field == "victim"
+
+
+def test_the_reviewed_signal_is_sent_by_the_assessment_model(
+    submitted, supervisor, django_capture_on_commit_callbacks
+):
+    from risk import signals
+
+    received = []
+
+    def listener(sender, **kwargs):
+        received.append(kwargs["assessment_id"])
+
+    signals.assessment_reviewed.connect(listener, sender=Assessment)
+    try:
+        assessment = submitted(3)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.assessment_review(actor=supervisor, assessment=assessment, decision="agree")
+    finally:
+        signals.assessment_reviewed.disconnect(listener, sender=Assessment)
+    assert received == [assessment.pk]
