@@ -36,6 +36,10 @@ _STATE = pytest.StashKey[tuple[Any, Path]]()
 #: (lock file handle, its "database ready" marker); the handle is held open, and so locked,
 #: until this process ends.
 _SLOT_LOCKS: list[tuple[Any, Path]] = []
+#: The process holding ``_SLOT_LOCKS`` (a forked child inherits the list, not the slot).
+_SLOT_OWNER: list[int] = []
+#: The database and test database names before any slot suffix (taken in the first process).
+_BASE: dict[str, str] = {}
 
 
 def worker_name(config: pytest.Config) -> str:
@@ -51,15 +55,30 @@ def cache_prefix_keys(cache: Any, prefix: str) -> tuple[Any, list[bytes]]:
 
 
 def mutation_database_suffix() -> None:
-    """Under mutmut, a test database per concurrently running child (see the module doc)."""
-    if not os.environ.get("DAPOLICE_MUTATION") or _SLOT_LOCKS:
+    """Under mutmut, a test database per concurrently running child (see the module doc).
+
+    mutmut forks each child from the process that ran the clean tests, which already holds a
+    slot: the child inherits that list, not the slot (its lock is the parent's), so it claims
+    one of its own; else every child would share the parent's database and wait on the other
+    children's row locks."""
+    if not os.environ.get("DAPOLICE_MUTATION"):
+        return
+    if _SLOT_LOCKS and [os.getpid()] == _SLOT_OWNER:
         return
     from django.conf import settings
-    from pytest_django.fixtures import _set_suffix_to_test_databases
 
-    name = settings.DATABASES["default"]["NAME"]
+    db = settings.DATABASES["default"]
+    if not _BASE:  # the first claim in the parent: the names before any suffix
+        _BASE["name"] = str(db["NAME"])
+        _BASE["test"] = str(db.get("TEST", {}).get("NAME") or f"test_{db['NAME']}")
+    for handle, _ready in _SLOT_LOCKS:  # the parent's: it keeps its lock
+        handle.close()
+    _SLOT_LOCKS.clear()
+    _SLOT_OWNER[:] = [os.getpid()]
     for slot in range(16):
-        lock = Path(tempfile.gettempdir()) / f"dapolice-mutmut-{Path(str(name)).name}-{slot}.lock"
+        lock = (
+            Path(tempfile.gettempdir()) / f"dapolice-mutmut-{Path(_BASE['name']).name}-{slot}.lock"
+        )
         handle = lock.open("w")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -67,7 +86,7 @@ def mutation_database_suffix() -> None:
             handle.close()
             continue
         _SLOT_LOCKS.append((handle, lock.with_suffix(".ready")))
-        _set_suffix_to_test_databases(suffix=f"mut{slot}")
+        db.setdefault("TEST", {})["NAME"] = f"{_BASE['test']}_mut{slot}"
         return
     raise RuntimeError("no free mutation database slot (more than 16 children?)")
 

@@ -58,7 +58,7 @@ def dash(log_incident, attach, officer):
 
 
 def test_instruments_offered_are_the_active_ones_in_order_and_by_audience():
-    Instrument.objects.create(code="bbb", version="1", name="B", order=0)
+    Instrument.objects.create(code="zzz", version="1", name="Z", order=0)
     Instrument.objects.create(code="aaa", version="2", name="A2", order=0, audience="partner")
     Instrument.objects.create(code="aaa", version="1", name="A1", order=0, audience="partner")
     Instrument.objects.create(code="000", version="1", name="Old", order=0, active=False)
@@ -66,18 +66,27 @@ def test_instruments_offered_are_the_active_ones_in_order_and_by_audience():
     assert offered == [
         ("aaa", "1"),
         ("aaa", "2"),
-        ("bbb", "1"),
+        ("zzz", "1"),
         ("dash-2009", "2009.1"),
         ("safelives-ric", "2009.1"),
     ]
     partner = [(i.code, i.version) for i in selectors.instruments_offered(audience="partner")]
     assert partner == [("aaa", "1"), ("aaa", "2"), ("safelives-ric", "2009.1")]
-    assert selectors.instrument_default().code == "aaa"
-    assert selectors.instrument_default().version == "1"
+    assert [i.code for i in selectors.instruments_offered(audience="police")] == [
+        "zzz",
+        "dash-2009",
+    ]
 
 
-def test_the_default_instrument_is_the_first_active_one():
+def test_the_default_instrument_is_the_first_active_one_by_order_code_and_version():
     assert selectors.instrument_default().code == "dash-2009"
+    Instrument.objects.create(code="zzz", version="1", name="Z", order=0)
+    Instrument.objects.create(code="yyy", version="3", name="Y3", order=0)
+    Instrument.objects.create(code="yyy", version="2", name="Y2", order=0)
+    Instrument.objects.create(code="aaa", version="1", name="Old", order=0, active=False)
+    default = selectors.instrument_default()
+    assert (default.code, default.version) == ("yyy", "2")
+    Instrument.objects.filter(order=0).update(active=False)
     Instrument.objects.filter(code="dash-2009").update(active=False)
     assert selectors.instrument_default().code == "safelives-ric"
     Instrument.objects.update(active=False)
@@ -309,24 +318,27 @@ def test_review_queue_highest_level_first_oldest_first_with_the_wait(
 
 
 def test_victim_history_oldest_first_without_drafts(dash, supervisor, officer, log_incident):
-    first = dash(15, at=NOW - timedelta(days=20))
-    victim = first.victim
+    third = dash(3, at=NOW - timedelta(days=30), submit=False)  # started first, submitted last
+    victim = third.victim
+    first = dash(15, at=NOW - timedelta(days=20), victim=victim)
     with time_machine.travel(NOW - timedelta(days=19), tick=False):
         services.assessment_review(actor=supervisor, assessment=first, decision="agree")
     second = dash(11, at=NOW - timedelta(days=10), victim=victim)
+    with time_machine.travel(NOW - timedelta(days=5), tick=False):
+        services.assessment_submit(actor=officer, assessment=third, data=complete_input(3))
     dash(3, at=NOW, victim=victim, submit=False)  # a draft: not in the history
     dash(3, at=NOW - timedelta(days=5))  # another victim
     history = selectors.victim_history(user=supervisor, person_pk=victim.pk)
     assert history.person == Person.objects.get(pk=victim.pk)
-    assert [p.assessment for p in history.points] == [first, second]
-    assert [p.level for p in history.points] == ["high", "medium"]
-    assert [len(p.reviews) for p in history.points] == [1, 0]
+    assert [p.assessment for p in history.points] == [first, second, third]
+    assert [p.level for p in history.points] == ["high", "medium", "standard"]
+    assert [len(p.reviews) for p in history.points] == [1, 0, 0]
     assert history.points[0].reviews[0].reviewer == supervisor
-    assert [m["n"] for m in history.chart["marks"]] == [1, 2]
+    assert [m["n"] for m in history.chart["marks"]] == [1, 2, 3]
     audit = last_audit("risk.assessment.history_viewed")
-    assert audit.object_ids == [str(first.pk), str(second.pk)]
+    assert audit.object_ids == [str(first.pk), str(second.pk), str(third.pk)]
     mine = selectors.victim_history(user=officer, person_pk=victim.pk)
-    assert [p.assessment for p in mine.points] == [first, second]
+    assert [p.assessment for p in mine.points] == [first, second, third]
 
 
 def _point(score, at, level="high"):
@@ -341,7 +353,7 @@ def test_history_chart_geometry():
         _point(0, NOW),
         _point(30, None),  # never submitted: not drawn
         _point(9, NOW + day, level=""),
-        _point(27, NOW + 3 * day, level="medium"),
+        _point(27, NOW + 7 * day, level="medium"),
     ]
     chart = selectors.history_chart(points)
     frame = {k: chart[k] for k in ("width", "height", "left", "right", "top", "bottom")}
@@ -355,18 +367,18 @@ def test_history_chart_geometry():
     }
     assert chart["marks"] == [
         {"x": 48.0, "y": 200.0, "score": 0, "level": "high", "label": "High", "date": NOW, "n": 1},
-        {"x": 240.0, "y": 138.7, "score": 9, "level": "", "label": "", "date": NOW + day, "n": 2},
+        {"x": 130.3, "y": 138.7, "score": 9, "level": "", "label": "", "date": NOW + day, "n": 2},
         {
             "x": 624.0,
             "y": 16.0,
             "score": 27,
             "level": "medium",
             "label": "Medium",
-            "date": NOW + 3 * day,
+            "date": NOW + 7 * day,
             "n": 3,
         },
     ]
-    assert chart["path"] == "M48.0,200.0 L240.0,138.7 L624.0,16.0"
+    assert chart["path"] == "M48.0,200.0 L130.3,138.7 L624.0,16.0"
     assert chart["bands"] == [
         {"y": 104.6, "label": "high", "min": 14},
         {"y": 131.9, "label": "medium", "min": 10},

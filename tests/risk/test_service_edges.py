@@ -404,3 +404,74 @@ def test_starting_records_the_instrument_and_names_the_colleague_in_progress(
     with pytest.raises(Conflict) as refused:
         services.assessment_start(actor=colleague, incident=attended)
     assert refused.value.message == f"{officer} already has a DASH in progress for this victim."
+
+
+def test_a_marker_only_when_asked_for_and_only_once(
+    submitted, officer, supervisor, log_incident, attach
+):
+    plain = submitted(3)
+    assert plain.marker_id is None
+    assert not Marker.objects.exists()
+    with time_machine.travel(NOW, tick=False):
+        asked = submitted(15, safety_marker=True, incident=attach(log_incident(), officer))
+    services.assessment_review(
+        actor=supervisor, assessment=asked, decision="return", reason="Add the evidence"
+    )
+    again = services.assessment_submit(
+        actor=officer, assessment=asked, data=complete_input(15, safety_marker=True)
+    )
+    assert again.marker_id == asked.marker_id
+    assert Marker.objects.count() == 1
+
+
+def test_submission_is_audited_with_the_officers_rationale(submitted, officer):
+    assessment = submitted(5, level="high", rationale="Strangled her last week")
+    event = AuditEvent.objects.get(
+        action="risk.assessment.submitted", subject_id=str(assessment.pk)
+    )
+    assert event.reason == "Strangled her last week"
+    assert event.changes["status"] == ["draft", "submitted"]
+    assert event.changes["level_set_by"][1] == officer.pk
+
+
+def test_starting_again_after_a_review_or_on_another_incident_is_a_new_dash(
+    submitted, supervisor, officer, log_incident, attach
+):
+    reviewed = submitted(3)
+    services.assessment_review(actor=supervisor, assessment=reviewed, decision="agree")
+    again = services.assessment_start(actor=officer, incident=reviewed.incident)
+    assert again.pk != reviewed.pk
+    assert again.status == "draft"
+    other = attach(log_incident(victim=reviewed.victim), officer)
+    elsewhere = services.assessment_start(actor=officer, incident=other)
+    assert elsewhere.pk not in (again.pk, reviewed.pk)
+    assert elsewhere.incident_id == other.pk
+
+
+def test_the_victim_must_be_the_victim_of_this_incident(log_incident, attach, officer):
+    elsewhere = log_incident(victim={"given_name": "Ann", "family_name": "Other"})
+    victim_elsewhere = elsewhere.people.get(role="victim").person
+    incident = attach(log_incident(), officer)
+    with pytest.raises(DomainError) as refused:
+        services.assessment_start(actor=officer, incident=incident, victim=victim_elsewhere)
+    assert refused.value.field == "victim"
+
+
+def test_the_reviewed_signal_is_sent_by_the_assessment_model(
+    submitted, supervisor, django_capture_on_commit_callbacks
+):
+    from risk import signals
+
+    received = []
+
+    def listener(sender, **kwargs):
+        received.append(kwargs["assessment_id"])
+
+    signals.assessment_reviewed.connect(listener, sender=Assessment)
+    try:
+        assessment = submitted(3)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.assessment_review(actor=supervisor, assessment=assessment, decision="agree")
+    finally:
+        signals.assessment_reviewed.disconnect(listener, sender=Assessment)
+    assert received == [assessment.pk]
