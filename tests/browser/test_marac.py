@@ -57,7 +57,12 @@ def test_meeting_agenda_pdf_actions_and_partner_report_back(
     login(page, live_server, coordinator)
     page.goto("/marac/meetings/")
     held = timezone.localtime(timezone.now() + timedelta(days=10)).replace(hour=10, minute=0)
-    page.get_by_label("Date and time of the (first) meeting").fill(held.strftime("%Y-%m-%dT%H:%M"))
+    # The GOV.UK date input (day, month, year) and a 24-hour time.
+    meeting_date = page.get_by_role("group", name=re.compile(r"Date of the \(first\) meeting"))
+    meeting_date.get_by_label("Day").fill(str(held.day))
+    meeting_date.get_by_label("Month").fill(str(held.month))
+    meeting_date.get_by_label("Year").fill(str(held.year))
+    page.locator("[name=first_at_time]").fill(held.strftime("%H:%M"))
     page.get_by_label("Venue").fill("County Hall, room 2")
     page.get_by_label(agency_housing.name).check()
     page.get_by_label(agency_health.name).check()
@@ -84,7 +89,7 @@ def test_meeting_agenda_pdf_actions_and_partner_report_back(
     # The action plan: one action for housing, one for health.
     page.locator(f"[data-testid=agenda] tr[data-case='{case.pk}'] a").click()
     page.wait_for_url(re.compile(rf".*/marac/cases/{case.pk}/$"))
-    due = (timezone.localdate() + timedelta(days=21)).strftime("%d/%m/%Y")
+    due = timezone.localdate() + timedelta(days=21)
     for agency, what, done in (
         (agency_housing, "Fit extra locks and a door chain", "Locks fitted, keys with the victim"),
         (agency_health, "Flag the GP records", "Records flagged"),
@@ -92,7 +97,10 @@ def test_meeting_agenda_pdf_actions_and_partner_report_back(
         page.get_by_label("Responsible agency").select_option(label=agency.name)
         page.get_by_label("Action", exact=True).fill(what)
         page.get_by_label("What done means").fill(done)
-        page.get_by_label("Due by").fill(due)
+        due_by = page.get_by_role("group", name="Due by")
+        due_by.get_by_label("Day").fill(str(due.day))
+        due_by.get_by_label("Month").fill(str(due.month))
+        due_by.get_by_label("Year").fill(str(due.year))
         page.get_by_role("button", name="Add the action").click()
         page.wait_for_url(re.compile(rf".*/marac/cases/{case.pk}/$"))
     assert Action.objects.filter(case=case).count() == 2
