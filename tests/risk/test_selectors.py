@@ -480,3 +480,61 @@ def test_reassessment_due_at_reads_only_the_victims_pending_reassessment(
         fired_at=None, cancelled_at=NOW
     )
     assert selectors.reassessment_due_at(person_id=victim.pk) is None
+
+
+# --- Found by the mutation run of 30 November -------------------------------------------------
+
+
+def test_victim_history_shows_only_the_assessments_the_user_may_see(
+    dash, officer, make_user, log_incident, attach
+):
+    """Another officer who attended the same victim sees the victim's history, but only their
+    own DASH in it (the victim is visible to both; each officer's DASH is not)."""
+    mine = dash(15, at=NOW - timedelta(days=10))
+    victim = mine.victim
+    other = make_user("attending_officer")
+    theirs = dash(3, at=NOW - timedelta(days=5), victim=victim, actor=other)
+    assert [
+        p.assessment for p in selectors.victim_history(user=other, person_pk=victim.pk).points
+    ] == [theirs]
+    both = selectors.victim_history(user=officer, person_pk=victim.pk).points
+    assert mine in [p.assessment for p in both]
+    assert theirs not in [p.assessment for p in both]
+
+
+def test_victim_history_reads_what_the_page_shows_without_more_queries(
+    dash, supervisor, django_assert_num_queries
+):
+    """The history page shows each DASH's incident, victim, instrument, author, reviewer and
+    who set the level, and each review's reviewer: all loaded by the selector's four queries."""
+    first = dash(15, at=NOW - timedelta(days=20))
+    victim = first.victim
+    with time_machine.travel(NOW - timedelta(days=19), tick=False):
+        services.assessment_review(actor=supervisor, assessment=first, decision="agree")
+    dash(11, at=NOW - timedelta(days=10), victim=victim)
+    history = selectors.victim_history(user=supervisor, person_pk=victim.pk)
+    with django_assert_num_queries(0):
+        for point in history.points:
+            a = point.assessment
+            assert a.incident.reference
+            assert a.victim.pk == victim.pk
+            assert a.instrument.code
+            assert a.author.username
+            assert a.level_set_by is None or a.level_set_by.username
+            assert a.reviewed_by is None or a.reviewed_by.username
+            assert all(r.reviewer.username for r in point.reviews)
+    assert history.points[0].assessment.reviewed_by == supervisor
+
+
+def test_assessment_list_orders_by_last_change_not_by_creation(dash, officer):
+    older = dash(1, at=NOW, submit=False)
+    newer = dash(1, at=NOW + timedelta(hours=1), submit=False)
+    with time_machine.travel(NOW + timedelta(hours=2), tick=False):
+        services.assessment_submit(actor=officer, assessment=older, data=complete_input(1))
+    assert selectors.assessment_list(user=officer) == [older, newer]
+
+
+def test_incidents_to_assess_order_by_when_received_not_when_logged(log_incident, attach, officer):
+    logged_first = attach(log_incident(received_at=NOW - timedelta(hours=1)), officer)
+    logged_late = attach(log_incident(received_at=NOW - timedelta(hours=5)), officer)
+    assert selectors.incidents_to_assess(user=officer) == [logged_first, logged_late]
