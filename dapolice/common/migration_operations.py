@@ -221,3 +221,21 @@ def id_batches(
         return
     for start in range(low, high + 1, batch_size):
         yield start, start + batch_size
+
+
+class PostgresOnlyAddIndexConcurrently(pg.AddIndexConcurrently):
+    """:class:`AddIndexConcurrently` for an index only PostgreSQL has (GIN, trigram, JSON
+    containment): on any other database it records the index in the state and builds nothing,
+    so the embedded SQLite default still migrates."""
+
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)

@@ -7,21 +7,12 @@ embedded default of ``make run``) has no GIN, and the engine runs the block on P
 
 import django.contrib.postgres.indexes
 from django.contrib.postgres.operations import (
-    AddIndexConcurrently,
     BtreeGinExtension,
     TrigramExtension,
 )
 from django.db import migrations
 
-
-class PostgresAddIndexConcurrently(AddIndexConcurrently):
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+from dapolice.common.migration_operations import PostgresOnlyAddIndexConcurrently
 
 
 class Migration(migrations.Migration):
@@ -34,7 +25,7 @@ class Migration(migrations.Migration):
     operations = [
         BtreeGinExtension(),
         TrigramExtension(),
-        PostgresAddIndexConcurrently(
+        PostgresOnlyAddIndexConcurrently(
             model_name="personname",
             index=django.contrib.postgres.indexes.GinIndex(
                 fields=["given_canon", "family_norm"],

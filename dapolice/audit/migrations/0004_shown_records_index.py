@@ -6,18 +6,9 @@ the migration is not atomic. PostgreSQL only: SQLite has no GIN and no JSON cont
 """
 
 import django.contrib.postgres.indexes
-from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations
 
-
-class PostgresAddIndexConcurrently(AddIndexConcurrently):
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+from dapolice.common.migration_operations import PostgresOnlyAddIndexConcurrently
 
 
 class Migration(migrations.Migration):
@@ -26,7 +17,7 @@ class Migration(migrations.Migration):
     dependencies = [("audit", "0003_hash_chain")]
 
     operations = [
-        PostgresAddIndexConcurrently(
+        PostgresOnlyAddIndexConcurrently(
             model_name="auditevent",
             index=django.contrib.postgres.indexes.GinIndex(
                 fields=["object_ids"], name="audit_shown_idx", opclasses=["jsonb_path_ops"]
