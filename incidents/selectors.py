@@ -30,8 +30,8 @@ from dapolice.accounts.models import User
 from dapolice.alerts.choices import Severity
 from dapolice.alerts.registry import AlertSpec
 from dapolice.audit.models import AuditEvent
-from dapolice.audit.services import record_access, record_list, record_read
-from dapolice.common.compiled import CompiledQuery, user_key
+from dapolice.audit.services import batched, record_access, record_list, record_read
+from dapolice.common.compiled import CompiledQuery, run_together, user_key
 from dapolice.common.http import CappedPaginator
 from incidents.choices import (
     ATTENDANCE_BREACH,
@@ -103,6 +103,7 @@ def person_flags(
     address_ids: dict[int, int | None] | None = None,
     new_call: bool = True,
     markers: Iterable[Marker] | None = None,
+    rows: Iterable[dict[str, Any]] | None = None,
 ) -> dict[int, PersonFlags]:
     """Flags for each person as of ``at`` (now): two queries whatever the history size (the
     incidents, the markers), and one more for the addresses when ``address_ids`` is not given.
@@ -116,6 +117,10 @@ def person_flags(
       ``DAPOLICE_SERIAL_PERPETRATOR_VICTIMS`` different victims;
     * recent incidents and highest risk level in ``DAPOLICE_MATCH_HISTORY_MONTHS``;
     * active markers on the person and on their current address.
+
+    ``rows`` and ``markers`` given (``person_match``, which reads them with its other rows in
+    one round trip): ``_FLAG_ROWS`` as of ``at`` for these ids or more (rows of other people
+    change nothing), and the markers on these people and their homes, in order.
     """
     ids = list(dict.fromkeys(person_ids))
     months = settings.DAPOLICE_MATCH_HISTORY_MONTHS
@@ -123,13 +128,13 @@ def person_flags(
     if not ids:
         return flags
     at = at or timezone.now()
-    repeat_from = months_before(at, settings.DAPOLICE_REPEAT_VICTIM_MONTHS)
-    history_from = months_before(at, settings.DAPOLICE_MATCH_HISTORY_MONTHS)
-    window_start = min(repeat_from, history_from)
+    repeat_from, history_from, window_start = _flag_window(at)
 
     # One query for both the history window and every incident as a suspect (with the victims
     # of those incidents, to count distinct victims): rows are told apart below.
-    if exclude_incident_id is None:
+    if rows is not None:
+        pass
+    elif exclude_incident_id is None:
         rows = _FLAG_ROWS.run(False, ids=ids, at=at, window_start=window_start)
     else:
         rows = _FLAG_ROWS_EXCLUDING.run(
@@ -191,6 +196,13 @@ def person_flags(
             if pk in flags:
                 flags[pk].markers.append(marker)
     return flags
+
+
+def _flag_window(at: datetime) -> tuple[datetime, datetime, datetime]:
+    """The repeat-victim window's start, the history window's, and the earlier of the two."""
+    repeat_from = months_before(at, settings.DAPOLICE_REPEAT_VICTIM_MONTHS)
+    history_from = months_before(at, settings.DAPOLICE_MATCH_HISTORY_MONTHS)
+    return repeat_from, history_from, min(repeat_from, history_from)
 
 
 def _marker_owners(person_ids: Iterable[int], address_ids: Iterable[int]) -> Q:
@@ -323,8 +335,17 @@ def address_lookup(*, user: User, postcode: str, house: str) -> Address | None:
     return address
 
 
+#: Open incidents shown on the intake page (a possible duplicate call).
+OPEN_INCIDENTS_SHOWN = 5
+
+
 def incident_open_for(
-    *, user: User, postcode: str, house: str, person_ids: Iterable[int], limit: int = 5
+    *,
+    user: User,
+    postcode: str,
+    house: str,
+    person_ids: Iterable[int],
+    limit: int = OPEN_INCIDENTS_SHOWN,
 ) -> list[Incident]:
     """Open incidents at the typed location or involving any of ``person_ids``, the nearest
     deadline first: a call about one of them is probably the same incident ("possible
@@ -567,30 +588,83 @@ class MatchResult:
     address: Address | None
     residents: list[Person]
     address_markers: list[Marker]
+    #: Open incidents at the incident's location or for the people flagged (``open_at``).
+    open_incidents: list[Incident] = field(default_factory=list)
 
 
 def person_match(
-    *, user: User, query: Any, limit: int = 5, with_names_and_phones: bool = False
+    *,
+    user: User,
+    query: Any,
+    limit: int = 5,
+    with_names_and_phones: bool = False,
+    open_at: tuple[str, str] | None = None,
 ) -> MatchResult:
     """Possible matches for a person being typed, with their flags and the reasons in words.
 
     Every person shown (matches and people at the address) is recorded in the audit trail as a
-    search by this user. Candidates the user may not see are dropped before anything is shown.
+    search by this user, in one write. Candidates the user may not see are dropped before
+    anything is shown. ``open_at`` (the incident location's postcode and house: the intake
+    panel) also reads the open incidents there or for the people flagged
+    (:func:`incident_open_for`), audited in the same write.
+
+    Two round trips to the database besides the audit row: the engine's statement, then the
+    persons shown, their markers and flags, the people and markers at the typed address and
+    the open incidents, together (``run_together``: one statement on PostgreSQL). They are read
+    for every candidate the engine returns (at most ``limit``), and the persons the user may
+    not see are dropped here, with their rows.
     """
     from incidents.matching.engine import match_persons
 
     candidates = match_persons(query, limit=limit)
-    # The names came with the candidates (the engine reads them to score). Phones, which the
-    # API shows and the panel does not, come with the persons on PostgreSQL (an array
-    # subquery), in one more query elsewhere.
+    ids = [c.person_id for c in candidates]
+    # Phones, which the API shows and the panel does not, come with the persons on PostgreSQL
+    # (an array subquery), in one more query elsewhere.
     in_one = with_names_and_phones and connection.vendor == "postgresql"
-    persons = _MATCH_PERSONS.run(
-        (user_key(user), in_one),
-        user=user,
-        ids=[c.person_id for c in candidates],
-        with_phones=in_one,
-    )
-    visible = {p.pk: p for p in persons}
+    postcode_key, house_key = keys.postcode_key(query.postcode), keys.house_key(query.house)
+    typed = bool(postcode_key and house_key)
+    at = timezone.now()
+    calls: list[tuple[CompiledQuery, Any, dict[str, Any]]] = [
+        (
+            _MATCH_PERSONS,
+            (user_key(user), in_one),
+            {"user": user, "ids": ids, "with_phones": in_one},
+        )
+    ]
+    if typed:
+        calls.append(
+            (
+                _MATCH_MARKERS_TYPED,
+                user_key(user),
+                {"user": user, "ids": ids, "postcode_key": postcode_key, "house_key": house_key},
+            )
+        )
+        residents_limit = setting("DAPOLICE_MATCH_ADDRESS_LIMIT")
+        calls.append(
+            (
+                _RESIDENTS,
+                (user_key(user), residents_limit),
+                {
+                    "user": user,
+                    "exclude": ids,
+                    "postcode_key": postcode_key,
+                    "house_key": house_key,
+                    "limit": residents_limit,
+                },
+            )
+        )
+    elif ids:
+        calls.append((_MATCH_MARKERS, None, {"ids": ids}))
+    if ids:
+        calls.append(
+            (_FLAG_ROWS, False, {"ids": ids, "at": at, "window_start": _flag_window(at)[2]})
+        )
+    open_call = _open_incidents_call(user, open_at, [c.person_id for c in candidates if c.flagged])
+    if open_call is not None:
+        calls.append(open_call)
+    results = dict(zip([call[0] for call in calls], run_together(*calls), strict=True))
+
+    visible = {p.pk: p for p in results[_MATCH_PERSONS]}
     shown = [c for c in candidates if c.person_id in visible]
     phones: dict[int, list[str]] = defaultdict(list)
     if in_one:
@@ -602,26 +676,14 @@ def person_match(
             .values_list("person_id", "number")
         ):
             phones[person_id].append(number)
-    # One query for the markers of the people shown (and their homes) and of the typed address.
+    all_markers: list[Any] = results.get(_MATCH_MARKERS_TYPED if typed else _MATCH_MARKERS, [])
     shown_ids = [c.person_id for c in shown]
-    homes = {pk: p.address_id for pk, p in visible.items()}
-    postcode_key, house_key = keys.postcode_key(query.postcode), keys.house_key(query.house)
-    home_ids = [a for a in homes.values() if a is not None]
-    if postcode_key and house_key:
-        all_markers = _MATCH_MARKERS_TYPED.run(
-            user_key(user),
-            user=user,
-            shown_ids=shown_ids,
-            home_ids=home_ids,
-            postcode_key=postcode_key,
-            house_key=house_key,
-        )
-    else:
-        all_markers = _MATCH_MARKERS.run(None, shown_ids=shown_ids, home_ids=home_ids)
     flags = person_flags(
         shown_ids,
-        address_ids=homes,
+        at=at,
+        address_ids={pk: p.address_id for pk, p in visible.items()},
         markers=[m for m in all_markers if m.for_shown],
+        rows=results.get(_FLAG_ROWS, []),
     )
     rows = [
         MatchRow(
@@ -635,36 +697,39 @@ def person_match(
         )
         for c in shown
     ]
-    at_address = people_at_address(
-        user=user,
-        postcode=query.postcode,
-        house=query.house,
-        exclude=visible,
-        markers=[m for m in all_markers if m.at_typed],
+    at_address = (
+        _at_typed_address(results[_RESIDENTS], [m for m in all_markers if m.at_typed])
+        if typed
+        else AtAddress()
     )
     residents = at_address.residents
-    if at_address.restricted_typed is not None:
-        # Typing a refuge's address is a sensitive-access event (issue 7, finding 2); creating
-        # the incident also alerts (``address_typed_restricted``).
-        record_access(
+    open_incidents: list[Incident] = results[open_call[0]] if open_call is not None else []
+    with batched():  # the rows below in one write
+        if at_address.restricted_typed is not None:
+            # Typing a refuge's address is a sensitive-access event (issue 7, finding 2);
+            # creating the incident also alerts (``address_typed_restricted``).
+            record_access(
+                actor=user,
+                action="incidents.address.restricted_typed",
+                subject=at_address.restricted_typed,
+                changes={"sensitive": [None, True], "where": [None, "match"]},
+            )
+        record_list(
             actor=user,
-            action="incidents.address.restricted_typed",
-            subject=at_address.restricted_typed,
-            changes={"sensitive": [None, True], "where": [None, "match"]},
+            action="incidents.person.matched",
+            model=Person,
+            ids=[r.person.pk for r in rows] + [p.pk for p in residents],
+            kind=AuditEvent.Kind.SEARCH,
+            changes={"shown_at_address": [None, [p.pk for p in residents]]},
         )
-    record_list(
-        actor=user,
-        action="incidents.person.matched",
-        model=Person,
-        ids=[r.person.pk for r in rows] + [p.pk for p in residents],
-        kind=AuditEvent.Kind.SEARCH,
-        changes={"shown_at_address": [None, [p.pk for p in residents]]},
-    )
+        if open_incidents:
+            _record_open_incidents(user, open_incidents)
     return MatchResult(
         rows=rows,
         address=at_address.address,
         residents=residents,
         address_markers=at_address.markers,
+        open_incidents=open_incidents,
     )
 
 
@@ -678,15 +743,17 @@ def _match_persons(user: User, ids: list[int], with_phones: bool) -> QuerySet[Pe
 
 
 def _match_markers(
-    shown_ids: list[int],
-    home_ids: list[int],
+    ids: list[int],
     user: User | None = None,
     postcode_key: str = "",
     house_key: str = "",
 ) -> QuerySet[Marker]:
-    """Active markers on the people shown and their homes (``for_shown``) and, with a typed
-    address, at that address if ``user`` may see it (``at_typed``): one query."""
-    owners = _marker_owners(shown_ids, home_ids)
+    """Active markers on the candidates and their homes (``for_shown``: :func:`person_flags`
+    keeps those of the people shown) and, with a typed address, at that address if ``user`` may
+    see it (``at_typed``): one query. The homes are a subquery, so this needs no other read."""
+    owners = Q(person_id__in=ids) | Q(
+        address_id__in=Person.objects.filter(pk__in=ids, address__isnull=False).values("address_id")
+    )
     typed = (
         _markers_at_typed_address(user, _typed_address(postcode_key, house_key))
         if user is not None
@@ -706,16 +773,86 @@ def _match_markers(
     )
 
 
+def _residents(
+    user: User, exclude: list[int], postcode_key: str, house_key: str, limit: int
+) -> QuerySet[Person]:
+    """The people ``user`` may see at the typed address (never a restricted one), but those in
+    ``exclude`` (the matches): ``_RESIDENTS``."""
+    return (
+        Person.objects.visible_to(user)
+        .filter(_typed_address(postcode_key, house_key), address__is_restricted=False)
+        .exclude(pk__in=exclude)
+        .select_related("address")
+        .order_by("family_name", "given_name", "pk")[:limit]
+    )
+
+
+def _open_incidents(
+    user: User, person_ids: list[int], postcode_key: str = "", house_key: str = ""
+) -> QuerySet[Incident]:
+    """:func:`incident_open_for` for candidates not yet checked against ``user``'s visibility
+    (``person_match``): only the people ``user`` may see count (``_OPEN_INCIDENTS``)."""
+    people = Person.objects.visible_to(user).filter(pk__in=person_ids).values("pk")
+    where = Q(pk__in=IncidentPerson.objects.filter(person_id__in=people).values("incident_id"))
+    if postcode_key and house_key:
+        where |= Q(
+            location__postcode_key=postcode_key,
+            location__house_key=house_key,
+            location__is_restricted=False,
+        )
+    return (
+        Incident.objects.visible_to(user)
+        .filter(where, status__in=OPEN_STATUSES)
+        .select_related("category", "location")
+        .order_by("deadline_at", "pk")[:OPEN_INCIDENTS_SHOWN]
+    )
+
+
+def _open_incidents_call(
+    user: User, open_at: tuple[str, str] | None, flagged_ids: list[int]
+) -> tuple[CompiledQuery, Any, dict[str, Any]] | None:
+    if open_at is None:
+        return None
+    postcode_key, house_key = keys.postcode_key(open_at[0]), keys.house_key(open_at[1])
+    if postcode_key and house_key:
+        at = {"postcode_key": postcode_key, "house_key": house_key}
+        return (_OPEN_INCIDENTS_AT, user_key(user), {"user": user, "person_ids": flagged_ids, **at})
+    if not flagged_ids:
+        return None
+    return (_OPEN_INCIDENTS, user_key(user), {"user": user, "person_ids": flagged_ids})
+
+
+def _record_open_incidents(user: User, incidents: list[Incident]) -> None:
+    record_list(
+        actor=user,
+        action="incidents.incident.open_matched",
+        model=Incident,
+        ids=[i.pk for i in incidents],
+        kind=AuditEvent.Kind.SEARCH,
+    )
+
+
 # Compiled once per shape (dapolice.common.compiled): building these querysets cost more CPU
 # than running them. Keyed by what the visibility rules read of the user.
 _MATCH_PERSONS = CompiledQuery("incidents.match_persons", _match_persons, {"ids": "[pk]"})
-_MATCH_MARKERS = CompiledQuery(
-    "incidents.match_markers", _match_markers, {"shown_ids": "[pk]", "home_ids": "[pk]"}
-)
+_MATCH_MARKERS = CompiledQuery("incidents.match_markers", _match_markers, {"ids": "[pk]"})
 _MATCH_MARKERS_TYPED = CompiledQuery(
     "incidents.match_markers_typed",
     _match_markers,
-    {"shown_ids": "[pk]", "home_ids": "[pk]", "postcode_key": "str", "house_key": "str"},
+    {"ids": "[pk]", "postcode_key": "str", "house_key": "str"},
+)
+_RESIDENTS = CompiledQuery(
+    "incidents.match_residents",
+    _residents,
+    {"exclude": "[pk]", "postcode_key": "str", "house_key": "str"},
+)
+_OPEN_INCIDENTS = CompiledQuery(
+    "incidents.match_open_incidents", _open_incidents, {"person_ids": "[pk]"}
+)
+_OPEN_INCIDENTS_AT = CompiledQuery(
+    "incidents.match_open_incidents_at",
+    _open_incidents,
+    {"person_ids": "[pk]", "postcode_key": "str", "house_key": "str"},
 )
 
 
@@ -734,37 +871,36 @@ def people_at_address(
     postcode: str,
     house: str,
     exclude: Iterable[int] = (),
-    markers: list[Marker] | None = None,
 ) -> AtAddress:
     """People and markers at the typed address: listed beside the matches, never as matches.
 
     Victim, suspect and children often share an address (and a surname), so living there says
     nothing about who is on the phone; it does say who else may be in the house. The one
     implementation of "who lives here" (the matching engine has none), so the refuge rule is
-    here once: nobody is ever listed at a restricted (refuge or safe) address, whoever asks, and
-    its markers and the address itself only to a user who has revealed it (break-glass).
-    Not audited on its own: :func:`person_match` records everyone it shows.
+    here once (:func:`_at_typed_address`): nobody is ever listed at a restricted (refuge or
+    safe) address, whoever asks, and its markers and the address itself only to a user who has
+    revealed it (break-glass). Not audited on its own: :func:`person_match`, which reads the
+    same rows with its others, records everyone it shows.
 
     Two queries, both on the address key index: the residents and the markers at the address.
     """
     postcode_key, house_key = keys.postcode_key(postcode), keys.house_key(house)
     if not (postcode_key and house_key):
         return AtAddress()
-    at_address = _typed_address(postcode_key, house_key)
-    residents = list(
-        Person.objects.visible_to(user)
-        .filter(at_address, address__is_restricted=False)
-        .exclude(pk__in=list(exclude))
+    limit = setting("DAPOLICE_MATCH_ADDRESS_LIMIT")
+    residents = list(_residents(user, list(exclude), postcode_key, house_key, limit))
+    markers = list(
+        Marker.objects.active()
+        .filter(_markers_at_typed_address(user, _typed_address(postcode_key, house_key)))
         .select_related("address")
-        .order_by("family_name", "given_name", "pk")[: setting("DAPOLICE_MATCH_ADDRESS_LIMIT")]
+        .order_by("kind", "pk")
     )
-    if markers is None:  # else read with the matches' markers (``person_match``)
-        markers = list(
-            Marker.objects.active()
-            .filter(_markers_at_typed_address(user, at_address))
-            .select_related("address")
-            .order_by("kind", "pk")
-        )
+    return _at_typed_address(residents, markers)
+
+
+def _at_typed_address(residents: list[Person], markers: list[Marker]) -> AtAddress:
+    """What is shown of the typed address, given the people ``user`` may see there and the
+    markers there (both read already)."""
     address = (residents[0].address if residents else None) or (
         markers[0].address if markers else None
     )

@@ -23,7 +23,6 @@ from django.views.generic import TemplateView
 from dapolice import access
 from dapolice.access.views import ObjectPolicyMixin, PolicyRequiredMixin
 from dapolice.alerts.selectors import alerting_delayed, alerts_for_subjects
-from dapolice.audit.services import batched as audit_batched
 from dapolice.common.errors import Conflict, DomainError
 from dapolice.common.forms import field_anchor
 from dapolice.common.http import AuthenticatedHttpRequest
@@ -452,12 +451,16 @@ class PersonMatchPanelView(PolicyRequiredMixin, View):
             match_label_record(actor=request.user, person=rejected, query=query, positive=False)
         if query is not None:
             ctx["rejected_ids"] = query.exclude_person_ids
-            # The people and the open incidents shown: their audit rows in one write.
-            with audit_batched():
-                result = selectors.person_match(user=request.user, query=query)
-                ctx["open_incidents"] = self._open_incidents(
-                    form, [row.person.pk for row in result.rows if row.flagged]
-                )
+            # The people and open incidents shown: read together, audited in one write.
+            result = selectors.person_match(
+                user=request.user,
+                query=query,
+                open_at=(
+                    form.cleaned_data["location_postcode"],
+                    form.cleaned_data["location_house"],
+                ),
+            )
+            ctx["open_incidents"] = result.open_incidents
             ctx["result"] = result
             ctx["searched"] = True
         return render(request, "incidents/_match_panel.html", ctx)

@@ -19,10 +19,12 @@ something not in its key is caught by any test that runs it.
 
 from __future__ import annotations
 
+import json
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -81,6 +83,8 @@ class _Plan:
             raise ValueError(f"compiled query: values not found in its parameters: {missing}")
         self.values_names: list[str] | None = None
         self.select = self.compiler.select
+        self._json_sql: str | None = None
+        self._readers: list[Callable[[Any], Any]] | None = None
         if getattr(queryset, "_fields", None) is not None or query.values_select:  # values()
             self.values_names = [
                 *query.extra_select,
@@ -112,6 +116,38 @@ class _Plan:
             fetched = cursor.fetchall()
         finally:
             cursor.close()
+        return self.read(fetched)
+
+    def as_json_column(self) -> str:
+        """This query as one column of a :func:`run_together` statement: its rows as a JSON
+        array of arrays (text), in the query's order (an aggregate over an ordered subquery
+        with no join or grouping reads it in that order)."""
+        if self._json_sql is None:
+            self._json_readers()  # refuses a column JSON cannot carry exactly
+            names = [f"c{i}" for i in range(len(self.select))]
+            columns = ", ".join(f"t.{name}" for name in names)
+            self._json_sql = (
+                f"(SELECT coalesce(json_agg(json_build_array({columns})), '[]')::text "  # noqa: S608 (compiled SQL)
+                f"FROM ({self.sql}) AS t({', '.join(names)}))"
+            )
+        return self._json_sql
+
+    def _json_readers(self) -> list[Callable[[Any], Any]]:
+        """Per column, what turns its JSON value into the value the database driver gives."""
+        if self._readers is None:
+            self._readers = [_json_reader(expr.output_field) for expr, _, _ in self.select]
+        return self._readers
+
+    def read_json(self, text: str) -> list[Any]:
+        readers = self._json_readers()
+        fetched = [
+            tuple(v if v is None else read(v) for read, v in zip(readers, row, strict=True))
+            for row in json.loads(text)
+        ]
+        return self.read(fetched)
+
+    def read(self, fetched: list[Any]) -> list[Any]:
+        """Model instances (or dicts) from the driver's rows, as the queryset makes them."""
         rows = self.compiler.results_iter([fetched]) if fetched else []
         if self.values_names is not None:
             names = self.values_names
@@ -184,12 +220,17 @@ class CompiledQuery:
 
     def run(self, key: Hashable, **values: Any) -> list[Any]:
         """The rows (model instances, or dicts for a ``values()`` queryset)."""
+        plan, params = self.prepare(key, values)
+        return plan.rows(params)
+
+    def prepare(self, key: Hashable, values: dict[str, Any]) -> tuple[_Plan, list[Any]]:
+        """The plan for these values and its parameters (checked, see ``_check``)."""
         values = self._normalise(values)
         plan = self._plan(key, values)
         params = plan.bind(values)
         if settings.DAPOLICE_COMPILED_SQL_CHECK:
             self._check(plan, params, values)
-        return plan.rows(params)
+        return plan, params
 
     def _check(self, plan: _Plan, params: Sequence[Any], values: dict[str, Any]) -> None:
         queryset = self.build(**values)
@@ -202,6 +243,78 @@ class CompiledQuery:
                 f"compiled query {self.name}: the cached SQL differs from the queryset's "
                 "(the builder reads something that is not in its key)"
             )
+
+
+#: Column types whose JSON value is the driver's value (ints, strings, booleans); dates and
+#: times are read back from their ISO text. Any other type is refused by :func:`run_together`.
+_JSON_AS_IS = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "SmallAutoField",
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "PositiveBigIntegerField",
+        "CharField",
+        "TextField",
+        "SlugField",
+        "EmailField",
+        "BooleanField",
+    }
+)
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _json_reader(field: Any) -> Callable[[Any], Any]:
+    kind = field.get_internal_type()
+    if kind in ("ForeignKey", "OneToOneField"):
+        field, kind = field.target_field, field.target_field.get_internal_type()
+    if kind in _JSON_AS_IS:
+        return _as_is
+    if kind == "DateTimeField":
+        return datetime.fromisoformat
+    if kind == "DateField":
+        return date.fromisoformat
+    if kind == "UUIDField":
+        return uuid.UUID
+    if kind == "ArrayField" and field.base_field.get_internal_type() in _JSON_AS_IS:
+        return _as_is
+    raise ValueError(f"run_together: a {kind} column cannot be read from JSON exactly")
+
+
+def run_together(*calls: tuple[CompiledQuery, Hashable, dict[str, Any]]) -> list[list[Any]]:
+    """The rows of each ``(query, key, values)`` as ``query.run(key, **values)`` gives them, in
+    one round trip on PostgreSQL: one statement whose columns are the queries, each a JSON
+    array of its rows (PostgreSQL plans each as a subquery, with its own indexes). Elsewhere
+    (SQLite) the queries run one after the other. The queries do not see each other's rows:
+    one that needs another's result takes it as a subquery of its own."""
+    plans = [query.prepare(key, values) for query, key, values in calls]
+    if not plans:
+        return []
+    db = connections[plans[0][0].db]
+    if db.vendor != "postgresql" or any(plan.db != db.alias for plan, _ in plans):
+        return [plan.rows(params) for plan, params in plans]
+    live = [(i, plan, params) for i, (plan, params) in enumerate(plans) if not plan.empty]
+    out: list[list[Any]] = [[] for _ in calls]
+    if not live:
+        return out
+    sql = "SELECT " + ", ".join(plan.as_json_column() for _, plan, _ in live)
+    params = [value for _, _, plan_params in live for value in plan_params]
+    cursor = db.cursor()
+    try:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    for (i, plan, _), text in zip(live, row, strict=True):
+        out[i] = plan.read_json(text)
+    return out
 
 
 def user_key(user: Any) -> Hashable:

@@ -109,3 +109,84 @@ def test_lists_of_ids_share_one_plan_up_to_the_pad():
     with CaptureQueriesContext(connection) as captured:
         assert query.run(None, ids=[]) == []
     assert not captured.captured_queries
+
+
+def _fields(obj: object) -> dict[str, object]:
+    """An instance's values, its select_related objects' too (what a template or API reads)."""
+    out: dict[str, object] = {}
+    for name, value in vars(obj).items():
+        if name == "_state":
+            continue
+        out[name] = value
+    cached = obj._state.fields_cache  # type: ignore[attr-defined]
+    for name, related in cached.items():
+        out[f"{name}."] = _fields(related) if related is not None else None
+    return out
+
+
+def test_queries_run_together_give_what_each_gives_alone_in_one_round_trip(
+    call_taker, log_incident
+):
+    """``run_together``: the match's own queries (dates, times, UUIDs, booleans, an array of
+    phones, ``select_related``, a ``values()`` query, ordered and limited ones) give the same
+    rows and values, in the same order, as each run alone; on PostgreSQL in one statement."""
+    from datetime import date, timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from dapolice.common.compiled import run_together, user_key
+    from incidents import selectors as s
+    from incidents.models import IncidentPerson, Marker
+
+    victim = {"given_name": "Ann", "family_name": "Lee", "date_of_birth": date(1990, 2, 3)}
+    victim["phones"] = ("07700 900123", "01603 000111")
+    victim["lives_at_location"] = True  # 12 Mill Road, NR1 2AB: residents there
+    incidents = [log_incident(victim=victim, category="A") for _ in range(3)]
+    people = list(IncidentPerson.objects.values_list("person_id", flat=True).order_by("pk"))
+    Marker.objects.create(kind="firearm", person_id=people[0])
+    Marker.objects.create(kind="emergency", address=incidents[0].location)
+    at = timezone.now()
+    key = user_key(call_taker)
+    where = {"postcode_key": "NR12AB", "house_key": "12"}
+    calls = [
+        (s._MATCH_PERSONS, (key, True), {"user": call_taker, "ids": people, "with_phones": True}),
+        (s._MATCH_MARKERS_TYPED, key, {"user": call_taker, "ids": people[:2], **where}),
+        (s._FLAG_ROWS, False, {"ids": people, "at": at, "window_start": at - timedelta(days=400)}),
+        (s._RESIDENTS, (key, 3), {"user": call_taker, "exclude": people[:1], "limit": 3, **where}),
+        (s._OPEN_INCIDENTS_AT, key, {"user": call_taker, "person_ids": people[:1], **where}),
+        (s._MATCH_PERSONS, (key, False), {"user": call_taker, "ids": [], "with_phones": False}),
+    ]
+    alone = [query.run(k, **values) for query, k, values in calls]
+    with CaptureQueriesContext(connection) as captured:
+        together = run_together(*calls)
+    assert len(captured.captured_queries) == (1 if connection.vendor == "postgresql" else 5)
+    assert [len(rows) for rows in alone] == [len(rows) for rows in together]
+    assert all(alone[:5]), "every query returns rows: the comparison compares something"
+    assert alone[5] == together[5] == []  # no ids: no query, no rows
+    assert together[2] == alone[2]  # dicts
+    pairs = zip(alone[:2] + alone[3:5], together[:2] + together[3:5], strict=True)
+    for rows_alone, rows_together in pairs:
+        assert [_fields(o) for o in rows_alone] == [_fields(o) for o in rows_together]
+    assert sorted(together[0][0].phone_numbers) == ["+441603000111", "+447700900123"]
+    assert together[4][0].reference == incidents[0].reference
+
+
+def test_a_column_json_cannot_carry_exactly_is_refused():
+    """Only the column types whose values come back exactly are read through JSON (a decimal
+    or a JSON document would not): anything else is refused, not read approximately."""
+    from django.db import connection
+
+    from dapolice.audit.models import AuditEvent
+    from dapolice.common.compiled import run_together
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs the queries one by one: nothing goes through JSON")
+
+    def build(ids: list[int]):
+        return AuditEvent.objects.filter(pk__in=ids)  # its changes: a JSON document
+
+    query = CompiledQuery("test.json_refused", build, {"ids": "[pk]"})
+    with pytest.raises(ValueError, match="JSONField"):
+        run_together((query, None, {"ids": [1]}))
