@@ -71,13 +71,24 @@ class _Plan:
         except EmptyResultSet:
             self.empty, self.sql, params = True, "", ()
         self.params = list(params)
-        # Where each sentinel went: (parameter index, argument name, list position or None).
-        self.where: list[tuple[int, str, int | None]] = []
+        # A backend may pass a time as text (SQLite): the sentinel is found in that form and
+        # the real value is put there in the same form.
+        adapt = connections[self.db].ops.adapt_datetimefield_value
+        adapted: dict[Any, tuple[str, int | None]] = {
+            adapt(v): slot for v, slot in slots.items() if isinstance(v, datetime)
+        }
+        adapted = {v: slot for v, slot in adapted.items() if v not in slots}
+        # Where each sentinel went: (parameter index, argument name, list position or None,
+        # the adapter its value goes through or None).
+        self.where: list[tuple[int, str, int | None, Callable[[Any], Any] | None]] = []
         for index, value in enumerate(self.params):
             if isinstance(value, Hashable) and value in slots:
                 name, position = slots[value]
-                self.where.append((index, name, position))
-        found = {(name, position) for _, name, position in self.where}
+                self.where.append((index, name, position, None))
+            elif isinstance(value, Hashable) and value in adapted:
+                name, position = adapted[value]
+                self.where.append((index, name, position, adapt))
+        found = {(name, position) for _, name, position, _ in self.where}
         if not self.empty and found != set(slots.values()):
             missing = sorted(str(s) for s in set(slots.values()) - found)
             raise ValueError(f"compiled query: values not found in its parameters: {missing}")
@@ -102,9 +113,9 @@ class _Plan:
 
     def bind(self, values: dict[str, Any]) -> list[Any]:
         params = list(self.params)
-        for index, name, position in self.where:
-            value = values[name]
-            params[index] = value if position is None else value[position]
+        for index, name, position, adapt in self.where:
+            value = values[name] if position is None else values[name][position]
+            params[index] = value if adapt is None else adapt(value)
         return params
 
     def rows(self, params: list[Any]) -> list[Any]:

@@ -149,9 +149,10 @@ def test_queries_run_together_give_what_each_gives_alone_in_one_round_trip(
     Marker.objects.create(kind="emergency", address=incidents[0].location)
     at = timezone.now()
     key = user_key(call_taker)
+    pg = connection.vendor == "postgresql"  # the phones' array: PostgreSQL only
     where = {"postcode_key": "NR12AB", "house_key": "12"}
     calls = [
-        (s._MATCH_PERSONS, (key, True), {"user": call_taker, "ids": people, "with_phones": True}),
+        (s._MATCH_PERSONS, (key, pg), {"user": call_taker, "ids": people, "with_phones": pg}),
         (s._MATCH_MARKERS_TYPED, key, {"user": call_taker, "ids": people[:2], **where}),
         (s._FLAG_ROWS, False, {"ids": people, "at": at, "window_start": at - timedelta(days=400)}),
         (s._RESIDENTS, (key, 3), {"user": call_taker, "exclude": people[:1], "limit": 3, **where}),
@@ -161,7 +162,7 @@ def test_queries_run_together_give_what_each_gives_alone_in_one_round_trip(
     alone = [query.run(k, **values) for query, k, values in calls]
     with CaptureQueriesContext(connection) as captured:
         together = run_together(*calls)
-    assert len(captured.captured_queries) == (1 if connection.vendor == "postgresql" else 5)
+    assert len(captured.captured_queries) == (1 if pg else 5)
     assert [len(rows) for rows in alone] == [len(rows) for rows in together]
     assert all(alone[:5]), "every query returns rows: the comparison compares something"
     assert alone[5] == together[5] == []  # no ids: no query, no rows
@@ -169,7 +170,8 @@ def test_queries_run_together_give_what_each_gives_alone_in_one_round_trip(
     pairs = zip(alone[:2] + alone[3:5], together[:2] + together[3:5], strict=True)
     for rows_alone, rows_together in pairs:
         assert [_fields(o) for o in rows_alone] == [_fields(o) for o in rows_together]
-    assert sorted(together[0][0].phone_numbers) == ["+441603000111", "+447700900123"]
+    if pg:
+        assert sorted(together[0][0].phone_numbers) == ["+441603000111", "+447700900123"]
     assert together[4][0].reference == incidents[0].reference
 
 

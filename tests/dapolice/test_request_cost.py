@@ -36,7 +36,12 @@ MATCH_API_QUERIES = 5
 
 
 def _redis_sessions() -> bool:
-    return django_settings.SESSION_ENGINE == "dapolice.accounts.sessions"
+    """Sessions from the cache, on PostgreSQL: the budget is counted where it is served (on
+    SQLite, ``make run``, the chain needs no lock and the reads are not joined in one)."""
+    return (
+        django_settings.SESSION_ENGINE == "dapolice.accounts.sessions"
+        and connection.vendor == "postgresql"
+    )
 
 
 def _match(client, **body):
@@ -47,7 +52,7 @@ def test_the_match_api_stays_within_its_query_budget(
     client_for, call_taker, log_incident, django_assert_max_num_queries
 ):
     if not _redis_sessions():
-        pytest.skip("sessions are read from the cache only with REDIS_URL")
+        pytest.skip("counted with sessions in the cache (REDIS_URL), on PostgreSQL")
     victim = {"given_name": "Elizabeth", "family_name": "Jones", "phones": ("07700 900789",)}
     log_incident(victim=victim)
     client = client_for(call_taker)
@@ -77,7 +82,7 @@ def test_a_name_only_search_stays_within_its_query_budget(
 ):
     """The load test's search (a given and a family name, once a second per call taker)."""
     if not _redis_sessions():
-        pytest.skip("sessions are read from the cache only with REDIS_URL")
+        pytest.skip("counted with sessions in the cache (REDIS_URL), on PostgreSQL")
     log_incident(victim={"given_name": "Elizabeth", "family_name": "Jones"})
     client = client_for(call_taker)
     assert _match(client, given_name="Liz", family_name="Jones").status_code == 200
@@ -96,7 +101,7 @@ def test_the_intake_panel_stays_within_the_same_budget(
     from incidents.models import Marker
 
     if not _redis_sessions():
-        pytest.skip("sessions are read from the cache only with REDIS_URL")
+        pytest.skip("counted with sessions in the cache (REDIS_URL), on PostgreSQL")
     victim = {"given_name": "Jane", "family_name": "Doe", "phones": ("07700 900789",)}
     open_one = log_incident(category="A", victim={**victim, "lives_at_location": True})
     log_incident(victim={"given_name": "Bob", "family_name": "Doe", "lives_at_location": True})
@@ -224,6 +229,9 @@ def test_the_panel_writes_its_audit_rows_in_one_insert(
     and the chain still verifies."""
     from dapolice.audit.models import AuditEvent
     from tests.incidents.test_duplicates import panel
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the chain's lock is PostgreSQL's (SQLite's writer lock serialises)")
 
     open_one = log_incident(category="A", victim={"given_name": "Jane", "family_name": "Doe"})
     client = client_for(call_taker)
