@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     at = timezone.now()
                     window = selectors._flag_window(at)[2]
-                    calls = [
+                    calls: list[tuple[Any, Any, dict[str, Any]]] = [
                         (selectors._MATCH_PERSONS, (key, True), {"user": user, "ids": ids}),
                         (selectors._MATCH_MARKERS, None, {"ids": ids}),
                         (
