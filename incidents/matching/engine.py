@@ -49,9 +49,9 @@ every candidate's names, date of birth, phones and address, so a search is one q
 the table size; the candidates are then scored in Python (``scoring``).
 
 What grows with the table is the number of candidates (blocks fill up to their LIMIT) and the
-pages read for each. A candidate's date of birth and address come from person_match_idx and
-address_match_idx alone (index-only scans); phones are read only when one is typed, from
-phone_match_idx alone.
+pages read for each. A candidate's date of birth (or year of birth alone) and address come from
+person_match_year_idx and address_match_idx alone (index-only scans); phones are read only when one
+is typed, from phone_match_idx alone.
 
 A restricted (refuge or safe) address is never evidence: the engine has no user to decide who
 is entitled to it, so it treats it as unknown to everyone. The blocks joining addresses skip
@@ -93,6 +93,9 @@ class MatchQuery:
     given_name: str = ""
     family_name: str = ""
     date_of_birth: date | None = None
+    #: A year of birth typed alone (a child's date known only by its year): compared with the
+    #: years of stored dates and years, never searched (a year selects nobody).
+    birth_year: int | None = None
     phones: tuple[str, ...] = ()
     postcode: str = ""
     house: str = ""
@@ -196,7 +199,7 @@ class _Sql:
                 "given_phon", "family_norm", "family_phon", "family_phon_alt",
             )
         }  # fmt: skip
-        self.p = {f: col(Person, f) for f in ("id", "date_of_birth", "address")}
+        self.p = {f: col(Person, f) for f in ("id", "date_of_birth", "birth_year", "address")}
         self.a = {
             f: col(Address, f)
             for f in ("id", "postcode_key", "house_key", "is_restricted", "street", "town")
@@ -445,6 +448,7 @@ def candidate_statement(query: MatchQuery) -> tuple[str, tuple] | None:
         [
             pid,
             f"{t.person}.{p['date_of_birth']}",
+            f"{t.person}.{p['birth_year']}",
             f"{t.address}.{a['postcode_key']}",
             f"{t.address}.{a['house_key']}",
             f"{t.name}.{n['given_name']}",
@@ -529,7 +533,9 @@ def fetch(query: MatchQuery) -> Fetched:
     same_day, around = (rows[0][-3], rows[0][-2]) if rows else (None, None)
     common = same_day is not None and scoring.common_by_frequency(same_day, around or 0)
     for row in rows:
-        pk, dob, postcode, house, given, family, primary, number, kind, street, town = row[:11]
+        pk, dob, year, postcode, house, given, family, primary, number, kind, street, town = row[
+            :12
+        ]
         stored = found.get(pk)
         if stored is None:
             if isinstance(dob, str):  # SQLite hands back the text
@@ -541,6 +547,7 @@ def fetch(query: MatchQuery) -> Fetched:
                 house_key=house or "",
                 street_key=keys.street_key(street or ""),
                 town_key=keys.fold(town or ""),
+                birth_year=year,
             )
         if given is not None or family is not None:
             name = (given or "", family or "", bool(primary))
@@ -556,6 +563,7 @@ def typed_of(query: MatchQuery, *, common_date: bool = False) -> scoring.Typed:
         given=query.given_name,
         family=query.family_name,
         date_of_birth=query.date_of_birth,
+        birth_year=query.birth_year,
         phones=query.phones,
         postcode=query.postcode,
         house=query.house,

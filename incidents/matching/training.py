@@ -86,6 +86,11 @@ class Trained:
 
 # --- Reading the records -----------------------------------------------------------------------
 
+#: Levels of ``scoring`` that no Splink comparison has: they keep their hand weight. A year of
+#: birth recorded alone is not read for training (its dates are full dates), so no pair ever
+#: compares at that level.
+HAND_ONLY_LEVELS: dict[str, frozenset[str]] = {"dob": frozenset({scoring.YEAR})}
+
 
 def _codes(folded: str) -> list[str]:
     return sorted({c for c in doublemetaphone(folded) if c}) if folded else []
@@ -474,6 +479,10 @@ def _weights_of(model: dict[str, Any]) -> tuple[dict[str, Any], dict[str, float]
     # weaker form of as trained (the same street is at most the same postcode and house).
     address = weights["address"]
     address[scoring.SAME_STREET] = min(address[scoring.SAME_STREET], address[scoring.SAME])
+    # A year of birth alone (no Splink level: ``HAND_ONLY_LEVELS``) is at most a date one
+    # digit off.
+    dob = weights["dob"]
+    dob[scoring.YEAR] = min(dob[scoring.YEAR], dob[scoring.ONE_DIGIT])
     p = float(model["probability_two_random_records_match"])
     weights["prior"] = round(math.log(p / (1 - p)), 4)
     return weights, u_exact, fallback

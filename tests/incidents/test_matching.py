@@ -1002,3 +1002,82 @@ def test_a_date_is_common_when_five_or_more_and_three_times_its_neighbours(
     same_day: int, around: int, common: bool
 ) -> None:
     assert scoring.common_by_frequency(same_day, around) is common
+
+
+# --- A year of birth alone (issue 8: "a child's date of birth can be year-only") ------------
+
+
+@pytest.fixture
+def add_child_by_year(call_taker: Any) -> Callable[..., Person]:
+    """A person whose date of birth is known only by its year (``Person.birth_year``)."""
+
+    def add(given: str, family: str, year: int, *, postcode: str, house: str) -> Person:
+        data = PersonInput(
+            role=PersonRole.CHILD,
+            given_name=given,
+            family_name=family,
+            birth_year=year,
+            address=AddressInput(house=house, postcode=postcode),
+        )
+        return services.person_create(actor=call_taker, data=data)
+
+    return add
+
+
+def test_a_year_of_birth_alone_is_compared_with_the_year_of_a_date(
+    add_person: Callable[..., Person], add_child_by_year: Callable[..., Person]
+) -> None:
+    home = {"postcode": "NR3 1HG", "house": "7"}
+    child = add_child_by_year("Ellie", "Marsh", 2016, **home)
+    assert child.date_of_birth is None
+    assert child.birth_year == 2016
+    named = {"given_name": "Ellie", "family_name": "Marsh", **home}
+    # The same year, typed as a full date: "same year of birth", and a higher score than
+    # with no date at all.
+    same = top(MatchQuery(**named, date_of_birth=date(2016, 4, 9)))
+    assert same.person_id == child.pk
+    assert same.flagged
+    assert "same year of birth" in same.reasons
+    undated = top(MatchQuery(**named))
+    assert same.score > undated.score
+    # Ten years off: a different person (another child of the household): below the flag.
+    other = top(MatchQuery(**named, date_of_birth=date(2006, 4, 9)))
+    assert other.person_id == child.pk
+    assert not other.flagged
+    assert "different date of birth" in other.reasons
+    # A year either side is an estimate: no evidence either way.
+    near = top(MatchQuery(**named, date_of_birth=date(2017, 1, 2)))
+    assert near.score == undated.score
+
+
+def test_a_year_typed_alone_is_compared_with_stored_dates(
+    add_person: Callable[..., Person],
+) -> None:
+    """A call taker who knows only a child's year of birth: the father of the same name at the
+    same home (born a generation before) is someone else, not the child with no date."""
+    home = {"postcode": "NR2 4SQ", "house": "15"}
+    father = add_person("Callum", "Reid", date(1984, 6, 2), **home)
+    child = {"given_name": "Callum", "family_name": "Reid", **home}
+    typed_year = top(MatchQuery(**child, birth_year=2015))
+    assert typed_year.person_id == father.pk
+    assert not typed_year.flagged
+    # Without the year the name and the home flag him: the year is what tells them apart.
+    assert top(MatchQuery(**child)).flagged
+    # The father's own year, typed alone, agrees.
+    own = top(MatchQuery(**child, birth_year=1984))
+    assert own.flagged
+    assert "same year of birth" in own.reasons
+    # A full date typed wins over a year typed with it (the year is for a date not known).
+    dated = top(MatchQuery(**child, date_of_birth=date(1984, 6, 2), birth_year=2015))
+    assert "same date of birth" in dated.reasons
+
+
+def test_the_year_of_birth_is_read_in_the_one_statement(
+    add_child_by_year: Callable[..., Person], django_assert_num_queries: Any
+) -> None:
+    add_child_by_year("Ava", "Price", 2019, postcode="NR1 1AA", house="2")
+    query = MatchQuery(given_name="Ava", family_name="Price", birth_year=2019)
+    with django_assert_num_queries(1):
+        (stored,) = fetch_candidates(query)
+    assert stored.birth_year == 2019
+    assert stored.dob is None

@@ -195,8 +195,12 @@ def test_splink_levels_map_one_to_one_onto_the_engines():
     hand = scoring.DEFAULT_WEIGHTS
     for name in ("given", "family", "dob", "phone", "address"):
         labels = [level["label_for_charts"] for level in by_name[name]["comparison_levels"]]
-        assert sorted(labels) == sorted(getattr(hand, name)), name
+        hand_only = training.HAND_ONLY_LEVELS.get(name, frozenset())
+        assert sorted(labels) == sorted(set(getattr(hand, name)) - hand_only), name
         assert len(set(labels)) == len(labels)
+    # A level Splink has no comparison for keeps its hand weight (never above a date one
+    # digit off, as trained).
+    assert dict(training.HAND_ONLY_LEVELS) == {"dob": frozenset({scoring.YEAR})}
 
 
 @pytest.mark.django_db
