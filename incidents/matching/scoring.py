@@ -343,17 +343,31 @@ def _outward(postcode_key: str) -> str:
     return postcode_key[:-3]
 
 
+#: The shortest street or town name compared within a slip (one letter typed wrong, missed,
+#: added, or two swapped): shorter names a letter apart are other places (Hove / Hive).
+SLIP_MIN_LENGTH = {"street": 6, "town": 5}
+
+
+def _within_a_slip(a: str, b: str, part: str) -> bool:
+    return a == b or (
+        min(len(a), len(b)) >= SLIP_MIN_LENGTH[part] and OSA.distance(a, b, score_cutoff=1) <= 1
+    )
+
+
 def _same_street(typed: Typed, stored: Stored) -> bool:
-    """House number and street agree (the street spelt within a slip), in the same town or
-    postcode district: many towns have a 12 Church Road, one town rarely two."""
+    """House number and street agree (each name spelt within a slip), in the same town (spelt
+    within a slip: Brigton, Glenwod) or postcode district: many towns have a 12 Church Road,
+    one town rarely two."""
     if not (typed.house_key and typed.house_key == stored.house_key):
         return False
     a, b = typed.street_key, stored.street_key
-    if not a or not b:
+    if not a or not b or not _within_a_slip(a, b, "street"):
         return False
-    if a != b and not (min(len(a), len(b)) >= 6 and OSA.distance(a, b, score_cutoff=1) <= 1):
-        return False
-    same_town = bool(typed.town_key) and typed.town_key == stored.town_key
+    same_town = (
+        bool(typed.town_key)
+        and bool(stored.town_key)
+        and _within_a_slip(typed.town_key, stored.town_key, "town")
+    )
     same_district = bool(typed.postcode_key) and _outward(typed.postcode_key) == _outward(
         stored.postcode_key
     )

@@ -195,6 +195,7 @@ def _digits_differ(a: str, b: str) -> str:
 
 def comparisons() -> list[dict[str, Any]]:
     """The Splink comparisons: one per engine field, one level per engine level."""
+    slip = scoring.SLIP_MIN_LENGTH
     given = {
         "output_column_name": "given",
         "comparison_levels": [
@@ -263,12 +264,15 @@ def comparisons() -> list[dict[str, Any]]:
             ),
             _level('"postcode_l" = "postcode_r"', scoring.SAME_POSTCODE, tf="postcode"),
             # ``scoring.address_level``'s same_street: the postcodes differ, house and street
-            # agree (the street within one slip) in one town or postcode district.
+            # agree (the street within one slip) in one town (within one slip) or postcode
+            # district.
             _level(
                 '"house_l" = "house_r" AND ("street_l" = "street_r" OR '
-                '(least(length("street_l"), length("street_r")) >= 6 '
+                f'(least(length("street_l"), length("street_r")) >= {slip["street"]} '
                 'AND damerau_levenshtein("street_l", "street_r") <= 1)) '
-                'AND ("town_l" = "town_r" OR "district_l" = "district_r")',
+                'AND ("town_l" = "town_r" OR "district_l" = "district_r" OR '
+                f'(least(length("town_l"), length("town_r")) >= {slip["town"]} '
+                'AND damerau_levenshtein("town_l", "town_r") <= 1))',
                 scoring.SAME_STREET,
             ),
             _level("ELSE", scoring.MISMATCH),
