@@ -164,7 +164,7 @@ def febrl3(ctx: Any) -> list[Any]:
 def _febrl(ctx: Any, load: Any, row_name: str, title: str, label: str) -> list[Any]:
     from django.db import transaction
 
-    from . import accuracy, febrl
+    from . import accuracy, febrl, misses
 
     ctx.home()
     rows: list[Any] = []
@@ -180,6 +180,9 @@ def _febrl(ctx: Any, load: Any, row_name: str, title: str, label: str) -> list[A
             title.format(loaded=len(ids), queries=len(items), absent=absent),
             collected,
         )
+        ctx.say("      duplicates not flagged, by cause (bench/matching/misses.py):")
+        for line in misses.by_cause(collected):
+            ctx.say("         " + line)
         rows.append(_accuracy_row(row_name, None, report.headline))
         transaction.set_rollback(True)
     return rows
