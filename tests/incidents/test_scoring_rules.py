@@ -499,6 +499,10 @@ def test_a_year_of_birth_agreeing_adds_evidence_but_never_flags_alone_with_names
         (None, 2015, "1984-06-02", None, MISMATCH, True, False),  # a parent's date
         (None, 1990, "1984-06-02", None, MISMATCH, True, True),  # two adults, six years apart
         (None, 2006, None, 2016, MISMATCH, True, False),  # ten years: a child is not an adult
+        (None, 2014, None, 2016, MISMATCH, True, False),  # two years: no longer an estimate
+        (None, 1995, None, 2009, MISMATCH, True, True),  # 14 years, both 16 or over this year
+        (None, 1994, None, 2009, MISMATCH, True, False),  # 15 years: a generation
+        (None, 2000, None, 2010, MISMATCH, True, False),  # born 2010: not surely 16 yet
         (None, 1970, "1900-01-01", None, MISSING, False, False),  # a placeholder is no date
         (None, None, None, 2016, MISSING, False, False),
         ("2016-04-09", None, "2016-04-09", None, EXACT, False, False),  # full dates: unchanged
