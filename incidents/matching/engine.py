@@ -25,6 +25,8 @@ block             finds persons with                                      index
 ``dob_given``     the same with a given name that sounds alike            name_given_dob_idx
 ``dob``           born that day (or day and month swapped), when only     person_dob_idx
                   one name is typed
+``dob_house``     born that day (or day and month swapped) at the house   person_dob_idx
+                  number typed, whatever the names and the postcode
 ``family_typo``   the given name (or a nickname of it) and a surname      name_canon_family_idx
                   starting with the same three letters
 ``given_typo``    the exact surname and a given name starting with the    name_norm_idx
@@ -399,6 +401,23 @@ def candidate_blocks(query: MatchQuery) -> list[Block]:
             then_args: list[object] = []
             then = ([_in(p["date_of_birth"], near[1:], then_args)], then_args)
         add("dob", t.person, where, args, p["id"], then=then)
+    if near and house:
+        # Both names garbled or replaced (a surname typo in its first letters and a false
+        # given name): born that day (or day and month swapped) at the same house number,
+        # whatever the postcode (it may be mistyped too). A few people a day at a million
+        # persons; read from person_dob_idx, each address by its key.
+        args = []
+        add(
+            "dob_house",
+            f"{t.person} JOIN {t.address} ON {t.address}.{a['id']} = {t.person}.{p['address']}",
+            [
+                _in(f"{t.person}.{p['date_of_birth']}", near, args),
+                f"{t.address}.{a['house_key']} = %s",
+                unrestricted,
+            ],
+            [*args, house],
+            f"{t.person}.{p['id']}",
+        )
     for name, column, codes in (
         ("dob_family", "family_phon", family_codes | swapped_family),
         ("dob_given", "given_phon", given_codes | swapped_given),

@@ -804,7 +804,7 @@ def test_every_block_can_be_answered_from_its_index(add_person: Callable[..., Pe
         finally:
             cursor.execute("RESET enable_seqscan")
     assert set(plans) >= {
-        "phone", "address", "name", "name_swapped", "dob_family", "dob_given", "dob"
+        "phone", "address", "name", "name_swapped", "dob_family", "dob_given", "dob", "dob_house"
     }  # fmt: skip
     for name, plan in plans.items():
         assert "Seq Scan" not in plan, (name, plan)
@@ -814,6 +814,7 @@ def test_every_block_can_be_answered_from_its_index(add_person: Callable[..., Pe
     assert "name_family_dob_idx" in plans["dob_family"], plans["dob_family"]
     assert "name_given_dob_idx" in plans["dob_given"], plans["dob_given"]
     assert "person_dob_idx" in plans["dob"], plans["dob"]
+    assert "person_dob_idx" in plans["dob_house"], plans["dob_house"]
     # The trigram block: one GIN index holding the given name and the surname's trigrams.
     assert "name_canon_family_trgm_idx" in plans["family_trigram"], plans["family_trigram"]
     assert not [name for name, plan in plans.items() if "BitmapAnd" in plan]
@@ -1081,3 +1082,26 @@ def test_the_year_of_birth_is_read_in_the_one_statement(
         (stored,) = fetch_candidates(query)
     assert stored.birth_year == 2019
     assert stored.dob is None
+
+
+def test_both_names_garbled_are_found_by_the_date_of_birth_at_the_house_number(
+    add_person: Callable[..., Person],
+) -> None:
+    """A false given name and a surname mistyped in its first letters escape every name block;
+    the date of birth at the same house number still finds the person (the ``dob_house`` block),
+    with a postcode mistyped too, and the evidence flags them."""
+    home = {"postcode": "NR3 1HG", "house": "9", "street": "Hayball Place", "town": "Norwich"}
+    bethany = add_person("Bethany", "Large", date(1954, 12, 11), **home)
+    add_person("Bethany", "Large", date(1961, 2, 3), postcode="NR3 1HG", house="10")
+    query = MatchQuery(
+        given_name="Isabella", family_name="Laxrge", date_of_birth=date(1954, 11, 12),
+        postcode="NR3 1HQ", house="9", street="Hayball Place", town="Norwich",
+    )  # fmt: skip
+    found = {b.name for b in candidate_blocks(query)}
+    assert "dob_house" in found
+    assert bethany.pk in ids(query)
+    # Not found without the house number (no other block reaches her).
+    assert bethany.pk not in ids(replace(query, house=""))
+    # Another house number, or another day: not this block.
+    assert bethany.pk not in ids(replace(query, house="11"))
+    assert bethany.pk not in ids(replace(query, date_of_birth=date(1954, 12, 13)))
