@@ -714,7 +714,8 @@ class MatchSearchForm(forms.Form):
     person_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     given_name = forms.CharField(max_length=100, required=False)
     family_name = forms.CharField(max_length=100, required=False)
-    date_of_birth = DateOfBirthField()
+    #: A year alone is searched with too (a child's date: compared with stored years).
+    date_of_birth = DateOfBirthField(year_only=True)
     phones = forms.CharField(max_length=100, required=False)
     lives_at_location = forms.BooleanField(required=False)
     house = forms.CharField(max_length=80, required=False, validators=[validators.validate_house])
@@ -776,10 +777,12 @@ class MatchPanelForm(forms.Form):
         living there is not a match)."""
         d = search.cleaned_data
         here = d.get("lives_at_location")
+        born = d.get("date_of_birth")
         query = MatchQuery(
             given_name=(d.get("given_name") or "").strip(),
             family_name=(d.get("family_name") or "").strip(),
-            date_of_birth=d.get("date_of_birth"),
+            date_of_birth=born if isinstance(born, date) else None,
+            birth_year=born if isinstance(born, int) else None,
             phones=d.get("phones") or (),
             postcode=self.cleaned_data["location_postcode"] if here else d.get("postcode", ""),
             house=self.cleaned_data["location_house"] if here else d.get("house", ""),

@@ -193,10 +193,14 @@ class Person(BaseModel):
         verbose_name_plural = _("persons")
         indexes = [
             models.Index(fields=["date_of_birth"], name="person_dob_idx"),
-            # The matching engine reads each candidate's date of birth and address from this
-            # index alone (an index-only scan), not from the table: one page per candidate,
-            # not two (at a million persons the largest share of what a search reads).
-            models.Index(fields=["id", "date_of_birth", "address"], name="person_match_idx"),
+            # The matching engine reads each candidate's date of birth (or year of birth
+            # alone) and address from this index alone (an index-only scan), not from the
+            # table: one page per candidate, not two (at a million persons the largest share of
+            # what a search reads).
+            models.Index(
+                fields=["id", "date_of_birth", "address", "birth_year"],
+                name="person_match_year_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -25,6 +25,8 @@ block             finds persons with                                      index
 ``dob_given``     the same with a given name that sounds alike            name_given_dob_idx
 ``dob``           born that day (or day and month swapped), when only     person_dob_idx
                   one name is typed
+``dob_house``     born that day (or day and month swapped) at the house   person_dob_idx
+                  number typed, whatever the names and the postcode
 ``family_typo``   the given name (or a nickname of it) and a surname      name_canon_family_idx
                   starting with the same three letters
 ``given_typo``    the exact surname and a given name starting with the    name_norm_idx
@@ -49,9 +51,9 @@ every candidate's names, date of birth, phones and address, so a search is one q
 the table size; the candidates are then scored in Python (``scoring``).
 
 What grows with the table is the number of candidates (blocks fill up to their LIMIT) and the
-pages read for each. A candidate's date of birth and address come from person_match_idx and
-address_match_idx alone (index-only scans); phones are read only when one is typed, from
-phone_match_idx alone.
+pages read for each. A candidate's date of birth (or year of birth alone) and address come from
+person_match_year_idx and address_match_idx alone (index-only scans); phones are read only when one
+is typed, from phone_match_idx alone.
 
 A restricted (refuge or safe) address is never evidence: the engine has no user to decide who
 is entitled to it, so it treats it as unknown to everyone. The blocks joining addresses skip
@@ -93,6 +95,9 @@ class MatchQuery:
     given_name: str = ""
     family_name: str = ""
     date_of_birth: date | None = None
+    #: A year of birth typed alone (a child's date known only by its year): compared with the
+    #: years of stored dates and years, never searched (a year selects nobody).
+    birth_year: int | None = None
     phones: tuple[str, ...] = ()
     postcode: str = ""
     house: str = ""
@@ -196,7 +201,7 @@ class _Sql:
                 "given_phon", "family_norm", "family_phon", "family_phon_alt",
             )
         }  # fmt: skip
-        self.p = {f: col(Person, f) for f in ("id", "date_of_birth", "address")}
+        self.p = {f: col(Person, f) for f in ("id", "date_of_birth", "birth_year", "address")}
         self.a = {
             f: col(Address, f)
             for f in ("id", "postcode_key", "house_key", "is_restricted", "street", "town")
@@ -396,6 +401,23 @@ def candidate_blocks(query: MatchQuery) -> list[Block]:
             then_args: list[object] = []
             then = ([_in(p["date_of_birth"], near[1:], then_args)], then_args)
         add("dob", t.person, where, args, p["id"], then=then)
+    if near and house:
+        # Both names garbled or replaced (a surname typo in its first letters and a false
+        # given name): born that day (or day and month swapped) at the same house number,
+        # whatever the postcode (it may be mistyped too). A few people a day at a million
+        # persons; read from person_dob_idx, each address by its key.
+        args = []
+        add(
+            "dob_house",
+            f"{t.person} JOIN {t.address} ON {t.address}.{a['id']} = {t.person}.{p['address']}",
+            [
+                _in(f"{t.person}.{p['date_of_birth']}", near, args),
+                f"{t.address}.{a['house_key']} = %s",
+                unrestricted,
+            ],
+            [*args, house],
+            f"{t.person}.{p['id']}",
+        )
     for name, column, codes in (
         ("dob_family", "family_phon", family_codes | swapped_family),
         ("dob_given", "given_phon", given_codes | swapped_given),
@@ -445,6 +467,7 @@ def candidate_statement(query: MatchQuery) -> tuple[str, tuple] | None:
         [
             pid,
             f"{t.person}.{p['date_of_birth']}",
+            f"{t.person}.{p['birth_year']}",
             f"{t.address}.{a['postcode_key']}",
             f"{t.address}.{a['house_key']}",
             f"{t.name}.{n['given_name']}",
@@ -529,7 +552,9 @@ def fetch(query: MatchQuery) -> Fetched:
     same_day, around = (rows[0][-3], rows[0][-2]) if rows else (None, None)
     common = same_day is not None and scoring.common_by_frequency(same_day, around or 0)
     for row in rows:
-        pk, dob, postcode, house, given, family, primary, number, kind, street, town = row[:11]
+        pk, dob, year, postcode, house, given, family, primary, number, kind, street, town = row[
+            :12
+        ]
         stored = found.get(pk)
         if stored is None:
             if isinstance(dob, str):  # SQLite hands back the text
@@ -541,6 +566,7 @@ def fetch(query: MatchQuery) -> Fetched:
                 house_key=house or "",
                 street_key=keys.street_key(street or ""),
                 town_key=keys.fold(town or ""),
+                birth_year=year,
             )
         if given is not None or family is not None:
             name = (given or "", family or "", bool(primary))
@@ -556,6 +582,7 @@ def typed_of(query: MatchQuery, *, common_date: bool = False) -> scoring.Typed:
         given=query.given_name,
         family=query.family_name,
         date_of_birth=query.date_of_birth,
+        birth_year=query.birth_year,
         phones=query.phones,
         postcode=query.postcode,
         house=query.house,

@@ -48,6 +48,11 @@ TRANSPOSED = "transposed"
 #: Day and month swapped *and* one digit different: two slips, still the same person's date
 #: more often than a stranger's, and never "someone else in the household".
 SWAP_AND_DIGIT = "swap_and_digit"
+#: Only a year of birth is known on one side (``Person.birth_year``, a child's date given as
+#: a year) and it is the year of the other side's date (or year). Weak: a household's children
+#: are born in different years but twins in the same, so it never counts on its own as
+#: evidence about the individual (:func:`about_the_individual`) nor lifts the names-alone cap.
+YEAR = "year"
 # Levels of a phone or address comparison (besides MISMATCH, MISSING)
 SAME = "same"
 SAME_POSTCODE = "same_postcode"
@@ -114,6 +119,7 @@ class Weights:
             ONE_DIGIT: 3.5,
             TRANSPOSED: 3.5,
             SWAP_AND_DIGIT: 0.5,
+            YEAR: 2.0,
             MISMATCH: -1.5,
             MISSING: 0.0,
         }
@@ -174,6 +180,8 @@ class Typed:
     #: The date typed is measured as a common one (``common_by_frequency``): weighed like
     #: 1 January.
     common_date: bool = False
+    #: A year of birth typed without a day and month (None when a full date is typed).
+    birth_year: int | None = None
 
     @classmethod
     def from_raw(
@@ -188,6 +196,7 @@ class Typed:
         street: str = "",
         town: str = "",
         common_date: bool = False,
+        birth_year: int | None = None,
     ) -> Typed:
         e164 = {keys.phone_key(p) for p in phones}
         given, family = keys.strip_titles(given), keys.strip_titles(family)
@@ -203,6 +212,7 @@ class Typed:
             street_key=keys.street_key(street),
             town_key=keys.fold(town),
             common_date=common_date,
+            birth_year=None if date_of_birth else birth_year,
         )
 
 
@@ -222,6 +232,7 @@ class Stored:
     phones: dict[str, str] = field(default_factory=dict)  # E.164 -> kind
     street_key: str = ""  # keys.street_key of the address's street
     town_key: str = ""  # keys.fold of its town
+    birth_year: int | None = None  # the year alone, when no full date of birth is recorded
 
 
 # --- Field comparisons --------------------------------------------------------------------------
@@ -332,17 +343,31 @@ def _outward(postcode_key: str) -> str:
     return postcode_key[:-3]
 
 
+#: The shortest street or town name compared within a slip (one letter typed wrong, missed,
+#: added, or two swapped): shorter names a letter apart are other places (Hove / Hive).
+SLIP_MIN_LENGTH = {"street": 6, "town": 5}
+
+
+def _within_a_slip(a: str, b: str, part: str) -> bool:
+    return a == b or (
+        min(len(a), len(b)) >= SLIP_MIN_LENGTH[part] and OSA.distance(a, b, score_cutoff=1) <= 1
+    )
+
+
 def _same_street(typed: Typed, stored: Stored) -> bool:
-    """House number and street agree (the street spelt within a slip), in the same town or
-    postcode district: many towns have a 12 Church Road, one town rarely two."""
+    """House number and street agree (each name spelt within a slip), in the same town (spelt
+    within a slip: Brigton, Glenwod) or postcode district: many towns have a 12 Church Road,
+    one town rarely two."""
     if not (typed.house_key and typed.house_key == stored.house_key):
         return False
     a, b = typed.street_key, stored.street_key
-    if not a or not b:
+    if not a or not b or not _within_a_slip(a, b, "street"):
         return False
-    if a != b and not (min(len(a), len(b)) >= 6 and OSA.distance(a, b, score_cutoff=1) <= 1):
-        return False
-    same_town = bool(typed.town_key) and typed.town_key == stored.town_key
+    same_town = (
+        bool(typed.town_key)
+        and bool(stored.town_key)
+        and _within_a_slip(typed.town_key, stored.town_key, "town")
+    )
     same_district = bool(typed.postcode_key) and _outward(typed.postcode_key) == _outward(
         stored.postcode_key
     )
@@ -409,6 +434,29 @@ def _same_generation(a: date | None, b: date | None, today: date | None = None) 
     today = today or datetime.now(tz=UTC).date()
     adult = date(today.year - ADULT_AGE, today.month, min(today.day, 28))
     return max(a, b) <= adult and abs((a - b).days) < GENERATION_YEARS * 365.25
+
+
+def _year_of(d: date | None, year: int | None) -> int | None:
+    """The year of a date of birth (placeholders are no date), else the year recorded alone."""
+    d = keys.dob_key(d)
+    return d.year if d is not None else year
+
+
+def year_level(typed: Typed, stored: Stored) -> tuple[str, bool, bool]:
+    """(level, far, same generation) of two years of birth, when one side knows only the
+    year: :data:`YEAR` when they are one year; a year either side says nothing (a year alone
+    is often an estimate: "she is about eight"); further apart, :data:`MISMATCH`, and far (so
+    at one home, another member of the household: a child named after a parent)."""
+    a, b = _year_of(typed.dob, typed.birth_year), _year_of(stored.dob, stored.birth_year)
+    if a is None or b is None:
+        return MISSING, False, False
+    if a == b:
+        return YEAR, False, False
+    if abs(a - b) <= 1:
+        return MISSING, False, False
+    last_adult_year = datetime.now(tz=UTC).date().year - ADULT_AGE - 1
+    same_generation = max(a, b) <= last_adult_year and abs(a - b) < GENERATION_YEARS
+    return MISMATCH, True, same_generation
 
 
 def _far_apart(a: date | None, b: date | None) -> bool:
@@ -484,6 +532,10 @@ def compare(typed: Typed, stored: Stored) -> Evidence:
             )
     phone, kind = phone_level(typed.phones, stored.phones)
     dob = dob_level(typed.dob, stored.dob)
+    far = dob == MISMATCH and _far_apart(typed.dob, keys.dob_key(stored.dob))
+    same_generation = dob == MISMATCH and _same_generation(typed.dob, stored.dob)
+    if dob == MISSING:  # a year of birth alone on one side: compare the years
+        dob, far, same_generation = year_level(typed, stored)
     return Evidence(
         names=tuple(names),
         dob=dob,
@@ -491,8 +543,8 @@ def compare(typed: Typed, stored: Stored) -> Evidence:
         phone_kind=kind,
         address=address_level(typed, stored),
         dob_common=dob == EXACT and (_common_date(typed.dob) or typed.common_date),
-        dob_far=dob == MISMATCH and _far_apart(typed.dob, keys.dob_key(stored.dob)),
-        dob_same_generation=dob == MISMATCH and _same_generation(typed.dob, stored.dob),
+        dob_far=far,
+        dob_same_generation=same_generation,
         postcode_key=typed.postcode_key if typed.postcode_key == stored.postcode_key else "",
     )
 
@@ -759,6 +811,7 @@ def reasons(evidence: Evidence, typed: Typed, w: Weights = DEFAULT_WEIGHTS) -> l
         ONE_DIGIT: "date of birth one digit different",
         TRANSPOSED: "date of birth with two digits swapped",
         SWAP_AND_DIGIT: "date of birth close: day and month swapped, one digit different",
+        YEAR: "same year of birth",
     }
     if evidence.dob in dob_words:
         out.append(dob_words[evidence.dob])

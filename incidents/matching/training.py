@@ -86,6 +86,11 @@ class Trained:
 
 # --- Reading the records -----------------------------------------------------------------------
 
+#: Levels of ``scoring`` that no Splink comparison has: they keep their hand weight. A year of
+#: birth recorded alone is not read for training (its dates are full dates), so no pair ever
+#: compares at that level.
+HAND_ONLY_LEVELS: dict[str, frozenset[str]] = {"dob": frozenset({scoring.YEAR})}
+
 
 def _codes(folded: str) -> list[str]:
     return sorted({c for c in doublemetaphone(folded) if c}) if folded else []
@@ -190,6 +195,7 @@ def _digits_differ(a: str, b: str) -> str:
 
 def comparisons() -> list[dict[str, Any]]:
     """The Splink comparisons: one per engine field, one level per engine level."""
+    slip = scoring.SLIP_MIN_LENGTH
     given = {
         "output_column_name": "given",
         "comparison_levels": [
@@ -258,12 +264,15 @@ def comparisons() -> list[dict[str, Any]]:
             ),
             _level('"postcode_l" = "postcode_r"', scoring.SAME_POSTCODE, tf="postcode"),
             # ``scoring.address_level``'s same_street: the postcodes differ, house and street
-            # agree (the street within one slip) in one town or postcode district.
+            # agree (the street within one slip) in one town (within one slip) or postcode
+            # district.
             _level(
                 '"house_l" = "house_r" AND ("street_l" = "street_r" OR '
-                '(least(length("street_l"), length("street_r")) >= 6 '
+                f'(least(length("street_l"), length("street_r")) >= {slip["street"]} '
                 'AND damerau_levenshtein("street_l", "street_r") <= 1)) '
-                'AND ("town_l" = "town_r" OR "district_l" = "district_r")',
+                'AND ("town_l" = "town_r" OR "district_l" = "district_r" OR '
+                f'(least(length("town_l"), length("town_r")) >= {slip["town"]} '
+                'AND damerau_levenshtein("town_l", "town_r") <= 1))',
                 scoring.SAME_STREET,
             ),
             _level("ELSE", scoring.MISMATCH),
@@ -474,6 +483,10 @@ def _weights_of(model: dict[str, Any]) -> tuple[dict[str, Any], dict[str, float]
     # weaker form of as trained (the same street is at most the same postcode and house).
     address = weights["address"]
     address[scoring.SAME_STREET] = min(address[scoring.SAME_STREET], address[scoring.SAME])
+    # A year of birth alone (no Splink level: ``HAND_ONLY_LEVELS``) is at most a date one
+    # digit off.
+    dob = weights["dob"]
+    dob[scoring.YEAR] = min(dob[scoring.YEAR], dob[scoring.ONE_DIGIT])
     p = float(model["probability_two_random_records_match"])
     weights["prior"] = round(math.log(p / (1 - p)), 4)
     return weights, u_exact, fallback

@@ -25,7 +25,10 @@ _TABLES = ("given", "family", "dob", "phone", "address")
 _SCALARS = ("prior", "swapped", "alias", "household_cap", "common_dob")
 #: Levels added after models were first stored (table -> level -> the stronger level it may not
 #: exceed): a stored model without one serves it at the hand weight, capped by that level.
-LATER_LEVELS: dict[str, dict[str, str]] = {"address": {scoring.SAME_STREET: scoring.SAME}}
+LATER_LEVELS: dict[str, dict[str, str]] = {
+    "address": {scoring.SAME_STREET: scoring.SAME},
+    "dob": {scoring.YEAR: scoring.ONE_DIGIT},
+}
 #: Columns a trained model may hold a term-frequency table of.
 TF_COLUMNS = ("given", "family", "postcode")
 

@@ -74,3 +74,25 @@ def test_junk_in_the_rejected_list_is_ignored(client_for, call_taker):
     )
     assert answer.status_code == 200
     assert f'data-match="{one.pk}"' in answer.content.decode()
+
+
+def test_the_panel_searches_with_a_year_of_birth_typed_alone(client_for, call_taker):
+    """Issue 8: a child's date of birth can be a year alone; the panel compares it (a year
+    a generation away from the one recorded is someone else), where it used to drop it."""
+    on_record = _person(call_taker, "Harriet", "Quarrington", date(1984, 5, 2))
+    client = client_for(call_taker)
+    search = {k: v for k, v in SEARCH.items() if k != "victim-date_of_birth"}
+
+    def panel(year: str) -> str:
+        return client.post(
+            reverse("incidents:match-panel"),
+            {**search, "victim-date_of_birth_0": "", "victim-date_of_birth_1": "",
+             "victim-date_of_birth_2": year},
+            HTTP_HX_REQUEST="true",
+        ).content.decode()  # fmt: skip
+
+    assert "same year of birth" in panel("1984")
+    other = panel("2015")
+    assert f'data-match="{on_record.pk}"' in other
+    assert "different date of birth" in other
+    assert "same year of birth" not in other

@@ -804,7 +804,7 @@ def test_every_block_can_be_answered_from_its_index(add_person: Callable[..., Pe
         finally:
             cursor.execute("RESET enable_seqscan")
     assert set(plans) >= {
-        "phone", "address", "name", "name_swapped", "dob_family", "dob_given", "dob"
+        "phone", "address", "name", "name_swapped", "dob_family", "dob_given", "dob", "dob_house"
     }  # fmt: skip
     for name, plan in plans.items():
         assert "Seq Scan" not in plan, (name, plan)
@@ -814,6 +814,7 @@ def test_every_block_can_be_answered_from_its_index(add_person: Callable[..., Pe
     assert "name_family_dob_idx" in plans["dob_family"], plans["dob_family"]
     assert "name_given_dob_idx" in plans["dob_given"], plans["dob_given"]
     assert "person_dob_idx" in plans["dob"], plans["dob"]
+    assert "person_dob_idx" in plans["dob_house"], plans["dob_house"]
     # The trigram block: one GIN index holding the given name and the surname's trigrams.
     assert "name_canon_family_trgm_idx" in plans["family_trigram"], plans["family_trigram"]
     assert not [name for name, plan in plans.items() if "BitmapAnd" in plan]
@@ -1002,3 +1003,105 @@ def test_a_date_is_common_when_five_or_more_and_three_times_its_neighbours(
     same_day: int, around: int, common: bool
 ) -> None:
     assert scoring.common_by_frequency(same_day, around) is common
+
+
+# --- A year of birth alone (issue 8: "a child's date of birth can be year-only") ------------
+
+
+@pytest.fixture
+def add_child_by_year(call_taker: Any) -> Callable[..., Person]:
+    """A person whose date of birth is known only by its year (``Person.birth_year``)."""
+
+    def add(given: str, family: str, year: int, *, postcode: str, house: str) -> Person:
+        data = PersonInput(
+            role=PersonRole.CHILD,
+            given_name=given,
+            family_name=family,
+            birth_year=year,
+            address=AddressInput(house=house, postcode=postcode),
+        )
+        return services.person_create(actor=call_taker, data=data)
+
+    return add
+
+
+def test_a_year_of_birth_alone_is_compared_with_the_year_of_a_date(
+    add_person: Callable[..., Person], add_child_by_year: Callable[..., Person]
+) -> None:
+    home = {"postcode": "NR3 1HG", "house": "7"}
+    child = add_child_by_year("Ellie", "Marsh", 2016, **home)
+    assert child.date_of_birth is None
+    assert child.birth_year == 2016
+    named = {"given_name": "Ellie", "family_name": "Marsh", **home}
+    # The same year, typed as a full date: "same year of birth", and a higher score than
+    # with no date at all.
+    same = top(MatchQuery(**named, date_of_birth=date(2016, 4, 9)))
+    assert same.person_id == child.pk
+    assert same.flagged
+    assert "same year of birth" in same.reasons
+    undated = top(MatchQuery(**named))
+    assert same.score > undated.score
+    # Ten years off: a different person (another child of the household): below the flag.
+    other = top(MatchQuery(**named, date_of_birth=date(2006, 4, 9)))
+    assert other.person_id == child.pk
+    assert not other.flagged
+    assert "different date of birth" in other.reasons
+    # A year either side is an estimate: no evidence either way.
+    near = top(MatchQuery(**named, date_of_birth=date(2017, 1, 2)))
+    assert near.score == undated.score
+
+
+def test_a_year_typed_alone_is_compared_with_stored_dates(
+    add_person: Callable[..., Person],
+) -> None:
+    """A call taker who knows only a child's year of birth: the father of the same name at the
+    same home (born a generation before) is someone else, not the child with no date."""
+    home = {"postcode": "NR2 4SQ", "house": "15"}
+    father = add_person("Callum", "Reid", date(1984, 6, 2), **home)
+    child = {"given_name": "Callum", "family_name": "Reid", **home}
+    typed_year = top(MatchQuery(**child, birth_year=2015))
+    assert typed_year.person_id == father.pk
+    assert not typed_year.flagged
+    # Without the year the name and the home flag him: the year is what tells them apart.
+    assert top(MatchQuery(**child)).flagged
+    # The father's own year, typed alone, agrees.
+    own = top(MatchQuery(**child, birth_year=1984))
+    assert own.flagged
+    assert "same year of birth" in own.reasons
+    # A full date typed wins over a year typed with it (the year is for a date not known).
+    dated = top(MatchQuery(**child, date_of_birth=date(1984, 6, 2), birth_year=2015))
+    assert "same date of birth" in dated.reasons
+
+
+def test_the_year_of_birth_is_read_in_the_one_statement(
+    add_child_by_year: Callable[..., Person], django_assert_num_queries: Any
+) -> None:
+    add_child_by_year("Ava", "Price", 2019, postcode="NR1 1AA", house="2")
+    query = MatchQuery(given_name="Ava", family_name="Price", birth_year=2019)
+    with django_assert_num_queries(1):
+        (stored,) = fetch_candidates(query)
+    assert stored.birth_year == 2019
+    assert stored.dob is None
+
+
+def test_both_names_garbled_are_found_by_the_date_of_birth_at_the_house_number(
+    add_person: Callable[..., Person],
+) -> None:
+    """A false given name and a surname mistyped in its first letters escape every name block;
+    the date of birth at the same house number still finds the person (the ``dob_house`` block),
+    with a postcode mistyped too, and the evidence flags them."""
+    home = {"postcode": "NR3 1HG", "house": "9", "street": "Hayball Place", "town": "Norwich"}
+    bethany = add_person("Bethany", "Large", date(1954, 12, 11), **home)
+    add_person("Bethany", "Large", date(1961, 2, 3), postcode="NR3 1HG", house="10")
+    query = MatchQuery(
+        given_name="Isabella", family_name="Laxrge", date_of_birth=date(1954, 11, 12),
+        postcode="NR3 1HQ", house="9", street="Hayball Place", town="Norwich",
+    )  # fmt: skip
+    found = {b.name for b in candidate_blocks(query)}
+    assert "dob_house" in found
+    assert bethany.pk in ids(query)
+    # Not found without the house number (no other block reaches her).
+    assert bethany.pk not in ids(replace(query, house=""))
+    # Another house number, or another day: not this block.
+    assert bethany.pk not in ids(replace(query, house="11"))
+    assert bethany.pk not in ids(replace(query, date_of_birth=date(1954, 12, 13)))

@@ -54,6 +54,15 @@ def test_weights_round_trip_through_json_and_refuse_what_is_not_a_weight():
     assert weights.from_json({k: data[k] for k in ("given", "family", "dob", "phone", "address")})
 
 
+def test_a_model_stored_before_the_year_level_serves_it_at_most_as_a_date_one_digit_off():
+    data = weights.to_json(HAND)
+    older = {k: v for k, v in data["dob"].items() if k != scoring.YEAR}
+    served = weights.from_json({**data, "dob": older})
+    assert served.dob[scoring.YEAR] == HAND.dob[scoring.YEAR]
+    trusting_less = weights.from_json({**data, "dob": {**older, scoring.ONE_DIGIT: 1.0}})
+    assert trusting_less.dob[scoring.YEAR] == 1.0
+
+
 def test_a_model_stored_before_the_same_street_level_serves_it_at_most_as_its_same_address():
     data = weights.to_json(HAND)
     older = {k: v for k, v in data["address"].items() if k != scoring.SAME_STREET}

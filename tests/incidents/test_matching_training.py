@@ -195,8 +195,12 @@ def test_splink_levels_map_one_to_one_onto_the_engines():
     hand = scoring.DEFAULT_WEIGHTS
     for name in ("given", "family", "dob", "phone", "address"):
         labels = [level["label_for_charts"] for level in by_name[name]["comparison_levels"]]
-        assert sorted(labels) == sorted(getattr(hand, name)), name
+        hand_only = training.HAND_ONLY_LEVELS.get(name, frozenset())
+        assert sorted(labels) == sorted(set(getattr(hand, name)) - hand_only), name
         assert len(set(labels)) == len(labels)
+    # A level Splink has no comparison for keeps its hand weight (never above a date one
+    # digit off, as trained).
+    assert dict(training.HAND_ONLY_LEVELS) == {"dob": frozenset({scoring.YEAR})}
 
 
 @pytest.mark.django_db
@@ -306,6 +310,16 @@ def test_the_nightly_task_trains_a_new_inactive_model(tmp_path, settings):
         ),
         (
             ("NR13DE", "22", "Castle Meadow", "Norwich"),
+            ("IP13ED", "22", "Castle Meadow", "Norwch"),
+            scoring.SAME_STREET,  # another district, the town a slip apart
+        ),
+        (
+            ("NR13DE", "22", "Castle Meadow", "Norwich"),
+            ("IP13ED", "22", "Castle Meadow", "Nrowch"),
+            scoring.MISMATCH,  # two slips: another town
+        ),
+        (
+            ("NR13DE", "22", "Castle Meadow", "Norwich"),
             ("NR13ED", "24", "Castle Meadow", "Norwich"),
             scoring.MISMATCH,
         ),
@@ -328,7 +342,8 @@ def test_the_address_levels_in_duckdb_are_the_engines(left, right, level):
     lhs, r = row(*left), row(*right)
     columns = {f"{k}_l": v for k, v in lhs.items()} | {f"{k}_r": v for k, v in r.items()}
     con = duckdb.connect()
-    select = ", ".join(f'${k} AS "{k}"' for k in columns)
+    # Typed as the training's table types them (a NULL parameter alone would be an INTEGER).
+    select = ", ".join(f'CAST(${k} AS VARCHAR) AS "{k}"' for k in columns)
     con.execute(f"CREATE TABLE pair AS SELECT {select}", columns)  # noqa: S608 (test values)
     (address,) = [c for c in training.comparisons() if c["output_column_name"] == "address"]
     found = None

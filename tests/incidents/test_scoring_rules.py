@@ -464,3 +464,76 @@ def test_compare_says_whether_a_far_date_is_of_the_same_generation(time_machine)
     assert score(compared(date(1955, 11, 12))) < FLAG
     # A date a slip away is not "another date" at all.
     assert not compared(date(1980, 5, 10)).dob_same_generation
+
+
+# --- A year of birth alone (issue 8) ----------------------------------------------------------
+
+
+def test_a_year_of_birth_agreeing_adds_evidence_but_never_flags_alone_with_names_or_household():
+    from incidents.matching.scoring import YEAR
+
+    assert W.dob[MISSING] < W.dob[YEAR] < W.dob[ONE_DIGIT] < W.dob[EXACT]
+    # It raises a score ...
+    named_home = {"given": EXACT, "family": EXACT, "address": SAME}
+    assert score(evidence(**named_home, dob=YEAR)) > score(evidence(**named_home))
+    # ... but a name and a year (no postcode, no phone) are a namesake as often as not ...
+    assert score(evidence(given=EXACT, family=EXACT, dob=YEAR)) < FLAG
+    assert scoring.names_alone(evidence(given=EXACT, family=EXACT, dob=YEAR))
+    # ... and the surname, the home and the year are twins or siblings: nothing about the
+    # individual, whatever else agrees but the given name.
+    household = evidence(given=MISMATCH, family=EXACT, dob=YEAR, address=SAME)
+    assert not scoring.about_the_individual(household)
+    assert score(household) < FLAG
+    # A given name and a year with no surname stay below the flag too.
+    assert score(evidence(given=EXACT, dob=YEAR, address=SAME_POSTCODE)) < FLAG
+
+
+@pytest.mark.parametrize(
+    ("typed", "typed_year", "stored", "stored_year", "level", "far", "same_generation"),
+    [
+        ("2016-04-09", None, None, 2016, "year", False, False),  # the date's year, recorded alone
+        (None, 2016, "2016-11-30", None, "year", False, False),  # a year typed, a date stored
+        (None, 2016, None, 2016, "year", False, False),  # a year on both sides
+        (None, 2017, None, 2016, MISSING, False, False),  # a year out: an estimate
+        ("2015-01-01", None, None, 2016, MISSING, False, False),
+        (None, 2015, "1984-06-02", None, MISMATCH, True, False),  # a parent's date
+        (None, 1990, "1984-06-02", None, MISMATCH, True, True),  # two adults, six years apart
+        (None, 2006, None, 2016, MISMATCH, True, False),  # ten years: a child is not an adult
+        (None, 2014, None, 2016, MISMATCH, True, False),  # two years: no longer an estimate
+        (None, 1995, None, 2009, MISMATCH, True, True),  # 14 years, both 16 or over this year
+        (None, 1994, None, 2009, MISMATCH, True, False),  # 15 years: a generation
+        (None, 2000, None, 2010, MISMATCH, True, False),  # born 2010: not surely 16 yet
+        (None, 1970, "1900-01-01", None, MISSING, False, False),  # a placeholder is no date
+        (None, None, None, 2016, MISSING, False, False),
+        ("2016-04-09", None, "2016-04-09", None, EXACT, False, False),  # full dates: unchanged
+    ],
+)
+def test_a_year_alone_is_compared_by_year(
+    time_machine, typed, typed_year, stored, stored_year, level, far, same_generation
+):
+    from datetime import date
+
+    time_machine.move_to("2026-11-29 12:00Z")
+
+    def d(text: str | None) -> date | None:
+        return date.fromisoformat(text) if text else None
+
+    t = scoring.Typed.from_raw(
+        given="Ellie", family="Marsh", date_of_birth=d(typed), birth_year=typed_year, phones=(),
+        postcode="", house="",
+    )  # fmt: skip
+    s = scoring.Stored(
+        1, d(stored), "", "", names=[("Ellie", "Marsh", True)], birth_year=stored_year
+    )
+    ev = scoring.compare(t, s)
+    assert (ev.dob, ev.dob_far, ev.dob_same_generation) == (level, far, same_generation)
+
+
+def test_a_date_typed_wins_over_a_year_typed_with_it():
+    from datetime import date
+
+    typed = scoring.Typed.from_raw(
+        given="A", family="B", date_of_birth=date(1984, 6, 2), birth_year=2015, phones=(),
+        postcode="", house="",
+    )  # fmt: skip
+    assert typed.birth_year is None

@@ -123,8 +123,13 @@ ON_RECORD = dict(
         (dict(postcode="", house="22", street="Castle Mdw", town="NORWICH"), SAME_STREET),
         # The street spelt with a slip, the town left out but the postcode district agrees.
         (dict(postcode="NR1 3ED", house="22", street="Castle Meadw"), SAME_STREET),
+        # The town spelt with a slip too (a letter missed, two swapped), another district.
+        (dict(postcode="IP1 3ED", house="22", street="Castle Meadow", town="Norwch"), SAME_STREET),
+        (dict(postcode="IP1 3ED", house="22", street="Castle Meadow", town="Nrowich"), SAME_STREET),
         # Another town's Castle Meadow (and another district): not the same home.
         (dict(postcode="IP1 3DE", house="22", street="Castle Meadow", town="Ipswich"), MISMATCH),
+        # Two slips in the town is another town; so is one in a name shorter than five letters.
+        (dict(postcode="IP1 3ED", house="22", street="Castle Meadow", town="Nrowch"), MISMATCH),
         # No town and no postcode: a street name alone is in many towns.
         (dict(postcode="", house="22", street="Castle Meadow"), MISSING),
         # Another house in the street, or another street.
@@ -138,6 +143,13 @@ ON_RECORD = dict(
 )
 def test_the_same_house_and_street_when_the_postcode_disagrees(typed, level):
     assert scoring.address_level(_typed(**typed), _stored(**ON_RECORD)) == level
+
+
+def test_a_short_town_a_letter_apart_is_another_town():
+    stored = _stored(postcode_key="BN33AA", house_key="4", street_key="churchroad", town_key="hove")
+    typed = _typed(postcode="SO1 1AA", house="4", street="Church Road", town="Hive")
+    assert scoring.address_level(typed, stored) == MISMATCH
+    assert scoring.address_level(replace(typed, town_key="hove"), stored) == SAME_STREET
 
 
 def test_a_refuge_address_read_as_none_gives_no_street_either():
