@@ -41,6 +41,7 @@ import http.client
 import json
 import math
 import multiprocessing
+import multiprocessing.connection
 import os
 import random
 import signal
@@ -84,6 +85,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=0,
         help="run the search pool at this nice value (lower CPU priority than logging)",
+    )
+    p.add_argument(
+        "--server-nice",
+        type=int,
+        default=0,
+        help="nice value of both pools and of the load database's PostgreSQL backends "
+        "(negative, as root: the load test ahead of other work on a shared machine)",
     )
     p.add_argument(
         "--client-procs",
@@ -461,9 +469,9 @@ def serve(args: argparse.Namespace, db_url: str, say: Callable[[str], None]) -> 
         "DAPOLICE_CACHE_PREFIX": "dapolice-loadtest",
         "PYTHONUNBUFFERED": "1",
     }
-    pools = [("web", args.workers, 0)]
+    pools = [("web", args.workers, args.server_nice)]
     if args.search_workers:
-        pools.append(("search", args.search_workers, args.search_nice))
+        pools.append(("search", args.search_workers, args.server_nice + args.search_nice))
     procs: list[subprocess.Popen[bytes]] = []
     ports: dict[str, int] = {}
     masters: dict[str, int] = {}
@@ -499,10 +507,11 @@ def serve(args: argparse.Namespace, db_url: str, say: Callable[[str], None]) -> 
             + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
             + (
                 f", searches on {args.search_workers} workers of their own"
-                + (f" (nice {args.search_nice})" if args.search_nice else "")
+                + (f" (nice {args.search_nice} more)" if args.search_nice else "")
                 if args.search_workers
                 else ""
             )
+            + (f"; server at nice {args.server_nice}" if args.server_nice else "")
         )
         yield Served(ports, masters)
     finally:
@@ -742,6 +751,13 @@ def database_backends() -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def renice(pids: list[int], nice: int) -> None:
+    """Set the nice value of these processes (PostgreSQL backends); quietly not when refused."""
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, pid, nice)
+
+
 def cpu_snapshot(masters: dict[str, int]) -> dict[str, Any]:
     groups = {name: process_tree(pid) for name, pid in masters.items()}
     groups["PostgreSQL"] = database_backends()
@@ -873,7 +889,15 @@ def run_step(
         start_at = time.monotonic() + 0.2
         for pipe in pipes:
             pipe.send(("go", start_at))
-        outcomes = [pipe.recv() for pipe in pipes]
+        outcomes: list[tuple[str, Any]] = []
+        waiting: list[Any] = list(pipes)
+        while waiting:
+            if args.server_nice:  # the backends a pool's threads open as they first serve
+                renice(database_backends(), args.server_nice)
+            for ready in multiprocessing.connection.wait(waiting, timeout=2.0):
+                pipe = next(p for p in waiting if p is ready)
+                outcomes.append(pipe.recv())
+                waiting.remove(pipe)
         cpu_after = cpu_snapshot(server.masters)
         loadavg = os.getloadavg()
     finally:
