@@ -25,7 +25,15 @@ one tiny step as a test of the tool). What it does:
 5. Prints per step requests/s, p50/p95/p99 per endpoint, errors, and the reconciliation:
    incidents created = distinct incidents answered 201, double submits answered with the same
    incident, searches and board refreshes served = their audit rows. Exit status 1 when the
-   reconciliation fails.
+   reconciliation fails. Also per step: the load generator's own CPU and timer lag, where the
+   cores went (generator, each pool, the load database's PostgreSQL backends, the rest of the
+   machine) and the load average, so a figure taken on a shared machine says how shared it was.
+
+The load generator (``--client-procs`` processes, spawned, no Django in them) runs each person
+as a coroutine on one asyncio event loop per process with a small HTTP/1.1 client of its own,
+and times each request in the protocol's callbacks: from the bytes handed to the socket to the
+last byte of the response read from it. ``--client-nice``, ``--server-nice`` and
+``--search-nice`` set CPU priorities (see ``set_priority``).
 
     .venv/bin/python -m bench.loadtest --steps 10,20,40,80 --duration 60
     make loadtest LOADTEST_ARGS="--steps 10,20 --duration 30 --size 1k"
