@@ -25,7 +25,15 @@ one tiny step as a test of the tool). What it does:
 5. Prints per step requests/s, p50/p95/p99 per endpoint, errors, and the reconciliation:
    incidents created = distinct incidents answered 201, double submits answered with the same
    incident, searches and board refreshes served = their audit rows. Exit status 1 when the
-   reconciliation fails.
+   reconciliation fails. Also per step: the load generator's own CPU and timer lag, where the
+   cores went (generator, each pool, the load database's PostgreSQL backends, the rest of the
+   machine) and the load average, so a figure taken on a shared machine says how shared it was.
+
+The load generator (``--client-procs`` processes, spawned, no Django in them) runs each person
+as a coroutine on one asyncio event loop per process with a small HTTP/1.1 client of its own,
+and times each request in the protocol's callbacks: from the bytes handed to the socket to the
+last byte of the response read from it. ``--client-nice``, ``--server-nice`` and
+``--search-nice`` set CPU priorities (see ``set_priority``).
 
     .venv/bin/python -m bench.loadtest --steps 10,20,40,80 --duration 60
     make loadtest LOADTEST_ARGS="--steps 10,20 --duration 30 --size 1k"
@@ -35,16 +43,19 @@ one tiny step as a test of the tool). What it does:
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import http.client
 import json
 import math
+import multiprocessing
+import multiprocessing.connection
 import os
 import random
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections import defaultdict
@@ -77,6 +88,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="only the sign-in storm, Argon2id, three times (no PBKDF2 storm, no steps)",
     )
+    p.add_argument(
+        "--search-nice",
+        type=int,
+        default=0,
+        help="run the search pool at this nice value (lower CPU priority than logging)",
+    )
+    p.add_argument(
+        "--server-nice",
+        type=int,
+        default=0,
+        help="nice value of both pools and of the load database's PostgreSQL backends "
+        "(negative, as root: the load test ahead of other work on a shared machine)",
+    )
+    p.add_argument(
+        "--client-procs",
+        type=int,
+        default=2,
+        help="load generator processes (each runs its share of the people on one event loop)",
+    )
+    p.add_argument(
+        "--client-nice",
+        type=int,
+        default=0,
+        help="nice value of the load generator processes (negative: ahead of the server; root)",
+    )
     p.add_argument("--incident-every", type=float, default=60.0)
     p.add_argument("--board-every", type=float, default=10.0)
     p.add_argument("--json", default="", help="write the figures to this file too")
@@ -105,16 +141,25 @@ def percentile(values: list[float], q: float) -> float:
 
 @dataclass
 class Recorder:
-    """Every request's (endpoint, status, milliseconds); thread-safe enough (list.append)."""
+    """Every request's (endpoint, status, milliseconds), the incidents answered 201, and how
+    late the generator's event loop woke up for its timers (``lags``, milliseconds)."""
 
     samples: list[tuple[str, int, float]] = field(default_factory=list)
     created: set[int] = field(default_factory=set)
     doubles: int = 0
     doubles_same: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lags: list[float] = field(default_factory=list)
+    reconnects: int = 0
 
     def add(self, endpoint: str, status: int, ms: float) -> None:
         self.samples.append((endpoint, status, ms))
+
+    async def sleep_until(self, when: float) -> None:
+        """Sleep until ``when`` (``time.monotonic``) and note how late the wake-up was."""
+        delay = when - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+            self.lags.append(max(0.0, time.monotonic() - when) * 1000)
 
     def by_endpoint(self) -> dict[str, list[tuple[int, float]]]:
         out: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -123,78 +168,206 @@ class Recorder:
         return out
 
 
-# --- HTTP client (one keep-alive connection and cookie jar per simulated person) ---------------
+# --- HTTP client: asyncio, one keep-alive connection per port and a cookie jar per person ------
+#
+# The load generator shares the two cores with the server, so it must cost little and time
+# honestly: each simulated person is a coroutine (no thread, no GIL hand-over between 80 threads),
+# and a request is timed inside the event loop's protocol callbacks, from just before the bytes
+# are handed to the socket to the moment the last byte of the response is read from it, not when
+# a coroutine gets round to looking at it. How late the loop wakes up (its timer lag) is measured
+# too and printed per step: a generator that cannot keep up shows there, not as server latency.
+
+KEEPALIVE_REUSE_S = 1.5  # gunicorn closes an idle keep-alive connection after 2 s (--keep-alive)
+REQUEST_TIMEOUT_S = 60.0
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    close: bool
+
+
+def parse_response(buf: bytearray) -> tuple[HttpResponse, int] | None:
+    """The first complete HTTP/1.1 response in ``buf`` and its length, or None (need more)."""
+    end = buf.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    head = bytes(buf[:end]).decode("latin-1").split("\r\n")
+    status = int(head[0].split(" ", 2)[1])
+    headers = [(k.strip(), v.strip()) for k, _, v in (line.partition(":") for line in head[1:])]
+    lower = {k.lower(): v for k, v in headers}
+    close = lower.get("connection", "").lower() == "close"
+    pos = end + 4
+    if "chunked" in lower.get("transfer-encoding", "").lower():
+        body = bytearray()
+        while True:
+            line_end = buf.find(b"\r\n", pos)
+            if line_end < 0:
+                return None
+            size = int(bytes(buf[pos:line_end]).split(b";")[0], 16)
+            if len(buf) < line_end + 2 + size + 2:
+                return None
+            body += buf[line_end + 2 : line_end + 2 + size]
+            pos = line_end + 2 + size + 2
+            if size == 0:
+                return HttpResponse(status, headers, bytes(body), close), pos
+    length = int(lower.get("content-length", "0") or 0)
+    if len(buf) < pos + length:
+        return None
+    return HttpResponse(status, headers, bytes(buf[pos : pos + length]), close), pos + length
+
+
+class HttpConnection(asyncio.Protocol):
+    """One keep-alive connection; notes the time the response's last byte was read."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buf = bytearray()
+        self.waiter: asyncio.Future[HttpResponse] | None = None
+        self.closed = False
+        self.done_at = 0.0
+        self.last_used = time.perf_counter()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        read_at = time.perf_counter()
+        self.buf += data
+        if self.waiter is None or self.waiter.done():
+            return
+        parsed = parse_response(self.buf)
+        if parsed is not None:
+            response, used = parsed
+            del self.buf[:used]
+            self.done_at = self.last_used = read_at
+            if response.close:
+                self.close()
+            self.waiter.set_result(response)
+
+    def eof_received(self) -> bool:
+        self.closed = True
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(ConnectionError("closed before the response"))
+
+    def send(self, raw: bytes) -> asyncio.Future[HttpResponse]:
+        assert self.transport is not None
+        self.waiter = asyncio.get_running_loop().create_future()
+        self.transport.write(raw)
+        return self.waiter
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
 
 
 class Client:
+    """A simulated person's browser: a cookie jar and one connection per gunicorn pool."""
+
     def __init__(self, ports: dict[str, int]) -> None:
         self.ports = ports
-        self.conns: dict[int, http.client.HTTPConnection] = {}
+        self.conns: dict[int, HttpConnection] = {}
         self.cookies: dict[str, str] = {}
-
-    def _conn(self, port: int) -> http.client.HTTPConnection:
-        conn = self.conns.get(port)
-        if conn is None:
-            conn = self.conns[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        return conn
+        self.reconnects = 0
 
     def close(self) -> None:
         for conn in self.conns.values():
             conn.close()
+        self.conns.clear()
 
-    def request(
+    async def _connection(self, port: int) -> HttpConnection:
+        conn = self.conns.get(port)
+        # A connection idle longer than the server keeps it is not reused (no race with its close).
+        if conn is not None and (
+            conn.closed or time.perf_counter() - conn.last_used > KEEPALIVE_REUSE_S
+        ):
+            conn.close()
+            conn = None
+        if conn is None:
+            loop = asyncio.get_running_loop()
+            _, conn = await loop.create_connection(HttpConnection, "127.0.0.1", port)
+            conn.transport.get_extra_info("socket").setsockopt(  # type: ignore[union-attr]
+                socket.IPPROTO_TCP, socket.TCP_NODELAY, 1
+            )
+            self.conns[port] = conn
+        return conn
+
+    async def request(
         self,
         method: str,
         path: str,
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> tuple[int, bytes, float]:
+        """Status (0: no answer), body, and milliseconds from sending to the last byte read.
+
+        Connecting (a new or expired keep-alive connection) is part of the time, as it is for
+        a browser. A connection the server closed before answering is tried once more, timed
+        from the first attempt.
+        """
         port = self.ports["search" if path in SEARCH_PATHS else "web"]
-        h = {"Host": "127.0.0.1"}
+        h = {"Host": "127.0.0.1", "Content-Length": str(len(body or b""))}
         if self.cookies:
             h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if "csrftoken" in self.cookies and method == "POST":
             h["X-CSRFToken"] = self.cookies["csrftoken"]
         h.update(headers or {})
+        raw = (
+            f"{method} {path} HTTP/1.1\r\n"
+            + "".join(f"{k}: {v}\r\n" for k, v in h.items())
+            + "\r\n"
+        ).encode("latin-1") + (body or b"")
+        started = time.perf_counter()
         for attempt in (1, 2):
-            conn = self._conn(port)
-            start = time.perf_counter()
+            conn: HttpConnection | None = None
+            reused = port in self.conns
             try:
-                conn.request(method, path, body=body, headers=h)
-                resp = conn.getresponse()
-                data = resp.read()
-            except (http.client.HTTPException, OSError):
-                conn.close()
+                async with asyncio.timeout(REQUEST_TIMEOUT_S):
+                    conn = await self._connection(port)
+                    response = await conn.send(raw)
+            except (OSError, TimeoutError) as exc:  # ConnectionError is an OSError
+                if conn is not None:
+                    conn.close()
                 self.conns.pop(port, None)
-                if attempt == 2:
-                    return 0, b"", (time.perf_counter() - start) * 1000
-                continue
-            ms = (time.perf_counter() - start) * 1000
-            for cookie in resp.headers.get_all("Set-Cookie") or []:
-                name, _, value = cookie.split(";", 1)[0].partition("=")
-                self.cookies[name.strip()] = value
-            return resp.status, data, ms
+                if attempt == 1 and reused and isinstance(exc, ConnectionError):
+                    self.reconnects += 1  # the server closed a kept-alive connection: once more
+                    continue
+                return 0, b"", (time.perf_counter() - started) * 1000
+            for name, value in response.headers:
+                if name.lower() == "set-cookie":
+                    cookie, _, _ = value.partition(";")
+                    key, _, val = cookie.partition("=")
+                    self.cookies[key.strip()] = val
+            return response.status, response.body, (conn.done_at - started) * 1000
         raise AssertionError("unreachable")
 
-    def json(self, path: str, payload: Any, **headers: str) -> tuple[int, bytes, float]:
-        return self.request(
+    async def json(self, path: str, payload: Any, **headers: str) -> tuple[int, bytes, float]:
+        return await self.request(
             "POST",
             path,
             json.dumps(payload).encode(),
             {"Content-Type": "application/json", **headers},
         )
 
-    def get_login(self) -> None:
-        self.request("GET", "/account/login/")
+    async def get_login(self) -> None:
+        await self.request("GET", "/account/login/")
 
-    def post_login(self, username: str) -> tuple[int, float]:
+    async def post_login(self, username: str) -> tuple[int, float]:
         form = {
             "auth-username": username,
             "auth-password": PASSWORD,
             "login_view-current_step": "auth",
             "csrfmiddlewaretoken": self.cookies.get("csrftoken", ""),
         }
-        status, _, ms = self.request(
+        status, _, ms = await self.request(
             "POST",
             "/account/login/",
             urlencode(form).encode(),
@@ -202,9 +375,9 @@ class Client:
         )
         return status, ms
 
-    def sign_in(self, username: str) -> None:
-        self.get_login()
-        status, _ = self.post_login(username)
+    async def sign_in(self, username: str) -> None:
+        await self.get_login()
+        status, _ = await self.post_login(username)
         if status != 302:
             raise RuntimeError(f"sign-in of {username} answered {status}")
 
@@ -216,8 +389,10 @@ def _url_with_name(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
-def prepare_database(args: argparse.Namespace, say: Callable[[str], None]) -> tuple[str, Any]:
-    """The load database's URL, and the Databases helper (Django connected to it)."""
+def prepare_database(args: argparse.Namespace, say: Callable[[str], None]) -> tuple[str, Any, Any]:
+    """The load database's URL, the Databases helper (Django connected to it), and the
+    connection holding the run's lock: two load tests on one home database would drop each
+    other's load database (close it once that is dropped)."""
     from django.db import connections
 
     from bench.datasets import Databases, home_url, parse_sizes
@@ -228,6 +403,12 @@ def prepare_database(args: argparse.Namespace, say: Callable[[str], None]) -> tu
     size = parse_sizes(args.size)[0]
     dataset = dbs.dataset("incidents", size, args.seed)
     clone = f"{dbs.home}_load"
+    guard = dbs._admin()
+    with guard.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [clone])
+        if not cursor.fetchone()[0]:
+            guard.close()
+            raise SystemExit(f"another load test is using {clone}: wait until it has finished")
     connections.close_all()
     dbs.use(dbs.home)
     connections.close_all()
@@ -239,7 +420,7 @@ def prepare_database(args: argparse.Namespace, say: Callable[[str], None]) -> tu
     finally:
         admin.close()
     dbs.use(clone)
-    return _url_with_name(home, clone), dbs
+    return _url_with_name(home, clone), dbs, guard
 
 
 def make_users(prefix: str, role: str, count: int) -> list[str]:
@@ -289,8 +470,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass
+class Served:
+    ports: dict[str, int]  # "web", "search" (the same port with one pool)
+    masters: dict[str, int]  # gunicorn master pid per pool: "web pool", "search pool"
+
+
 @contextmanager
-def serve(args: argparse.Namespace, db_url: str, say: Callable[[str], None]) -> Iterator[dict]:
+def serve(args: argparse.Namespace, db_url: str, say: Callable[[str], None]) -> Iterator[Served]:
     env = {
         **os.environ,
         "DAPOLICE_ENV": "demo",
@@ -298,13 +485,14 @@ def serve(args: argparse.Namespace, db_url: str, say: Callable[[str], None]) -> 
         "DAPOLICE_CACHE_PREFIX": "dapolice-loadtest",
         "PYTHONUNBUFFERED": "1",
     }
-    pools = [("web", args.workers)]
+    pools = [("web", args.workers, args.server_nice)]
     if args.search_workers:
-        pools.append(("search", args.search_workers))
+        pools.append(("search", args.search_workers, args.server_nice + args.search_nice))
     procs: list[subprocess.Popen[bytes]] = []
     ports: dict[str, int] = {}
+    masters: dict[str, int] = {}
     try:
-        for name, workers in pools:
+        for name, workers, nice in pools:
             port = ports[name] = free_port()
             cmd = [
                 os.path.join(os.path.dirname(sys.executable), "gunicorn"),
@@ -325,6 +513,9 @@ def serve(args: argparse.Namespace, db_url: str, say: Callable[[str], None]) -> 
             procs.append(
                 subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)  # noqa: S603
             )
+            if nice:  # before the master forks its workers (it is still starting Python)
+                set_priority(procs[-1].pid, nice)
+            masters[f"{name} pool"] = procs[-1].pid
         ports.setdefault("search", ports["web"])
         for port in set(ports.values()):
             _wait_until_up(port, procs)
@@ -333,11 +524,13 @@ def serve(args: argparse.Namespace, db_url: str, say: Callable[[str], None]) -> 
             + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
             + (
                 f", searches on {args.search_workers} workers of their own"
+                + (f" (nice {args.search_nice} more)" if args.search_nice else "")
                 if args.search_workers
                 else ""
             )
+            + (f"; server at nice {args.server_nice}" if args.server_nice else "")
         )
-        yield ports
+        yield Served(ports, masters)
     finally:
         for proc in procs:
             if proc.poll() is None:
@@ -390,7 +583,7 @@ def incident_payload(query: dict[str, Any], key: str) -> dict[str, Any]:
     }
 
 
-def call_taker(
+async def call_taker(
     client: Client,
     rec: Recorder,
     queries: list[dict[str, Any]],
@@ -406,83 +599,104 @@ def call_taker(
             next_incident += incident_every
             key = str(uuid.uuid4())
             payload = incident_payload(rng.choice(queries), key)
-            status, body, ms = client.json("/api/incidents/", payload)
+            status, body, ms = await client.json("/api/incidents/", payload)
             rec.add("POST /api/incidents/", status, ms)
             if status == 201:
                 first = json.loads(body)["id"]
-                with rec.lock:
-                    rec.created.add(first)
+                rec.created.add(first)
                 if rng.random() < 0.1:  # a client retrying after a timeout
-                    status, body, ms = client.json("/api/incidents/", payload)
+                    status, body, ms = await client.json("/api/incidents/", payload)
                     rec.add("POST /api/incidents/ (retry)", status, ms)
-                    with rec.lock:
-                        rec.doubles += 1
-                        if status == 201 and json.loads(body)["id"] == first:
-                            rec.doubles_same += 1
+                    rec.doubles += 1
+                    if status == 201 and json.loads(body)["id"] == first:
+                        rec.doubles_same += 1
         elif now >= next_search:
             next_search += 1.0
-            status, _, ms = client.json("/api/persons/match/", rng.choice(queries))
+            status, _, ms = await client.json("/api/persons/match/", rng.choice(queries))
             rec.add("POST /api/persons/match/", status, ms)
         else:
-            time.sleep(max(0.0, min(next_search, next_incident, stop_at) - now))
+            await rec.sleep_until(min(next_search, next_incident, stop_at))
 
 
-def supervisor(
+async def supervisor(
     client: Client, rec: Recorder, stop_at: float, every: float, rng: random.Random
 ) -> None:
     next_refresh = time.monotonic() + rng.random() * every
     while (now := time.monotonic()) < stop_at:
         if now >= next_refresh:
             next_refresh += every
-            status, _, ms = client.request(
+            status, _, ms = await client.request(
                 "GET", "/incidents/board/", headers={"HX-Request": "true"}
             )
             rec.add("GET /incidents/board/ (htmx)", status, ms)
         else:
-            time.sleep(max(0.0, min(next_refresh, stop_at) - now))
+            await rec.sleep_until(min(next_refresh, stop_at))
 
 
-def sign_in_all(ports: dict[str, int], usernames: list[str]) -> list[Client]:
-    clients = [Client(ports) for _ in usernames]
-    errors: list[BaseException] = []
+def client_process(pipe: Any, spec: dict[str, Any]) -> None:
+    """One load-generator process (``multiprocessing``, spawned: no Django here): signs its
+    share of the people in, says ready, waits for the common start, runs them on one event
+    loop, and sends back what it recorded and the CPU it used doing so."""
+    if spec["nice"]:
+        os.setsid()  # a session, so a scheduling group, of its own
+        set_priority(os.getpid(), spec["nice"])
+    try:
+        pipe.send(("done", asyncio.run(_client_main(pipe, spec))))
+    except BaseException as exc:  # noqa: BLE001 (reported by the parent)
+        pipe.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        pipe.close()
 
-    def work(pairs: list[tuple[Client, str]]) -> None:
-        for client, name in pairs:
-            try:
-                client.sign_in(name)
-            except BaseException as exc:  # noqa: BLE001 (reported below)
-                errors.append(exc)
 
-    pairs = list(zip(clients, usernames, strict=True))
-    threads = [threading.Thread(target=work, args=(pairs[i::4],)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise RuntimeError(f"{len(errors)} sign-ins failed: {errors[0]}")
-    return clients
+async def _client_main(pipe: Any, spec: dict[str, Any]) -> dict[str, Any]:
+    people = []
+    for username, kind, seed in spec["people"]:
+        client = Client(spec["ports"])
+        await client.sign_in(username)
+        people.append((client, kind, random.Random(seed)))
+    pipe.send(("ready", len(people)))
+    _, start_at = pipe.recv()  # nothing else is running on this loop yet
+    rec = Recorder()
+    await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+    stop_at = start_at + spec["duration"]
+    cpu_started = time.process_time()
+    runs = []
+    for client, kind, rng in people:
+        if kind == "call_taker":
+            runs.append(
+                call_taker(client, rec, spec["queries"], stop_at, spec["incident_every"], rng)
+            )
+        else:
+            runs.append(supervisor(client, rec, stop_at, spec["board_every"], rng))
+    await asyncio.gather(*runs)
+    finished_at = time.monotonic()
+    cpu = time.process_time() - cpu_started
+    for client, _, _ in people:
+        client.close()
+    return {
+        "samples": rec.samples,
+        "created": sorted(rec.created),
+        "doubles": rec.doubles,
+        "doubles_same": rec.doubles_same,
+        "lags": rec.lags,
+        "reconnects": sum(client.reconnects for client, _, _ in people),
+        "cpu_s": cpu,
+        "finished_at": finished_at,
+    }
 
 
 def storm(ports: dict[str, int], usernames: list[str]) -> dict[str, float]:
     """Everyone posts the sign-in form at the same moment; seconds per sign-in."""
+    return asyncio.run(_storm(ports, usernames))
+
+
+async def _storm(ports: dict[str, int], usernames: list[str]) -> dict[str, float]:
     clients = [Client(ports) for _ in usernames]
     for client in clients:
-        client.get_login()
-    barrier = threading.Barrier(len(clients))
-    results: list[tuple[int, float]] = []
-
-    def go(client: Client, name: str) -> None:
-        barrier.wait()
-        results.append(client.post_login(name))
-
-    threads = [
-        threading.Thread(target=go, args=(c, n)) for c, n in zip(clients, usernames, strict=True)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+        await client.get_login()
+    results = await asyncio.gather(
+        *(client.post_login(name) for client, name in zip(clients, usernames, strict=True))
+    )
     for client in clients:
         client.close()
     seconds = [ms / 1000 for _, ms in results]
@@ -502,6 +716,107 @@ def say_storm(say: Callable[[str], None], s: dict[str, float], label: str) -> No
     )
 
 
+# --- Where the two cores went during a step (/proc) -------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_stat(pid: int) -> list[str]:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (0 when gone)."""
+    fields = _proc_stat(pid)
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS if fields else 0.0
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and its children (a gunicorn master and its workers)."""
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _proc_stat(int(entry))
+            if fields and int(fields[1]) == pid:
+                children.append(int(entry))
+    return [pid, *children]
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, all cores."""
+    with open("/proc/stat", encoding="ascii") as fh:
+        values = [int(v) for v in fh.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    total = sum(values[:8])  # guest time is already counted in user
+    return (total - idle) / CLOCK_TICKS, total / CLOCK_TICKS
+
+
+def database_backends() -> list[int]:
+    """The PostgreSQL backends serving the load database, not this process's own."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def set_priority(pid: int, nice: int) -> None:
+    """Nice a process and, with the kernel's autogroups, its session's group: with
+    ``kernel.sched_autogroup_enabled`` the CPU is shared between sessions first, so a process's
+    own nice value only orders it within its session (each gunicorn pool is a session of its
+    own, as each is a container in ``docker-compose.yml``). Quietly nothing when refused (a
+    negative value needs root)."""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, pid, nice)
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/autogroup", "w", encoding="ascii") as fh:
+        fh.write(str(nice))
+
+
+def renice(pids: list[int], nice: int) -> None:
+    """Set the nice value of these processes (PostgreSQL backends); quietly not when refused."""
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, pid, nice)
+
+
+def cpu_snapshot(masters: dict[str, int]) -> dict[str, Any]:
+    groups = {name: process_tree(pid) for name, pid in masters.items()}
+    groups["PostgreSQL"] = database_backends()
+    return {
+        "machine": machine_cpu(),
+        "groups": {
+            name: {pid: process_cpu_s(pid) for pid in pids} for name, pids in groups.items()
+        },
+    }
+
+
+def cpu_shares(
+    before: dict[str, Any], after: dict[str, Any], generator_s: float
+) -> dict[str, float]:
+    """Per cent of all cores over the step: the generator, each pool, PostgreSQL, the rest."""
+    busy = after["machine"][0] - before["machine"][0]
+    total = after["machine"][1] - before["machine"][1]
+    if total <= 0:
+        return {}
+    shares = {"generator": generator_s}
+    for name, pids in after["groups"].items():
+        was = before["groups"].get(name, {})
+        shares[name] = sum(max(0.0, s - was.get(pid, 0.0)) for pid, s in pids.items())
+    shares["rest of the machine"] = max(0.0, busy - sum(shares.values()))
+    shares["machine busy"] = busy
+    return {name: round(100 * s / total, 1) for name, s in shares.items()}
+
+
+# --- A step -------------------------------------------------------------------------------------
+
+
 @dataclass
 class StepResult:
     call_takers: int
@@ -511,6 +826,9 @@ class StepResult:
     incidents_in_db: int
     matched_audit: int
     board_audit: int
+    cpu: dict[str, float] = field(default_factory=dict)
+    loadavg: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    client_procs: int = 1
 
     @property
     def requests(self) -> int:
@@ -544,7 +862,7 @@ class StepResult:
 
 
 def run_step(
-    ports: dict[str, int],
+    server: Served,
     call_takers: list[str],
     supervisors: list[str],
     queries: list[dict[str, Any]],
@@ -555,31 +873,78 @@ def run_step(
     from dapolice.audit.models import AuditEvent
     from incidents.models import Incident
 
-    clients = sign_in_all(ports, call_takers + supervisors)
-    users = list(
-        User.objects.filter(username__in=call_takers + supervisors).values_list("pk", flat=True)
-    )
-    audit_before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    incident_before = Incident.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    people = [
+        (
+            name,
+            "call_taker" if i < len(call_takers) else "supervisor",
+            args.seed * 100_003 + step_no * 1_009 + i,
+        )
+        for i, name in enumerate(call_takers + supervisors)
+    ]
+    n_procs = max(1, min(args.client_procs, len(people)))
+    spec = {
+        "ports": server.ports,
+        "queries": queries,
+        "duration": args.duration,
+        "incident_every": args.incident_every,
+        "board_every": args.board_every,
+        "nice": args.client_nice,
+    }
+    context = multiprocessing.get_context("spawn")  # no Django, no inherited connections
+    pipes, procs = [], []
+    for i in range(n_procs):
+        ours, theirs = context.Pipe()
+        proc = context.Process(
+            target=client_process,
+            args=(theirs, {**spec, "people": people[i::n_procs]}),
+            daemon=True,
+        )
+        proc.start()
+        theirs.close()
+        pipes.append(ours)
+        procs.append(proc)
+    try:
+        for pipe in pipes:
+            kind, detail = pipe.recv()
+            if kind != "ready":
+                raise RuntimeError(f"a load generator process failed: {detail}")
+        users = list(
+            User.objects.filter(username__in=call_takers + supervisors).values_list("pk", flat=True)
+        )
+        audit_before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        incident_before = Incident.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        cpu_before = cpu_snapshot(server.masters)
+        start_at = time.monotonic() + 0.2
+        for pipe in pipes:
+            pipe.send(("go", start_at))
+        outcomes: list[tuple[str, Any]] = []
+        waiting: list[Any] = list(pipes)
+        while waiting:
+            if args.server_nice:  # the backends a pool's threads open as they first serve
+                renice(database_backends(), args.server_nice)
+            for ready in multiprocessing.connection.wait(waiting, timeout=2.0):
+                pipe = next(p for p in waiting if p is ready)
+                outcomes.append(pipe.recv())
+                waiting.remove(pipe)
+        cpu_after = cpu_snapshot(server.masters)
+        loadavg = os.getloadavg()
+    finally:
+        for proc in procs:
+            proc.join(timeout=30)
+            if proc.is_alive():
+                proc.kill()
+    failed = [detail for kind, detail in outcomes if kind != "done"]
+    if failed:
+        raise RuntimeError(f"a load generator process failed: {failed[0]}")
     rec = Recorder()
-    stop_at = time.monotonic() + args.duration
-    threads = []
-    for i, client in enumerate(clients):
-        rng = random.Random(args.seed * 100_003 + step_no * 1_009 + i)
-        if i < len(call_takers):
-            target: Any = call_taker
-            targs: tuple[Any, ...] = (client, rec, queries, stop_at, args.incident_every, rng)
-        else:
-            target, targs = supervisor, (client, rec, stop_at, args.board_every, rng)
-        threads.append(threading.Thread(target=target, args=targs, daemon=True))
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    seconds = time.perf_counter() - started
-    for client in clients:
-        client.close()
+    for _, got in outcomes:
+        rec.samples.extend(tuple(sample) for sample in got["samples"])
+        rec.created.update(got["created"])
+        rec.doubles += got["doubles"]
+        rec.doubles_same += got["doubles_same"]
+        rec.lags.extend(got["lags"])
+        rec.reconnects += got["reconnects"]
+    seconds = max(got["finished_at"] for _, got in outcomes) - start_at
     new_audit = AuditEvent.objects.filter(pk__gt=audit_before, actor_id__in=users)
     return StepResult(
         call_takers=len(call_takers),
@@ -589,6 +954,9 @@ def run_step(
         incidents_in_db=Incident.objects.filter(pk__gt=incident_before).count(),
         matched_audit=new_audit.filter(action="incidents.person.matched").count(),
         board_audit=new_audit.filter(action="incidents.incident.board_viewed").count(),
+        cpu=cpu_shares(cpu_before, cpu_after, sum(got["cpu_s"] for _, got in outcomes)),
+        loadavg=loadavg,
+        client_procs=n_procs,
     )
 
 
@@ -615,6 +983,17 @@ def render_step(result: StepResult) -> list[str]:
             f"  {endpoint:<34} {len(rows):>6} {percentile(ms, 50):>8.0f} {percentile(ms, 95):>8.0f}"
             f" {percentile(ms, 99):>8.0f} {err:>7}"
         )
+    if result.cpu:
+        cores = os.cpu_count() or 1
+        shares = ", ".join(f"{name} {pct:.1f}" for name, pct in result.cpu.items())
+        lines.append(f"  CPU, % of all {cores} cores over the step: {shares}")
+    lag = rec.lags
+    lines.append(
+        f"  load generator: {result.client_procs} processes, timer lag p50 / p95 / max "
+        f"{percentile(lag, 50):.1f} / {percentile(lag, 95):.1f} / {max(lag, default=0.0):.1f} ms, "
+        f"{rec.reconnects} kept-alive connections closed under a request; load average "
+        + " ".join(f"{v:.2f}" for v in result.loadavg)
+    )
     for label, (a, b) in result.reconciled().items():
         lines.append(f"  {'ok ' if a == b else 'MISMATCH '}{label}: {a} = {b}")
     return lines
@@ -638,21 +1017,27 @@ def summary_row(result: StepResult) -> dict[str, Any]:
         "incident_p99": p("POST /api/incidents/", 99),
         "board_p95": p("GET /incidents/board/ (htmx)", 95),
         "reconciled": result.ok(),
+        "generator_cpu_pct": result.cpu.get("generator", 0.0),
+        "generator_lag_p95": round(percentile(result.rec.lags, 95), 1),
+        "cpu": result.cpu,
+        "loadavg": round(result.loadavg[0], 2),
     }
 
 
 def render_summary(rows: list[dict[str, Any]]) -> list[str]:
     head = (
         "| call takers | req/s | errors | match p50/p95/p99 ms | incident p50/p95/p99 ms "
-        "| board p95 ms | reconciled |"
+        "| board p95 ms | reconciled | generator CPU % / lag p95 ms | load average |"
     )
-    lines = [head, "| ---: | ---: | ---: | --- | --- | ---: | --- |"]
+    lines = [head, "| ---: | ---: | ---: | --- | --- | ---: | --- | --- | ---: |"]
     for r in rows:
         lines.append(
             f"| {r['call_takers']} | {r['req_per_s']} | {r['errors']} | "
             f"{r['match_p50']:.0f} / {r['match_p95']:.0f} / {r['match_p99']:.0f} | "
             f"{r['incident_p50']:.0f} / {r['incident_p95']:.0f} / {r['incident_p99']:.0f} | "
-            f"{r['board_p95']:.0f} | {'yes' if r['reconciled'] else 'NO'} |"
+            f"{r['board_p95']:.0f} | {'yes' if r['reconciled'] else 'NO'} | "
+            f"{r.get('generator_cpu_pct', 0.0):.1f} / {r.get('generator_lag_p95', 0.0):.1f} | "
+            f"{r.get('loadavg', 0.0):.2f} |"
         )
     return lines
 
@@ -669,7 +1054,7 @@ def main(argv: list[str] | None = None) -> int:
     def say(text: str) -> None:
         print(text, flush=True)  # noqa: T201 (a command-line tool)
 
-    db_url, dbs = prepare_database(args, say)
+    db_url, dbs, guard = prepare_database(args, say)
     try:
         top = max(args.step_list, default=0)
         takers = make_users("ct", "call_taker", top)
@@ -680,7 +1065,8 @@ def main(argv: list[str] | None = None) -> int:
             "args": {k: v for k, v in vars(args).items() if k != "step_list"}
         }
         ok = True
-        with serve(args, db_url, say) as ports:
+        with serve(args, db_url, say) as server:
+            ports = server.ports
             if stormers and args.storm_only:
                 # Argon2id only (the users were made with it), three storms: on a shared
                 # machine one storm is noisy; the median of three p95s is the figure.
@@ -702,7 +1088,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = []
             for i, n in enumerate(args.step_list):
                 n_sup = max(1, math.ceil(n / 10))
-                result = run_step(ports, takers[:n], sups[:n_sup], queries, args, i)
+                result = run_step(server, takers[:n], sups[:n_sup], queries, args, i)
                 for line in render_step(result):
                     say(line)
                 rows.append(summary_row(result))
@@ -721,6 +1107,7 @@ def main(argv: list[str] | None = None) -> int:
 
         connections.close_all()
         dbs.drop(f"{dbs.home}_load")
+        guard.close()
 
 
 if __name__ == "__main__":

@@ -148,10 +148,14 @@ def _by_idempotency_key(*, actor: User, key: uuid.UUID | None) -> Incident | Non
     """The incident this actor already logged with ``key``; someone else's key is refused."""
     if key is None:
         return None
-    existing = Incident.objects.filter(idempotency_key=key).first()
-    if existing is not None and existing.taken_by_id != actor.pk:
+    # Two columns, not the whole row: nearly every call is new, and the answer is then nothing
+    # (issue 13: the create path's CPU). A retried call reads its incident once more.
+    found = Incident.objects.filter(idempotency_key=key).values_list("pk", "taken_by_id").first()
+    if found is None:
+        return None
+    if found[1] != actor.pk:
         raise Conflict(_("This form was already used by someone else. Open a new one."))
-    return existing
+    return Incident.objects.get(pk=found[0])
 
 
 def _incident_insert_audited(

@@ -83,7 +83,9 @@ def person_create(*, actor: User, data: PersonInput, address: Address | None = N
     if not (data.given_name.strip() or data.family_name.strip()):
         raise DomainError(_("Enter a name, or link an existing person."), field="family_name")
     phones = _clean_phones(data.phones)
-    with transaction.atomic():
+    # Inside a caller's transaction (logging a call) no savepoint of its own: a failure here
+    # fails the whole call anyway, and two round trips a person are saved (issue 13).
+    with transaction.atomic(savepoint=False):
         if address is None and data.address is not None and not data.address.is_empty:
             address = address_get_or_create(actor=actor, data=data.address)
         person = Person.objects.create(

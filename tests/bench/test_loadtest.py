@@ -77,3 +77,46 @@ def test_storm_only_runs_no_steps_and_needs_a_storm(capsys):
     with pytest.raises(SystemExit):
         parse_args(["--storm-only", "--storm", "0"])
     assert "--storm-only needs a storm" in capsys.readouterr().err
+
+
+def test_the_generator_reads_a_response_only_once_it_is_whole():
+    from bench.loadtest import parse_response
+
+    head = b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+    whole = head + b"Content-Length: 9\r\n\r\n" + b'{"id": 7}'
+    assert parse_response(bytearray(whole[:-1])) is None
+    response, used = parse_response(bytearray(whole + b"HTTP/1.1 200 OK"))
+    assert (response.status, response.body, used, response.close) == (
+        201,
+        b'{"id": 7}',
+        len(whole),
+        False,
+    )
+    chunked = (
+        head
+        + b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        + b'4\r\n{"id\r\n5\r\n": 7}\r\n0\r\n\r\n'
+    )
+    assert parse_response(bytearray(chunked[:-2])) is None
+    response, used = parse_response(bytearray(chunked))
+    assert (response.body, used, response.close) == (b'{"id": 7}', len(chunked), True)
+    assert ("Content-Type", "application/json") in response.headers
+
+
+def test_cpu_shares_split_the_machine_between_the_generator_the_server_and_the_rest():
+    from bench.loadtest import cpu_shares
+
+    before = {"machine": (100.0, 1000.0), "groups": {"web pool": {1: 5.0}, "PostgreSQL": {}}}
+    after = {
+        "machine": (160.0, 1100.0),
+        "groups": {"web pool": {1: 25.0, 2: 10.0}, "PostgreSQL": {3: 5.0}},
+    }
+    # 100 s of CPU time passed on all cores, 60 of them busy: 2 the generator's, 20 + 10 the
+    # web pool's (a worker started during the step counts from 0), 5 PostgreSQL's, 23 others'.
+    assert cpu_shares(before, after, 2.0) == {
+        "generator": 2.0,
+        "web pool": 30.0,
+        "PostgreSQL": 5.0,
+        "rest of the machine": 23.0,
+        "machine busy": 60.0,
+    }

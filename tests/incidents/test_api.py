@@ -322,3 +322,33 @@ def test_logging_a_call_writes_every_audit_row_in_two_inserts(call_taker):
     assert Deadline.objects.filter(subject_id=str(incident.pk)).count() == 3
     intact, report = verify_output()
     assert intact, report
+
+
+def test_logging_a_call_opens_no_savepoint_per_new_person_and_reads_two_columns_for_its_key(
+    call_taker,
+):
+    """Issue 13, the create path's round trips: the three new people are written in the call's
+    transaction without a savepoint each (a failure fails the whole call), and the idempotency
+    key is looked up by the two columns its check needs, not the incident's whole row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_for(call_taker)
+    client.post(reverse("api-incident-list"), incident_payload(), format="json")  # warm
+    payload = incident_payload()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(reverse("api-incident-list"), payload, format="json")
+    assert response.status_code == 201
+    sent = [q["sql"] for q in captured.captured_queries]
+    # One savepoint: the call's own transaction (inside the test's); the address is known.
+    assert len([q for q in sent if q.startswith("SAVEPOINT ")]) == 1, "\n".join(sent)
+    lookup = [q for q in sent if 'WHERE "incidents_incident"."idempotency_key" =' in q]
+    assert len(lookup) == 1
+    columns = lookup[0].removeprefix("SELECT ").split(" FROM ")[0].split(", ")
+    assert [c.split(" AS ")[0] for c in columns] == [
+        '"incidents_incident"."id"',
+        '"incidents_incident"."taken_by_id"',
+    ], lookup[0]
+    again = client.post(reverse("api-incident-list"), payload, format="json")
+    assert (again.status_code, again.json()["id"]) == (201, response.json()["id"])
+    assert again.json()["reference"] == response.json()["reference"]
