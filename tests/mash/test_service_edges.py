@@ -934,6 +934,12 @@ def test_offer_refusals_say_why(case, officer, mash_officer, make_user):
         code="offer_pending",
     )
     c = services.ownership_accept(actor=mash_officer, case=c)
+    investigator = make_user("investigator")
+    services.ownership_offer(actor=mash_officer, case=c, to=investigator)  # no note
+    c.refresh_from_db()
+    assert c.offer_note == ""
+    assert _audit("mash.ownership.offered", c).get().reason == ""
+    services.ownership_withdraw(actor=mash_officer, case=c)
     _refused(
         DomainError,
         lambda: services.ownership_offer(actor=mash_officer, case=c, to=mash_officer),
@@ -991,7 +997,8 @@ def test_a_withdrawn_or_declined_offer_is_cleared_and_audited(
     with time_machine.travel(DAY, tick=False):
         services.ownership_offer(actor=mash_officer, case=c, to=investigator, note="CID")
     actor = investigator if by_recipient else mash_officer
-    services.ownership_withdraw(actor=actor, case=c, reason="  Not mine  ")
+    reason = "  Not mine  " if by_recipient else None
+    services.ownership_withdraw(actor=actor, case=c, **({"reason": reason} if reason else {}))
     c.refresh_from_db()
     assert (c.offer_to_id, c.offer_to_team, c.offer_by_id, c.offer_at, c.offer_note) == (
         None,
@@ -1003,7 +1010,7 @@ def test_a_withdrawn_or_declined_offer_is_cleared_and_audited(
     assert c.owner_id == mash_officer.pk
     action = "declined" if by_recipient else "withdrawn"
     event = _audit(f"mash.ownership.{action}", c).get()
-    assert (event.actor_id, event.reason) == (actor.pk, "Not mine")
+    assert (event.actor_id, event.reason) == (actor.pk, "Not mine" if by_recipient else "")
     assert event.changes == {
         "offer_to": [investigator.pk, None],
         "offer_by": [mash_officer.pk, None],
