@@ -1315,3 +1315,20 @@ def test_the_welfare_sweep_sets_one_deadline_per_repeat_victim(log_incident):
     deadline = Deadline.objects.get(kind=SILENT_VICTIM_DEADLINE)
     assert (deadline.subject_type, deadline.subject_id) == ("incidents.person", str(victim.pk))
     assert deadline.due_at == datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
+
+
+def test_a_police_officers_information_carries_no_agency_even_with_one_on_their_account(
+    case, make_user
+):
+    """Only a partner's entry is tied to their agency (what they read back); a MASH officer
+    whose account names an agency still writes for the MASH as a whole."""
+    police = Agency.objects.create(name="Constabulary", code="police-x", kind="police")
+    seconded = make_user("mash", agency=police)
+    entry = services.information_add(
+        actor=seconded,
+        case=case(),
+        source="police",
+        received_on=date(2026, 11, 1),
+        summary="PNC check",
+    )
+    assert InformationEntry.objects.get(pk=entry.pk).agency_id is None
