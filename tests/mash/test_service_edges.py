@@ -309,8 +309,13 @@ def test_claiming_again_ones_own_claim_changes_nothing(case, mash_officer):
 
 
 def test_a_claim_refused_says_who_claimed_it_and_when(case, mash_officer, mash_officer2):
+    with time_machine.travel(DAY - timedelta(hours=1), tick=False):
+        c = case()
     with time_machine.travel(DAY, tick=False):
-        c = services.case_claim(actor=mash_officer, case=case())
+        c = services.case_claim(actor=mash_officer, case=c)
+    with time_machine.travel(DAY + timedelta(hours=1), tick=False):
+        # A later change to the case (the handover accepted) is not the time of the claim.
+        services.ownership_accept(actor=mash_officer, case=c)
     _refused(
         Conflict,
         lambda: services.case_claim(actor=mash_officer2, case=c),
