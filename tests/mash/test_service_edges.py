@@ -364,6 +364,12 @@ def test_assessment_refusals_name_their_field(case, mash_officer, mash_officer2)
         message="Summarise the secondary assessment.",
         field="notes",
     )
+    _refused(
+        DomainError,
+        lambda: services.case_assess(actor=mash_officer, case=c, final_level="medium"),
+        message="Summarise the secondary assessment.",
+        field="notes",
+    )
     # Refused before anything is written: still waiting, nobody's claim.
     c.refresh_from_db()
     assert (c.status, c.claimed_by_id) == ("waiting", None)
