@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -238,7 +238,13 @@ def referral_list(*, user: User, page: int = 1) -> Page[Referral]:
     qs = (
         Referral.objects.visible_to(user)
         .select_related("case", "case__incident", "case__victim", "agency", "made_by")
-        .order_by("status", "due_at", "pk")
+        # Open (made or accepted) first: ordering by the status code alone put "completed"
+        # and "declined" before "made".
+        .order_by(
+            Case(When(status__in=OPEN_REFERRAL, then=Value(0)), default=Value(1)),
+            "due_at",
+            "pk",
+        )
     )
     page_obj = Paginator(qs, PAGE_SIZE).get_page(page)
     record_list(

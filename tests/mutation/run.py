@@ -81,6 +81,20 @@ SELECTIONS = (
         ("tests/mash/test_rules.py", "tests/mash/test_rule_edges.py"),
     ),
     Selection("mash-policies", ("mash/policies.py",), ("tests/mash/test_policies.py",)),
+    Selection(
+        "mash-services",
+        ("mash/services.py",),
+        ("tests/mash/test_services.py", "tests/mash/test_service_edges.py")
+        + ("tests/mash/test_ownership.py", "tests/mash/test_queue.py")
+        + ("tests/mash/test_referral_alerts.py", "tests/mash/test_followups.py"),
+    ),
+    Selection(
+        "mash-selectors",
+        ("mash/selectors.py",),
+        ("tests/mash/test_selectors.py", "tests/mash/test_services.py")
+        + ("tests/mash/test_ownership.py", "tests/mash/test_queue.py")
+        + ("tests/mash/test_referral_alerts.py", "tests/mash/test_followups.py"),
+    ),
     Selection("mash", ("mash/*",), ("tests/mash", "tests/test_visibility.py")),
     Selection("marac-rules", ("marac/rules.py",), ("tests/marac/test_rules.py",)),
     Selection("marac-policies", ("marac/policies.py",), ("tests/marac/test_policies.py",)),
