@@ -243,12 +243,16 @@ def test_a_mash_referral_takes_the_met_criteria_the_notes_and_the_children(mash_
     )
 
 
-def test_a_mash_referral_without_children_records_none(mash_case, mash_officer):
+def test_a_mash_referral_without_children_records_none(
+    mash_case, mash_officer, refer, django_assert_num_queries
+):
+    refer()  # a coordinator's referral: no MASH referral
     c = mash_case("high")
     r = mash_services.referral_make(actor=mash_officer, case=c, kind="marac")
     case = services.case_from_mash_referral(actor=mash_officer, referral_id=r.pk)
     assert case.children_count == 0
-    again = services.case_from_mash_referral(actor=mash_officer, referral_id=r.pk)
+    with django_assert_num_queries(1):  # the signal again: the case is found, nothing more
+        again = services.case_from_mash_referral(actor=mash_officer, referral_id=r.pk)
     assert again.pk == case.pk
     assert len(audit("marac.case.referred", case)) == 1
 
@@ -1226,3 +1230,25 @@ def test_closing_cancels_the_told_clock_and_records_the_level_found_before(
     assert row.changes["level_before"] == ["", "high"]
     assert "reassessment" not in row.changes  # linked already
     assert all(not pending for _, pending in deadlines(case).values())
+
+
+def test_a_coordinator_who_belongs_to_an_agency_writes_as_the_police(
+    make_user, victim, meeting, agency_health, agency_housing
+):
+    """Only a partner's referral, research and report carry their agency: a coordinator's are
+    the police's even when their account names an agency (seconded from one)."""
+    from dapolice.accounts.choices import Role
+
+    seconded = make_user(Role.MARAC_COORDINATOR, agency=agency_health)
+    case = services.case_refer(
+        actor=seconded, victim=victim(), criteria=["visible_high"], reason="Escalating."
+    )
+    assert (case.source, case.referring_agency_id) == (Source.COORDINATOR, None)
+    services.agenda_build(actor=seconded, meeting=meeting())
+    entry = services.research_add(
+        actor=seconded, case=case, known_on=timezone.localdate(), summary="Two calls."
+    )
+    assert entry.agency_id is None
+    action = services.action_add(actor=seconded, case=case, data=_input(agency_housing))
+    services.action_report(actor=seconded, action=action, kind="update", note="Chased.")
+    assert Report.objects.get(action=action).agency_id is None
