@@ -1252,3 +1252,20 @@ def test_a_coordinator_who_belongs_to_an_agency_writes_as_the_police(
     action = services.action_add(actor=seconded, case=case, data=_input(agency_housing))
     services.action_report(actor=seconded, action=action, kind="update", note="Chased.")
     assert Report.objects.get(action=action).agency_id is None
+
+
+def test_only_the_victims_own_open_case_is_flagged(
+    discussed_case, refer, coordinator, log_incident, system
+):
+    earlier = discussed_case()
+    services.case_close(actor=coordinator, case=earlier, level_after="medium", outcome="unknown")
+    someone_else = refer()  # open, and the latest referral of all
+    incident = log_incident(victim=earlier.victim)
+    (case,) = services.case_repeat_from_incident(actor=system, incident_id=incident.pk)
+    assert (case.victim_id, case.source, case.previous_id) == (
+        earlier.victim_id,
+        "repeat",
+        earlier.pk,
+    )
+    someone_else.refresh_from_db()
+    assert someone_else.repeat_flagged_at is None
