@@ -669,3 +669,19 @@ def test_without_a_dash_the_spoc_is_asked_at_the_cases_incident_and_a_spoc_who_l
     assert selectors.reassessor_of(case) == selectors.Reassessor(
         user_id=None, incident_id=incident.pk
     )
+
+
+def test_a_case_discussed_at_a_meeting_before_the_quarter_is_not_counted_in_it(
+    refer, coordinator, add_action, agency_housing
+):
+    with time_machine.travel(datetime(2026, 1, 5, 9, 0, tzinfo=UTC), tick=False):
+        (m,) = services.meeting_schedule(
+            actor=coordinator, first_at=datetime(2026, 3, 31, 22, 0, tzinfo=UTC)
+        )  # 23:00 on 31 March in London: the last hour of Q1
+        case = refer()
+        services.agenda_build(actor=coordinator, meeting=m)
+        case.refresh_from_db()
+        add_action(case, agency_housing)
+    q1 = selectors.quarterly_return(user=coordinator, year=2026, quarter=1)
+    q2 = selectors.quarterly_return(user=coordinator, year=2026, quarter=2)
+    assert (q1.cases_discussed, q2.cases_discussed) == (1, 0)
