@@ -525,3 +525,163 @@ def test_the_case_page_shows_each_actions_reports(listed, add_action, agency_hou
     services.action_report(actor=coordinator, action=action, kind="update", note="Booked")
     detail = selectors.case_detail(user=coordinator, case=case)
     assert [[r.note for r in row.reports] for row in detail.actions] == [["Booked"]]
+
+
+# --- Pinned by the mutation run (marac-selectors, 30 November) ----------------------------------
+
+
+def test_meetings_are_listed_by_when_they_are_held_not_when_scheduled(meeting, coordinator):
+    later = meeting(days=28)  # scheduled first
+    sooner = meeting(days=14)
+    assert [m.pk for m in selectors.meeting_list(user=coordinator)] == [later.pk, sooner.pk]
+    assert later.pk < sooner.pk
+
+
+def test_meetings_held_at_the_same_time_are_listed_newest_first(meeting, coordinator):
+    from marac.models import Meeting
+
+    first, second = meeting(days=14), meeting(days=21)
+    Meeting.objects.filter(pk=second.pk).update(held_at=first.held_at, cutoff_at=first.cutoff_at)
+    # Stored first, read first: only the pk puts the second ahead.
+    assert [m.pk for m in selectors.meeting_list(user=coordinator)] == [second.pk, first.pk]
+
+
+def test_the_meeting_list_reads_the_agencies_invited_in_one_query(
+    meeting, coordinator, agency_housing, django_assert_num_queries
+):
+    meeting(), meeting(days=21), meeting(days=28, invited=[agency_housing])
+    with django_assert_num_queries(2):  # the meetings, then every meeting's agencies
+        meetings = selectors.meeting_list(user=coordinator)
+        invited = [sorted(a.code for a in m.invited.all()) for m in meetings]
+    assert invited == [["housing"], ["health", "housing"], ["health", "housing"]]
+
+
+def test_one_meeting_comes_with_its_agencies_invited_and_attended(
+    meeting, coordinator, agency_housing, agency_health, django_assert_num_queries
+):
+    m = meeting(invited=[agency_housing, agency_health])
+    with time_machine.travel(m.held_at, tick=False):
+        services.meeting_record_held(actor=coordinator, meeting=m, attended=[agency_health])
+    with django_assert_num_queries(3):  # the meeting, its invited, its attended
+        found = selectors.meeting_get_for_user(user=coordinator, pk=m.pk)
+        invited = sorted(a.code for a in found.invited.all())
+        attended = [a.code for a in found.attended.all()]
+    assert (invited, attended) == (["health", "housing"], ["health"])
+
+
+def test_the_agenda_is_the_meetings_own_cases(refer, meeting, coordinator, settings):
+    settings.DAPOLICE_MARAC_CASES_PER_MEETING = 1
+    first, second = meeting(days=14), meeting(days=21)
+    a = refer()
+    services.agenda_build(actor=coordinator, meeting=first)
+    b = refer()
+    services.agenda_build(actor=coordinator, meeting=second)
+    assert [r.case.pk for r in selectors.agenda(user=coordinator, meeting=first)] == [a.pk]
+    assert [r.case.pk for r in selectors.agenda(user=coordinator, meeting=second)] == [b.pk]
+
+
+def test_cases_at_the_same_agenda_position_are_in_the_order_referred(refer, meeting, coordinator):
+    first, second = refer(), refer()
+    m = meeting()
+    services.agenda_build(actor=coordinator, meeting=m)
+    MaracCase.objects.filter(pk=second.pk).update(agenda_position=1)
+    MaracCase.objects.filter(pk=first.pk).update(agenda_position=1)  # rewritten last
+    rows = selectors.agenda(user=coordinator, meeting=m)
+    assert [r.case.pk for r in rows] == [first.pk, second.pk]
+
+
+def test_an_actions_reports_come_with_who_made_them_in_one_query(
+    listed, add_action, agency_housing, housing_user, django_assert_num_queries
+):
+    action = add_action(listed(), agency_housing)
+    services.action_report(actor=housing_user, action=action, kind="update", note="Booked")
+    services.action_report(actor=housing_user, action=action, kind="update", note="Again")
+    with django_assert_num_queries(1):
+        seen = [(r.by.username, r.agency.code) for r in selectors.action_reports(action)]
+    assert seen == [(housing_user.username, "housing")] * 2
+
+
+def test_one_action_is_found_by_the_coordinator_and_its_agency_and_the_read_audited(
+    refer,
+    meeting,
+    add_action,
+    coordinator,
+    housing_user,
+    health_user,
+    agency_housing,
+    agency_health,
+    django_assert_num_queries,
+):
+    # Referred by housing, on a meeting both agencies are invited to: a partner's visibility
+    # matches twice (invited, and referred), the action is still found once.
+    case = refer(actor=housing_user)
+    m = meeting(invited=[agency_housing, agency_health])
+    services.agenda_build(actor=coordinator, meeting=m)
+    case.refresh_from_db()
+    housing, health = add_action(case, agency_housing), add_action(case, agency_health)
+    found = selectors.action_get_for_user(user=coordinator, pk=housing.pk)
+    with django_assert_num_queries(0):
+        loaded = (found.case.reference, found.case.victim.pk, found.case.meeting.pk)
+        assert found.agency.code == "housing"
+    assert loaded == (case.reference, case.victim_id, m.pk)
+    assert selectors.action_get_for_user(user=housing_user, pk=housing.pk) == housing
+    assert selectors.action_get_for_user(user=health_user, pk=health.pk) == health
+    with pytest.raises(Http404):
+        selectors.action_get_for_user(user=health_user, pk=housing.pk)  # another agency's
+    rows = AuditEvent.objects.filter(action="marac.action.read").order_by("pk")
+    assert [(r.actor, r.subject_type, r.subject_id) for r in rows] == [
+        (coordinator, "marac.action", str(housing.pk)),
+        (housing_user, "marac.action", str(housing.pk)),
+        (health_user, "marac.action", str(health.pk)),
+    ]
+
+
+def test_an_agencys_action_on_a_case_it_may_not_see_is_not_found(
+    refer, meeting, add_action, coordinator, housing_user, agency_housing, agency_health
+):
+    case = refer()
+    services.agenda_build(actor=coordinator, meeting=meeting(invited=[agency_health]))
+    case.refresh_from_db()
+    action = add_action(case, agency_housing)  # housing's, on a meeting it is not invited to
+    with pytest.raises(Http404):
+        selectors.action_get_for_user(user=housing_user, pk=action.pk)
+    assert not AuditEvent.objects.filter(action="marac.action.read").exists()
+
+
+def test_without_a_dash_the_spoc_is_asked_at_the_cases_incident_and_a_spoc_who_left_is_not(
+    refer, log_incident, mash_officer, make_user
+):
+    from mash import services as mash_services
+    from mash.inputs import ContactPlanInput
+    from tests.incidents.helpers import victim_of
+
+    incident = log_incident()
+    case = refer(victim_of(incident), incident=incident)
+    other = refer()  # another victim, no plan
+    mash_services.contact_plan_save(
+        actor=mash_officer, person=case.victim, data=ContactPlanInput(spoc_id=mash_officer.pk)
+    )
+    assert selectors.reassessor_of(case) == selectors.Reassessor(
+        user_id=mash_officer.pk, incident_id=incident.pk
+    )
+    assert selectors.reassessor_of(other) == selectors.Reassessor(user_id=None, incident_id=None)
+    type(mash_officer).objects.filter(pk=mash_officer.pk).update(is_active=False)
+    assert selectors.reassessor_of(case) == selectors.Reassessor(
+        user_id=None, incident_id=incident.pk
+    )
+
+
+def test_a_case_discussed_at_a_meeting_before_the_quarter_is_not_counted_in_it(
+    refer, coordinator, add_action, agency_housing
+):
+    with time_machine.travel(datetime(2026, 1, 5, 9, 0, tzinfo=UTC), tick=False):
+        (m,) = services.meeting_schedule(
+            actor=coordinator, first_at=datetime(2026, 3, 31, 22, 0, tzinfo=UTC)
+        )  # 23:00 on 31 March in London: the last hour of Q1
+        case = refer()
+        services.agenda_build(actor=coordinator, meeting=m)
+        case.refresh_from_db()
+        add_action(case, agency_housing)
+    q1 = selectors.quarterly_return(user=coordinator, year=2026, quarter=1)
+    q2 = selectors.quarterly_return(user=coordinator, year=2026, quarter=2)
+    assert (q1.cases_discussed, q2.cases_discussed) == (1, 0)

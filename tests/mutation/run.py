@@ -104,6 +104,12 @@ SELECTIONS = (
         ("tests/marac/test_selectors.py", "tests/marac/test_services.py")
         + ("tests/marac/test_reassessment.py", "tests/test_visibility.py"),
     ),
+    Selection(
+        "marac-services",
+        ("marac/services.py",),
+        ("tests/marac/test_services.py", "tests/marac/test_service_edges.py")
+        + ("tests/marac/test_reassessment.py",),
+    ),
     Selection("marac", ("marac/*",), ("tests/marac", "tests/test_visibility.py")),
     Selection(
         "incidents-policies",

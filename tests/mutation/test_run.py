@@ -22,7 +22,7 @@ from tests.mutation import launch, run
         ("mash/selectors.py", "mash-selectors"),
         ("marac/rules.py", "marac-rules"),
         ("marac/policies.py", "marac-policies"),
-        ("marac/services.py", "marac"),
+        ("marac/services.py", "marac-services"),
         ("marac/selectors.py", "marac-selectors"),
         ("incidents/policies.py", "incidents-policies"),
         ("incidents/selectors.py", "incidents-selectors"),
