@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -537,3 +538,40 @@ def test_a_date_typed_wins_over_a_year_typed_with_it():
         postcode="", house="",
     )  # fmt: skip
     assert typed.birth_year is None
+
+
+# --- The caps read the best name under the weights given (found by ``make mutate``) -------------
+
+
+def test_given_name_and_date_without_a_surname_never_flag_whatever_name_the_weights_prefer():
+    no_surname = NameEvidence(EXACT, MISSING, False, True, "Ann", "")
+    initial_and_surname = NameEvidence(INITIAL, EXACT, False, True, "A", "Smith")
+    ev = replace(evidence(dob=EXACT), names=(no_surname, initial_and_surname))
+    weak_surname = Weights(family={**W.family, EXACT: 0.5})
+    # Default weights: "A Smith" is the best name, a surname agrees: flags.
+    assert score(ev) >= FLAG
+    # Surname weak: "Ann" with no surname is the best name, and a given name and a date alone
+    # never flag.
+    assert scoring.best_name(ev, weak_surname) is no_surname
+    assert score(ev, weak_surname) == pytest.approx(FLAG - 0.01)
+
+
+def test_one_given_name_on_one_generation_at_home_reads_the_best_name_under_the_weights_given():
+    given_exact = NameEvidence(EXACT, MISMATCH, False, True, "Ann", "Brown")
+    sounds_alike = NameEvidence(PHONETIC, EXACT, False, True, "Anne", "Smith")
+    ev = replace(
+        evidence(dob=MISMATCH, address=SAME),
+        names=(given_exact, sounds_alike),
+        dob_far=True,
+        dob_same_generation=True,
+    )
+    # Default weights: "Anne Smith" is the best name, not the same given name: someone else in
+    # the household, capped.
+    assert score(ev) == pytest.approx(FLAG - 0.01)
+    given_first = Weights(
+        given={**W.given, EXACT: 6.0}, family={**W.family, MISMATCH: 0.0, EXACT: 0.5}
+    )
+    # Under these, "Ann Brown" is the best name: the same given name, one person, not capped.
+    assert scoring.best_name(ev, given_first) is given_exact
+    total = given_first.prior + 6.0 + 0.0 + W.dob[MISMATCH] + W.address[SAME]
+    assert score(ev, given_first) == pytest.approx(1 / (1 + math.exp(-total)))

@@ -483,3 +483,142 @@ def test_the_common_name_deduction_reads_each_best_name_under_the_weights_given(
 def test_a_typo_is_one_edit_two_for_long_names_or_a_name_cut_short(a, b, typo):
     assert scoring._typo(a, b) is typo
     assert scoring._typo(b, a) is typo
+
+
+# --- Found by ``make mutate MODULE=incidents/matching/scoring.py`` (30 November) ---------------
+
+
+def test_a_single_name_typed_is_compared_in_both_boxes_even_when_they_hold_the_same_name():
+    ev = scoring.compare(_typed(given="Lee"), _stored(("Lee", "Lee", True)))
+    assert [(n.given, n.family, n.swapped) for n in ev.names] == [
+        (EXACT, MISSING, False),
+        (MISSING, EXACT, True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("born", "common"),
+    [(date(1980, 1, 1), True), (date(1980, 2, 1), False), (date(1980, 1, 2), False)],
+)
+def test_only_1_january_is_a_common_date_of_birth_on_its_own(born, common):
+    ev = scoring.compare(_typed(given="Ann", date_of_birth=born), _stored(dob=born))
+    assert (ev.dob, ev.dob_common) == (EXACT, common)
+    measured = scoring.compare(
+        _typed(given="Ann", date_of_birth=born, common_date=True), _stored(dob=born)
+    )
+    assert measured.dob_common is True
+
+
+@pytest.mark.parametrize(
+    ("stored_postcode", "shared"), [("NR12AB", "NR12AB"), ("NR31HG", ""), ("", "")]
+)
+def test_evidence_carries_the_postcode_only_when_both_sides_share_it(stored_postcode, shared):
+    typed = _typed(given="Ann", postcode="nr1 2ab", house="12")
+    ev = scoring.compare(typed, _stored(postcode_key=stored_postcode, house_key="12"))
+    assert ev.postcode_key == shared
+
+
+@pytest.mark.parametrize(
+    ("street", "level"),
+    [
+        ("Oak Wya", SAME_STREET),  # six letters each, two swapped: a slip
+        ("Oak Wa", MISMATCH),  # five letters: too short to allow a slip
+        ("Oak Way", SAME_STREET),
+    ],
+)
+def test_a_street_of_six_letters_allows_one_slip(street, level):
+    stored = _stored(postcode_key="NR13DE", house_key="7", street_key="oakway", town_key="norwich")
+    typed = _typed(postcode="NR9 9ZZ", house="7", street=street, town="Norwich")
+    assert scoring.address_level(typed, stored) == level
+
+
+def test_records_without_a_house_number_are_not_one_person_by_postcode_alone():
+    alike = dict(dob=None, postcode_key="NR31HG")
+    no_house = [
+        _stored(person_id=1, house_key="", **alike),
+        _stored(person_id=2, house_key="", **alike),
+    ]
+    assert scoring.distinct_people(no_house) == 2
+    at_22 = [
+        _stored(person_id=1, house_key="22", **alike),
+        _stored(person_id=2, house_key="22", **alike),
+    ]
+    assert scoring.distinct_people(at_22) == 1
+
+
+def test_the_common_name_count_reads_each_best_name_under_the_weights_given():
+    heavy_given = Weights(given={**scoring.DEFAULT_WEIGHTS.given, EXACT: 10.0})
+    given_only = NameEvidence(EXACT, MISMATCH, False, True, "John", "Brown")  # not the name
+    typo = NameEvidence(MISSING, TYPO, False, True, "", "Smyth")  # the name, by default weights
+    special = replace(evidence(dob=ONE_DIGIT), names=(given_only, typo))
+    pairs = [(_stored(person_id=i), STRONG) for i in (1, 2)] + [(_stored(person_id=3), special)]
+    first = next(s for s in _rank(pairs, w=heavy_given) if s.person_id == 1)
+    # Two candidates carry the name under these weights (not three): log 2 off each.
+    shared = scoring.score(STRONG, heavy_given, flag_threshold=FLAG, name_shared_by=math.log(2))
+    assert (first.sharing_the_name, first.score) == (2, round(shared, 4))
+
+
+def test_the_reason_for_a_date_with_day_and_month_swapped_and_a_digit_off():
+    ev = _named(EXACT, EXACT, ("John", "Smith"), dob=SWAP_AND_DIGIT)
+    assert _reasons(ev) == [
+        "same name",
+        "date of birth close: day and month swapped, one digit different",
+    ]
+
+
+# A trained model (issue 14): term-frequency adjustments on exact agreements.
+
+TF = {"given": {"jane": -2.0}, "postcode": {"NR12AB": 1.0}}
+TRAINED = Weights(tf=TF, tf_rare={"given": 1.5, "postcode": 0.25})
+
+
+def test_a_trained_table_gives_listed_values_their_own_weight_and_others_the_rare_one():
+    assert TRAINED.tf_weight("given", "jane") == -2.0
+    assert TRAINED.tf_weight("given", "zelda") == 1.5
+    assert TRAINED.tf_weight("given", "") == 0.0
+    assert TRAINED.tf_weight("family", "smith") == 0.0  # no table for the column
+    # A rare value of a column with no listed values at all.
+    assert Weights(tf_rare={"postcode": 0.7}).tf_weight("postcode", "NR12AB") == 0.7
+
+
+def _logistic(total: float) -> float:
+    return 1 / (1 + math.exp(-total))
+
+
+@pytest.mark.parametrize(
+    ("stored_given", "given", "adjustment"),
+    [("Jane", EXACT, -2.0), ("Zelda", EXACT, 1.5), ("Jane", PHONETIC, 0.0)],
+)
+def test_a_trained_model_adjusts_only_an_exact_given_name_by_how_common_it_is(
+    stored_given, given, adjustment
+):
+    name = NameEvidence(given, EXACT, False, True, stored_given, "Smith")
+    ev = replace(evidence(dob=EXACT), names=(name,))
+    w = TRAINED
+    expected = w.prior + w.given[given] + w.family[EXACT] + adjustment + w.dob[EXACT]
+    assert scoring.score(ev, w, flag_threshold=FLAG) == pytest.approx(_logistic(expected))
+
+
+@pytest.mark.parametrize(
+    ("address", "postcode_key", "adjustment"),
+    [(SAME, "NR12AB", 1.0), (SAME_POSTCODE, "NR99ZZ", 0.25), (MISMATCH, "NR12AB", 0.0)],
+)
+def test_a_trained_model_adjusts_an_agreeing_postcode_by_how_common_it_is(
+    address, postcode_key, adjustment
+):
+    ev = replace(
+        evidence(given=EXACT, family=EXACT, dob=EXACT, address=address), postcode_key=postcode_key
+    )
+    w = Weights(tf=TF, tf_rare={"postcode": 0.25})
+    expected = w.prior + w.given[EXACT] + w.family[EXACT] + w.dob[EXACT] + w.address[address]
+    assert scoring.score(ev, w, flag_threshold=FLAG) == pytest.approx(
+        _logistic(expected + adjustment)
+    )
+
+
+@pytest.mark.parametrize("column", ["given", "family"])
+def test_a_model_with_name_frequencies_takes_nothing_more_off_a_shared_name(column):
+    w = Weights(tf_rare={column: 0.0})
+    ranked = _rank([(_stored(person_id=1), STRONG), (_stored(person_id=2), STRONG)], w=w)
+    alone = round(scoring.score(STRONG, w, flag_threshold=FLAG), 4)
+    assert [(s.score, s.sharing_the_name) for s in ranked] == [(alone, 0), (alone, 0)]

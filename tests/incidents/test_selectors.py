@@ -634,3 +634,63 @@ def test_recent_incidents_count_one_exactly_at_the_start_of_the_window(log_incid
     victim = victim_of(log_incident(received_at=start))
     flags = selectors.person_flags([victim.pk], at=now)[victim.pk]
     assert flags.recent_incidents == 1
+
+
+# --- Defaults and edges left by the mutation run (README, "Mutation testing") ---------------
+
+
+def test_incident_list_without_a_page_is_the_first_page(log_incident, call_taker):
+    now = timezone.now()
+    older = log_incident(received_at=now - timedelta(hours=2))
+    newer = log_incident(received_at=now - timedelta(hours=1))
+    assert list(selectors.incident_list(user=call_taker, page_size=1)) == [newer]
+    assert list(selectors.incident_list(user=call_taker, page=2, page_size=1)) == [older]
+
+
+def test_reveal_queue_shows_at_most_200_reveals_by_default(log_incident, make_user):
+    from incidents.models import AddressReveal
+
+    sergeant, reviewer = make_user(Role.SUPERVISOR), make_user(Role.SUPERVISOR)
+    incident = _refuge(log_incident, make_user)
+    now = timezone.now()
+    AddressReveal.objects.bulk_create(
+        AddressReveal(
+            address=incident.location,
+            incident=incident,
+            revealed_by=sergeant,
+            revealed_at=now - timedelta(minutes=i),
+            reason="Welfare visit",
+        )
+        for i in range(201)
+    )
+    queue = selectors.reveal_queue(user=reviewer)
+    assert len(queue) == 200
+    assert queue[0].revealed_at == now - timedelta(minutes=200)  # the oldest kept, the newest cut
+    assert len(selectors.reveal_queue(user=reviewer, limit=201)) == 201
+
+
+def test_incident_history_is_the_incidents_own_rows_not_another_records_with_its_id(
+    log_incident, call_taker
+):
+    from dapolice.audit.services import record_change
+    from incidents.models import Person
+
+    incident = log_incident()
+    namesake = Person(pk=incident.pk)  # another record type whose id is the incident's
+    record_change(actor=call_taker, action="incidents.person.changed", subject=namesake)
+    detail = selectors.incident_detail(user=call_taker, incident=incident)
+    assert detail.history
+    assert {e.subject_type for e in detail.history} == {"incidents.incident"}
+
+
+def test_people_at_address_shows_no_markers_to_a_user_who_may_see_no_address(
+    log_incident, call_taker, make_user
+):
+    incident = log_incident()  # 12 Mill Road, NR1 2AB
+    services.marker_add(actor=call_taker, kind=MarkerKind.WEAPONS, address=incident.location)
+    outsider = make_user(Role.SYSADMIN)  # sees no address (address_visibility)
+    found = selectors.people_at_address(user=outsider, postcode="NR1 2AB", house="12")
+    assert found == selectors.AtAddress()
+    query = MatchQuery(given_name="Vic", family_name="Timson", postcode="NR1 2AB", house="12")
+    matched = selectors.person_match(user=outsider, query=query)
+    assert (matched.rows, matched.address, matched.address_markers) == ([], None, [])

@@ -127,6 +127,12 @@ SELECTIONS = (
         + ("tests/incidents/test_matching.py",),
     ),
     Selection("incidents-keys", ("incidents/matching/keys.py",), ("tests/incidents/test_keys.py",)),
+    Selection(
+        "incidents-scoring",
+        ("incidents/matching/scoring.py",),
+        ("tests/incidents/test_scoring_units.py", "tests/incidents/test_scoring_rules.py")
+        + ("tests/incidents/test_matching.py", "tests/incidents/test_matching_models.py"),
+    ),
     Selection("access", ("dapolice/access/*",), ("tests/dapolice/test_access.py",)),
     Selection("audit-services", ("dapolice/audit/services.py",), ("tests/dapolice/test_audit.py",)),
     Selection(

@@ -27,6 +27,7 @@ from tests.mutation import launch, run
         ("incidents/policies.py", "incidents-policies"),
         ("incidents/selectors.py", "incidents-selectors"),
         ("incidents/matching/keys.py", "incidents-keys"),
+        ("incidents/matching/scoring.py", "incidents-scoring"),
         ("dapolice/access/breakglass.py", "access"),
         ("dapolice/access/views.py", "access"),
         ("dapolice/audit/services.py", "audit-services"),

@@ -538,3 +538,27 @@ def test_incidents_to_assess_order_by_when_received_not_when_logged(log_incident
     logged_first = attach(log_incident(received_at=NOW - timedelta(hours=1)), officer)
     logged_late = attach(log_incident(received_at=NOW - timedelta(hours=5)), officer)
     assert selectors.incidents_to_assess(user=officer) == [logged_first, logged_late]
+
+
+# --- Found by the mutation run of 30 November (``make mutate MODULE=risk/selectors.py``) --------
+
+
+def test_assessment_get_for_user_reads_the_one_asked_for_among_several(dash, officer):
+    first, second = dash(1, at=NOW, submit=False), dash(2, at=NOW, submit=False)
+    assert selectors.assessment_get_for_user(user=officer, pk=first.pk) == first
+    assert selectors.assessment_get_for_user(user=officer, pk=second.pk) == second
+
+
+def test_assessment_list_pages_dashes_changed_at_one_moment_newest_id_first(dash, officer):
+    made = [dash(1, at=NOW, submit=False) for _ in range(3)]  # one updated_at for all three
+    expected = sorted(made, key=lambda a: -a.pk)
+    assert selectors.assessment_list(user=officer) == expected
+    pages = [selectors.assessment_list(user=officer, page=p, page_size=1) for p in (1, 2, 3)]
+    assert pages == [[a] for a in expected]
+
+
+def test_incidents_to_assess_received_at_one_moment_newest_id_first(log_incident, attach, officer):
+    made = [attach(log_incident(received_at=NOW), officer) for _ in range(3)]
+    expected = sorted(made, key=lambda i: -i.pk)
+    assert selectors.incidents_to_assess(user=officer) == expected
+    assert selectors.incidents_to_assess(user=officer, limit=1) == expected[:1]
