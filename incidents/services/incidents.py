@@ -172,11 +172,14 @@ def _incident_insert_audited(
 def _incident_insert(
     *, actor: User, data: IncidentInput, category: AttendanceCategory, linked: dict[int, Person]
 ) -> Incident:
-    location = address_get_or_create(actor=actor, data=data.location)
     received_at = data.received_at or timezone.now()
     minutes, target_at, rural = incident_attendance_target(
         category=category, location=data.location, received_at=received_at
     )
+    # A new address row gets the rurality just decided by the same rule (the call taker's
+    # choice, else the rural-area table) rather than a second look-up (issue 13: the create
+    # path's round trips); an existing row is left as it is.
+    location = address_get_or_create(actor=actor, data=replace(data.location, is_rural=rural))
     checklist = replace(
         data.checklist,
         happened_before_details=data.checklist.happened_before_details.strip(),

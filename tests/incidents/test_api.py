@@ -352,3 +352,27 @@ def test_logging_a_call_opens_no_savepoint_per_new_person_and_reads_two_columns_
     again = client.post(reverse("api-incident-list"), payload, format="json")
     assert (again.status_code, again.json()["id"]) == (201, response.json()["id"])
     assert again.json()["reference"] == response.json()["reference"]
+
+
+def test_logging_a_call_at_a_new_address_looks_its_rurality_up_once(call_taker):
+    """Issue 13: the new address row takes the rurality the call's deadline was decided with
+    (the rural-area table, by postcode) instead of asking the table a second time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from incidents.models import RuralArea
+
+    RuralArea.objects.create(postcode_prefix="IP21")
+    client = api_for(call_taker)
+    client.post(reverse("api-incident-list"), incident_payload(), format="json")  # warm
+    location = {"house": "7", "street": "Mill Lane", "town": "Harleston", "postcode": "IP21 5AB"}
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(
+            reverse("api-incident-list"), incident_payload(location=location), format="json"
+        )
+    assert response.status_code == 201, response.content
+    sent = [q["sql"] for q in captured.captured_queries]
+    assert len([q for q in sent if '"incidents_ruralarea"' in q]) == 1, "\n".join(sent)
+    assert len([q for q in sent if q.startswith('INSERT INTO "incidents_address"')]) == 1
+    incident = Incident.objects.select_related("location").get(pk=response.json()["id"])
+    assert (incident.location_is_rural, incident.location.is_rural) == (True, True)
