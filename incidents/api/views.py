@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
@@ -17,7 +18,7 @@ from dapolice.common.api import PROBLEM_CONTENT_TYPE, CachedModelFieldsMixin, pr
 from dapolice.common.errors import DomainError
 from dapolice.common.http import AuthenticatedRequest
 from dapolice.common.throttling import ResilientScopedRateThrottle
-from incidents import selectors, services
+from incidents import selectors, services, validators
 from incidents.choices import CustodyEventKind, MarkerKind, PersonRole, Relationship
 from incidents.filters import IncidentFilter
 from incidents.inputs import AddressInput, Checklist, IncidentInput, PersonInput, Thrive
@@ -497,6 +498,12 @@ class PersonMatchApi(APIView):
         given_name = serializers.CharField(max_length=100, allow_blank=True, default="")
         family_name = serializers.CharField(max_length=100, allow_blank=True, default="")
         date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+        birth_year = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="A year of birth known alone (a child's, say); ignored with a full date.",
+        )
         phones = serializers.ListField(
             child=serializers.CharField(max_length=30), default=list, max_length=5
         )
@@ -505,6 +512,14 @@ class PersonMatchApi(APIView):
         street = serializers.CharField(max_length=200, allow_blank=True, default="")
         town = serializers.CharField(max_length=100, allow_blank=True, default="")
         limit = serializers.IntegerField(min_value=1, max_value=20, default=5)
+
+        def validate_birth_year(self, year: int | None) -> int | None:
+            if year is not None:
+                try:
+                    validators.validate_birth_year(year)
+                except DjangoValidationError as exc:
+                    raise serializers.ValidationError(exc.messages) from exc
+            return year
 
         def validate(self, data: dict[str, Any]) -> dict[str, Any]:
             if not (
@@ -534,6 +549,7 @@ class PersonMatchApi(APIView):
             given_name=d["given_name"].strip(),
             family_name=d["family_name"].strip(),
             date_of_birth=d["date_of_birth"],
+            birth_year=d["birth_year"],
             phones=tuple(p for p in d["phones"] if p.strip()),
             postcode=d["postcode"],
             house=d["house"],

@@ -163,6 +163,39 @@ def test_match_api_compares_the_street_and_town_when_the_postcode_disagrees(call
     assert "same house number and street, postcode different or missing" in rows[0]["reasons"]
 
 
+def test_match_api_compares_a_year_of_birth_typed_alone(call_taker):
+    """A child known only by year: the father of the same name at the home is someone else."""
+    from datetime import date
+
+    from incidents.choices import PersonRole
+    from incidents.inputs import AddressInput, PersonInput
+
+    father = services.person_create(
+        actor=call_taker,
+        data=PersonInput(
+            role=PersonRole.VICTIM,
+            given_name="Callum",
+            family_name="Reid",
+            date_of_birth=date(1984, 6, 2),
+            address=AddressInput(house="15", postcode="NR2 4SQ"),
+        ),
+    )
+    url = reverse("api-person-match")
+    client = api_for(call_taker)
+    body = {"given_name": "Callum", "family_name": "Reid", "house": "15", "postcode": "NR2 4SQ"}
+    unknown = client.post(url, body, format="json").json()
+    assert (unknown[0]["person"]["id"], unknown[0]["flagged"]) == (father.pk, True)
+    child = client.post(url, {**body, "birth_year": 2015}, format="json").json()
+    assert (child[0]["person"]["id"], child[0]["flagged"]) == (father.pk, False)
+    own = client.post(url, {**body, "birth_year": 1984}, format="json").json()
+    assert own[0]["flagged"]
+    assert "same year of birth" in own[0]["reasons"]
+    future = client.post(url, {**body, "birth_year": timezone.localdate().year + 1}, format="json")
+    assert future.status_code == 400
+    assert "birth_year" in future.json()
+    assert client.post(url, {**body, "birth_year": 1899}, format="json").status_code == 400
+
+
 def test_match_api_needs_something_to_search_on(call_taker):
     client = api_for(call_taker)
     url = reverse("api-person-match")
