@@ -622,3 +622,16 @@ def test_a_model_with_name_frequencies_takes_nothing_more_off_a_shared_name(colu
     ranked = _rank([(_stored(person_id=1), STRONG), (_stored(person_id=2), STRONG)], w=w)
     alone = round(scoring.score(STRONG, w, flag_threshold=FLAG), 4)
     assert [(s.score, s.sharing_the_name) for s in ranked] == [(alone, 0), (alone, 0)]
+
+
+def test_one_flag_per_household_includes_a_score_exactly_at_the_threshold():
+    best = evidence(given=EXACT, family=EXACT, dob=ONE_DIGIT)
+    # No date of birth and one home: the two records are one person, so no name is shared.
+    exact = round(scoring.score(best, flag_threshold=FLAG), 4)
+    home = {"postcode_key": "NR31HG", "house_key": "22"}
+    pair = [(_stored(person_id=1, **home), best), (_stored(person_id=2, **home), best)]
+    ranked = _rank(pair, flag_threshold=exact)
+    assert [(s.score, s.flagged, s.outranked_at_address) for s in ranked] == [
+        (exact, True, False),
+        (round(exact - 0.01, 4), False, True),
+    ]
