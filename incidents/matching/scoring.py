@@ -24,8 +24,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from doublemetaphone import doublemetaphone
 from rapidfuzz.distance import OSA, JaroWinkler
@@ -427,12 +428,29 @@ GENERATION_YEARS = 15
 ADULT_AGE = 16
 
 
+#: Ages are counted on the calendar of England and Wales (the project's ``TIME_ZONE``): someone
+#: is 16 from the start of their birthday there, not at midnight UTC.
+LOCAL_ZONE = ZoneInfo("Europe/London")
+
+
+def _local_today() -> date:
+    return datetime.now(tz=LOCAL_ZONE).date()
+
+
+def _years_before(d: date, years: int) -> date:
+    """The same day ``years`` earlier; 29 February of a year that has none is 28 February."""
+    try:
+        return d.replace(year=d.year - years)
+    except ValueError:
+        return d.replace(year=d.year - years, day=28)
+
+
 def _same_generation(a: date | None, b: date | None, today: date | None = None) -> bool:
-    """Both adults today and born less than :data:`GENERATION_YEARS` apart."""
+    """Both adults today (16 on or before today's date) and born less than
+    :data:`GENERATION_YEARS` apart."""
     if a is None or b is None:
         return False
-    today = today or datetime.now(tz=UTC).date()
-    adult = date(today.year - ADULT_AGE, today.month, min(today.day, 28))
+    adult = _years_before(today or _local_today(), ADULT_AGE)
     return max(a, b) <= adult and abs((a - b).days) < GENERATION_YEARS * 365.25
 
 
@@ -454,7 +472,7 @@ def year_level(typed: Typed, stored: Stored) -> tuple[str, bool, bool]:
         return YEAR, False, False
     if abs(a - b) <= 1:
         return MISSING, False, False
-    last_adult_year = datetime.now(tz=UTC).date().year - ADULT_AGE - 1
+    last_adult_year = _local_today().year - ADULT_AGE - 1
     same_generation = max(a, b) <= last_adult_year and abs(a - b) < GENERATION_YEARS
     return MISMATCH, True, same_generation
 

@@ -446,6 +446,58 @@ def test_one_given_name_on_two_adults_of_one_generation_at_one_home_is_one_perso
     assert score(replace(ev, address=MISSING)) < FLAG
 
 
+@pytest.mark.parametrize(
+    ("born", "today", "adult"),
+    [
+        ("2011-03-29", "2027-03-29", True),  # 16 on the 29th of a month, that very day
+        ("2011-03-30", "2027-03-29", False),  # ... and not the day before
+        ("2011-12-31", "2027-12-31", True),
+        ("2012-02-29", "2028-02-29", True),  # a leap-day birthday in a leap year
+    ],
+)
+def test_someone_counts_as_an_adult_from_their_sixteenth_birthday(born, today, adult):
+    from datetime import date
+
+    older = date(2000, 1, 1)  # an adult, within fifteen years of each
+    assert scoring._same_generation(older, date.fromisoformat(born), date.fromisoformat(today)) is (
+        adult
+    )
+
+
+def test_a_leap_day_years_before_a_year_without_one_is_28_february():
+    from datetime import date
+
+    assert scoring._years_before(date(2028, 2, 29), 1) == date(2027, 2, 28)
+    assert scoring._years_before(date(2028, 2, 29), 16) == date(2012, 2, 29)
+    assert scoring._years_before(date(2027, 3, 31), 16) == date(2011, 3, 31)
+
+
+def test_the_sixteenth_birthday_is_counted_on_the_london_calendar(time_machine):
+    """At 00:30 on 1 July in London it is still 30 June in UTC: someone born 1 July 2011 is
+    16 in London already."""
+    from datetime import date
+
+    time_machine.move_to("2027-06-30 23:30Z")
+    assert scoring._local_today() == date(2027, 7, 1)
+    assert scoring._same_generation(date(2000, 1, 1), date(2011, 7, 1))
+    assert not scoring._same_generation(date(2000, 1, 1), date(2011, 7, 2))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "far"),
+    [
+        ("1984-06-02", "1985-07-03", True),  # three digits differ
+        ("1984-06-02", "1985-07-02", False),  # two: a slip or two, not another date
+        ("1984-06-02", "1984-06-02", False),
+    ],
+)
+def test_a_date_is_far_when_more_than_two_of_its_digits_differ(a, b, far):
+    from datetime import date
+
+    assert scoring._far_apart(date.fromisoformat(a), date.fromisoformat(b)) is far
+    assert not scoring._far_apart(None, date.fromisoformat(b))
+
+
 def test_compare_says_whether_a_far_date_is_of_the_same_generation(time_machine):
     from datetime import date
 
