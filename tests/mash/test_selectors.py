@@ -317,6 +317,7 @@ def test_the_contact_screen_is_read_by_who_may_and_audited(
     case, mash_officer, make_user, agency_health
 ):
     c = case()
+    case()  # another victim: the one asked for is the one read
     person = selectors.contact_person_get_for_user(user=mash_officer, pk=c.victim_id)
     assert person == c.victim
     read = _reads("mash.contacts.read", mash_officer).get()
@@ -567,6 +568,7 @@ def test_an_unsent_encompass_notice_alerts_the_lead_urgently(case, mash_officer)
 
 
 def test_user_get_is_an_active_user_or_404(make_user):
+    make_user("mash")  # another active user: the one asked for is the one found
     user = make_user("mash")
     assert selectors.user_get(user.pk) == user
     user.is_active = False
