@@ -18,7 +18,7 @@ from incidents.choices import CUSTODY_REASSESS_DEADLINE, CUSTODY_TELL_VICTIM_DEA
 from incidents.models import IncidentPerson
 from mash import selectors, services
 from mash.choices import Duty
-from mash.inputs import ContactPlanInput
+from mash.inputs import ActionInput, ContactPlanInput
 from mash.models import EncompassNotice, Referral
 
 #: A Tuesday in winter (GMT): 10:00 local is MASH hours, and local time is UTC.
@@ -721,3 +721,84 @@ def test_a_custody_alert_with_the_spoc_as_the_recording_officer_is_sent_once(
     )
     specs = selectors.custody_alerts(event_id=event.pk, kind=CUSTODY_REASSESS_DEADLINE)
     assert [s.recipient_id for s in specs] == [officer.pk]
+
+
+def test_a_sergeant_reads_all_information_only_of_the_case_they_are_on_duty_for(
+    case, make_user, rota, mash_officer
+):
+    """A detective sergeant works the out-of-hours case they were on duty for; a case merely
+    offered to them shows only what they wrote."""
+    night = DAY.replace(hour=23)
+    sergeant = make_user("investigator")
+    rota(sergeant, Duty.DETECTIVE_SERGEANT, night, night + timedelta(hours=8))
+    with time_machine.travel(night, tick=False):
+        theirs = case("high")
+    with time_machine.travel(DAY + timedelta(days=1), tick=False):
+        offered = services.ownership_accept(actor=mash_officer, case=case("medium"))
+        services.ownership_offer(actor=mash_officer, case=offered, to=sergeant)
+        for c in (theirs, offered):
+            services.information_add(
+                actor=mash_officer, case=c, source="police", received_on=DAY.date(), summary="PNC"
+            )
+    assert [e.summary for e in selectors.information_for(user=sergeant, case=theirs)] == ["PNC"]
+    assert selectors.information_for(user=sergeant, case=offered) == []
+
+
+def test_the_case_page_runs_no_query_per_row(case, mash_officer, agency_health, make_user):
+    """Every person the page names (owners, who recorded, who made or answered a referral,
+    who sent a notice, the SPOC) comes with the rows: no query per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with time_machine.travel(DAY, tick=False):
+        c = case("high", children=True)
+    with time_machine.travel(DAY + timedelta(minutes=10), tick=False):
+        _fill_case(c, mash_officer, agency_health)
+        partner = make_user("partner", agency=agency_health)
+        services.referral_respond(
+            actor=partner, referral=Referral.objects.get(case=c), status="accepted"
+        )
+        services.information_add(
+            actor=partner, case=c, source="health", received_on=DAY.date(), summary="GP"
+        )
+        services.notice_send(
+            actor=mash_officer, notice=EncompassNotice.objects.get(case=c), child_name="Sam",
+            school="Park", present=True, welfare_check=False,
+        )  # fmt: skip
+        services.plan_save(
+            actor=mash_officer,
+            case=c,
+            version=0,
+            summary="S",
+            actions=[
+                ActionInput(
+                    description="Alarm",
+                    owner_name="PC Reed",
+                    owner_agency="police",
+                    due_on=DAY.date(),
+                )  # fmt: skip
+            ],
+        )
+    c = selectors.case_get_for_user(user=mash_officer, pk=c.pk, audit=False)
+    detail = selectors.case_detail(user=mash_officer, case=c, now=DAY + timedelta(hours=1))
+    assert [a.description for a in detail.actions] == ["Alarm"]
+    with CaptureQueriesContext(connection) as queries:
+        named = [
+            *(str(p.owner) for p in detail.ledger),
+            *(str(p.offered_by) for p in detail.ledger if p.offered_by_id),
+            *(str(e.recorded_by) for e in detail.information),
+            *(str(e.agency) for e in detail.information if e.agency_id),
+            *(str(r.agency) for r in detail.referrals),
+            *(str(r.made_by) for r in detail.referrals),
+            *(str(r.responded_by) for r in detail.referrals),
+            *(str(n.sent_by) for n in detail.notices),
+            str(detail.plan.spoc),
+        ]
+        entries = selectors.information_for(user=mash_officer, case=c)
+        named += [str(e.recorded_by) for e in entries]
+        named += [str(e.agency) for e in entries if e.agency_id]
+        named.append(str(selectors.contact_plan_of(c.victim_id).spoc))
+    assert str(mash_officer) in named
+    assert str(agency_health) in named
+    # information_for and contact_plan_of: one query each, the names come with the rows.
+    assert len(queries) == 2, [q["sql"] for q in queries.captured_queries]
