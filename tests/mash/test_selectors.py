@@ -802,3 +802,60 @@ def test_the_case_page_runs_no_query_per_row(case, mash_officer, agency_health, 
     assert str(agency_health) in named
     # information_for and contact_plan_of: one query each, the names come with the rows.
     assert len(queries) == 2, [q["sql"] for q in queries.captured_queries]
+
+
+def test_the_referral_list_runs_no_query_per_row(case, mash_officer, agency_health):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(2):
+        services.referral_make(actor=mash_officer, case=case(), kind="health", agency=agency_health)
+    page = selectors.referral_list(user=mash_officer)
+    with CaptureQueriesContext(connection) as queries:
+        shown = [
+            (r.case.incident.reference, str(r.case.victim), str(r.agency), str(r.made_by))
+            for r in page.object_list
+        ]
+    assert len(shown) == 2
+    assert queries.captured_queries == []
+
+
+def test_custody_alerts_name_only_this_victims_active_spoc(
+    custody, officer, mash_officer, make_user
+):
+    other_event, other_case = custody()
+    services.contact_plan_save(
+        actor=mash_officer, person=other_case.victim, data=ContactPlanInput(spoc_id=mash_officer.pk)
+    )
+    event, c = custody()
+    # This victim's SPOC has left: only the recording officer is told.
+    spoc = make_user("mash")
+    services.contact_plan_save(
+        actor=mash_officer, person=c.victim, data=ContactPlanInput(spoc_id=spoc.pk)
+    )
+    spoc.is_active = False
+    spoc.save(update_fields=["is_active"])
+    specs = selectors.custody_alerts(event_id=event.pk, kind=CUSTODY_REASSESS_DEADLINE)
+    assert [(s.recipient_id, s.link) for s in specs] == [
+        (officer.pk, f"/mash/victims/{c.victim_id}/contacts/")
+    ]
+
+
+def test_a_custody_alert_on_an_incident_without_a_victim_links_to_the_incident(custody, officer):
+    event, c = custody()
+    IncidentPerson.objects.filter(incident=c.incident, role="victim").delete()
+    officer.is_active = False
+    officer.save(update_fields=["is_active"])
+    title = f"{c.incident.reference}: {event.get_kind_display()}: the victim has not been told"
+    assert selectors.custody_alerts(event_id=event.pk, kind=CUSTODY_TELL_VICTIM_DEADLINE) == [
+        AlertSpec(
+            title=f"{title} (Victims' Code)",
+            link=f"/incidents/{c.incident_id}/",
+            recipient_role="mash",
+            severity="urgent",
+        )
+    ]
+    officer.is_active = True
+    officer.save(update_fields=["is_active"])
+    [spec] = selectors.custody_alerts(event_id=event.pk, kind=CUSTODY_TELL_VICTIM_DEADLINE)
+    assert (spec.recipient_id, spec.link) == (officer.pk, f"/incidents/{c.incident_id}/")
