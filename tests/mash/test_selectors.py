@@ -134,6 +134,7 @@ def test_a_case_is_read_only_by_who_may_see_it_and_the_read_is_audited(
     case, mash_officer, make_user
 ):
     c = case()
+    case()  # another case: the one asked for is the one read
     assert selectors.case_get_for_user(user=mash_officer, pk=c.pk) == c
     event = _reads("mash.case.read", mash_officer).get()
     assert (event.subject_type, event.subject_id) == ("mash.mashcase", str(c.pk))
@@ -817,6 +818,14 @@ def test_the_referral_list_runs_no_query_per_row(case, mash_officer, agency_heal
             for r in page.object_list
         ]
     assert len(shown) == 2
+    assert queries.captured_queries == []
+    referral = page.object_list[0]
+    one = selectors.referral_get_for_user(user=mash_officer, pk=referral.pk)
+    with CaptureQueriesContext(connection) as queries:
+        shown = (
+            one.case.incident.reference, str(one.case.victim), str(one.case.victim.address),
+            str(one.agency), str(one.made_by),
+        )  # fmt: skip
     assert queries.captured_queries == []
 
 
