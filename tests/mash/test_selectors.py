@@ -868,3 +868,21 @@ def test_a_custody_alert_on_an_incident_without_a_victim_links_to_the_incident(c
     officer.save(update_fields=["is_active"])
     [spec] = selectors.custody_alerts(event_id=event.pk, kind=CUSTODY_TELL_VICTIM_DEADLINE)
     assert (spec.recipient_id, spec.link) == (officer.pk, f"/incidents/{c.incident_id}/")
+
+
+def test_next_waiting_is_only_of_cases_the_user_may_see(case, officer, make_user):
+    mine = case("medium")
+    assert list(selectors.next_waiting(officer)) == [mine]
+    assert list(selectors.next_waiting(make_user("attending_officer"))) == []
+
+
+def test_contacts_by_others_since_are_of_this_victim_only(case, mash_officer, officer):
+    c, other = case(), case()
+    with time_machine.travel(DAY, tick=False):
+        services.contact_log(actor=officer, person=other.victim, channel="phone", outcome="spoke")
+    assert (
+        selectors.contacts_by_others_since(
+            person_id=c.victim_id, user=mash_officer, after_id=0, now=DAY
+        )
+        == []
+    )
