@@ -18,7 +18,7 @@ from incidents.choices import CUSTODY_REASSESS_DEADLINE, CUSTODY_TELL_VICTIM_DEA
 from incidents.models import IncidentPerson
 from mash import selectors, services
 from mash.choices import Duty
-from mash.inputs import ContactPlanInput
+from mash.inputs import ActionInput, ContactPlanInput
 from mash.models import EncompassNotice, Referral
 
 #: A Tuesday in winter (GMT): 10:00 local is MASH hours, and local time is UTC.
@@ -134,6 +134,7 @@ def test_a_case_is_read_only_by_who_may_see_it_and_the_read_is_audited(
     case, mash_officer, make_user
 ):
     c = case()
+    case()  # another case: the one asked for is the one read
     assert selectors.case_get_for_user(user=mash_officer, pk=c.pk) == c
     event = _reads("mash.case.read", mash_officer).get()
     assert (event.subject_type, event.subject_id) == ("mash.mashcase", str(c.pk))
@@ -317,6 +318,7 @@ def test_the_contact_screen_is_read_by_who_may_and_audited(
     case, mash_officer, make_user, agency_health
 ):
     c = case()
+    case()  # another victim: the one asked for is the one read
     person = selectors.contact_person_get_for_user(user=mash_officer, pk=c.victim_id)
     assert person == c.victim
     read = _reads("mash.contacts.read", mash_officer).get()
@@ -567,6 +569,7 @@ def test_an_unsent_encompass_notice_alerts_the_lead_urgently(case, mash_officer)
 
 
 def test_user_get_is_an_active_user_or_404(make_user):
+    make_user("mash")  # another active user: the one asked for is the one found
     user = make_user("mash")
     assert selectors.user_get(user.pk) == user
     user.is_active = False
@@ -719,3 +722,167 @@ def test_a_custody_alert_with_the_spoc_as_the_recording_officer_is_sent_once(
     )
     specs = selectors.custody_alerts(event_id=event.pk, kind=CUSTODY_REASSESS_DEADLINE)
     assert [s.recipient_id for s in specs] == [officer.pk]
+
+
+def test_a_sergeant_reads_all_information_only_of_the_case_they_are_on_duty_for(
+    case, make_user, rota, mash_officer
+):
+    """A detective sergeant works the out-of-hours case they were on duty for; a case merely
+    offered to them shows only what they wrote."""
+    night = DAY.replace(hour=23)
+    sergeant = make_user("investigator")
+    rota(sergeant, Duty.DETECTIVE_SERGEANT, night, night + timedelta(hours=8))
+    with time_machine.travel(night, tick=False):
+        theirs = case("high")
+    with time_machine.travel(DAY + timedelta(days=1), tick=False):
+        offered = services.ownership_accept(actor=mash_officer, case=case("medium"))
+        services.ownership_offer(actor=mash_officer, case=offered, to=sergeant)
+        for c in (theirs, offered):
+            services.information_add(
+                actor=mash_officer, case=c, source="police", received_on=DAY.date(), summary="PNC"
+            )
+    assert [e.summary for e in selectors.information_for(user=sergeant, case=theirs)] == ["PNC"]
+    assert selectors.information_for(user=sergeant, case=offered) == []
+
+
+def test_the_case_page_runs_no_query_per_row(case, mash_officer, agency_health, make_user):
+    """Every person the page names (owners, who recorded, who made or answered a referral,
+    who sent a notice, the SPOC) comes with the rows: no query per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with time_machine.travel(DAY, tick=False):
+        c = case("high", children=True)
+    with time_machine.travel(DAY + timedelta(minutes=10), tick=False):
+        _fill_case(c, mash_officer, agency_health)
+        partner = make_user("partner", agency=agency_health)
+        services.referral_respond(
+            actor=partner, referral=Referral.objects.get(case=c), status="accepted"
+        )
+        services.information_add(
+            actor=partner, case=c, source="health", received_on=DAY.date(), summary="GP"
+        )
+        services.notice_send(
+            actor=mash_officer, notice=EncompassNotice.objects.get(case=c), child_name="Sam",
+            school="Park", present=True, welfare_check=False,
+        )  # fmt: skip
+        services.plan_save(
+            actor=mash_officer,
+            case=c,
+            version=0,
+            summary="S",
+            actions=[
+                ActionInput(
+                    description="Alarm",
+                    owner_name="PC Reed",
+                    owner_agency="police",
+                    due_on=DAY.date(),
+                )  # fmt: skip
+            ],
+        )
+    c = selectors.case_get_for_user(user=mash_officer, pk=c.pk, audit=False)
+    detail = selectors.case_detail(user=mash_officer, case=c, now=DAY + timedelta(hours=1))
+    assert [a.description for a in detail.actions] == ["Alarm"]
+    with CaptureQueriesContext(connection) as queries:
+        named = [
+            *(str(p.owner) for p in detail.ledger),
+            *(str(p.offered_by) for p in detail.ledger if p.offered_by_id),
+            *(str(e.recorded_by) for e in detail.information),
+            *(str(e.agency) for e in detail.information if e.agency_id),
+            *(str(r.agency) for r in detail.referrals),
+            *(str(r.made_by) for r in detail.referrals),
+            *(str(r.responded_by) for r in detail.referrals),
+            *(str(n.sent_by) for n in detail.notices),
+            str(detail.plan.spoc),
+        ]
+        entries = selectors.information_for(user=mash_officer, case=c)
+        named += [str(e.recorded_by) for e in entries]
+        named += [str(e.agency) for e in entries if e.agency_id]
+        named.append(str(selectors.contact_plan_of(c.victim_id).spoc))
+    assert str(mash_officer) in named
+    assert str(agency_health) in named
+    # information_for and contact_plan_of: one query each, the names come with the rows.
+    assert len(queries) == 2, [q["sql"] for q in queries.captured_queries]
+
+
+def test_the_referral_list_runs_no_query_per_row(case, mash_officer, agency_health):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(2):
+        services.referral_make(actor=mash_officer, case=case(), kind="health", agency=agency_health)
+    page = selectors.referral_list(user=mash_officer)
+    with CaptureQueriesContext(connection) as queries:
+        shown = [
+            (r.case.incident.reference, str(r.case.victim), str(r.agency), str(r.made_by))
+            for r in page.object_list
+        ]
+    assert len(shown) == 2
+    assert queries.captured_queries == []
+    referral = page.object_list[0]
+    one = selectors.referral_get_for_user(user=mash_officer, pk=referral.pk)
+    with CaptureQueriesContext(connection) as queries:
+        shown = (
+            one.case.incident.reference, str(one.case.victim), str(one.case.victim.address),
+            str(one.agency), str(one.made_by),
+        )  # fmt: skip
+    assert queries.captured_queries == []
+
+
+def test_custody_alerts_name_only_this_victims_active_spoc(
+    custody, officer, mash_officer, make_user
+):
+    other_event, other_case = custody()
+    services.contact_plan_save(
+        actor=mash_officer, person=other_case.victim, data=ContactPlanInput(spoc_id=mash_officer.pk)
+    )
+    event, c = custody()
+    # This victim's SPOC has left: only the recording officer is told.
+    spoc = make_user("mash")
+    services.contact_plan_save(
+        actor=mash_officer, person=c.victim, data=ContactPlanInput(spoc_id=spoc.pk)
+    )
+    spoc.is_active = False
+    spoc.save(update_fields=["is_active"])
+    specs = selectors.custody_alerts(event_id=event.pk, kind=CUSTODY_REASSESS_DEADLINE)
+    assert [(s.recipient_id, s.link) for s in specs] == [
+        (officer.pk, f"/mash/victims/{c.victim_id}/contacts/")
+    ]
+
+
+def test_a_custody_alert_on_an_incident_without_a_victim_links_to_the_incident(custody, officer):
+    event, c = custody()
+    IncidentPerson.objects.filter(incident=c.incident, role="victim").delete()
+    officer.is_active = False
+    officer.save(update_fields=["is_active"])
+    title = f"{c.incident.reference}: {event.get_kind_display()}: the victim has not been told"
+    assert selectors.custody_alerts(event_id=event.pk, kind=CUSTODY_TELL_VICTIM_DEADLINE) == [
+        AlertSpec(
+            title=f"{title} (Victims' Code)",
+            link=f"/incidents/{c.incident_id}/",
+            recipient_role="mash",
+            severity="urgent",
+        )
+    ]
+    officer.is_active = True
+    officer.save(update_fields=["is_active"])
+    [spec] = selectors.custody_alerts(event_id=event.pk, kind=CUSTODY_TELL_VICTIM_DEADLINE)
+    assert (spec.recipient_id, spec.link) == (officer.pk, f"/incidents/{c.incident_id}/")
+
+
+def test_next_waiting_is_only_of_cases_the_user_may_see(case, officer, make_user):
+    mine = case("medium")
+    assert list(selectors.next_waiting(officer)) == [mine]
+    assert list(selectors.next_waiting(make_user("attending_officer"))) == []
+
+
+def test_contacts_by_others_since_are_of_this_victim_only(case, mash_officer, officer):
+    c, other = case(), case()
+    with time_machine.travel(DAY, tick=False):
+        services.contact_log(actor=officer, person=other.victim, channel="phone", outcome="spoke")
+    assert (
+        selectors.contacts_by_others_since(
+            person_id=c.victim_id, user=mash_officer, after_id=0, now=DAY
+        )
+        == []
+    )

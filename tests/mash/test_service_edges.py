@@ -1343,3 +1343,14 @@ def test_a_police_officers_information_carries_no_agency_even_with_one_on_their_
         summary="PNC check",
     )
     assert InformationEntry.objects.get(pk=entry.pk).agency_id is None
+
+
+def test_ones_own_contact_logged_meanwhile_is_no_conflict(case, mash_officer):
+    c = case()
+    with time_machine.travel(DAY, tick=False):
+        services.contact_log(actor=mash_officer, person=c.victim, channel="phone", outcome="spoke")
+        services.contact_log(
+            actor=mash_officer, person=c.victim, channel="text", outcome="message_sent",
+            seen_up_to=0,
+        )  # fmt: skip
+    assert Contact.objects.filter(person=c.victim).count() == 2
