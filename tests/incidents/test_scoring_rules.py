@@ -627,3 +627,13 @@ def test_one_given_name_on_one_generation_at_home_reads_the_best_name_under_the_
     assert scoring.best_name(ev, given_first) is given_exact
     total = given_first.prior + 6.0 + 0.0 + W.dob[MISMATCH] + W.address[SAME]
     assert score(ev, given_first) == pytest.approx(1 / (1 + math.exp(-total)))
+
+
+@pytest.mark.parametrize(
+    ("postcode", "district"),
+    [("NR1 2AB", "NR1"), ("SW1A 2AA", "SW1A"), ("M1 1AE", "M1"), ("EC1V 9HX", "EC1V"), ("", "")],
+)
+def test_the_postcode_district_is_all_but_the_inward_code(postcode, district):
+    from incidents.matching import keys
+
+    assert scoring._outward(keys.postcode_key(postcode)) == district
