@@ -685,3 +685,45 @@ def test_a_case_discussed_at_a_meeting_before_the_quarter_is_not_counted_in_it(
     q1 = selectors.quarterly_return(user=coordinator, year=2026, quarter=1)
     q2 = selectors.quarterly_return(user=coordinator, year=2026, quarter=2)
     assert (q1.cases_discussed, q2.cases_discussed) == (1, 0)
+
+
+def test_the_tracker_for_one_agency_shows_its_actions_and_its_rate_only(
+    listed, add_action, agency_housing, agency_health, coordinator
+):
+    case = listed()
+    housing = add_action(case, agency_housing)
+    health = add_action(case, agency_health)
+    services.action_report(actor=coordinator, action=health, kind="done", note="Seen.")
+    health_only = add_action(case, agency_health)
+    t = selectors.tracker(user=coordinator, agency_id=agency_health.pk)
+    assert [r.action.pk for r in t.rows] == [health_only.pk]
+    assert [(r.agency.code, r.done, r.total) for r in t.rates] == [("health", 1, 2)]
+    everyone = selectors.tracker(user=coordinator)
+    assert {r.action.pk for r in everyone.rows} == {housing.pk, health_only.pk}
+
+
+def test_past_200_open_actions_the_tracker_keeps_those_due_soonest(
+    listed, add_action, agency_housing, coordinator
+):
+    from marac.models import Action
+
+    case = listed()
+    template = add_action(case, agency_housing)
+    today = timezone.localdate()
+    Action.objects.bulk_create(
+        [
+            Action(
+                case=case,
+                agency=agency_housing,
+                description="Check in",
+                done_means="Checked",
+                due_on=today + timedelta(days=20),
+                created_by=coordinator,
+            )
+            for _ in range(200)
+        ]
+    )
+    soonest = add_action(case, agency_housing, due_on=today + timedelta(days=1))  # made last
+    rows = selectors.tracker(user=coordinator).rows
+    assert len(rows) == 200
+    assert [r.action.pk for r in rows[:2]] == [soonest.pk, template.pk]
