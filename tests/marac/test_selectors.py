@@ -727,3 +727,17 @@ def test_past_200_open_actions_the_tracker_keeps_those_due_soonest(
     rows = selectors.tracker(user=coordinator).rows
     assert len(rows) == 200
     assert [r.action.pk for r in rows[:2]] == [soonest.pk, template.pk]
+
+
+def test_the_trackers_rows_come_with_their_agency_case_and_victim(
+    listed, add_action, agency_housing, agency_health, coordinator, django_assert_num_queries
+):
+    case = listed()
+    add_action(case, agency_housing)
+    add_action(case, agency_health)
+    rows = selectors.tracker(user=coordinator).rows
+    with django_assert_num_queries(0):
+        seen = sorted((r.action.agency.code, r.action.case.reference) for r in rows)
+        victims = {r.action.case.victim.pk for r in rows}
+    assert seen == [("health", case.reference), ("housing", case.reference)]
+    assert victims == {case.victim_id}
