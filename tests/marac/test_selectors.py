@@ -741,3 +741,15 @@ def test_the_trackers_rows_come_with_their_agency_case_and_victim(
         victims = {r.action.case.victim.pk for r in rows}
     assert seen == [("health", case.reference), ("housing", case.reference)]
     assert victims == {case.victim_id}
+
+
+def test_viewing_the_tracker_is_audited_with_the_actions_shown(
+    listed, add_action, agency_housing, housing_user
+):
+    case = listed()
+    first, second = add_action(case, agency_housing), add_action(case, agency_housing)
+    rows = selectors.tracker(user=housing_user).rows
+    row = AuditEvent.objects.get(action="marac.tracker.viewed")
+    assert (row.actor, row.subject_type) == (housing_user, "marac.action")
+    assert row.object_ids == [str(r.action.pk) for r in rows]
+    assert sorted(row.object_ids) == sorted([str(first.pk), str(second.pk)])
