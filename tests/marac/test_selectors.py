@@ -753,3 +753,30 @@ def test_viewing_the_tracker_is_audited_with_the_actions_shown(
     assert (row.actor, row.subject_type) == (housing_user, "marac.action")
     assert row.object_ids == [str(r.action.pk) for r in rows]
     assert sorted(row.object_ids) == sorted([str(first.pk), str(second.pk)])
+
+
+def test_the_trackers_rates_add_up_every_action_of_an_agency_once(
+    refer, meeting, add_action, coordinator, housing_user, agency_housing, agency_health
+):
+    # Referred by housing, on a meeting both agencies are invited to: housing's visibility
+    # matches each action twice (invited, and referred); each still counts once.
+    case = refer(actor=housing_user)
+    services.agenda_build(
+        actor=coordinator, meeting=meeting(invited=[agency_housing, agency_health])
+    )
+    case.refresh_from_db()
+    today = timezone.localdate()
+    actions = [
+        add_action(case, agency_housing, due_on=today + timedelta(days=d)) for d in (1, 2, 3, 4)
+    ]
+    for done in actions[:2]:
+        services.action_report(actor=housing_user, action=done, kind="done", note="Done.")
+    with time_machine.travel(timezone.now() + timedelta(days=4), tick=False):
+        (rate,) = selectors.tracker(user=housing_user).rates
+    assert (rate.agency, rate.total, rate.done, rate.open, rate.overdue) == (
+        agency_housing,
+        4,
+        2,
+        2,
+        1,
+    )  # open: due in 3 days (now overdue) and in 4 (due today)

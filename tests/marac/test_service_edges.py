@@ -1269,3 +1269,16 @@ def test_only_the_victims_own_open_case_is_flagged(
     )
     someone_else.refresh_from_db()
     assert someone_else.repeat_flagged_at is None
+
+
+def test_another_cases_unreported_action_does_not_hold_the_request_or_the_closing(
+    discussed_case, listed, add_action, agency_housing, coordinator
+):
+    case = discussed_case()
+    add_action(listed(), agency_housing)  # another case's, not reported back on
+    asked = services.case_request_reassessment(actor=coordinator, case=case)
+    assert asked.reassessment_requested_at is not None
+    closed = services.case_close(
+        actor=coordinator, case=case, level_after="medium", outcome="unknown"
+    )
+    assert closed.status == CaseStatus.CLOSED
