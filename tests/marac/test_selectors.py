@@ -781,3 +781,31 @@ def test_the_trackers_rates_add_up_every_action_of_an_agency_once(
         4,
         3,
     )
+
+
+def test_the_case_list_pages_by_referral_time_then_newest_pk_from_page_one(refer, coordinator):
+    first = refer()
+    now = timezone.now()
+    MaracCase.objects.bulk_create(
+        [
+            MaracCase(
+                victim_id=first.victim_id,
+                source="coordinator",
+                referred_by=coordinator,
+                referred_at=now - timedelta(days=1),  # all at one time: the pk decides
+                criteria=["visible_high"],
+            )
+            for _ in range(49)
+        ]
+    )
+    later_made_earlier = refer(referred_at=now - timedelta(days=2))
+    page = selectors.case_list(user=coordinator)
+    assert page.number == 1
+    shown = [c.pk for c in page.object_list]
+    assert shown[0] == first.pk  # referred last
+    assert shown[1:] == sorted(shown[1:], reverse=True)  # equal times: the newest pk first
+    assert later_made_earlier.pk not in shown
+    second = selectors.case_list(user=coordinator, page=2)
+    assert [c.pk for c in second.object_list] == [later_made_earlier.pk]
+    row = AuditEvent.objects.filter(action="marac.case.listed").order_by("pk").first()
+    assert row.changes["filters"] == [None, []]
