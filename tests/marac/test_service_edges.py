@@ -1282,3 +1282,10 @@ def test_another_cases_unreported_action_does_not_hold_the_request_or_the_closin
         actor=coordinator, case=case, level_after="medium", outcome="unknown"
     )
     assert closed.status == CaseStatus.CLOSED
+
+
+def test_a_meeting_without_a_venue_has_none(coordinator):
+    with time_machine.travel(T0, tick=False):
+        (m,) = services.meeting_schedule(actor=coordinator, first_at=T0 + timedelta(days=1))
+    m.refresh_from_db()
+    assert m.venue == ""
