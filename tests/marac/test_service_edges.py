@@ -1289,3 +1289,9 @@ def test_a_meeting_without_a_venue_has_none(coordinator):
         (m,) = services.meeting_schedule(actor=coordinator, first_at=T0 + timedelta(days=1))
     m.refresh_from_db()
     assert m.venue == ""
+
+
+def test_a_referral_without_a_reason_keeps_none(coordinator, victim):
+    case = services.case_refer(actor=coordinator, victim=victim(), criteria=[], source=Source.MASH)
+    case.refresh_from_db()
+    assert case.reason == ""
