@@ -685,3 +685,127 @@ def test_a_case_discussed_at_a_meeting_before_the_quarter_is_not_counted_in_it(
     q1 = selectors.quarterly_return(user=coordinator, year=2026, quarter=1)
     q2 = selectors.quarterly_return(user=coordinator, year=2026, quarter=2)
     assert (q1.cases_discussed, q2.cases_discussed) == (1, 0)
+
+
+def test_the_tracker_for_one_agency_shows_its_actions_and_its_rate_only(
+    listed, add_action, agency_housing, agency_health, coordinator
+):
+    case = listed()
+    housing = add_action(case, agency_housing)
+    health = add_action(case, agency_health)
+    services.action_report(actor=coordinator, action=health, kind="done", note="Seen.")
+    health_only = add_action(case, agency_health)
+    t = selectors.tracker(user=coordinator, agency_id=agency_health.pk)
+    assert [r.action.pk for r in t.rows] == [health_only.pk]
+    assert [(r.agency.code, r.done, r.total) for r in t.rates] == [("health", 1, 2)]
+    everyone = selectors.tracker(user=coordinator)
+    assert {r.action.pk for r in everyone.rows} == {housing.pk, health_only.pk}
+
+
+def test_past_200_open_actions_the_tracker_keeps_those_due_soonest(
+    listed, add_action, agency_housing, coordinator
+):
+    from marac.models import Action
+
+    case = listed()
+    template = add_action(case, agency_housing)
+    today = timezone.localdate()
+    Action.objects.bulk_create(
+        [
+            Action(
+                case=case,
+                agency=agency_housing,
+                description="Check in",
+                done_means="Checked",
+                due_on=today + timedelta(days=20),
+                created_by=coordinator,
+            )
+            for _ in range(200)
+        ]
+    )
+    soonest = add_action(case, agency_housing, due_on=today + timedelta(days=1))  # made last
+    rows = selectors.tracker(user=coordinator).rows
+    assert len(rows) == 200
+    assert [r.action.pk for r in rows[:2]] == [soonest.pk, template.pk]
+
+
+def test_the_trackers_rows_come_with_their_agency_case_and_victim(
+    listed, add_action, agency_housing, agency_health, coordinator, django_assert_num_queries
+):
+    case = listed()
+    add_action(case, agency_housing)
+    add_action(case, agency_health)
+    rows = selectors.tracker(user=coordinator).rows
+    with django_assert_num_queries(0):
+        seen = sorted((r.action.agency.code, r.action.case.reference) for r in rows)
+        victims = {r.action.case.victim.pk for r in rows}
+    assert seen == [("health", case.reference), ("housing", case.reference)]
+    assert victims == {case.victim_id}
+
+
+def test_viewing_the_tracker_is_audited_with_the_actions_shown(
+    listed, add_action, agency_housing, housing_user
+):
+    case = listed()
+    first, second = add_action(case, agency_housing), add_action(case, agency_housing)
+    rows = selectors.tracker(user=housing_user).rows
+    row = AuditEvent.objects.get(action="marac.tracker.viewed")
+    assert (row.actor, row.subject_type) == (housing_user, "marac.action")
+    assert row.object_ids == [str(r.action.pk) for r in rows]
+    assert sorted(row.object_ids) == sorted([str(first.pk), str(second.pk)])
+
+
+def test_the_trackers_rates_add_up_every_action_of_an_agency_once(
+    refer, meeting, add_action, coordinator, housing_user, agency_housing, agency_health
+):
+    # Referred by housing, on a meeting both agencies are invited to: housing's visibility
+    # matches each action twice (invited, and referred); each still counts once.
+    case = refer(actor=housing_user)
+    services.agenda_build(
+        actor=coordinator, meeting=meeting(invited=[agency_housing, agency_health])
+    )
+    case.refresh_from_db()
+    today = timezone.localdate()
+    actions = [
+        add_action(case, agency_housing, due_on=today + timedelta(days=d)) for d in range(1, 7)
+    ]
+    for done in actions[:2]:
+        services.action_report(actor=housing_user, action=done, kind="done", note="Done.")
+    with time_machine.travel(timezone.now() + timedelta(days=6), tick=False):
+        (rate,) = selectors.tracker(user=housing_user).rates
+    # Done: due in 1 and 2 days; open: due in 3, 4 and 5 (now overdue) and in 6 (due today).
+    assert (rate.agency, rate.total, rate.done, rate.open, rate.overdue) == (
+        agency_housing,
+        6,
+        2,
+        4,
+        3,
+    )
+
+
+def test_the_case_list_pages_by_referral_time_then_newest_pk_from_page_one(refer, coordinator):
+    first = refer()
+    now = timezone.now()
+    MaracCase.objects.bulk_create(
+        [
+            MaracCase(
+                victim_id=first.victim_id,
+                source="coordinator",
+                referred_by=coordinator,
+                referred_at=now - timedelta(days=1),  # all at one time: the pk decides
+                criteria=["visible_high"],
+            )
+            for _ in range(49)
+        ]
+    )
+    later_made_earlier = refer(referred_at=now - timedelta(days=2))
+    page = selectors.case_list(user=coordinator)
+    assert page.number == 1
+    shown = [c.pk for c in page.object_list]
+    assert shown[0] == first.pk  # referred last
+    assert shown[1:] == sorted(shown[1:], reverse=True)  # equal times: the newest pk first
+    assert later_made_earlier.pk not in shown
+    second = selectors.case_list(user=coordinator, page=2)
+    assert [c.pk for c in second.object_list] == [later_made_earlier.pk]
+    row = AuditEvent.objects.filter(action="marac.case.listed").order_by("pk").first()
+    assert row.changes["filters"] == [None, []]

@@ -1269,3 +1269,29 @@ def test_only_the_victims_own_open_case_is_flagged(
     )
     someone_else.refresh_from_db()
     assert someone_else.repeat_flagged_at is None
+
+
+def test_another_cases_unreported_action_does_not_hold_the_request_or_the_closing(
+    discussed_case, listed, add_action, agency_housing, coordinator
+):
+    case = discussed_case()
+    add_action(listed(), agency_housing)  # another case's, not reported back on
+    asked = services.case_request_reassessment(actor=coordinator, case=case)
+    assert asked.reassessment_requested_at is not None
+    closed = services.case_close(
+        actor=coordinator, case=case, level_after="medium", outcome="unknown"
+    )
+    assert closed.status == CaseStatus.CLOSED
+
+
+def test_a_meeting_without_a_venue_has_none(coordinator):
+    with time_machine.travel(T0, tick=False):
+        (m,) = services.meeting_schedule(actor=coordinator, first_at=T0 + timedelta(days=1))
+    m.refresh_from_db()
+    assert m.venue == ""
+
+
+def test_a_referral_without_a_reason_keeps_none(coordinator, victim):
+    case = services.case_refer(actor=coordinator, victim=victim(), criteria=[], source=Source.MASH)
+    case.refresh_from_db()
+    assert case.reason == ""
