@@ -57,7 +57,7 @@ from incidents.models import (
     Person,
     PersonPhone,
 )
-from incidents.policies import reveal_scope
+from incidents.policies import NOTHING, address_visibility, reveal_scope
 
 INCIDENT_PAGE_SIZE = 50
 
@@ -639,7 +639,11 @@ def person_match(
             {"user": user, "ids": ids, "with_phones": in_one},
         )
     ]
-    if typed:
+    # A user who may see no address (a system administrator) reads no marker at the typed
+    # one: the candidates' markers alone (an empty part would drop the typed keys from the
+    # compiled SQL, which a compiled query refuses).
+    markers_typed = typed and address_visibility(user) != NOTHING
+    if markers_typed:
         calls.append(
             (
                 _MATCH_MARKERS_TYPED,
@@ -647,6 +651,9 @@ def person_match(
                 {"user": user, "ids": ids, "postcode_key": postcode_key, "house_key": house_key},
             )
         )
+    elif ids:
+        calls.append((_MATCH_MARKERS, None, {"ids": ids}))
+    if typed:
         residents_limit = setting("DAPOLICE_MATCH_ADDRESS_LIMIT")
         calls.append(
             (
@@ -661,8 +668,6 @@ def person_match(
                 },
             )
         )
-    elif ids:
-        calls.append((_MATCH_MARKERS, None, {"ids": ids}))
     if ids:
         calls.append(
             (_FLAG_ROWS, False, {"ids": ids, "at": at, "window_start": _flag_window(at)[2]})
@@ -684,7 +689,9 @@ def person_match(
             .values_list("person_id", "number")
         ):
             phones[person_id].append(number)
-    all_markers: list[Any] = results.get(_MATCH_MARKERS_TYPED if typed else _MATCH_MARKERS, [])
+    all_markers: list[Any] = results.get(
+        _MATCH_MARKERS_TYPED if markers_typed else _MATCH_MARKERS, []
+    )
     shown_ids = [c.person_id for c in shown]
     flags = person_flags(
         shown_ids,

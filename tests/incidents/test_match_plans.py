@@ -45,6 +45,12 @@ def test_the_match_statement_scans_no_table_whole(call_taker, log_incident, type
     statement = next(q["sql"] for q in captured.captured_queries if "json_agg" in q["sql"])
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
+        # On the test database's few rows the planner may read a whole index and filter (an
+        # Index Scan with no condition) where a large table gets a BitmapOr of index conditions;
+        # with plain index scans off too, only an index condition avoids the (penalised)
+        # sequential scan, so what is asserted is whether one exists.
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("SET LOCAL enable_indexonlyscan = off")
         cursor.execute("EXPLAIN (FORMAT JSON) " + statement)
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
