@@ -72,13 +72,17 @@ def test_a_command_that_exits_by_itself_is_started_again(tmp_path):
 def test_sigterm_to_the_group_stops_the_command_and_does_not_start_it_again(tmp_path):
     runs = tmp_path / "runs"
     proc = _start(["sh", "-c", f'echo run >> "{runs}"; exec sleep 60'])
-    _until(lambda: runs.exists(), 20, "the command started")
-    started = time.monotonic()
-    _stop_group(proc)
+    try:
+        # The file exists a moment before the shell has written to it: wait for the line.
+        _until(lambda: runs.exists() and runs.read_text().split(), 20, "the command started")
+    finally:
+        started = time.monotonic()
+        _stop_group(proc)
+        _, err = proc.communicate()  # read and close the pipes (an unclosed one fails a later test)
     assert time.monotonic() - started < 10, "stopped promptly, not after the command's 60 s"
     time.sleep(0.5)  # longer than KEEP_RUNNING_DELAY: a restart would have run by now
     assert runs.read_text().split() == ["run"]
-    assert b"starting it again" not in proc.communicate()[1]
+    assert b"starting it again" not in err
 
 
 def test_sigterm_to_the_wrapper_alone_stops_its_command(tmp_path):
