@@ -79,6 +79,10 @@ class PhoneField(forms.CharField):
         return validators.clean_phones((super().clean(value) or "").split(","))
 
 
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 class DateOfBirthField(DateInputField):
     """A date of birth; with ``year_only`` (a child present: issue 8) the year alone is
     accepted too, and cleaned to an ``int``."""
@@ -92,8 +96,10 @@ class DateOfBirthField(DateInputField):
     def clean(self, value: Any) -> date | int | None:
         if not value or not any(value):
             return None
-        if self.year_only and not value[0] and not value[1] and (value[2] or "").isdigit():
-            year = int(value[2])
+        typed_year = value[2] or ""
+        # ASCII digits only: "²" is a digit to str.isdigit() and not a number to int().
+        if self.year_only and not value[0] and not value[1] and _ascii_digits(typed_year):
+            year = int(typed_year)
             try:
                 validators.validate_birth_year(year)
             except forms.ValidationError as exc:
@@ -767,7 +773,7 @@ class MatchPanelForm(forms.Form):
         (the one just rejected included); anything that is not an id is ignored."""
         key = f"{self.cleaned_data['panel']}-rejected"
         raw = self.data.getlist(key) if isinstance(self.data, QueryDict) else []
-        ids = {int(v) for v in raw[:MAX_REJECTED] if str(v).isdigit() and 0 < int(v) <= MAX_ID}
+        ids = {int(v) for v in raw[:MAX_REJECTED] if _ascii_digits(str(v)) and 0 < int(v) <= MAX_ID}
         if self.cleaned_data.get("reject"):
             ids.add(int(self.cleaned_data["reject"]))
         return tuple(sorted(ids))

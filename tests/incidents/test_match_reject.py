@@ -69,7 +69,7 @@ def test_junk_in_the_rejected_list_is_ignored(client_for, call_taker):
     one = _person(call_taker, "Harriet", "Quarrington", date(1984, 5, 2))
     answer = client_for(call_taker).post(
         reverse("incidents:match-panel"),
-        {**SEARCH, "victim-rejected": ["x", "-3", "9" * 30]},
+        {**SEARCH, "victim-rejected": ["x", "-3", "9" * 30, "²", "١٢"]},
         HTTP_HX_REQUEST="true",
     )
     assert answer.status_code == 200
@@ -96,3 +96,16 @@ def test_the_panel_searches_with_a_year_of_birth_typed_alone(client_for, call_ta
     assert f'data-match="{on_record.pk}"' in other
     assert "different date of birth" in other
     assert "same year of birth" not in other
+
+
+@pytest.mark.parametrize("year", ["²", "١٩٨٤", "19²4"])
+def test_a_year_in_digits_that_are_not_ascii_is_an_error_not_a_500(client_for, call_taker, year):
+    """Found by the fuzzer: "²" is a digit to str.isdigit() but not a number to int()."""
+    search = {k: v for k, v in SEARCH.items() if k != "victim-date_of_birth"}
+    answer = client_for(call_taker).post(
+        reverse("incidents:match-panel"),
+        {**search, "victim-date_of_birth_0": "", "victim-date_of_birth_1": "",
+         "victim-date_of_birth_2": year},
+        HTTP_HX_REQUEST="true",
+    )  # fmt: skip
+    assert answer.status_code == 200
