@@ -562,3 +562,115 @@ def test_incidents_to_assess_received_at_one_moment_newest_id_first(log_incident
     expected = sorted(made, key=lambda i: -i.pk)
     assert selectors.incidents_to_assess(user=officer) == expected
     assert selectors.incidents_to_assess(user=officer, limit=1) == expected[:1]
+
+
+# --- The survivors of the full run of 30 November (issue 15), each pinned ---------------------
+
+
+def test_instrument_sections_reads_every_sections_questions_in_one_more_query(
+    django_assert_num_queries,
+):
+    """Two queries whatever the instrument's length: the sections, then all their questions."""
+    dash = Instrument.objects.get(code="dash-2009")
+    with django_assert_num_queries(2):
+        sections = selectors.instrument_sections(dash)
+        keys = [q.key for s in sections for q in s.questions.all()]
+    assert len(sections) == 6
+    assert len(keys) == dash.questions.count()
+
+
+def test_the_victim_of_an_incident_comes_with_their_record_in_one_query(
+    log_incident, django_assert_num_queries
+):
+    incident = log_incident(victim={"given_name": "Vera", "family_name": "Victimson"})
+    with django_assert_num_queries(1):
+        victim = selectors.victim_of_incident(incident)
+        assert (victim.given_name, victim.family_name) == ("Vera", "Victimson")
+
+
+def test_assessment_view_lists_the_standalone_signs_answered_yes(start, officer):
+    assessment = start()
+    yes = ["strangulation", "injured", "stalking"]
+    services.assessment_save(actor=officer, assessment=assessment, data=complete_input(yes))
+    view = view_of(assessment)
+    assert [q.key for q in view.standalone] == ["stalking", "strangulation"]  # question order
+    assert view.score == 3
+
+
+def test_assessment_view_gives_no_reason_for_the_main_checklist_whatever_its_trigger(start):
+    """The main checklist is always shown: no "Shown because of" line, even on an instrument
+    whose main section was given a trigger."""
+    assessment = start()
+    main = assessment.instrument.sections.filter(supplement="")
+    assert main.update(trigger={"flag": "honour_concern", "relationship": ["family"]}) == 4
+    view = view_of(assessment)
+    assert [(v.section.supplement, v.open, v.reason) for v in view.sections[:4]] == [
+        ("", True, "")
+    ] * 4
+    assert view.sections[5].reason  # a supplement still says why
+
+
+def test_assessment_view_reads_the_reviewers_with_the_reviews(
+    submitted, supervisor, django_assert_num_queries
+):
+    """Five queries whatever the reviews: each review's reviewer comes with it."""
+    with time_machine.travel(NOW, tick=False):
+        assessment = submitted(15)
+        services.assessment_review(
+            actor=supervisor, assessment=assessment, decision="return", reason="More detail"
+        )
+    stored = Assessment.objects.select_related("incident", "instrument").get(pk=assessment.pk)
+    with django_assert_num_queries(5):
+        view = selectors.assessment_view(stored)
+        assert [r.reviewer.username for r in view.reviews] == [supervisor.username]
+
+
+def _submitted_twice_at_one_moment(dash, officer, supervisor, *, victim=None):
+    """Two DASHs submitted at ``NOW``; the first then returned and resubmitted, still at
+    ``NOW``: its row is written after the second's, its id stays the lower."""
+    first = dash(15, at=NOW, victim=victim)
+    second = dash(15, at=NOW, victim=victim or first.victim)
+    with time_machine.travel(NOW, tick=False):
+        services.assessment_review(
+            actor=supervisor, assessment=first, decision="return", reason="More detail"
+        )
+        services.assessment_submit(actor=officer, assessment=first, data=complete_input(15))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.submitted_at == second.submitted_at == NOW
+    assert first.pk < second.pk
+    return first, second
+
+
+def test_review_queue_of_one_level_submitted_at_one_moment_lowest_id_first(
+    dash, officer, supervisor
+):
+    first, second = _submitted_twice_at_one_moment(dash, officer, supervisor)
+    rows = selectors.review_queue(user=supervisor, now=NOW + timedelta(hours=1))
+    assert [r.assessment for r in rows] == [first, second]
+
+
+def test_victim_history_of_dashes_submitted_at_one_moment_lowest_id_first(
+    dash, officer, supervisor
+):
+    first, second = _submitted_twice_at_one_moment(dash, officer, supervisor)
+    history = selectors.victim_history(user=supervisor, person_pk=first.victim_id)
+    assert [p.assessment for p in history.points] == [first, second]
+    assert [m["n"] for m in history.chart["marks"]] == [1, 2]
+
+
+def test_the_overdue_alerts_read_the_dash_with_its_incident_in_one_query(
+    submitted, supervisor, django_assert_num_queries
+):
+    """A deadline sweep fires many: the review alert reads the DASH and its incident at once,
+    then the officer's supervisor; the rework alert the DASH and its incident only."""
+    assessment = submitted(4)
+    with django_assert_num_queries(2):
+        [spec] = selectors.review_overdue_alerts(assessment_id=assessment.pk)
+    assert assessment.incident.reference in spec.title
+    services.assessment_review(
+        actor=supervisor, assessment=assessment, decision="return", reason="More detail"
+    )
+    with django_assert_num_queries(1):
+        [spec] = selectors.rework_overdue_alerts(assessment_id=assessment.pk)
+    assert assessment.incident.reference in spec.title
