@@ -5,12 +5,14 @@ what is audited, on the real database. Frozen clock throughout."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 
 from dapolice.accounts.choices import Role
 from dapolice.alerts.models import Deadline
@@ -710,3 +712,72 @@ def test_a_control_room_supervisor_may_lower_the_grade_after_the_target(
             actor=control_supervisor, incident=incident, category_code="C", reason="Calmer"
         )
     assert (lowered.target_minutes, lowered.deadline_at) == (240, NOW + 240 * MIN)
+
+
+# --- Two submissions of one form racing (found by make mutate, 30 November) -------------------
+
+
+def _submitted_just_after_the_key_lookup(call_taker, key, actor=None):
+    """A database hook: the first SELECT by idempotency key returns, then ``actor`` (the call
+    taker by default) logs the same form, as a second submission committing between this one's
+    look-up and its insert would. Returns the hook and the list that receives that incident."""
+    landed: list[Any] = []
+
+    def hook(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        lookup = sql.lstrip().upper().startswith("SELECT") and "idempotency_key" in sql
+        if lookup and not landed:
+            landed.append(None)  # its own look-up passes through
+            landed[0] = services.incident_create(
+                actor=actor or call_taker, data=data(idempotency_key=key, narrative="first")
+            )
+        return result
+
+    return hook, landed
+
+
+def test_a_submission_losing_the_race_for_its_key_returns_the_incident_that_won(call_taker):
+    """Two submissions of one form: this one's look-up finds no incident with its key, the other
+    lands before this one's insert, whose unique key then fails. The call taker gets the
+    incident that won, not an error, and the call is logged once."""
+    key = uuid.uuid4()
+    hook, landed = _submitted_just_after_the_key_lookup(call_taker, key)
+    with connection.execute_wrapper(hook):
+        got = services.incident_create(
+            actor=call_taker, data=data(idempotency_key=key, narrative="second")
+        )
+    assert got.pk == landed[0].pk
+    assert got.narrative == "first"
+    assert Incident.objects.filter(idempotency_key=key).count() == 1
+    assert Incident.objects.count() == 1
+
+
+def test_losing_the_race_for_a_key_someone_else_used_is_a_conflict(call_taker, make_user):
+    key = uuid.uuid4()
+    other = make_user(Role.CALL_TAKER)
+    hook, landed = _submitted_just_after_the_key_lookup(call_taker, key, actor=other)
+    with connection.execute_wrapper(hook), pytest.raises(Conflict) as err:
+        services.incident_create(actor=call_taker, data=data(idempotency_key=key))
+    assert err.value.message == "This form was already used by someone else. Open a new one."
+    assert list(Incident.objects.values_list("pk", "taken_by")) == [(landed[0].pk, other.pk)]
+
+
+def test_a_new_address_takes_the_rurality_the_deadline_was_decided_with(call_taker):
+    """Issue 13: the rural-area table is asked once per call. The new address row takes the
+    rurality decided for the deadline instead of asking again; a call taker's choice is used
+    for both and the table is not asked at all."""
+    from django.test.utils import CaptureQueriesContext
+
+    RuralArea.objects.create(postcode_prefix="NR25")
+    with CaptureQueriesContext(connection) as captured:
+        incident = services.incident_create(actor=call_taker, data=data(location=FARM))
+    asked = [q["sql"] for q in captured.captured_queries if '"incidents_ruralarea"' in q["sql"]]
+    assert len(asked) == 1
+    assert (incident.location_is_rural, incident.location.is_rural) == (True, True)
+    town = AddressInput(house="2", street="Farm Lane", town="Holt", postcode="NR25 6AB")
+    with CaptureQueriesContext(connection) as captured:
+        chosen = services.incident_create(
+            actor=call_taker, data=data(location=replace(town, is_rural=False))
+        )
+    assert not [q for q in captured.captured_queries if '"incidents_ruralarea"' in q["sql"]]
+    assert (chosen.location_is_rural, chosen.location.is_rural) == (False, False)
