@@ -87,12 +87,7 @@ def assessment_start(
         raise DomainError(_("Choose a risk checklist in use."), field="instrument")
     existing = _open_assessment(incident=incident, victim=victim)
     if existing is not None:
-        if existing.author_id != actor.pk:
-            raise Conflict(
-                _("%(who)s already has a DASH in progress for this victim.")
-                % {"who": existing.author}
-            )
-        return existing
+        return _in_progress(actor, existing)
     try:
         with transaction.atomic():
             assessment = Assessment.objects.create(
@@ -105,12 +100,23 @@ def assessment_start(
                 fields=["incident", "victim", "instrument", "status"],
             )
     except IntegrityError:
-        # A double tap raced; the constraint let one through.
+        # A double tap, or a colleague starting at the same moment, raced; the constraint let
+        # one through, which is then treated as if it had been found above.
         existing = _open_assessment(incident=incident, victim=victim)
-        if existing is not None and existing.author_id == actor.pk:
-            return existing
-        raise
+        if existing is None:
+            raise
+        return _in_progress(actor, existing)
     return assessment
+
+
+def _in_progress(actor: Any, existing: Assessment) -> Assessment:
+    """The DASH already in progress for this victim: the officer's own is carried on; another
+    officer's is a ``Conflict``."""
+    if existing.author_id != actor.pk:
+        raise Conflict(
+            _("%(who)s already has a DASH in progress for this victim.") % {"who": existing.author}
+        )
+    return existing
 
 
 def _open_assessment(*, incident: Incident, victim: Person) -> Assessment | None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.urls import reverse
 
 from dapolice.accounts.choices import Role
@@ -436,3 +437,64 @@ def test_the_same_typist_typing_the_same_refuge_again_raises_nothing_new(make_us
     services.address_get_or_create(actor=call_taker, data=FARM)
     assert typed_alerts() == first
     assert len(first) == 2
+
+
+# --- Two calls typing one new dwelling at once (found by make mutate, 30 November) -----------
+
+
+def _typed_just_after_the_lookup(actor, data, restrict_by=None):
+    """A database hook: this call's look-up by postcode and house number returns (nothing), then
+    ``actor`` types the same dwelling (and ``restrict_by`` makes it a refuge), as a second call
+    committing between this one's look-up and its insert would. One connection, deterministic.
+    Returns the hook and the list that receives the other call's address."""
+    landed: list = []
+
+    def hook(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        lookup = sql.lstrip().upper().startswith("SELECT") and '"postcode_key"' in sql
+        if lookup and '"incidents_address"' in sql and not landed:
+            landed.append(None)  # the other call's own look-up passes through
+            landed[0] = services.address_get_or_create(actor=actor, data=data)
+            if restrict_by is not None:
+                services.address_mark_restricted(actor=restrict_by, address=landed[0], reason="R")
+        return result
+
+    return hook, landed
+
+
+def test_a_call_losing_the_race_for_a_new_dwelling_gets_the_row_that_won(call_taker, make_user):
+    """The unique key refuses this call's insert; the call taker gets the other call's row, not
+    an error, and the dwelling is one row, created (and audited) once, by the winner."""
+    other = make_user(Role.CALL_TAKER)
+    hook, landed = _typed_just_after_the_lookup(other, FARM)
+    with connection.execute_wrapper(hook):
+        got = services.address_get_or_create(actor=call_taker, data=typed(street="Farm Ln"))
+    assert got.pk == landed[0].pk
+    assert (got.street, got.is_restricted) == ("Farm Lane", False)
+    assert list(Address.objects.values_list("pk", flat=True)) == [got.pk]
+    created = AuditEvent.objects.filter(action="incidents.address.created")
+    assert [(e.actor_id, e.subject_id) for e in created] == [(other.pk, str(got.pk))]
+    assert not AuditEvent.objects.filter(action="incidents.address.restricted_typed").exists()
+    assert not Alert.objects.filter(kind="incidents.address.restricted_typed").exists()
+
+
+def test_losing_the_race_to_a_refuge_is_told_like_typing_it(call_taker, make_user):
+    """The row that won is (by then) a refuge: typing it is audited as a sensitive access by
+    this call taker and alerts the control room and the refuge's owner, as when it was found
+    by the look-up."""
+    mash = make_user(Role.MASH)
+    hook, landed = _typed_just_after_the_lookup(mash, FARM, restrict_by=mash)
+    with connection.execute_wrapper(hook):
+        got = services.address_get_or_create(actor=call_taker, data=FARM)
+    refuge = landed[0]
+    assert (got.pk, got.is_restricted) == (refuge.pk, True)
+    assert Address.objects.count() == 1
+    event = AuditEvent.objects.get(action="incidents.address.restricted_typed")
+    assert (event.actor, event.subject_id, event.kind) == (call_taker, str(refuge.pk), "access")
+    title = f"A restricted address was typed into a call by {call_taker}"
+    assert typed_alerts() == sorted(
+        [
+            (title, Role.CONTROL_SUPERVISOR, None, str(refuge.pk)),
+            (title, "", mash.pk, str(refuge.pk)),
+        ]
+    )
