@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.urls import reverse
 
 from dapolice.accounts.choices import Role
@@ -498,3 +498,33 @@ def test_losing_the_race_to_a_refuge_is_told_like_typing_it(call_taker, make_use
             (title, "", mash.pk, str(refuge.pk)),
         ]
     )
+
+
+def test_an_address_without_a_house_number_failing_to_insert_is_never_swapped_for_another(
+    call_taker,
+):
+    """Only a dwelling's own key (postcode and house number) may be answered with the row that
+    holds it. An address without a house number is under no unique key: when its insert fails
+    all the same (here on a taken id, as after an import that did not move the id sequence on),
+    the error stands; the other address at that postcode is never handed back in its place."""
+    lane = services.address_get_or_create(actor=call_taker, data=typed(house=""))
+    taken: list = []
+
+    def hook(execute, sql, params, many, context):
+        insert = sql.lstrip().upper().startswith('INSERT INTO "INCIDENTS_ADDRESS"')
+        if insert and not taken:
+            taken.append(True)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_get_serial_sequence('incidents_address', 'id')")
+                (sequence,) = cursor.fetchone()
+                cursor.execute(f"SELECT last_value, is_called FROM {sequence}")  # noqa: S608
+                last, called = cursor.fetchone()
+            next_id = last + 1 if called else last
+            Address.objects.create(id=next_id, street="Imported Row", postcode="NR1 1AA")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(hook), pytest.raises(IntegrityError):
+        services.address_get_or_create(actor=call_taker, data=typed(house="", street="Lane"))
+    assert taken
+    assert list(Address.objects.values_list("pk", flat=True)) == [lane.pk]
+    assert AuditEvent.objects.filter(action="incidents.address.created").count() == 1
