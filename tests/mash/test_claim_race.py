@@ -1,4 +1,4 @@
-""""Next case" beside a colleague holding the top item (``FOR UPDATE SKIP LOCKED``), on two real
+"""The "next case" button beside a colleague holding the top item (``FOR UPDATE SKIP LOCKED``), on two real
 connections.
 
 The two-claims test in ``test_queue.py`` cannot tell SKIP LOCKED from a plain ``FOR UPDATE``:
