@@ -1,5 +1,5 @@
-"""The "next case" button beside a colleague holding the top item (``FOR UPDATE SKIP LOCKED``), on two real
-connections.
+"""The "next case" button beside a colleague holding the top item (``FOR UPDATE SKIP
+LOCKED``), on two real connections.
 
 The two-claims test in ``test_queue.py`` cannot tell SKIP LOCKED from a plain ``FOR UPDATE``:
 without it the second claim waits for the first's row, PostgreSQL rechecks the row when the
