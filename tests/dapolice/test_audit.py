@@ -399,7 +399,10 @@ def test_optimistic_writers_in_and_out_of_transactions_keep_one_unbroken_chain(
                         record_change(actor=user, action="accounts.user.touched", subject=user)
                 else:  # the match's way: the head read with other reads, then a batch
                     (rows,) = run_together((services.HEAD, None, {}))
-                    with services.batched(head=services.head_of(rows)):
+                    # Once per writer a head read long ago (the chain has moved on): a
+                    # conflict for certain, whatever the threads' timing.
+                    head = chain.GENESIS if n < 3 else services.head_of(rows)
+                    with services.batched(head=head):
                         record_read(actor=user, action="accounts.user.read", subject=user)
                         record_change(actor=user, action="accounts.user.touched", subject=user)
         except BaseException as exc:  # reported by the main thread
@@ -408,6 +411,7 @@ def test_optimistic_writers_in_and_out_of_transactions_keep_one_unbroken_chain(
             connection.close()
 
     before = AuditEvent.objects.count()
+    assert before, "the users' own rows: the chain has a head other than the start"
     threads = [threading.Thread(target=write, args=(i, u)) for i, u in enumerate(users)]
     for t in threads:
         t.start()
@@ -420,7 +424,7 @@ def test_optimistic_writers_in_and_out_of_transactions_keep_one_unbroken_chain(
     rows = list(AuditEvent.objects.order_by("id").values_list("prev_hash", "at"))
     assert len({prev for prev, _ in rows}) == len(rows)
     assert [at for _, at in rows] == sorted(at for _, at in rows)
-    assert conflicts, "no writer ever came second: the retry was not exercised"
+    assert len(conflicts) >= len(users)  # at least the stale heads: the retry was exercised
 
 
 @pytest.mark.postgres
