@@ -263,6 +263,26 @@ def test_the_match_apis_audit_row_is_one_statement(client_for, call_taker, log_i
     assert intact, report
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_served_outside_a_transaction_the_search_opens_none(client_for, call_taker, log_incident):
+    """As served (no test transaction around the request), the search is its 4 statements and
+    nothing more: the audit row's statement is its own transaction (no ``BEGIN`` and
+    ``COMMIT`` round trips, which the lock and head read then the INSERT needed)."""
+    if not _redis_sessions():
+        pytest.skip("counted with sessions in the cache (REDIS_URL), on PostgreSQL")
+    log_incident(victim={"given_name": "Elizabeth", "family_name": "Jones"})
+    client = client_for(call_taker)
+    assert _match(client, given_name="Liz", family_name="Jones").status_code == 200
+    assert not connection.in_atomic_block
+    with CaptureQueriesContext(connection) as captured:
+        response = _match(client, given_name="Liz", family_name="Jones")
+    assert response.json()[0]["person"]["family_name"] == "Jones"
+    sent = [q["sql"] for q in captured.captured_queries]
+    assert len(sent) == MATCH_API_QUERIES, "\n".join(sent)
+    assert _audit_writes(sent) == ["audit_append"]
+    assert not [q for q in sent if q in ("BEGIN", "COMMIT") or "SAVEPOINT" in q]
+
+
 def test_the_panel_writes_its_audit_rows_in_one_insert(
     client_for, call_taker, log_incident, django_assert_max_num_queries
 ):
