@@ -266,3 +266,42 @@ class Databases:
             return None
         stats = row[2] if isinstance(row[2], dict) else json.loads(row[2])
         return row[0], row[1], stats
+
+
+def say(text: str) -> None:
+    """A command-line bench's output line, at once."""
+    print(text, flush=True)  # noqa: T201 (a command-line tool)
+
+
+def open_dataset(kind: str, size: str, seed: int, **environ: str) -> Dataset:
+    """For a bench run as its own command (``python -m bench.endpoint_cpu``): Django set up
+    with the demo settings (``environ``: more variables, each unless already set), the home
+    bench database created and migrated, then connected to the data set (``size`` as typed,
+    ``10k``), created and loaded on first use."""
+    os.environ.setdefault("DAPOLICE_ENV", "demo")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dapolice.settings")
+    for name, value in environ.items():
+        os.environ.setdefault(name, value)
+    import django
+
+    django.setup()
+    dbs = Databases(home_url(), say)
+    dbs.use_home()
+    return dbs.dataset(kind, parse_sizes(size)[0], seed)
+
+
+def bench_call_taker(username: str, last_name: str) -> Any:
+    """A call taker for the bench's requests (create it in a transaction rolled back at the
+    end), read back with its roles as a request reads it."""
+    from dapolice.accounts.choices import Role
+    from dapolice.accounts.services import system_user, user_create
+
+    user = user_create(
+        actor=system_user(),
+        username=username,
+        password=None,
+        roles=[Role.CALL_TAKER],
+        first_name="Bench",
+        last_name=last_name,
+    )
+    return type(user).objects.get(pk=user.pk)

@@ -34,6 +34,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from bench.datasets import bench_call_taker, open_dataset, say
+
 _SAVEPOINT = re.compile(r"^(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT) ")
 
 
@@ -96,31 +98,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default="", help="write the figures to this file too")
     args = parser.parse_args(argv)
 
-    os.environ.setdefault("DAPOLICE_ENV", "demo")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dapolice.settings")
-    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "false")
     # The per-user read rate is counted (its Redis call is part of each request's cost) but one
     # user here opens thousands of records: a limit it must not reach (as in ``python -m bench``).
-    os.environ.setdefault("DAPOLICE_READ_RATE_LIMIT", "1000000000")
-    import django
-
-    django.setup()
-
+    open_dataset(
+        "incidents",
+        args.size,
+        args.seed,
+        CELERY_TASK_ALWAYS_EAGER="false",
+        DAPOLICE_READ_RATE_LIMIT="1000000000",
+    )
     from django.db import transaction
     from django.test import Client
     from rest_framework.throttling import ScopedRateThrottle
 
-    from bench.datasets import Databases, home_url, parse_sizes
     from bench.loadtest import incident_payload, search_queries
-    from dapolice.accounts.choices import Role
-    from dapolice.accounts.services import system_user, user_create
 
-    def say(text: str) -> None:
-        print(text, flush=True)  # noqa: T201 (a command-line tool)
-
-    dbs = Databases(home_url(), say)
-    dbs.use_home()
-    dbs.dataset("incidents", parse_sizes(args.size)[0], args.seed)
     queries = [json.dumps(q) for q in search_queries(30, args.seed)]
     incidents = [json.dumps(incident_payload(json.loads(q), str(uuid.uuid4()))) for q in queries]
     ScopedRateThrottle.THROTTLE_RATES = {
@@ -130,14 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     results = []
     with transaction.atomic():
-        user = user_create(
-            actor=system_user(),
-            username="bench.cpu.calltaker",
-            password=None,
-            roles=[Role.CALL_TAKER],
-            first_name="Bench",
-            last_name="CPU",
-        )
+        user = bench_call_taker("bench.cpu.calltaker", "CPU")
         client = Client()
         client.force_login(user)
 

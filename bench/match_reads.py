@@ -1,11 +1,12 @@
 """Server time of the match's reads after the engine (issue 8, "Five queries" in the README).
 
 For each of the load test's searches (``--rounds`` times): the engine's candidates, then the
-persons, markers and flag rows ``incidents.selectors.person_match`` reads for them, as the one
-statement it sends (``run_together``) and as the same queries sent one by one. Each is timed by
-PostgreSQL itself (``EXPLAIN (ANALYZE, SUMMARY)``: planning plus execution, no round trip, no
-client), so the figure says what the database does, whatever the shared machine's load adds to
-the wall clock. Read-only: a call taker is created in a transaction rolled back at the end.
+persons, markers and flag rows ``incidents.selectors.person_match`` reads for them (and the
+audit chain's head, read with them), as the one statement it sends (``run_together``) and as
+the same queries sent one by one. Each is timed by PostgreSQL itself (``EXPLAIN (ANALYZE,
+SUMMARY)``: planning plus execution, no round trip, no client), so the figure says what the
+database does, whatever the shared machine's load adds to the wall clock. Read-only: a call
+taker is created in a transaction rolled back at the end.
 
     DAPOLICE_ENV=demo .venv/bin/python -m bench.match_reads --size 10k
 """
@@ -17,6 +18,8 @@ import os
 import statistics
 import sys
 from typing import Any
+
+from bench.datasets import bench_call_taker, open_dataset, say
 
 
 def _server_ms(cursor: Any, sql: str, params: list[Any]) -> float:
@@ -32,40 +35,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
-    os.environ.setdefault("DAPOLICE_ENV", "demo")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dapolice.settings")
-    import django
-
-    django.setup()
+    open_dataset("incidents", args.size, args.seed)
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from bench.datasets import Databases, home_url, parse_sizes
     from bench.loadtest import search_queries
-    from dapolice.accounts.choices import Role
-    from dapolice.accounts.services import system_user, user_create
+    from dapolice.audit import services as audit_services
     from dapolice.common.compiled import user_key
     from incidents import selectors
     from incidents.matching.engine import MatchQuery, match_persons
 
-    def say(text: str) -> None:
-        print(text, flush=True)  # noqa: T201 (a command-line tool)
-
-    dbs = Databases(home_url(), say)
-    dbs.use_home()
-    dbs.dataset("incidents", parse_sizes(args.size)[0], args.seed)
     together: list[float] = []
     alone: list[float] = []
     with transaction.atomic():
-        user = user_create(
-            actor=system_user(),
-            username="bench.match.reads",
-            password=None,
-            roles=[Role.CALL_TAKER],
-            first_name="Bench",
-            last_name="Reads",
-        )
-        user = type(user).objects.get(pk=user.pk)  # with its roles, as a request reads it
+        user = bench_call_taker("bench.match.reads", "Reads")
         key = user_key(user)
         searches = search_queries(30, args.seed)
         with connection.cursor() as cursor:
@@ -87,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                             False,
                             {"ids": ids, "at": at, "window_start": window},
                         ),
+                        (audit_services.HEAD, None, {}),  # the audit row's head, read with them
                     ]
                     calls[0][2]["with_phones"] = True
                     plans = [query_.prepare(k, v) for query_, k, v in calls]

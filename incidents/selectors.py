@@ -6,13 +6,13 @@ in a constant number of queries, from the involvement index.
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page
@@ -29,6 +29,7 @@ from dapolice.accounts.choices import Role
 from dapolice.accounts.models import User
 from dapolice.alerts.choices import Severity
 from dapolice.alerts.registry import AlertSpec
+from dapolice.audit import services as audit_services
 from dapolice.audit.models import AuditEvent
 from dapolice.audit.services import batched, record_access, record_list, record_read
 from dapolice.common.compiled import CompiledQuery, run_together, user_key
@@ -63,8 +64,13 @@ INCIDENT_PAGE_SIZE = 50
 
 
 def months_before(moment: datetime, months: int) -> datetime:
-    """The same wall-clock moment ``months`` calendar months earlier (31 March -> 28/29 Feb)."""
-    return moment - relativedelta(months=months)
+    """The same wall-clock moment ``months`` calendar months earlier (31 March -> 28/29 Feb):
+    ``moment - relativedelta(months=months)``, without building one (four times a search)."""
+    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    month += 1
+    return moment.replace(
+        year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1])
+    )
 
 
 # --- Flags ----------------------------------------------------------------------------------
@@ -616,11 +622,12 @@ def person_match(
     panel) also reads the open incidents there or for the people flagged
     (:func:`incident_open_for`), audited in the same write.
 
-    Two round trips to the database besides the audit row: the engine's statement, then the
-    persons shown, their markers and flags, the people and markers at the typed address and
-    the open incidents, together (``run_together``: one statement on PostgreSQL). They are read
-    for every candidate the engine returns (at most ``limit``), and the persons the user may
-    not see are dropped here, with their rows.
+    Three round trips to the database: the engine's statement, then the persons shown, their
+    markers and flags, the people and markers at the typed address, the open incidents and
+    the audit chain's head, together (``run_together``: one statement on PostgreSQL), then the
+    audit row (one statement when no other writer came first: ``batched(head=...)``). They
+    are read for every candidate the engine returns (at most ``limit``), and the persons the
+    user may not see are dropped here, with their rows.
     """
     from incidents.matching.engine import match_persons
 
@@ -675,6 +682,10 @@ def person_match(
     open_call = _open_incidents_call(user, open_at, [c.person_id for c in candidates if c.flagged])
     if open_call is not None:
         calls.append(open_call)
+    # The audit chain's head, so that the audit row below is one round trip (PostgreSQL).
+    read_head = connection.vendor == "postgresql"
+    if read_head:
+        calls.append((audit_services.HEAD, None, {}))
     results = dict(zip([call[0] for call in calls], run_together(*calls), strict=True))
 
     visible = {p.pk: p for p in results[_MATCH_PERSONS]}
@@ -719,7 +730,8 @@ def person_match(
     )
     residents = at_address.residents
     open_incidents: list[Incident] = results[open_call[0]] if open_call is not None else []
-    with batched():  # the rows below in one write
+    head = audit_services.head_of(results[audit_services.HEAD]) if read_head else None
+    with batched(head=head):  # the rows below in one write
         if at_address.restricted_typed is not None:
             # Typing a refuge's address is a sensitive-access event (issue 7, finding 2);
             # creating the incident also alerts (``address_typed_restricted``).

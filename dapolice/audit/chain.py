@@ -11,7 +11,13 @@ predecessor. It is a PostgreSQL transaction-level advisory lock: taken before re
 released when the writer's transaction commits (or rolls back), so the next writer reads the
 committed head. It needs no privilege, and no row is ever updated (the runtime role has INSERT and
 SELECT on the audit table only). On SQLite the writer's ``BEGIN IMMEDIATE`` already serialises.
-The cost is one extra statement per row, and audited transactions queue for the lock.
+Audited transactions queue for the lock.
+
+On PostgreSQL the write is optimistic (:func:`append_if_head`): the application chains the rows
+after the head it expects (read earlier, or the last one it wrote) and one statement takes the
+lock, compares the head and inserts; only when another writer came first does it chain again
+after the head the statement found (a second round trip). Either way the head is compared
+under the lock, so the chain stays one line.
 """
 
 from __future__ import annotations
@@ -100,6 +106,26 @@ def head_for_append(using: str, table: str) -> str:
             cursor.execute(read)
         row = cursor.fetchone()
     return str(row[0]) if row and row[0] else GENESIS
+
+
+def append_if_head(
+    using: str, expected: str, rows: list[Mapping[str, object]]
+) -> tuple[list[int] | None, str]:
+    """Insert ``rows`` (chained after ``expected``) if ``expected`` is still the head: one
+    statement, PostgreSQL only (``audit_append``, migration 0005).
+
+    The function takes the chain lock and reads the head under it; it returns the new rows'
+    ids, or ``None`` and the head it found when another writer came first (nothing inserted:
+    chain after that head and write again; inside a transaction the lock is still held).
+    """
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ids, head FROM audit_append(%s, %s::jsonb)",
+            [expected, json.dumps(rows, separators=(",", ":"))],
+        )
+        ids, head = cursor.fetchone()
+    return (None, str(head)) if ids is None else ([int(i) for i in ids], expected)
 
 
 def stamp() -> datetime:

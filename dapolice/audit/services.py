@@ -7,11 +7,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db import models, router, transaction
+from django.db import connections, models, router, transaction
 
 from dapolice.audit import chain, throttle
 from dapolice.audit.models import AuditEvent
 from dapolice.common import context
+from dapolice.common.compiled import CompiledQuery
 from dapolice.common.json import to_json_value
 
 if TYPE_CHECKING:
@@ -97,36 +98,120 @@ def _write(
     return event
 
 
-def _append(events: list[AuditEvent]) -> None:
-    """Chain ``events`` in order after the head and insert them: one lock and head read, one
-    INSERT, however many rows."""
+#: Attempts of the optimistic write outside a transaction before taking the lock first.
+OPTIMISTIC_ATTEMPTS = 3
+#: The head this process last wrote or found, per database: the guess of the next write (a
+#: guess only; the database compares it under the lock). Shared by threads: a stale guess
+#: costs a round trip, never a wrong link.
+_last_head: dict[str, str] = {}
+
+
+def _chain(events: list[AuditEvent], prev: str) -> None:
+    """Stamp and hash ``events`` in order after ``prev``."""
+    for event in events:
+        event.prev_hash = prev
+        event.at = chain.stamp()
+        event.chain_hash = chain.digest(
+            prev, {name: getattr(event, name) for name in chain.HASHED_FIELDS}
+        )
+        prev = event.chain_hash
+
+
+def _insert(events: list[AuditEvent], using: str) -> None:
+    if len(events) == 1:
+        events[0].save(force_insert=True, using=using)
+    else:
+        AuditEvent.objects.using(using).bulk_create(events)
+
+
+def _row(event: AuditEvent) -> dict[str, object]:
+    """``event``'s columns as ``audit_append`` reads them (``jsonb_populate_recordset``)."""
+    return {
+        "at": event.at.isoformat(timespec="microseconds"),
+        "actor_id": event.actor_id,
+        "actor_roles": event.actor_roles,
+        "kind": str(event.kind),
+        "action": event.action,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "object_ids": event.object_ids,
+        "changes": event.changes,
+        "reason": event.reason,
+        "ip": None if event.ip is None else str(event.ip),
+        "request_id": event.request_id,
+        "prev_hash": event.prev_hash,
+        "chain_hash": event.chain_hash,
+    }
+
+
+def _append(events: list[AuditEvent], head: str | None = None) -> None:
+    """Chain ``events`` in order after the head and insert them, however many rows.
+
+    PostgreSQL: one statement when ``head`` (read earlier by the caller, or else the last head
+    this process saw) is still the head (:func:`chain.append_if_head`); when another writer came
+    first, the rows are chained again after the head found. Elsewhere (SQLite): the head read,
+    then the INSERT, in one transaction."""
     using = router.db_for_write(AuditEvent)
-    # No savepoint inside a caller's transaction: a failed audit write must fail it.
-    with transaction.atomic(using=using, savepoint=False):
-        prev = chain.head_for_append(using, AuditEvent._meta.db_table)
-        for event in events:
-            event.prev_hash = prev
-            event.at = chain.stamp()
-            event.chain_hash = chain.digest(
-                prev, {name: getattr(event, name) for name in chain.HASHED_FIELDS}
-            )
-            prev = event.chain_hash
-        if len(events) == 1:
-            events[0].save(force_insert=True, using=using)
-        else:
-            AuditEvent.objects.using(using).bulk_create(events)
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        # No savepoint inside a caller's transaction: a failed audit write must fail it.
+        with transaction.atomic(using=using, savepoint=False):
+            _chain(events, chain.head_for_append(using, AuditEvent._meta.db_table))
+            _insert(events, using)
+        return
+    guess = head or _last_head.get(using, chain.GENESIS)
+    if connection.in_atomic_block:
+        # Inside the caller's transaction: a failed write fails it (no savepoint). The lock
+        # the statement takes is held until that transaction ends, so after a conflict the
+        # head it found is still the head: a plain INSERT follows.
+        with transaction.atomic(using=using, savepoint=False):
+            _chain(events, guess)
+            ids, found = chain.append_if_head(using, guess, [_row(e) for e in events])
+            if ids is None:
+                _chain(events, found)
+                _insert(events, using)
+            else:
+                _inserted(events, ids, using)
+        _last_head[using] = events[-1].chain_hash
+        return
+    # Autocommit: the statement is its own transaction (no BEGIN or COMMIT round trips), and
+    # its lock ends with it: after a conflict, try again after the head found; then, if the
+    # chain is that busy, take the lock first.
+    for _ in range(OPTIMISTIC_ATTEMPTS):
+        _chain(events, guess)
+        ids, guess = chain.append_if_head(using, guess, [_row(e) for e in events])
+        if ids is not None:
+            _inserted(events, ids, using)
+            _last_head[using] = events[-1].chain_hash
+            return
+    with transaction.atomic(using=using):
+        _chain(events, chain.head_for_append(using, AuditEvent._meta.db_table))
+        _insert(events, using)
+    _last_head[using] = events[-1].chain_hash
+
+
+def _inserted(events: list[AuditEvent], ids: list[int], using: str) -> None:
+    """Mark ``events`` as the rows ``audit_append`` inserted (as ``save`` would)."""
+    for event, pk in zip(events, ids, strict=True):
+        event.pk = pk
+        event._state.adding = False
+        event._state.db = using
 
 
 _batch: ContextVar[list[AuditEvent] | None] = ContextVar("dapolice_audit_batch", default=None)
 
 
 @contextmanager
-def batched() -> Iterator[None]:
-    """Audit rows recorded inside the block are written together when it ends: one lock and
-    one INSERT for all of them (the live match panel records the people and the open incidents
-    it shows). Use it around the reads of one response, and leave the block before the response
+def batched(head: str | None = None) -> Iterator[None]:
+    """Audit rows recorded inside the block are written together when it ends: one statement
+    for all of them (the live match panel records the people and the open incidents it
+    shows). Use it around the reads of one response, and leave the block before the response
     is built: if the write fails, the exception propagates and nothing is shown (fail closed).
-    Nothing is written when the block raises. The read-rate check still runs at each record."""
+    Nothing is written when the block raises. The read-rate check still runs at each record.
+
+    ``head`` is the chain's head as the caller read it (:data:`HEAD`, in a statement it sends
+    anyway): the rows are chained after it, and written in one round trip if no other writer
+    came first."""
     if _batch.get() is not None:  # already batching: the outer block writes
         yield
         return
@@ -137,7 +222,21 @@ def batched() -> Iterator[None]:
     finally:
         _batch.reset(token)
     if pending:
-        _append(pending)
+        _append(pending, head)
+
+
+def _head_queryset() -> models.QuerySet[AuditEvent, Any]:
+    return AuditEvent.objects.order_by("-id").values("chain_hash")[:1]
+
+
+#: The chain's head, to read with other queries (``run_together``) before a :func:`batched`
+#: write: ``head_of(rows)`` gives what to pass as its ``head``.
+HEAD = CompiledQuery("audit.chain_head", _head_queryset, {})
+
+
+def head_of(rows: list[dict[str, Any]]) -> str:
+    """The head hash from :data:`HEAD`'s rows."""
+    return str(rows[0]["chain_hash"] or chain.GENESIS) if rows else chain.GENESIS
 
 
 def record_create(

@@ -21,6 +21,7 @@ from typing import Any
 import redis
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.functional import cached_property
 from django.views import defaults
 from rest_framework import status
 from rest_framework.response import Response
@@ -171,3 +172,23 @@ class CachedModelFieldsMixin:
             built = super().get_fields()  # type: ignore[misc]
             cls._dapolice_built_fields = built  # type: ignore[attr-defined]
         return copy.deepcopy(built)
+
+
+class SharedFieldsMixin:
+    """For an input-only ``Serializer`` whose fields read nothing of the request, the context,
+    the instance or the parent serializer (plain fields: no related fields, no ``HiddenField``,
+    no default that takes the serializer, never ``partial``): its fields built and bound once
+    per class, on a prototype serializer with no data, and shared by every instance. DRF copies
+    every declared field again for each serializer (``copy.deepcopy``, each field built anew):
+    on ``POST /api/persons/match/``, sent at every keystroke, that was most of its validation.
+    Validation keeps nothing on a field (errors and values are on the serializer), so the
+    shared fields give the same values and errors; the prototype holds no request's data."""
+
+    @cached_property
+    def fields(self) -> Any:
+        cls = type(self)
+        shared = cls.__dict__.get("_dapolice_shared_fields")
+        if shared is None:
+            shared = super(SharedFieldsMixin, cls()).fields  # type: ignore[misc]
+            cls._dapolice_shared_fields = shared  # type: ignore[attr-defined]
+        return shared

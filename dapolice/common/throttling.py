@@ -14,8 +14,11 @@ import time
 from typing import Any
 
 import redis
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache import cache as default_cache
 from django.core.cache.backends.locmem import LocMemCache
-from rest_framework.throttling import ScopedRateThrottle
+from django.core.cache.backends.redis import RedisCache
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +55,62 @@ def cache_failed(what: str, exc: BaseException) -> None:
     )
 
 
-class ResilientScopedRateThrottle(ScopedRateThrottle):
+#: DRF's sliding window (``SimpleRateThrottle.allow_request``) in one round trip: the history
+#: (newest first) as a Redis list; entries as old as the window dropped from its end; refused at
+#: ``limit`` entries (nothing written); else this request's time pushed and the list kept for
+#: the window. Returns {allowed, entries, the oldest entry}: what DRF's ``wait`` reads.
+_WINDOW_LUA = """
+local key = KEYS[1]
+local now, duration, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+while true do
+    local oldest = redis.call('LINDEX', key, -1)
+    if not oldest or tonumber(oldest) > now - duration then break end
+    redis.call('RPOP', key)
+end
+local n = redis.call('LLEN', key)
+if n >= limit then
+    return {0, n, redis.call('LINDEX', key, -1)}
+end
+redis.call('LPUSH', key, ARGV[1])
+redis.call('EXPIRE', key, math.ceil(duration))
+return {1, n + 1, redis.call('LINDEX', key, -1)}
+"""
+
+
+class _OneRoundTripRateThrottle(SimpleRateThrottle):
+    """DRF's ``SimpleRateThrottle`` with its history read and written back in one Redis script
+    (:data:`_WINDOW_LUA`: the same window, limit and ``wait``) when the cache is Redis: DRF
+    reads the history and sets it again, two round trips per search (and two searches at once
+    could both count as one). Any other cache (the per-process fallback, SQLite's ``make run``)
+    keeps DRF's own code. The list lives beside DRF's key (``<key>:window``), never in it."""
+
+    num_requests: int  # set from the rate (``ScopedRateThrottle.allow_request``)
+    duration: int
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        backend = caches[DEFAULT_CACHE_ALIAS] if self.cache is default_cache else None
+        if not isinstance(backend, RedisCache):
+            return bool(super().allow_request(request, view))
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        client = backend._cache.get_client(write=True)  # type: ignore[attr-defined]
+        script = getattr(client, "_dapolice_window_script", None)
+        if script is None:
+            script = client._dapolice_window_script = client.register_script(_WINDOW_LUA)
+        self.now = self.timer()
+        allowed, entries, oldest = script(
+            keys=[backend.make_and_validate_key(f"{self.key}:window")],
+            args=[repr(self.now), self.duration, self.num_requests],
+        )
+        # What DRF's ``wait`` reads of the history: its length and its oldest entry.
+        self.history = [float(oldest)] * int(entries) if entries else []
+        return bool(allowed)
+
+
+class ResilientScopedRateThrottle(ScopedRateThrottle, _OneRoundTripRateThrottle):
     """``ScopedRateThrottle`` that counts in process memory while the shared cache is down."""
 
     def allow_request(self, request: Any, view: Any) -> bool:

@@ -14,7 +14,12 @@ from rest_framework.views import APIView
 from dapolice.access.api import ObjectPolicyApiMixin
 from dapolice.audit.api import AuditedListMixin
 from dapolice.audit.services import batched
-from dapolice.common.api import PROBLEM_CONTENT_TYPE, CachedModelFieldsMixin, problem
+from dapolice.common.api import (
+    PROBLEM_CONTENT_TYPE,
+    CachedModelFieldsMixin,
+    SharedFieldsMixin,
+    problem,
+)
 from dapolice.common.errors import DomainError
 from dapolice.common.http import AuthenticatedRequest
 from dapolice.common.throttling import ResilientScopedRateThrottle
@@ -494,7 +499,7 @@ class PersonMatchApi(APIView):
     throttle_classes = [ResilientScopedRateThrottle]
     throttle_scope = "match"
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(SharedFieldsMixin, serializers.Serializer):
         given_name = serializers.CharField(max_length=100, allow_blank=True, default="")
         family_name = serializers.CharField(max_length=100, allow_blank=True, default="")
         date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)

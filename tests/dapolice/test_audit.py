@@ -362,6 +362,130 @@ def test_concurrent_writers_keep_one_unbroken_chain(make_user):
 
 
 @pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_optimistic_writers_in_and_out_of_transactions_keep_one_unbroken_chain(
+    make_user, monkeypatch
+):
+    """The one-statement write (``audit_append``) under contention: writers in autocommit,
+    in a transaction, and batches chained after a head read earlier (some stale by the time
+    they write), all at once on real PostgreSQL sessions. Every row is written once, the chain
+    verifies, no two rows follow the same one, and times follow the chain's order."""
+    from dapolice.audit import services
+    from dapolice.common.compiled import run_together
+
+    conflicts: list[int] = []
+    append_if_head = chain.append_if_head
+
+    def counted(using: str, expected: str, rows: Any) -> Any:
+        ids, head = append_if_head(using, expected, rows)
+        if ids is None:
+            conflicts.append(1)
+        return ids, head
+
+    monkeypatch.setattr(chain, "append_if_head", counted)
+    users = [make_user(Role.CALL_TAKER) for _ in range(6)]
+    start = threading.Barrier(len(users))
+    errors: list[BaseException] = []
+
+    def write(i: int, user: Any) -> None:
+        try:
+            start.wait(timeout=30)
+            for n in range(15):
+                way = (i + n) % 3
+                if way == 0:  # autocommit: the statement is its own transaction
+                    record_read(actor=user, action="accounts.user.read", subject=user)
+                elif way == 1:  # a request's transaction: the lock held to its end
+                    with transaction.atomic():
+                        record_change(actor=user, action="accounts.user.touched", subject=user)
+                else:  # the match's way: the head read with other reads, then a batch
+                    (rows,) = run_together((services.HEAD, None, {}))
+                    # Once per writer a head read long ago (the chain has moved on): a
+                    # conflict for certain, whatever the threads' timing.
+                    head = chain.GENESIS if n < 3 else services.head_of(rows)
+                    with services.batched(head=head):
+                        record_read(actor=user, action="accounts.user.read", subject=user)
+                        record_change(actor=user, action="accounts.user.touched", subject=user)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    before = AuditEvent.objects.count()
+    assert before, "the users' own rows: the chain has a head other than the start"
+    threads = [threading.Thread(target=write, args=(i, u)) for i, u in enumerate(users)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert AuditEvent.objects.count() == before + 6 * (5 + 5 + 5 * 2)
+    ok, out = verify_output()
+    assert ok, out
+    rows = list(AuditEvent.objects.order_by("id").values_list("prev_hash", "at"))
+    assert len({prev for prev, _ in rows}) == len(rows)
+    assert [at for _, at in rows] == sorted(at for _, at in rows)
+    assert len(conflicts) >= len(users)  # at least the stale heads: the retry was exercised
+
+
+@pytest.mark.postgres
+def test_a_write_after_a_stale_head_in_a_transaction_follows_the_real_head(call_taker):
+    """Another writer came first (here: the head passed is not the head): the statement
+    inserts nothing and says which head it found; the rows are chained after it and inserted
+    under the lock the statement took (held to the end of the transaction)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from dapolice.audit.services import batched
+
+    head = record_read(actor=call_taker, action="accounts.user.read", subject=call_taker)
+    with CaptureQueriesContext(connection) as captured, batched(head=chain.GENESIS):
+        first = record_read(actor=call_taker, action="accounts.user.read", subject=call_taker)
+        second = record_read(actor=call_taker, action="accounts.user.read", subject=call_taker)
+    sent = [q["sql"] for q in captured.captured_queries]
+    assert len(sent) == 2
+    assert "audit_append(" in sent[0]
+    assert sent[1].startswith('INSERT INTO "audit_auditevent"')
+    assert first.prev_hash == head.chain_hash
+    assert second.prev_hash == first.chain_hash
+    assert AuditEvent.objects.filter(pk__in=[first.pk, second.pk]).count() == 2
+    ok, out = verify_output()
+    assert ok, out
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("attempts", [3, 1], ids=["tried again", "then the lock first"])
+def test_a_write_after_a_stale_head_outside_a_transaction_follows_the_real_head(
+    call_taker, monkeypatch, attempts
+):
+    """In autocommit the statement's lock ends with it: the write is tried again after the
+    head the statement found, and after ``OPTIMISTIC_ATTEMPTS`` the lock is taken first."""
+    from django.test.utils import CaptureQueriesContext
+
+    from dapolice.audit import services
+
+    monkeypatch.setattr(services, "OPTIMISTIC_ATTEMPTS", attempts)
+    head = record_read(actor=call_taker, action="accounts.user.read", subject=call_taker)
+    assert not connection.in_atomic_block
+    with CaptureQueriesContext(connection) as captured, services.batched(head=chain.GENESIS):
+        row = record_read(actor=call_taker, action="accounts.user.read", subject=call_taker)
+    sent = [q["sql"] for q in captured.captured_queries]
+    assert "audit_append(" in sent[0]
+    if attempts > 1:  # no BEGIN or COMMIT either: each statement its own transaction
+        assert len(sent) == 2
+        assert "audit_append(" in sent[1]
+    else:
+        assert sent[1] == "BEGIN"
+        assert "pg_advisory_xact_lock" in sent[2]
+        assert sent[3].startswith('INSERT INTO "audit_auditevent"')
+        assert sent[4:] == ["COMMIT"]
+    assert row.prev_hash == head.chain_hash
+    assert AuditEvent.objects.get(pk=row.pk).chain_hash == row.chain_hash
+    assert AuditEvent.objects.get(pk=row.pk).at == row.at
+    ok, out = verify_output()
+    assert ok, out
+
+
+@pytest.mark.postgres
 def test_the_audit_needs_only_insert_and_select_on_its_table(call_taker):
     """The runtime database role: INSERT and SELECT on the audit table (and its sequence), no
     UPDATE, DELETE, TRUNCATE or ownership; the chain's lock is an advisory lock, not a row."""

@@ -286,3 +286,47 @@ def test_logging_an_incident_through_the_api_works_while_redis_is_down(call_take
     assert response.status_code == 201, response.content
     assert took < QUICK_SECONDS
     assert throttling.using_fallback()
+
+
+# --- The search rate limit in one Redis round trip -------------------------------------------
+
+
+def test_the_shared_rate_limit_counts_and_waits_as_drfs_own_in_one_script(monkeypatch):
+    """The window in Redis (one script) refuses and allows exactly when DRF's own history does
+    (same times: inside, at and past the window's edge, a burst, a refusal that writes
+    nothing) and gives the same ``Retry-After`` wait; DRF's ``get``/``set`` are not used."""
+    import uuid
+    from types import SimpleNamespace
+
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    backend = caches["default"]
+    if "redis" not in type(backend).__module__ + type(backend).__name__.lower():
+        pytest.skip("needs the Redis cache (REDIS_URL)")
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"match": "3/min"})
+
+    class DrfOwn(ScopedRateThrottle):
+        cache = LocMemCache(f"drf-own-{uuid.uuid4()}", {})
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("DRF's read and write of the history")
+
+    monkeypatch.setattr(type(backend), "get", refused)
+    monkeypatch.setattr(type(backend), "set", refused)
+    view = SimpleNamespace(throttle_scope="match")
+    request = SimpleNamespace(user=SimpleNamespace(is_authenticated=True, pk=uuid.uuid4().hex))
+    start = 1_800_000_000.0
+    offsets = [0, 1, 2, 3, 30, 59.9, 60, 60.0001, 61, 61.5, 62, 62, 121.9, 122, 300, 300.5, 300.5]
+    answers = []
+    for offset in offsets:
+        ours, theirs = throttling.ResilientScopedRateThrottle(), DrfOwn()
+        ours.timer = theirs.timer = lambda at=start + offset: at  # type: ignore[method-assign]
+        allowed = ours.allow_request(request, view)
+        assert allowed == theirs.allow_request(request, view), offset
+        if not allowed:
+            assert ours.wait() == pytest.approx(theirs.wait()), offset
+        answers.append(allowed)
+    assert answers.count(False) >= 4  # the edges were reached: refusals were compared
+    assert not throttling.using_fallback()

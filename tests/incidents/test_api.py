@@ -319,10 +319,50 @@ def test_match_api_output_is_what_its_serializer_gives(call_taker, log_incident)
     assert match_rows_output(call_taker, result.rows) == expected
 
 
+def test_match_api_input_with_shared_fields_validates_as_drf_does():
+    """The search's input serializer shares its fields between requests (``SharedFieldsMixin``,
+    for speed): values and errors are what the same serializer gives with fields of its own,
+    one request's input leaves nothing on the next, and no request's data stays on them."""
+    from rest_framework import serializers
+
+    from incidents.api.views import PersonMatchApi
+
+    shared = PersonMatchApi.InputSerializer
+
+    class Own(shared):  # type: ignore[misc,valid-type]
+        fields = serializers.Serializer.fields  # DRF's: its fields copied for each serializer
+
+    bodies = [
+        {"given_name": "  Liz ", "family_name": "Jones"},
+        {"family_name": "Jones", "date_of_birth": "1984-02-29", "limit": "7"},
+        {"given_name": "Liz", "birth_year": 1984, "phones": ["07700 900789", " "]},
+        {"given_name": "", "family_name": "  "},
+        {"given_name": "x" * 101, "date_of_birth": "29/02/1984", "limit": 0},
+        {"given_name": 12, "family_name": True, "phones": "07700"},
+        {"given_name": "Liz", "birth_year": 1850, "phones": ["1"] * 6},
+        {"given_name": "Liz", "date_of_birth": None, "birth_year": "²"},
+        {"given_name": "Li\x00z", "postcode": "NR1 1AA", "house": "12", "limit": 21},
+        {},
+        [],
+        "Liz",
+    ]
+    for body in bodies * 2:  # twice: an earlier request's input must leave nothing behind
+        mine, theirs = shared(data=body), Own(data=body)
+        assert theirs.fields is not Own(data=body).fields
+        assert mine.is_valid() == theirs.is_valid(), body
+        assert mine.errors == theirs.errors, body
+        if not mine.errors:
+            assert mine.validated_data == theirs.validated_data, body
+    assert shared(data={}).fields is shared(data={"given_name": "Liz"}).fields
+    prototype = shared(data={}).fields["given_name"].root
+    assert not hasattr(prototype, "initial_data")
+
+
 def test_logging_a_call_writes_every_audit_row_in_two_inserts(call_taker):
-    """The creation's rows (address, each person, the incident, the people linked) in one chain
-    lock and INSERT inside its transaction; the answer's reads (the incident, its people) in
-    one more; the chain verifies; the deadlines in one INSERT; within the query budget."""
+    """The creation's rows (address, each person, the incident, the people linked) in one
+    statement inside its transaction (``audit_append``: the chain lock, the head compared, the
+    INSERT); the answer's reads (the incident, its people) in one more; the chain verifies; the
+    deadlines in one INSERT; within the query budget."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -337,10 +377,12 @@ def test_logging_a_call_writes_every_audit_row_in_two_inserts(call_taker):
     assert response.status_code == 201
     incident = Incident.objects.get(pk=response.json()["id"])
     sent = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len([q for q in sent if "pg_advisory_xact_lock" in q]) == 2
-    assert len([q for q in sent if q.startswith('INSERT INTO "audit_auditevent"')]) == 2
+    assert len([q for q in sent if "audit_append(" in q]) == 2
+    assert not [q for q in sent if "pg_advisory_xact_lock" in q]  # no other writer came first
+    assert not [q for q in sent if q.startswith('INSERT INTO "audit_auditevent"')]
     assert len([q for q in sent if q.startswith('INSERT INTO "alerts_deadline"')]) == 1
-    assert len(sent) <= 23, "\n".join(sent)  # about 40 before (a lock and INSERT per audit row)
+    # About 40 before the batches (a lock and INSERT per audit row), 23 with two lock + INSERT.
+    assert len(sent) <= 21, "\n".join(sent)
     rows = list(AuditEvent.objects.filter(pk__gt=before).order_by("pk"))
     actions = [e.action for e in rows]
     assert actions.count("incidents.person.created") == 3

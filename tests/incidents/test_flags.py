@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -24,6 +24,19 @@ def test_months_before_is_calendar_months_and_clamps_month_ends():
     assert months_before(NOW, 12) == YEAR_AGO
     assert months_before(datetime(2026, 3, 31, tzinfo=UTC), 1) == datetime(2026, 2, 28, tzinfo=UTC)
     assert months_before(datetime(2025, 2, 28, tzinfo=UTC), 12) == datetime(2024, 2, 28, tzinfo=UTC)
+
+
+def test_months_before_is_what_relativedelta_gives():
+    """Every day of a leap year and the years around it, back and forward up to 40 months
+    (the risk rules count forward with a negative number), with its time and zone kept."""
+    from dateutil.relativedelta import relativedelta
+
+    day = datetime(2023, 1, 1, 23, 59, 59, 999999, tzinfo=UTC)
+    while day.year < 2026:
+        for months in (*range(-40, 41), 120, -120):
+            assert months_before(day, months) == day - relativedelta(months=months), (day, months)
+        day += timedelta(days=1)
+    assert months_before(date(2024, 2, 29), 12) == date(2023, 2, 28)
 
 
 @pytest.mark.parametrize(
