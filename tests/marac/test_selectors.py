@@ -809,3 +809,129 @@ def test_the_case_list_pages_by_referral_time_then_newest_pk_from_page_one(refer
     assert [c.pk for c in second.object_list] == [later_made_earlier.pk]
     row = AuditEvent.objects.filter(action="marac.case.listed").order_by("pk").first()
     assert row.changes["filters"] == [None, []]
+
+
+# --- Pinned by the mutation run of 30 November, second pass ------------------------------------
+
+
+def test_one_meeting_is_found_by_its_id_among_several(meeting, coordinator):
+    first, second = meeting(days=14), meeting(days=21)
+    assert selectors.meeting_get_for_user(user=coordinator, pk=first.pk) == first
+    assert selectors.meeting_get_for_user(user=coordinator, pk=second.pk) == second
+
+
+def test_one_meeting_is_read_with_its_agencies_and_nothing_is_read_after(
+    meeting, coordinator, agency_housing, agency_health, django_assert_num_queries
+):
+    m = meeting(invited=[agency_housing, agency_health])
+    with time_machine.travel(m.held_at, tick=False):
+        services.meeting_record_held(actor=coordinator, meeting=m, attended=[agency_health])
+    with django_assert_num_queries(3):  # the meeting, its invited, its attended
+        found = selectors.meeting_get_for_user(user=coordinator, pk=m.pk)
+    with django_assert_num_queries(0):
+        invited = sorted(a.code for a in found.invited.all())
+        attended = [a.code for a in found.attended.all()]
+    assert (invited, attended) == (["health", "housing"], ["health"])
+
+
+def test_the_victims_to_refer_are_read_with_their_names_in_one_query(
+    mash_case, coordinator, django_assert_num_queries
+):
+    for given in ("Zoe", "Amy", "Kim"):
+        mash_case("medium", victim={"given_name": given, "family_name": "Adams"})
+    # The coordinator's roles, the MASH cases with their victims, the audit chain's head and row.
+    with django_assert_num_queries(4):
+        victims = selectors.referable_victims(user=coordinator)
+    assert [name for _, name in victims] == sorted(name for _, name in victims)
+    assert len(victims) == 3
+
+
+def test_the_victims_to_refer_come_from_the_200_newest_mash_cases_by_default(
+    mash_case, coordinator
+):
+    import copy
+
+    from mash.models import MashCase, OwnershipPeriod
+    from risk.models import Assessment
+
+    oldest = mash_case("medium", victim={"given_name": "Olive", "family_name": "Old"})
+    newer = mash_case("medium", victim={"given_name": "Nina", "family_name": "New"})
+    assert MashCase.objects.filter(pk=oldest.pk).update(
+        arrived_at=newer.arrived_at - timedelta(days=1)
+    )
+    # 199 more cases of the newer victim (a DASH each, reviewed, like the first), arrived later.
+    dash = Assessment.objects.get(pk=newer.assessment_id)
+    dash.pk = None
+    dashes = Assessment.objects.bulk_create([copy.copy(dash) for _ in range(199)])
+    template = MashCase.objects.get(pk=newer.pk)
+    template.pk = None
+    cases = []
+    for i, d in enumerate(dashes, start=1):
+        case = copy.copy(template)
+        case.assessment_id, case.arrived_at = d.pk, newer.arrived_at + timedelta(minutes=i)
+        cases.append(case)
+    cases = MashCase.objects.bulk_create(cases)
+    OwnershipPeriod.objects.bulk_create(
+        OwnershipPeriod(case=c, owner_id=c.owner_id, started_at=c.arrived_at, how="opened")
+        for c in cases
+    )
+    assert MashCase.objects.count() == 201
+    assert selectors.referable_victims(user=coordinator) == [(newer.victim_id, str(newer.victim))]
+    both = selectors.referable_victims(user=coordinator, limit=201)
+    assert [pk for pk, _ in both] == [newer.victim_id, oldest.victim_id]  # "New" before "Old"
+
+
+def test_the_case_page_shows_the_research_each_user_may_see_and_audits_it(
+    listed, coordinator, housing_user, health_user
+):
+    case = listed()  # on a meeting not yet held: a partner sees only their own agency's
+    today = timezone.localdate()
+    mine = services.research_add(actor=housing_user, case=case, known_on=today, summary="Known.")
+    theirs = services.research_add(actor=health_user, case=case, known_on=today, summary="Seen.")
+    police = services.research_add(actor=coordinator, case=case, known_on=today, summary="PNC.")
+    everything = selectors.case_detail(user=coordinator, case=case)
+    assert [r.pk for r in everything.research] == [mine.pk, theirs.pk, police.pk]
+    row = AuditEvent.objects.get(action="marac.research.listed")
+    assert (row.actor, row.subject_type) == (coordinator, "marac.research")
+    assert row.object_ids == [str(mine.pk), str(theirs.pk), str(police.pk)]
+    assert [r.pk for r in selectors.case_detail(user=housing_user, case=case).research] == [mine.pk]
+
+
+def test_the_case_page_reads_research_actions_and_reports_with_whom_they_name(
+    listed,
+    add_action,
+    agency_housing,
+    agency_health,
+    coordinator,
+    housing_user,
+    health_user,
+    django_assert_num_queries,
+):
+    case = listed()
+    today = timezone.localdate()
+    for user in (housing_user, health_user):
+        services.research_add(actor=user, case=case, known_on=today, summary="Known.")
+    for agency, user in ((agency_housing, housing_user), (agency_health, health_user)):
+        action = add_action(case, agency)
+        services.action_report(actor=user, action=action, kind="update", note="Booked")
+    detail = selectors.case_detail(user=coordinator, case=case)
+    with django_assert_num_queries(0):  # every name on the page was read with its row
+        research = [(r.agency.code, r.recorded_by.username) for r in detail.research]
+        actions = [row.action.agency.code for row in detail.actions]
+        reports = [(r.by.username, r.agency.code) for row in detail.actions for r in row.reports]
+    assert research == [("housing", housing_user.username), ("health", health_user.username)]
+    assert actions == ["housing", "health"]
+    assert reports == [(housing_user.username, "housing"), (health_user.username, "health")]
+
+
+def test_the_case_page_lists_its_own_actions_soonest_due_first(
+    listed, add_action, agency_housing, coordinator
+):
+    case, other = listed(), listed()
+    today = timezone.localdate()
+    later = add_action(case, agency_housing, due_on=today + timedelta(days=20))
+    sooner = add_action(case, agency_housing, due_on=today + timedelta(days=5))  # added last
+    add_action(other, agency_housing, due_on=today + timedelta(days=1))  # another case's
+    detail = selectors.case_detail(user=coordinator, case=case)
+    assert [row.action.pk for row in detail.actions] == [sooner.pk, later.pk]
+    assert detail.unreported == 2
