@@ -935,3 +935,20 @@ def test_the_case_page_lists_its_own_actions_soonest_due_first(
     detail = selectors.case_detail(user=coordinator, case=case)
     assert [row.action.pk for row in detail.actions] == [sooner.pk, later.pk]
     assert detail.unreported == 2
+
+
+def test_the_case_page_counts_the_actions_not_reported_on_and_audits_those_shown(
+    listed, add_action, agency_housing, agency_health, coordinator, housing_user
+):
+    case = listed(criteria=["visible_high"])
+    reported = add_action(case, agency_housing)
+    waiting = add_action(case, agency_health)
+    services.action_report(actor=housing_user, action=reported, kind="update", note="Booked")
+    detail = selectors.case_detail(user=coordinator, case=case)
+    assert (detail.case, detail.criteria) == (case, [str(Criterion("visible_high").label)])
+    assert (detail.unreported, detail.coordinator) == (1, True)
+    row = AuditEvent.objects.get(action="marac.action.listed")
+    assert (row.actor, row.subject_type) == (coordinator, "marac.action")
+    assert row.object_ids == [str(reported.pk), str(waiting.pk)]
+    partner = selectors.case_detail(user=housing_user, case=case)
+    assert ([r.action.pk for r in partner.actions], partner.coordinator) == ([reported.pk], False)
