@@ -952,3 +952,142 @@ def test_the_case_page_counts_the_actions_not_reported_on_and_audits_those_shown
     assert row.object_ids == [str(reported.pk), str(waiting.pk)]
     partner = selectors.case_detail(user=housing_user, case=case)
     assert ([r.action.pk for r in partner.actions], partner.coordinator) == ([reported.pk], False)
+
+
+def test_the_last_case_of_a_victim_is_by_referral_time_not_by_when_it_was_stored(refer, victim):
+    person = victim()
+    first, second = refer(person), refer(person)
+    MaracCase.objects.filter(pk=second.pk).update(referred_at=first.referred_at - timedelta(days=1))
+    assert selectors.last_case_of(person.pk, before=timezone.now()) == first
+
+
+def test_the_last_marac_referral_is_the_victims_own_up_to_the_time_asked(refer, victim):
+    person = victim()
+    mine = refer(person)
+    refer()  # another victim's, referred later
+    assert selectors.last_marac_referral(person.pk, timezone.now()) == mine.referred_at
+    before = mine.referred_at - timedelta(seconds=1)
+    assert selectors.last_marac_referral(person.pk, before) is None
+
+
+def _dash_tie(first: Any, second: Any) -> None:
+    """``second`` reviewed at the same moment as ``first``: stored after it, only the pk puts
+    it first."""
+    from risk.models import Assessment
+
+    Assessment.objects.filter(pk=second.pk).update(reviewed_at=first.reviewed_at)
+
+
+def test_the_reassessment_is_the_victims_latest_dash_reviewed_since_the_meeting(
+    listed, victim, review
+):
+    from marac.models import Meeting
+    from risk.models import Assessment
+
+    person = victim()
+    case = listed(person=person)
+    held = timezone.now() - timedelta(days=1)
+    Meeting.objects.filter(pk=case.meeting_id).update(
+        held_at=held, cutoff_at=held - timedelta(days=7)
+    )
+    case.refresh_from_db()
+    first = review("high", victim=person)
+    second = review("medium", victim=person)
+    review("standard")  # another victim's, reviewed last
+    assert selectors.reassessment_after(case) == second
+    Assessment.objects.filter(pk=second.pk).update(
+        reviewed_at=first.reviewed_at - timedelta(hours=1)
+    )
+    assert selectors.reassessment_after(case) == first  # by review time, not by creation
+    _dash_tie(first, second)
+    assert selectors.reassessment_after(case) == second
+
+
+def test_the_level_before_the_meeting_is_the_victims_latest_dash_reviewed_before_it(
+    listed, victim, review
+):
+    from risk.models import Assessment
+
+    person = victim()
+    case = listed(person=person)  # no incident: the referral carried no level
+    assert case.level_before == ""
+    first = review("high", victim=person)
+    second = review("medium", victim=person)
+    review("standard")  # another victim's, reviewed last
+    assert selectors.level_before_meeting(case) == "medium"
+    Assessment.objects.filter(pk=second.pk).update(
+        reviewed_at=first.reviewed_at - timedelta(hours=1)
+    )
+    assert selectors.level_before_meeting(case) == "high"
+    _dash_tie(first, second)
+    assert selectors.level_before_meeting(case) == "medium"
+    # The level the referral carried wins over any DASH.
+    MaracCase.objects.filter(pk=case.pk).update(level_before="standard")
+    case.refresh_from_db()
+    assert selectors.level_before_meeting(case) == "standard"
+
+
+def test_a_dash_not_yet_reviewed_does_not_name_the_reassessor(
+    refer, victim, review, log_incident, call_taker, officer
+):
+    from incidents import services as incident_services
+    from risk import services as risk_services
+
+    person = victim()
+    case = refer(person)
+    reviewed = review("high", victim=person)
+    incident = incident_services.incident_dispatch(
+        actor=call_taker, incident=log_incident(victim=person), officer=officer
+    )
+    incident = incident_services.incident_record_arrival(actor=officer, incident=incident)
+    risk_services.assessment_start(actor=officer, incident=incident)  # a draft, newer
+    assert selectors.reassessor_of(case) == selectors.Reassessor(
+        user_id=reviewed.author_id, incident_id=reviewed.incident_id
+    )
+
+
+def test_one_case_is_read_with_what_its_page_names_by_its_id_and_the_read_audited(
+    refer, meeting, coordinator, housing_user, log_incident, django_assert_num_queries
+):
+    from tests.incidents.helpers import victim_of
+
+    incident = log_incident()
+    Person.objects.filter(pk=victim_of(incident).pk).update(address=incident.location)
+    case = refer(victim_of(incident), incident=incident, actor=housing_user)
+    other = refer()
+    services.agenda_build(actor=coordinator, meeting=meeting())
+    found = selectors.case_get_for_user(user=coordinator, pk=case.pk)
+    with django_assert_num_queries(0):
+        named = (
+            found.victim.address.pk,
+            found.incident.pk,
+            found.referring_agency.code,
+            found.meeting.pk,
+            found.referred_by.pk,
+        )
+    assert named[:3] == (incident.location_id, incident.pk, "housing")
+    assert named[4] == housing_user.pk
+    assert selectors.case_get_for_user(user=coordinator, pk=other.pk) == other
+    rows = AuditEvent.objects.filter(action="marac.case.read").order_by("pk")
+    assert [(r.actor, r.subject_id) for r in rows] == [
+        (coordinator, str(case.pk)),
+        (coordinator, str(other.pk)),
+    ]
+
+
+def test_an_action_done_is_neither_due_soon_nor_overdue_on_the_case_page(
+    listed, add_action, agency_housing, coordinator, housing_user, settings
+):
+    from marac.models import Action
+
+    settings.DAPOLICE_MARAC_ACTION_DUE_SOON_DAYS = 3
+    case = listed()
+    today = timezone.localdate()
+    done = add_action(case, agency_housing, due_on=today + timedelta(days=2))
+    soon = add_action(case, agency_housing, due_on=today + timedelta(days=2))
+    late = add_action(case, agency_housing, due_on=today + timedelta(days=2))
+    Action.objects.filter(pk=late.pk).update(due_on=today - timedelta(days=1))  # now past
+    services.action_report(actor=housing_user, action=done, kind="done", note="Fitted")
+    rows = selectors.case_detail(user=coordinator, case=case).actions
+    flags = {row.action.pk: (row.overdue, row.due_soon) for row in rows}
+    assert flags == {late.pk: (True, False), done.pk: (False, False), soon.pk: (False, True)}
