@@ -1091,3 +1091,17 @@ def test_an_action_done_is_neither_due_soon_nor_overdue_on_the_case_page(
     rows = selectors.case_detail(user=coordinator, case=case).actions
     flags = {row.action.pk: (row.overdue, row.due_soon) for row in rows}
     assert flags == {late.pk: (True, False), done.pk: (False, False), soon.pk: (False, True)}
+
+
+def test_an_action_done_after_its_due_date_is_not_overdue_on_the_case_page(
+    listed, add_action, agency_housing, coordinator, housing_user
+):
+    from marac.models import Action
+
+    case = listed()
+    today = timezone.localdate()
+    action = add_action(case, agency_housing)
+    services.action_report(actor=housing_user, action=action, kind="done", note="Fitted")
+    Action.objects.filter(pk=action.pk).update(due_on=today - timedelta(days=3))  # done late
+    (row,) = selectors.case_detail(user=coordinator, case=case).actions
+    assert (row.action.pk, row.overdue, row.due_soon) == (action.pk, False, False)
