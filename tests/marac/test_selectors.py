@@ -809,3 +809,299 @@ def test_the_case_list_pages_by_referral_time_then_newest_pk_from_page_one(refer
     assert [c.pk for c in second.object_list] == [later_made_earlier.pk]
     row = AuditEvent.objects.filter(action="marac.case.listed").order_by("pk").first()
     assert row.changes["filters"] == [None, []]
+
+
+# --- Pinned by the mutation run of 30 November, second pass ------------------------------------
+
+
+def test_one_meeting_is_found_by_its_id_among_several(meeting, coordinator):
+    first, second = meeting(days=14), meeting(days=21)
+    assert selectors.meeting_get_for_user(user=coordinator, pk=first.pk) == first
+    assert selectors.meeting_get_for_user(user=coordinator, pk=second.pk) == second
+
+
+def test_one_meeting_is_read_with_its_agencies_and_nothing_is_read_after(
+    meeting, coordinator, agency_housing, agency_health, django_assert_num_queries
+):
+    m = meeting(invited=[agency_housing, agency_health])
+    with time_machine.travel(m.held_at, tick=False):
+        services.meeting_record_held(actor=coordinator, meeting=m, attended=[agency_health])
+    with django_assert_num_queries(3):  # the meeting, its invited, its attended
+        found = selectors.meeting_get_for_user(user=coordinator, pk=m.pk)
+    with django_assert_num_queries(0):
+        invited = sorted(a.code for a in found.invited.all())
+        attended = [a.code for a in found.attended.all()]
+    assert (invited, attended) == (["health", "housing"], ["health"])
+
+
+def test_the_victims_to_refer_are_read_with_their_names_in_one_query(
+    mash_case, coordinator, django_assert_num_queries
+):
+    for given in ("Zoe", "Amy", "Kim"):
+        mash_case("medium", victim={"given_name": given, "family_name": "Adams"})
+    # The coordinator's roles, the MASH cases with their victims, the audit chain's head and row.
+    with django_assert_num_queries(4):
+        victims = selectors.referable_victims(user=coordinator)
+    assert [name for _, name in victims] == sorted(name for _, name in victims)
+    assert len(victims) == 3
+
+
+def test_the_victims_to_refer_come_from_the_200_newest_mash_cases_by_default(
+    mash_case, coordinator
+):
+    import copy
+
+    from mash.models import MashCase, OwnershipPeriod
+    from risk.models import Assessment
+
+    oldest = mash_case("medium", victim={"given_name": "Olive", "family_name": "Old"})
+    newer = mash_case("medium", victim={"given_name": "Nina", "family_name": "New"})
+    assert MashCase.objects.filter(pk=oldest.pk).update(
+        arrived_at=newer.arrived_at - timedelta(days=1)
+    )
+    # 199 more cases of the newer victim (a DASH each, reviewed, like the first), arrived later.
+    dash = Assessment.objects.get(pk=newer.assessment_id)
+    dash.pk = None
+    dashes = Assessment.objects.bulk_create([copy.copy(dash) for _ in range(199)])
+    template = MashCase.objects.get(pk=newer.pk)
+    template.pk = None
+    cases = []
+    for i, d in enumerate(dashes, start=1):
+        case = copy.copy(template)
+        case.assessment_id, case.arrived_at = d.pk, newer.arrived_at + timedelta(minutes=i)
+        cases.append(case)
+    cases = MashCase.objects.bulk_create(cases)
+    OwnershipPeriod.objects.bulk_create(
+        OwnershipPeriod(case=c, owner_id=c.owner_id, started_at=c.arrived_at, how="opened")
+        for c in cases
+    )
+    assert MashCase.objects.count() == 201
+    assert selectors.referable_victims(user=coordinator) == [(newer.victim_id, str(newer.victim))]
+    both = selectors.referable_victims(user=coordinator, limit=201)
+    assert [pk for pk, _ in both] == [newer.victim_id, oldest.victim_id]  # "New" before "Old"
+
+
+def test_the_case_page_shows_the_research_each_user_may_see_and_audits_it(
+    listed, coordinator, housing_user, health_user
+):
+    case = listed()  # on a meeting not yet held: a partner sees only their own agency's
+    today = timezone.localdate()
+    mine = services.research_add(actor=housing_user, case=case, known_on=today, summary="Known.")
+    theirs = services.research_add(actor=health_user, case=case, known_on=today, summary="Seen.")
+    police = services.research_add(actor=coordinator, case=case, known_on=today, summary="PNC.")
+    everything = selectors.case_detail(user=coordinator, case=case)
+    assert [r.pk for r in everything.research] == [mine.pk, theirs.pk, police.pk]
+    row = AuditEvent.objects.get(action="marac.research.listed")
+    assert (row.actor, row.subject_type) == (coordinator, "marac.research")
+    assert row.object_ids == [str(mine.pk), str(theirs.pk), str(police.pk)]
+    assert [r.pk for r in selectors.case_detail(user=housing_user, case=case).research] == [mine.pk]
+
+
+def test_the_case_page_reads_research_actions_and_reports_with_whom_they_name(
+    listed,
+    add_action,
+    agency_housing,
+    agency_health,
+    coordinator,
+    housing_user,
+    health_user,
+    django_assert_num_queries,
+):
+    case = listed()
+    today = timezone.localdate()
+    for user in (housing_user, health_user):
+        services.research_add(actor=user, case=case, known_on=today, summary="Known.")
+    for agency, user in ((agency_housing, housing_user), (agency_health, health_user)):
+        action = add_action(case, agency)
+        services.action_report(actor=user, action=action, kind="update", note="Booked")
+    detail = selectors.case_detail(user=coordinator, case=case)
+    with django_assert_num_queries(0):  # every name on the page was read with its row
+        research = [(r.agency.code, r.recorded_by.username) for r in detail.research]
+        actions = [row.action.agency.code for row in detail.actions]
+        reports = [(r.by.username, r.agency.code) for row in detail.actions for r in row.reports]
+    assert research == [("housing", housing_user.username), ("health", health_user.username)]
+    assert actions == ["housing", "health"]
+    assert reports == [(housing_user.username, "housing"), (health_user.username, "health")]
+
+
+def test_the_case_page_lists_its_own_actions_soonest_due_first(
+    listed, add_action, agency_housing, coordinator
+):
+    case, other = listed(), listed()
+    today = timezone.localdate()
+    later = add_action(case, agency_housing, due_on=today + timedelta(days=20))
+    sooner = add_action(case, agency_housing, due_on=today + timedelta(days=5))  # added last
+    add_action(other, agency_housing, due_on=today + timedelta(days=1))  # another case's
+    detail = selectors.case_detail(user=coordinator, case=case)
+    assert [row.action.pk for row in detail.actions] == [sooner.pk, later.pk]
+    assert detail.unreported == 2
+
+
+def test_the_case_page_counts_the_actions_not_reported_on_and_audits_those_shown(
+    listed, add_action, agency_housing, agency_health, coordinator, housing_user
+):
+    case = listed(criteria=["visible_high"])
+    reported = add_action(case, agency_housing)
+    waiting = add_action(case, agency_health)
+    services.action_report(actor=housing_user, action=reported, kind="update", note="Booked")
+    detail = selectors.case_detail(user=coordinator, case=case)
+    assert (detail.case, detail.criteria) == (case, [str(Criterion("visible_high").label)])
+    assert (detail.unreported, detail.coordinator) == (1, True)
+    row = AuditEvent.objects.get(action="marac.action.listed")
+    assert (row.actor, row.subject_type) == (coordinator, "marac.action")
+    assert row.object_ids == [str(reported.pk), str(waiting.pk)]
+    partner = selectors.case_detail(user=housing_user, case=case)
+    assert ([r.action.pk for r in partner.actions], partner.coordinator) == ([reported.pk], False)
+
+
+def test_the_last_case_of_a_victim_is_by_referral_time_not_by_when_it_was_stored(refer, victim):
+    person = victim()
+    first, second = refer(person), refer(person)
+    MaracCase.objects.filter(pk=second.pk).update(referred_at=first.referred_at - timedelta(days=1))
+    assert selectors.last_case_of(person.pk, before=timezone.now()) == first
+
+
+def test_the_last_marac_referral_is_the_victims_own_up_to_the_time_asked(refer, victim):
+    person = victim()
+    mine = refer(person)
+    refer()  # another victim's, referred later
+    assert selectors.last_marac_referral(person.pk, timezone.now()) == mine.referred_at
+    before = mine.referred_at - timedelta(seconds=1)
+    assert selectors.last_marac_referral(person.pk, before) is None
+
+
+def _dash_tie(first: Any, second: Any) -> None:
+    """``second`` reviewed at the same moment as ``first``: stored after it, only the pk puts
+    it first."""
+    from risk.models import Assessment
+
+    Assessment.objects.filter(pk=second.pk).update(reviewed_at=first.reviewed_at)
+
+
+def test_the_reassessment_is_the_victims_latest_dash_reviewed_since_the_meeting(
+    listed, victim, review
+):
+    from marac.models import Meeting
+    from risk.models import Assessment
+
+    person = victim()
+    case = listed(person=person)
+    held = timezone.now() - timedelta(days=1)
+    Meeting.objects.filter(pk=case.meeting_id).update(
+        held_at=held, cutoff_at=held - timedelta(days=7)
+    )
+    case.refresh_from_db()
+    first = review("high", victim=person)
+    second = review("medium", victim=person)
+    review("standard")  # another victim's, reviewed last
+    assert selectors.reassessment_after(case) == second
+    Assessment.objects.filter(pk=second.pk).update(
+        reviewed_at=first.reviewed_at - timedelta(hours=1)
+    )
+    assert selectors.reassessment_after(case) == first  # by review time, not by creation
+    _dash_tie(first, second)
+    assert selectors.reassessment_after(case) == second
+
+
+def test_the_level_before_the_meeting_is_the_victims_latest_dash_reviewed_before_it(
+    listed, victim, review
+):
+    from risk.models import Assessment
+
+    person = victim()
+    case = listed(person=person)  # no incident: the referral carried no level
+    assert case.level_before == ""
+    first = review("high", victim=person)
+    second = review("medium", victim=person)
+    review("standard")  # another victim's, reviewed last
+    assert selectors.level_before_meeting(case) == "medium"
+    Assessment.objects.filter(pk=second.pk).update(
+        reviewed_at=first.reviewed_at - timedelta(hours=1)
+    )
+    assert selectors.level_before_meeting(case) == "high"
+    _dash_tie(first, second)
+    assert selectors.level_before_meeting(case) == "medium"
+    # The level the referral carried wins over any DASH.
+    MaracCase.objects.filter(pk=case.pk).update(level_before="standard")
+    case.refresh_from_db()
+    assert selectors.level_before_meeting(case) == "standard"
+
+
+def test_a_dash_not_yet_reviewed_does_not_name_the_reassessor(
+    refer, victim, review, log_incident, call_taker, officer
+):
+    from incidents import services as incident_services
+    from risk import services as risk_services
+
+    person = victim()
+    case = refer(person)
+    reviewed = review("high", victim=person)
+    incident = incident_services.incident_dispatch(
+        actor=call_taker, incident=log_incident(victim=person), officer=officer
+    )
+    incident = incident_services.incident_record_arrival(actor=officer, incident=incident)
+    risk_services.assessment_start(actor=officer, incident=incident)  # a draft, newer
+    assert selectors.reassessor_of(case) == selectors.Reassessor(
+        user_id=reviewed.author_id, incident_id=reviewed.incident_id
+    )
+
+
+def test_one_case_is_read_with_what_its_page_names_by_its_id_and_the_read_audited(
+    refer, meeting, coordinator, housing_user, log_incident, django_assert_num_queries
+):
+    from tests.incidents.helpers import victim_of
+
+    incident = log_incident()
+    Person.objects.filter(pk=victim_of(incident).pk).update(address=incident.location)
+    case = refer(victim_of(incident), incident=incident, actor=housing_user)
+    other = refer()
+    services.agenda_build(actor=coordinator, meeting=meeting())
+    found = selectors.case_get_for_user(user=coordinator, pk=case.pk)
+    with django_assert_num_queries(0):
+        named = (
+            found.victim.address.pk,
+            found.incident.pk,
+            found.referring_agency.code,
+            found.meeting.pk,
+            found.referred_by.pk,
+        )
+    assert named[:3] == (incident.location_id, incident.pk, "housing")
+    assert named[4] == housing_user.pk
+    assert selectors.case_get_for_user(user=coordinator, pk=other.pk) == other
+    rows = AuditEvent.objects.filter(action="marac.case.read").order_by("pk")
+    assert [(r.actor, r.subject_id) for r in rows] == [
+        (coordinator, str(case.pk)),
+        (coordinator, str(other.pk)),
+    ]
+
+
+def test_an_action_done_is_neither_due_soon_nor_overdue_on_the_case_page(
+    listed, add_action, agency_housing, coordinator, housing_user, settings
+):
+    from marac.models import Action
+
+    settings.DAPOLICE_MARAC_ACTION_DUE_SOON_DAYS = 3
+    case = listed()
+    today = timezone.localdate()
+    done = add_action(case, agency_housing, due_on=today + timedelta(days=2))
+    soon = add_action(case, agency_housing, due_on=today + timedelta(days=2))
+    late = add_action(case, agency_housing, due_on=today + timedelta(days=2))
+    Action.objects.filter(pk=late.pk).update(due_on=today - timedelta(days=1))  # now past
+    services.action_report(actor=housing_user, action=done, kind="done", note="Fitted")
+    rows = selectors.case_detail(user=coordinator, case=case).actions
+    flags = {row.action.pk: (row.overdue, row.due_soon) for row in rows}
+    assert flags == {late.pk: (True, False), done.pk: (False, False), soon.pk: (False, True)}
+
+
+def test_an_action_done_after_its_due_date_is_not_overdue_on_the_case_page(
+    listed, add_action, agency_housing, coordinator, housing_user
+):
+    from marac.models import Action
+
+    case = listed()
+    today = timezone.localdate()
+    action = add_action(case, agency_housing)
+    services.action_report(actor=housing_user, action=action, kind="done", note="Fitted")
+    Action.objects.filter(pk=action.pk).update(due_on=today - timedelta(days=3))  # done late
+    (row,) = selectors.case_detail(user=coordinator, case=case).actions
+    assert (row.action.pk, row.overdue, row.due_soon) == (action.pk, False, False)
