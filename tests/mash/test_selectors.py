@@ -886,3 +886,58 @@ def test_contacts_by_others_since_are_of_this_victim_only(case, mash_officer, of
         )
         == []
     )
+
+
+def test_the_idva_rate_counts_each_victim_once_and_only_victims_of_the_window(
+    case, mash_officer, settings
+):
+    """Two high-risk cases of one victim, both referred to an IDVA, are one victim referred and
+    supported; an IDVA referral of a victim whose high-risk case is outside the window is not
+    counted at all."""
+    settings.DAPOLICE_MASH_IDVA_WINDOW_DAYS = 30
+    idva = Agency.objects.create(name="IDVA", code="idva-once", kind="idva")
+    with time_machine.travel(DAY - timedelta(days=40), tick=False):
+        old = case("high")
+    with time_machine.travel(DAY, tick=False):
+        first = case("high")
+        second = case("high", victim=first.victim)
+    r = services.referral_make(actor=mash_officer, case=old, kind="idva", agency=idva)
+    services.referral_respond(actor=mash_officer, referral=r, status="completed")
+    r = services.referral_make(actor=mash_officer, case=first, kind="idva", agency=idva)
+    services.referral_respond(actor=mash_officer, referral=r, status="completed")
+    r = services.referral_make(actor=mash_officer, case=second, kind="idva", agency=idva)
+    services.referral_respond(actor=mash_officer, referral=r, status="accepted")
+    rate = selectors.idva_rate(now=DAY)
+    assert (rate.supported, rate.referred, rate.total) == (1, 1, 1)
+
+
+def test_the_contact_screen_brings_who_made_each_contact_their_agency_and_the_spoc(
+    case, mash_officer, officer, make_user, agency_health
+):
+    """The screen names the maker and agency of every contact and the SPOC: with the rows, no
+    query per contact."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = case()
+    services.referral_make(actor=mash_officer, case=c, kind="health", agency=agency_health)
+    services.contact_plan_save(
+        actor=mash_officer, person=c.victim, data=ContactPlanInput(spoc_id=mash_officer.pk)
+    )
+    partner = make_user("partner", agency=agency_health)
+    with time_machine.travel(DAY, tick=False):
+        for who in (officer, partner, mash_officer, partner):
+            services.contact_log(actor=who, person=c.victim, channel="phone", outcome="spoke")
+    screen = selectors.contact_screen(
+        user=mash_officer, person=c.victim, now=DAY + timedelta(hours=1)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        named = [(str(x.made_by), str(x.agency) if x.agency_id else "") for x in screen.contacts]
+        spoc = str(screen.plan.spoc)
+    assert queries.captured_queries == []
+    assert spoc == str(mash_officer)
+    # All four at one moment: the latest logged first.
+    health = str(agency_health)
+    assert named == [
+        (str(partner), health), (str(mash_officer), ""), (str(partner), health), (str(officer), "")
+    ]  # fmt: skip
