@@ -941,3 +941,19 @@ def test_the_contact_screen_brings_who_made_each_contact_their_agency_and_the_sp
     assert named == [
         (str(partner), health), (str(mash_officer), ""), (str(partner), health), (str(officer), "")
     ]  # fmt: skip
+
+
+def test_the_referral_list_and_the_queue_open_on_their_first_page(case, mash_officer, monkeypatch):
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 1)
+    with time_machine.travel(DAY, tick=False):
+        first, second = case("high"), case("medium")
+        sooner = services.referral_make(
+            actor=mash_officer, case=first, kind="housing", due_at=DAY + timedelta(days=2)
+        )
+        services.referral_make(
+            actor=mash_officer, case=second, kind="housing", due_at=DAY + timedelta(days=5)
+        )
+    page = selectors.referral_list(user=mash_officer)
+    assert (page.number, list(page.object_list)) == (1, [sooner])
+    queue = selectors.case_queue(user=mash_officer, now=DAY)
+    assert (queue.page.number, [r.case for r in queue.rows]) == (1, [first])
