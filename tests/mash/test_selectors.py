@@ -957,3 +957,33 @@ def test_the_referral_list_and_the_queue_open_on_their_first_page(case, mash_off
     assert (page.number, list(page.object_list)) == (1, [sooner])
     queue = selectors.case_queue(user=mash_officer, now=DAY)
     assert (queue.page.number, [r.case for r in queue.rows]) == (1, [first])
+
+
+def test_the_queue_shows_the_page_asked_for_with_its_filter(case, mash_officer, monkeypatch):
+    from mash.filters import MashCaseFilter
+
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 1)
+    with time_machine.travel(DAY, tick=False):
+        case("high")
+        medium = case("medium")
+    queue = selectors.case_queue(user=mash_officer, data={"level": ""}, page=2, now=DAY)
+    assert (queue.page.number, [r.case for r in queue.rows]) == (2, [medium])
+    assert isinstance(queue.filter, MashCaseFilter)
+    assert queue.filter.data["status"] == "open"  # no status chosen: the open items
+
+
+def test_the_contact_screen_orders_by_when_the_contact_was_not_when_it_was_logged(
+    case, mash_officer, officer
+):
+    c = case()
+    with time_machine.travel(DAY, tick=False):
+        logged_first = services.contact_log(
+            actor=officer, person=c.victim, channel="phone", outcome="spoke",
+            at=DAY - timedelta(hours=1),
+        )  # fmt: skip
+        backdated = services.contact_log(
+            actor=officer, person=c.victim, channel="phone", outcome="spoke",
+            at=DAY - timedelta(hours=2),
+        )  # fmt: skip
+    screen = selectors.contact_screen(user=mash_officer, person=c.victim, now=DAY)
+    assert screen.contacts == [logged_first, backdated]
