@@ -987,3 +987,42 @@ def test_the_contact_screen_orders_by_when_the_contact_was_not_when_it_was_logge
         )  # fmt: skip
     screen = selectors.contact_screen(user=mash_officer, person=c.victim, now=DAY)
     assert screen.contacts == [logged_first, backdated]
+
+
+def test_the_case_page_has_the_dash_with_the_case(case, mash_officer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = case()
+    read = selectors.case_get_for_user(user=mash_officer, pk=c.pk, audit=False)
+    with CaptureQueriesContext(connection) as queries:
+        shown = (read.assessment.level, read.incident.reference, str(read.victim), str(read.owner))
+    assert shown[0] == "medium"
+    assert queries.captured_queries == []
+
+
+def test_a_custody_alert_reaches_the_victim_by_their_person_id(case, officer, mash_officer):
+    """The link and the SPOC are the victim's (a person), not their row on the incident."""
+    from incidents import services as incident_services
+
+    victim = case().victim
+    for _ in range(3):  # a returning victim: the incident's rows run ahead of the people
+        c = case(victim=victim, suspect={"given_name": "Sam", "family_name": "Suspectson"})
+        row = IncidentPerson.objects.get(incident=c.incident, role="victim")
+        if row.pk != victim.pk:
+            break
+    assert row.pk != victim.pk
+    services.contact_plan_save(
+        actor=mash_officer, person=victim, data=ContactPlanInput(spoc_id=mash_officer.pk)
+    )
+    suspect = IncidentPerson.objects.get(incident=c.incident, role="suspect").person
+    with time_machine.travel(DAY, tick=False):
+        event = incident_services.custody_event_record(
+            actor=officer, incident=c.incident, suspect=suspect, kind="bail_granted"
+        )
+    specs = selectors.custody_alerts(event_id=event.pk, kind=CUSTODY_REASSESS_DEADLINE)
+    link = f"/mash/victims/{victim.pk}/contacts/"
+    assert [(s.recipient_id, s.link) for s in specs] == [
+        (mash_officer.pk, link),
+        (officer.pk, link),
+    ]
