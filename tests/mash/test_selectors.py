@@ -1026,3 +1026,16 @@ def test_a_custody_alert_reaches_the_victim_by_their_person_id(case, officer, ma
         (mash_officer.pk, link),
         (officer.pk, link),
     ]
+
+
+def test_next_waiting_takes_the_first_made_of_two_equal_cases(case, mash_officer):
+    """Same risk, same arrival: the lower id first, even when the other row was written to
+    last (PostgreSQL would otherwise return the rows as it finds them)."""
+    from mash.models import MashCase
+
+    with time_machine.travel(DAY, tick=False):
+        first, second = case("high"), case("high")
+    # Moved and moved back: the first case's row (and its queue index entry) is now the newer.
+    MashCase.objects.filter(pk=first.pk).update(arrived_at=DAY + timedelta(seconds=1))
+    MashCase.objects.filter(pk=first.pk).update(arrived_at=DAY)
+    assert list(selectors.next_waiting(mash_officer)) == [first, second]
