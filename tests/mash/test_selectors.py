@@ -1039,3 +1039,36 @@ def test_next_waiting_takes_the_first_made_of_two_equal_cases(case, mash_officer
     MashCase.objects.filter(pk=first.pk).update(arrived_at=DAY + timedelta(seconds=1))
     MashCase.objects.filter(pk=first.pk).update(arrived_at=DAY)
     assert list(selectors.next_waiting(mash_officer)) == [first, second]
+
+
+def test_on_duty_is_the_later_start_even_when_entered_first(make_user, rota):
+    late, early = make_user("mash"), make_user("mash")
+    rota(late, Duty.MASH_TEAM_LEAD, DAY - timedelta(hours=1), DAY + timedelta(hours=1))
+    rota(early, Duty.MASH_TEAM_LEAD, DAY - timedelta(hours=4), DAY + timedelta(hours=4))
+    assert selectors.on_duty(Duty.MASH_TEAM_LEAD, DAY) == late.pk
+
+
+def test_no_sergeant_on_the_rota_the_control_room_is_told_urgently(case):
+    with time_machine.travel(DAY.replace(hour=23), tick=False):
+        night = case("high")
+    ref = night.incident.reference
+    assert selectors.out_of_hours_alerts(case_id=night.pk) == [
+        AlertSpec(
+            title=(
+                f"High-risk case {ref} arrived out of MASH hours: yours: "
+                "no detective sergeant on the duty rota"
+            ),
+            link=f"/mash/cases/{night.pk}/",
+            recipient_role="control_supervisor",
+            severity="urgent",
+        )
+    ]
+
+
+def test_a_follow_up_alert_names_this_victims_spoc_not_anothers(case, mash_officer, make_user):
+    other, c = case(), case()
+    services.contact_plan_save(
+        actor=mash_officer, person=other.victim, data=ContactPlanInput(spoc_id=make_user("mash").pk)
+    )
+    [spec] = selectors.reassessment_alerts(person_id=c.victim_id)
+    assert (spec.recipient_id, spec.recipient_role) == (None, "mash")
