@@ -1354,3 +1354,8 @@ def test_ones_own_contact_logged_meanwhile_is_no_conflict(case, mash_officer):
             seen_up_to=0,
         )  # fmt: skip
     assert Contact.objects.filter(person=c.victim).count() == 2
+
+
+def test_a_referral_made_without_notes_has_none(case, mash_officer):
+    r = services.referral_make(actor=mash_officer, case=case(), kind="housing")
+    assert Referral.objects.get(pk=r.pk).notes == ""
