@@ -1072,3 +1072,69 @@ def test_a_follow_up_alert_names_this_victims_spoc_not_anothers(case, mash_offic
     )
     [spec] = selectors.reassessment_alerts(person_id=c.victim_id)
     assert (spec.recipient_id, spec.recipient_role) == (None, "mash")
+
+
+def test_next_waiting_is_the_longest_waiting_not_the_first_made(case, mash_officer):
+    with time_machine.travel(DAY + timedelta(hours=1), tick=False):
+        later = case("medium")
+    with time_machine.travel(DAY, tick=False):
+        earlier = case("medium")  # made second, arrived first
+    assert list(selectors.next_waiting(mash_officer)) == [earlier, later]
+
+
+def test_the_referral_list_of_equal_referrals_is_in_id_order(case, mash_officer):
+    """Same status, same due time: the lower id first, even when its row was written last
+    (a page must neither repeat nor skip one)."""
+    with time_machine.travel(DAY, tick=False):
+        first = services.referral_make(
+            actor=mash_officer, case=case(), kind="housing", due_at=DAY + timedelta(days=2)
+        )
+        second = services.referral_make(
+            actor=mash_officer, case=case(), kind="housing", due_at=DAY + timedelta(days=2)
+        )
+    Referral.objects.filter(pk=first.pk).update(due_at=DAY + timedelta(days=3))
+    Referral.objects.filter(pk=first.pk).update(due_at=DAY + timedelta(days=2))
+    assert list(selectors.referral_list(user=mash_officer).object_list) == [first, second]
+
+
+def test_the_referral_list_shows_the_page_asked_for(case, mash_officer, monkeypatch):
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 1)
+    with time_machine.travel(DAY, tick=False):
+        services.referral_make(
+            actor=mash_officer, case=case(), kind="housing", due_at=DAY + timedelta(days=2)
+        )
+        later = services.referral_make(
+            actor=mash_officer, case=case(), kind="housing", due_at=DAY + timedelta(days=5)
+        )
+    page = selectors.referral_list(user=mash_officer, page=2)
+    assert (page.number, list(page.object_list)) == (2, [later])
+
+
+def test_a_referral_read_brings_the_victims_address_and_a_notice_its_sender(
+    case, mash_officer, officer
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = case(
+        victim={"given_name": "Vic", "family_name": "Timson", "lives_at_location": True},
+        children=True,
+    )
+    assert c.victim.address_id is not None
+    r = services.referral_make(actor=mash_officer, case=c, kind="housing")
+    notice = EncompassNotice.objects.filter(case=c).first()
+    services.notice_send(
+        actor=mash_officer, notice=notice, child_name="Sam", school="Park", present=True,
+        welfare_check=False,
+    )  # fmt: skip
+    with time_machine.travel(DAY, tick=False):
+        services.contact_log(actor=officer, person=c.victim, channel="phone", outcome="spoke")
+    one = selectors.referral_get_for_user(user=mash_officer, pk=r.pk)
+    sent = selectors.notice_of(case=c, pk=notice.pk)
+    [recent] = selectors.contacts_by_others_since(
+        person_id=c.victim_id, user=mash_officer, after_id=0, now=DAY
+    )
+    with CaptureQueriesContext(connection) as queries:
+        shown = (str(one.case.victim.address), str(sent.sent_by), str(recent.made_by))
+    assert queries.captured_queries == []
+    assert shown[1:] == (str(mash_officer), str(officer))
