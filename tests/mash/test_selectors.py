@@ -1138,3 +1138,18 @@ def test_a_referral_read_brings_the_victims_address_and_a_notice_its_sender(
         shown = (str(one.case.victim.address), str(sent.sent_by), str(recent.made_by))
     assert queries.captured_queries == []
     assert shown[1:] == (str(mash_officer), str(officer))
+
+
+def test_the_queue_is_by_arrival_then_id(case, mash_officer):
+    """Arrival, not creation order; equal arrivals by id even when the lower id's row was
+    written last."""
+    from mash.models import MashCase
+
+    with time_machine.travel(DAY + timedelta(hours=1), tick=False):
+        later = case("medium")
+    with time_machine.travel(DAY, tick=False):
+        first, second = case("medium"), case("medium")  # made after, arrived before
+    MashCase.objects.filter(pk=first.pk).update(arrived_at=DAY + timedelta(seconds=1))
+    MashCase.objects.filter(pk=first.pk).update(arrived_at=DAY)
+    queue = selectors.case_queue(user=mash_officer, now=DAY + timedelta(hours=2))
+    assert [r.case for r in queue.rows] == [first, second, later]
