@@ -1153,3 +1153,29 @@ def test_the_queue_is_by_arrival_then_id(case, mash_officer):
     MashCase.objects.filter(pk=first.pk).update(arrived_at=DAY)
     queue = selectors.case_queue(user=mash_officer, now=DAY + timedelta(hours=2))
     assert [r.case for r in queue.rows] == [first, second, later]
+
+
+def test_a_sampled_case_says_the_percent_it_was_drawn_at(case, settings):
+    settings.DAPOLICE_MASH_SAMPLE_PERCENT = 100
+    c = case("standard")
+    settings.DAPOLICE_MASH_SAMPLE_PERCENT = 10  # changed since: the case keeps its own
+    assert selectors.row_for(c, c.arrived_at).why == "Standard — in the 100% sample"
+
+
+def test_a_case_read_brings_its_claimer_sergeant_and_offer_with_it(
+    case, mash_officer, make_user, rota
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    night = DAY.replace(hour=23)
+    sergeant = make_user("investigator")
+    rota(sergeant, Duty.DETECTIVE_SERGEANT, night, night + timedelta(hours=8))
+    with time_machine.travel(night, tick=False):
+        c = case("high")
+    services.case_claim(actor=sergeant, case=c)
+    read = selectors.case_get_for_user(user=mash_officer, pk=c.pk, audit=False)
+    with CaptureQueriesContext(connection) as queries:
+        shown = (str(read.claimed_by), str(read.duty_officer), str(read.offer_to))
+    assert queries.captured_queries == []
+    assert shown == (str(sergeant),) * 3
