@@ -1179,3 +1179,12 @@ def test_a_case_read_brings_its_claimer_sergeant_and_offer_with_it(
         shown = (str(read.claimed_by), str(read.duty_officer), str(read.offer_to))
     assert queries.captured_queries == []
     assert shown == (str(sergeant),) * 3
+
+
+def test_the_last_marac_referral_is_not_a_later_referral_of_another_kind(case, mash_officer):
+    c = case("high")
+    with time_machine.travel(DAY, tick=False):
+        services.referral_make(actor=mash_officer, case=c, kind="marac")
+    with time_machine.travel(DAY + timedelta(days=5), tick=False):
+        services.referral_make(actor=mash_officer, case=c, kind="idva")
+    assert selectors.last_marac_referral(c.victim_id, DAY + timedelta(days=6)) == DAY
