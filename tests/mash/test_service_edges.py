@@ -1359,3 +1359,21 @@ def test_ones_own_contact_logged_meanwhile_is_no_conflict(case, mash_officer):
 def test_a_referral_made_without_notes_has_none(case, mash_officer):
     r = services.referral_make(actor=mash_officer, case=case(), kind="housing")
     assert Referral.objects.get(pk=r.pk).notes == ""
+
+
+def test_notices_are_for_the_children_of_this_incident_only(review):
+    earlier = (PersonInput(role="child", given_name="Kim", family_name="Other"),)
+    review("standard", children=True, others=earlier)
+    mine = (PersonInput(role="child", given_name="Sam", family_name="Timson"),)
+    assessment = review("standard", children=True, others=mine)
+    c = MashCase.objects.get(assessment=assessment)
+    assert [n.child_name for n in EncompassNotice.objects.filter(case=c)] == ["Sam Timson"]
+
+
+def test_accepting_one_case_leaves_another_cases_ledger_open(case, mash_officer):
+    other, c = case(), case()
+    services.ownership_accept(actor=mash_officer, case=c)
+    assert OwnershipPeriod.objects.filter(case=other, ended_at__isnull=True).count() == 1
+    assert OwnershipPeriod.objects.filter(case=c, ended_at__isnull=True).get().owner_id == (
+        mash_officer.pk
+    )
