@@ -1377,3 +1377,21 @@ def test_accepting_one_case_leaves_another_cases_ledger_open(case, mash_officer)
     assert OwnershipPeriod.objects.filter(case=c, ended_at__isnull=True).get().owner_id == (
         mash_officer.pk
     )
+
+
+def test_the_marac_signal_comes_from_the_referral_model(
+    case, mash_officer, django_capture_on_commit_callbacks
+):
+    """Receivers may listen for ``sender=Referral`` only (the MARAC app does)."""
+    heard = []
+
+    def receiver(sender, **kwargs):
+        heard.append(kwargs["referral_id"])
+
+    signals.marac_referral_made.connect(receiver, sender=Referral)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            r = services.referral_make(actor=mash_officer, case=case("high"), kind="marac")
+        assert heard == [r.pk]
+    finally:
+        signals.marac_referral_made.disconnect(receiver, sender=Referral)
