@@ -296,6 +296,147 @@ def _marac_rows() -> list[Visibility]:
 TABLE += _marac_rows()
 
 
+# --- MASH (issues 8 and 9) ------------------------------------------------------------------------
+
+
+def _mash_case(request: pytest.FixtureRequest) -> Any:
+    """A medium-risk MASH case, opened as in the MASH tests: a DASH submitted by an attending
+    officer and agreed by a supervisor (the case opens on commit). Its owner is that officer, its
+    handover on offer to the MASH team: no persona is named on it."""
+    from incidents import services as incident_services
+    from mash.models import MashCase
+    from risk import services as risk_services
+    from tests.mash.conftest import YES
+    from tests.risk.conftest import complete_input
+
+    make_user = request.getfixturevalue("make_user")
+    officer, supervisor = make_user(Role.ATTENDING_OFFICER), make_user(Role.SUPERVISOR)
+    incident = incident_services.incident_dispatch(
+        actor=request.getfixturevalue("call_taker"), incident=_incident(request), officer=officer
+    )
+    incident = incident_services.incident_record_arrival(actor=officer, incident=incident)
+    assessment = risk_services.assessment_start(actor=officer, incident=incident)
+    risk_services.assessment_submit(
+        actor=officer, assessment=assessment, data=complete_input(YES["medium"])
+    )
+    with request.getfixturevalue("django_capture_on_commit_callbacks")(execute=True):
+        risk_services.assessment_review(actor=supervisor, assessment=assessment, decision="agree")
+    return MashCase.objects.get(assessment=assessment)
+
+
+def _mash_referral(request: pytest.FixtureRequest, *, to_health: bool) -> Any:
+    """A referral from a MASH case to health (the ``partner`` persona's agency) or housing."""
+    from mash import services as mash_services
+
+    case = _mash_case(request)
+    agency = request.getfixturevalue("agency_health" if to_health else "agency_housing")
+    return mash_services.referral_make(
+        actor=request.getfixturevalue("make_user")(Role.MASH),
+        case=case,
+        kind=agency.kind,
+        agency=agency,
+    )
+
+
+def _mash_rows() -> list[Visibility]:
+    from mash import policies as mash_policies
+    from mash import selectors as mash_selectors
+    from mash.models import MashCase, Referral
+
+    referral_getters: dict[str, Callable[[Any, Any], Any]] = {
+        "referral_get_for_user": lambda user, obj: mash_selectors.referral_get_for_user(
+            user=user, pk=obj.pk
+        ),
+    }
+    referral_lists: dict[str, Callable[[Any, Any], Iterable[Any]]] = {
+        "referral_list": lambda user, obj: mash_selectors.referral_list(user=user).object_list,
+    }
+    contact_getters: dict[str, Callable[[Any, Any], Any]] = {
+        "contact_person_get_for_user": lambda user, obj: mash_selectors.contact_person_get_for_user(
+            user=user, pk=obj.pk
+        ),
+    }
+
+    def contact_people(user: Any) -> Any:
+        return Person.objects.filter(mash_policies.contact_person_visibility(user))
+
+    #: Police who meet victims hold ``mash.view_contact`` (migration mash/0003); not the call
+    #: taker, the analyst, the system administrator or a user with no role.
+    contact_police = frozenset(
+        {
+            Role.MASH,
+            Role.ATTENDING_OFFICER,
+            Role.SUPERVISOR,
+            Role.INVESTIGATOR,
+            Role.MARAC_COORDINATOR,
+            Role.CONTROL_SUPERVISOR,
+        }
+    )
+    return [
+        # MASH staff see every case; other police only a case they are named on (owner, handover
+        # offered to, duty sergeant), which no persona is here; partners never see a case.
+        Visibility(
+            name="mash case",
+            make=_mash_case,
+            queryset=lambda user: MashCase.objects.visible_to(user),
+            getters={
+                "case_get_for_user": lambda user, obj: mash_selectors.case_get_for_user(
+                    user=user, pk=obj.pk
+                ),
+                # Not referred to any agency: MASH staff only.
+                "case_for_information": lambda user, obj: mash_selectors.case_for_information(
+                    user=user, pk=obj.pk
+                ),
+            },
+            lists={
+                "case_queue": lambda user, obj: [
+                    r.case for r in mash_selectors.case_queue(user=user).rows
+                ],
+                "next_waiting": lambda user, obj: mash_selectors.next_waiting(user),
+            },
+            seen_by=frozenset({Role.MASH}),
+        ),
+        # A referral: MASH staff, and the members of the agency it was made to.
+        Visibility(
+            name="mash referral (to the partner's agency)",
+            make=lambda request: _mash_referral(request, to_health=True),
+            queryset=lambda user: Referral.objects.visible_to(user),
+            getters=referral_getters,
+            lists=referral_lists,
+            seen_by=frozenset({Role.MASH, Role.PARTNER}),
+        ),
+        Visibility(
+            name="mash referral (to another agency)",
+            make=lambda request: _mash_referral(request, to_health=False),
+            queryset=lambda user: Referral.objects.visible_to(user),
+            getters=referral_getters,
+            lists=referral_lists,
+            seen_by=frozenset({Role.MASH}),
+        ),
+        # A victim's contact screen: police who meet victims; a partner only a victim referred
+        # to their agency.
+        Visibility(
+            name="mash contacts (victim referred to the partner's agency)",
+            make=lambda request: _mash_referral(request, to_health=True).case.victim,
+            queryset=contact_people,
+            getters=contact_getters,
+            lists={},
+            seen_by=contact_police | {Role.PARTNER},
+        ),
+        Visibility(
+            name="mash contacts (victim referred to another agency)",
+            make=lambda request: _mash_referral(request, to_health=False).case.victim,
+            queryset=contact_people,
+            getters=contact_getters,
+            lists={},
+            seen_by=contact_police,
+        ),
+    ]
+
+
+TABLE += _mash_rows()
+
+
 @pytest.fixture
 def user_in(make_user: Callable[..., Any], agency_health: Any) -> Callable[[str], Any]:
     def make(role: str) -> Any:

@@ -886,3 +886,305 @@ def test_contacts_by_others_since_are_of_this_victim_only(case, mash_officer, of
         )
         == []
     )
+
+
+def test_the_idva_rate_counts_each_victim_once_and_only_victims_of_the_window(
+    case, mash_officer, settings
+):
+    """Two high-risk cases of one victim, both referred to an IDVA, are one victim referred and
+    supported; an IDVA referral of a victim whose high-risk case is outside the window is not
+    counted at all."""
+    settings.DAPOLICE_MASH_IDVA_WINDOW_DAYS = 30
+    idva = Agency.objects.create(name="IDVA", code="idva-once", kind="idva")
+    with time_machine.travel(DAY - timedelta(days=40), tick=False):
+        old = case("high")
+    with time_machine.travel(DAY, tick=False):
+        first = case("high")
+        second = case("high", victim=first.victim)
+    r = services.referral_make(actor=mash_officer, case=old, kind="idva", agency=idva)
+    services.referral_respond(actor=mash_officer, referral=r, status="completed")
+    r = services.referral_make(actor=mash_officer, case=first, kind="idva", agency=idva)
+    services.referral_respond(actor=mash_officer, referral=r, status="completed")
+    r = services.referral_make(actor=mash_officer, case=second, kind="idva", agency=idva)
+    services.referral_respond(actor=mash_officer, referral=r, status="accepted")
+    rate = selectors.idva_rate(now=DAY)
+    assert (rate.supported, rate.referred, rate.total) == (1, 1, 1)
+
+
+def test_the_contact_screen_brings_who_made_each_contact_their_agency_and_the_spoc(
+    case, mash_officer, officer, make_user, agency_health
+):
+    """The screen names the maker and agency of every contact and the SPOC: with the rows, no
+    query per contact."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = case()
+    services.referral_make(actor=mash_officer, case=c, kind="health", agency=agency_health)
+    services.contact_plan_save(
+        actor=mash_officer, person=c.victim, data=ContactPlanInput(spoc_id=mash_officer.pk)
+    )
+    partner = make_user("partner", agency=agency_health)
+    with time_machine.travel(DAY, tick=False):
+        for who in (officer, partner, mash_officer, partner):
+            services.contact_log(actor=who, person=c.victim, channel="phone", outcome="spoke")
+    screen = selectors.contact_screen(
+        user=mash_officer, person=c.victim, now=DAY + timedelta(hours=1)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        named = [(str(x.made_by), str(x.agency) if x.agency_id else "") for x in screen.contacts]
+        spoc = str(screen.plan.spoc)
+    assert queries.captured_queries == []
+    assert spoc == str(mash_officer)
+    # All four at one moment: the latest logged first.
+    health = str(agency_health)
+    assert named == [
+        (str(partner), health), (str(mash_officer), ""), (str(partner), health), (str(officer), "")
+    ]  # fmt: skip
+
+
+def test_the_referral_list_and_the_queue_open_on_their_first_page(case, mash_officer, monkeypatch):
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 1)
+    with time_machine.travel(DAY, tick=False):
+        first, second = case("high"), case("medium")
+        sooner = services.referral_make(
+            actor=mash_officer, case=first, kind="housing", due_at=DAY + timedelta(days=2)
+        )
+        services.referral_make(
+            actor=mash_officer, case=second, kind="housing", due_at=DAY + timedelta(days=5)
+        )
+    page = selectors.referral_list(user=mash_officer)
+    assert (page.number, list(page.object_list)) == (1, [sooner])
+    queue = selectors.case_queue(user=mash_officer, now=DAY)
+    assert (queue.page.number, [r.case for r in queue.rows]) == (1, [first])
+
+
+def test_the_queue_shows_the_page_asked_for_with_its_filter(case, mash_officer, monkeypatch):
+    from mash.filters import MashCaseFilter
+
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 1)
+    with time_machine.travel(DAY, tick=False):
+        case("high")
+        medium = case("medium")
+    queue = selectors.case_queue(user=mash_officer, data={"level": ""}, page=2, now=DAY)
+    assert (queue.page.number, [r.case for r in queue.rows]) == (2, [medium])
+    assert isinstance(queue.filter, MashCaseFilter)
+    assert queue.filter.data["status"] == "open"  # no status chosen: the open items
+
+
+def test_the_contact_screen_orders_by_when_the_contact_was_not_when_it_was_logged(
+    case, mash_officer, officer
+):
+    c = case()
+    with time_machine.travel(DAY, tick=False):
+        logged_first = services.contact_log(
+            actor=officer, person=c.victim, channel="phone", outcome="spoke",
+            at=DAY - timedelta(hours=1),
+        )  # fmt: skip
+        backdated = services.contact_log(
+            actor=officer, person=c.victim, channel="phone", outcome="spoke",
+            at=DAY - timedelta(hours=2),
+        )  # fmt: skip
+    screen = selectors.contact_screen(user=mash_officer, person=c.victim, now=DAY)
+    assert screen.contacts == [logged_first, backdated]
+
+
+def test_the_case_page_has_the_dash_with_the_case(case, mash_officer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = case()
+    read = selectors.case_get_for_user(user=mash_officer, pk=c.pk, audit=False)
+    with CaptureQueriesContext(connection) as queries:
+        shown = (read.assessment.level, read.incident.reference, str(read.victim), str(read.owner))
+    assert shown[0] == "medium"
+    assert queries.captured_queries == []
+
+
+def test_a_custody_alert_reaches_the_victim_by_their_person_id(case, officer, mash_officer):
+    """The link and the SPOC are the victim's (a person), not their row on the incident."""
+    from incidents import services as incident_services
+
+    victim = case().victim
+    for _ in range(3):  # a returning victim: the incident's rows run ahead of the people
+        c = case(victim=victim, suspect={"given_name": "Sam", "family_name": "Suspectson"})
+        row = IncidentPerson.objects.get(incident=c.incident, role="victim")
+        if row.pk != victim.pk:
+            break
+    assert row.pk != victim.pk
+    services.contact_plan_save(
+        actor=mash_officer, person=victim, data=ContactPlanInput(spoc_id=mash_officer.pk)
+    )
+    suspect = IncidentPerson.objects.get(incident=c.incident, role="suspect").person
+    with time_machine.travel(DAY, tick=False):
+        event = incident_services.custody_event_record(
+            actor=officer, incident=c.incident, suspect=suspect, kind="bail_granted"
+        )
+    specs = selectors.custody_alerts(event_id=event.pk, kind=CUSTODY_REASSESS_DEADLINE)
+    link = f"/mash/victims/{victim.pk}/contacts/"
+    assert [(s.recipient_id, s.link) for s in specs] == [
+        (mash_officer.pk, link),
+        (officer.pk, link),
+    ]
+
+
+def test_next_waiting_takes_the_first_made_of_two_equal_cases(case, mash_officer):
+    """Same risk, same arrival: the lower id first, even when the other row was written to
+    last (PostgreSQL would otherwise return the rows as it finds them)."""
+    from mash.models import MashCase
+
+    with time_machine.travel(DAY, tick=False):
+        first, second = case("high"), case("high")
+    # Moved and moved back: the first case's row (and its queue index entry) is now the newer.
+    MashCase.objects.filter(pk=first.pk).update(arrived_at=DAY + timedelta(seconds=1))
+    MashCase.objects.filter(pk=first.pk).update(arrived_at=DAY)
+    assert list(selectors.next_waiting(mash_officer)) == [first, second]
+
+
+def test_on_duty_is_the_later_start_even_when_entered_first(make_user, rota):
+    late, early = make_user("mash"), make_user("mash")
+    rota(late, Duty.MASH_TEAM_LEAD, DAY - timedelta(hours=1), DAY + timedelta(hours=1))
+    rota(early, Duty.MASH_TEAM_LEAD, DAY - timedelta(hours=4), DAY + timedelta(hours=4))
+    assert selectors.on_duty(Duty.MASH_TEAM_LEAD, DAY) == late.pk
+
+
+def test_no_sergeant_on_the_rota_the_control_room_is_told_urgently(case):
+    with time_machine.travel(DAY.replace(hour=23), tick=False):
+        night = case("high")
+    ref = night.incident.reference
+    assert selectors.out_of_hours_alerts(case_id=night.pk) == [
+        AlertSpec(
+            title=(
+                f"High-risk case {ref} arrived out of MASH hours: yours: "
+                "no detective sergeant on the duty rota"
+            ),
+            link=f"/mash/cases/{night.pk}/",
+            recipient_role="control_supervisor",
+            severity="urgent",
+        )
+    ]
+
+
+def test_a_follow_up_alert_names_this_victims_spoc_not_anothers(case, mash_officer, make_user):
+    other, c = case(), case()
+    services.contact_plan_save(
+        actor=mash_officer, person=other.victim, data=ContactPlanInput(spoc_id=make_user("mash").pk)
+    )
+    [spec] = selectors.reassessment_alerts(person_id=c.victim_id)
+    assert (spec.recipient_id, spec.recipient_role) == (None, "mash")
+
+
+def test_next_waiting_is_the_longest_waiting_not_the_first_made(case, mash_officer):
+    with time_machine.travel(DAY + timedelta(hours=1), tick=False):
+        later = case("medium")
+    with time_machine.travel(DAY, tick=False):
+        earlier = case("medium")  # made second, arrived first
+    assert list(selectors.next_waiting(mash_officer)) == [earlier, later]
+
+
+def test_the_referral_list_of_equal_referrals_is_in_id_order(case, mash_officer):
+    """Same status, same due time: the lower id first, even when its row was written last
+    (a page must neither repeat nor skip one)."""
+    with time_machine.travel(DAY, tick=False):
+        first = services.referral_make(
+            actor=mash_officer, case=case(), kind="housing", due_at=DAY + timedelta(days=2)
+        )
+        second = services.referral_make(
+            actor=mash_officer, case=case(), kind="housing", due_at=DAY + timedelta(days=2)
+        )
+    Referral.objects.filter(pk=first.pk).update(due_at=DAY + timedelta(days=3))
+    Referral.objects.filter(pk=first.pk).update(due_at=DAY + timedelta(days=2))
+    assert list(selectors.referral_list(user=mash_officer).object_list) == [first, second]
+
+
+def test_the_referral_list_shows_the_page_asked_for(case, mash_officer, monkeypatch):
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 1)
+    with time_machine.travel(DAY, tick=False):
+        services.referral_make(
+            actor=mash_officer, case=case(), kind="housing", due_at=DAY + timedelta(days=2)
+        )
+        later = services.referral_make(
+            actor=mash_officer, case=case(), kind="housing", due_at=DAY + timedelta(days=5)
+        )
+    page = selectors.referral_list(user=mash_officer, page=2)
+    assert (page.number, list(page.object_list)) == (2, [later])
+
+
+def test_a_referral_read_brings_the_victims_address_and_a_notice_its_sender(
+    case, mash_officer, officer
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = case(
+        victim={"given_name": "Vic", "family_name": "Timson", "lives_at_location": True},
+        children=True,
+    )
+    assert c.victim.address_id is not None
+    r = services.referral_make(actor=mash_officer, case=c, kind="housing")
+    notice = EncompassNotice.objects.filter(case=c).first()
+    services.notice_send(
+        actor=mash_officer, notice=notice, child_name="Sam", school="Park", present=True,
+        welfare_check=False,
+    )  # fmt: skip
+    with time_machine.travel(DAY, tick=False):
+        services.contact_log(actor=officer, person=c.victim, channel="phone", outcome="spoke")
+    one = selectors.referral_get_for_user(user=mash_officer, pk=r.pk)
+    sent = selectors.notice_of(case=c, pk=notice.pk)
+    [recent] = selectors.contacts_by_others_since(
+        person_id=c.victim_id, user=mash_officer, after_id=0, now=DAY
+    )
+    with CaptureQueriesContext(connection) as queries:
+        shown = (str(one.case.victim.address), str(sent.sent_by), str(recent.made_by))
+    assert queries.captured_queries == []
+    assert shown[1:] == (str(mash_officer), str(officer))
+
+
+def test_the_queue_is_by_arrival_then_id(case, mash_officer):
+    """Arrival, not creation order; equal arrivals by id even when the lower id's row was
+    written last."""
+    from mash.models import MashCase
+
+    with time_machine.travel(DAY + timedelta(hours=1), tick=False):
+        later = case("medium")
+    with time_machine.travel(DAY, tick=False):
+        first, second = case("medium"), case("medium")  # made after, arrived before
+    MashCase.objects.filter(pk=first.pk).update(arrived_at=DAY + timedelta(seconds=1))
+    MashCase.objects.filter(pk=first.pk).update(arrived_at=DAY)
+    queue = selectors.case_queue(user=mash_officer, now=DAY + timedelta(hours=2))
+    assert [r.case for r in queue.rows] == [first, second, later]
+
+
+def test_a_sampled_case_says_the_percent_it_was_drawn_at(case, settings):
+    settings.DAPOLICE_MASH_SAMPLE_PERCENT = 100
+    c = case("standard")
+    settings.DAPOLICE_MASH_SAMPLE_PERCENT = 10  # changed since: the case keeps its own
+    assert selectors.row_for(c, c.arrived_at).why == "Standard — in the 100% sample"
+
+
+def test_a_case_read_brings_its_claimer_sergeant_and_offer_with_it(
+    case, mash_officer, make_user, rota
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    night = DAY.replace(hour=23)
+    sergeant = make_user("investigator")
+    rota(sergeant, Duty.DETECTIVE_SERGEANT, night, night + timedelta(hours=8))
+    with time_machine.travel(night, tick=False):
+        c = case("high")
+    services.case_claim(actor=sergeant, case=c)
+    read = selectors.case_get_for_user(user=mash_officer, pk=c.pk, audit=False)
+    with CaptureQueriesContext(connection) as queries:
+        shown = (str(read.claimed_by), str(read.duty_officer), str(read.offer_to))
+    assert queries.captured_queries == []
+    assert shown == (str(sergeant),) * 3
+
+
+def test_the_last_marac_referral_is_not_a_later_referral_of_another_kind(case, mash_officer):
+    c = case("high")
+    with time_machine.travel(DAY, tick=False):
+        services.referral_make(actor=mash_officer, case=c, kind="marac")
+    with time_machine.travel(DAY + timedelta(days=5), tick=False):
+        services.referral_make(actor=mash_officer, case=c, kind="idva")
+    assert selectors.last_marac_referral(c.victim_id, DAY + timedelta(days=6)) == DAY

@@ -1354,3 +1354,44 @@ def test_ones_own_contact_logged_meanwhile_is_no_conflict(case, mash_officer):
             seen_up_to=0,
         )  # fmt: skip
     assert Contact.objects.filter(person=c.victim).count() == 2
+
+
+def test_a_referral_made_without_notes_has_none(case, mash_officer):
+    r = services.referral_make(actor=mash_officer, case=case(), kind="housing")
+    assert Referral.objects.get(pk=r.pk).notes == ""
+
+
+def test_notices_are_for_the_children_of_this_incident_only(review):
+    earlier = (PersonInput(role="child", given_name="Kim", family_name="Other"),)
+    review("standard", children=True, others=earlier)
+    mine = (PersonInput(role="child", given_name="Sam", family_name="Timson"),)
+    assessment = review("standard", children=True, others=mine)
+    c = MashCase.objects.get(assessment=assessment)
+    assert [n.child_name for n in EncompassNotice.objects.filter(case=c)] == ["Sam Timson"]
+
+
+def test_accepting_one_case_leaves_another_cases_ledger_open(case, mash_officer):
+    other, c = case(), case()
+    services.ownership_accept(actor=mash_officer, case=c)
+    assert OwnershipPeriod.objects.filter(case=other, ended_at__isnull=True).count() == 1
+    assert OwnershipPeriod.objects.filter(case=c, ended_at__isnull=True).get().owner_id == (
+        mash_officer.pk
+    )
+
+
+def test_the_marac_signal_comes_from_the_referral_model(
+    case, mash_officer, django_capture_on_commit_callbacks
+):
+    """Receivers may listen for ``sender=Referral`` only (the MARAC app does)."""
+    heard = []
+
+    def receiver(sender, **kwargs):
+        heard.append(kwargs["referral_id"])
+
+    signals.marac_referral_made.connect(receiver, sender=Referral)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            r = services.referral_make(actor=mash_officer, case=case("high"), kind="marac")
+        assert heard == [r.pk]
+    finally:
+        signals.marac_referral_made.disconnect(receiver, sender=Referral)

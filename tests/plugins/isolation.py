@@ -110,8 +110,11 @@ def mutation_database_setup(blocker: Any) -> None:
         connection.settings_dict["NAME"] = name
         settings.DATABASES["default"]["NAME"] = name
         return
+    # Not marked ready: made from scratch. A child killed mid-migrate (mutmut's timeout, under
+    # load) leaves a half-migrated database (a non-atomic migration's index without its row in
+    # django_migrations); migrating it again fails, so every mutant run there was "killed".
     with blocker.unblock():
-        setup_databases(verbosity=0, interactive=False, keepdb=True)
+        setup_databases(verbosity=0, interactive=False, keepdb=False)
     ready.touch()
 
 
