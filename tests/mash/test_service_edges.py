@@ -105,6 +105,25 @@ def test_a_sampled_standard_dash_records_the_draw_and_the_rate(review, system):
     assert (c.reason, c.sample_percent, c.priority) == (EntryReason.SAMPLE, 100.0, 1)
 
 
+def test_the_sample_is_drawn_for_this_assessment_whichever_draw_is_lower(review, system, settings):
+    """The rate set between this DASH's draw and another's: only this one's draw decides (the
+    other drawn here for the id ``None``, as a slip in the call would)."""
+    from mash import rules
+
+    settings.DAPOLICE_MASH_SAMPLE_PERCENT = 0
+    with time_machine.travel(DAY, tick=False):
+        assessment = review("standard")
+    assert not MashCase.objects.filter(assessment=assessment).exists()
+    mine, other = rules.sample_draw(assessment.pk), rules.sample_draw(None)
+    assert mine != other
+    settings.DAPOLICE_MASH_SAMPLE_PERCENT = (mine + other) / 2 * 100
+    opened = services.case_open_from_review(
+        actor=system, assessment_id=assessment.pk, level="standard", children_present=False
+    )
+    assert (opened is not None) is (mine < other)
+    assert MashCase.objects.filter(assessment=assessment).exists() is (mine < other)
+
+
 def test_opening_a_case_is_audited_with_its_fields(review, system, officer):
     with time_machine.travel(DAY, tick=False):
         assessment = review("high")
