@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from dapolice.alerts.models import Deadline
@@ -527,3 +528,49 @@ def test_mash_marac_referrals_made_before_the_app_are_taken_onto_the_list(mash_c
     case = MaracCase.objects.get(mash_referral=r)
     assert (case.victim_id, case.source, case.referred_at) == (c.victim_id, "mash", r.made_at)
     assert "visible_high" in case.criteria
+
+
+# --- Two takes of one MASH referral racing (found by make mutate, 30 November) ------------------
+
+
+def _taken_just_after_the_lookup(actor, referral_id):
+    """A database hook: this take's look-up of a case for the MASH referral returns (none), then
+    ``actor`` takes the referral onto the list, as a second take committing between this one's
+    look-up and its insert would (one connection, deterministic). Returns the hook and the list
+    that receives the other take's case."""
+    landed: list = []
+
+    def hook(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        lookup = sql.lstrip().upper().startswith("SELECT") and '"mash_referral_id"' in sql
+        if lookup and not landed:
+            landed.append(None)  # the other take's own look-up passes through
+            landed[0] = services.case_from_mash_referral(actor=actor, referral_id=referral_id)
+        return result
+
+    return hook, landed
+
+
+def test_a_take_of_a_mash_referral_losing_the_race_returns_the_case_that_won(
+    mash_case, mash_officer, coordinator
+):
+    """The one-case-per-MASH-referral constraint refuses this take's insert; the caller gets the
+    case the other take made, not an error, and the case was made (and audited) once."""
+    c = mash_case("high")
+    # Made without its on-commit signal, so no case exists yet for the referral.
+    r = mash_services.referral_make(actor=mash_officer, case=c, kind="marac")
+    hook, landed = _taken_just_after_the_lookup(coordinator, r.pk)
+    with connection.execute_wrapper(hook):
+        got = services.case_from_mash_referral(actor=mash_officer, referral_id=r.pk)
+    assert isinstance(landed[0], MaracCase)
+    assert (got.pk, got.mash_referral_id, got.victim_id) == (landed[0].pk, r.pk, c.victim_id)
+    assert (got.referred_by_id, got.source, got.status) == (
+        coordinator.pk,
+        "mash",
+        CaseStatus.REFERRED,
+    )
+    assert list(MaracCase.objects.values_list("pk", flat=True)) == [got.pk]
+    referred = AuditEvent.objects.filter(action="marac.case.referred")
+    assert [(e.actor_id, e.subject_id) for e in referred] == [(coordinator.pk, str(got.pk))]
+    # The transaction is still usable after the refused insert (it ran in a savepoint).
+    assert MaracCase.objects.filter(mash_referral_id=r.pk).count() == 1
