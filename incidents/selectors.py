@@ -138,11 +138,9 @@ def person_flags(
 
     # One query for both the history window and every incident as a suspect (with the victims
     # of those incidents, to count distinct victims): rows are told apart below.
-    if rows is not None:
-        pass
-    elif exclude_incident_id is None:
+    if rows is None and exclude_incident_id is None:
         rows = _FLAG_ROWS.run(False, ids=ids, at=at, window_start=window_start)
-    else:
+    elif rows is None:
         rows = _FLAG_ROWS_EXCLUDING.run(
             True, ids=ids, at=at, window_start=window_start, exclude=exclude_incident_id
         )

@@ -789,10 +789,7 @@ def test_a_batch_writes_its_rows_together_at_the_end_chained_in_order(call_taker
     assert AuditEvent.objects.count() == before + 4
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="SQLite does not refuse a value longer than its column",
-)
+@pytest.mark.postgres
 def test_a_failed_audit_write_fails_the_callers_transaction_even_if_caught(call_taker):
     from django.db import DataError
     from django.db.transaction import TransactionManagementError

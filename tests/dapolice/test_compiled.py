@@ -175,16 +175,13 @@ def test_queries_run_together_give_what_each_gives_alone_in_one_round_trip(
     assert together[4][0].reference == incidents[0].reference
 
 
+@pytest.mark.postgres
 def test_a_column_json_cannot_carry_exactly_is_refused():
     """Only the column types whose values come back exactly are read through JSON (a decimal
     or a JSON document would not): anything else is refused, not read approximately."""
-    from django.db import connection
 
     from dapolice.audit.models import AuditEvent
     from dapolice.common.compiled import run_together
-
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite runs the queries one by one: nothing goes through JSON")
 
     def build(ids: list[int]):
         return AuditEvent.objects.filter(pk__in=ids)  # its changes: a JSON document

@@ -236,6 +236,7 @@ def _audit_writes(sent: list[str]) -> list[str]:
     return out
 
 
+@pytest.mark.postgres
 def test_the_match_apis_audit_row_is_one_statement(client_for, call_taker, log_incident):
     """Issue 8: the chain's head comes with the match's one read statement, and the row is
     written in one more (lock, head compared, INSERT), not the lock and head read then the
@@ -243,8 +244,6 @@ def test_the_match_apis_audit_row_is_one_statement(client_for, call_taker, log_i
     from dapolice.audit.models import AuditEvent
     from tests.dapolice.test_audit import verify_output
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the one-statement write is PostgreSQL's (SQLite takes its writer lock)")
     log_incident(victim={"given_name": "Elizabeth", "family_name": "Jones"})
     client = client_for(call_taker)
     assert _match(client, given_name="Liz", family_name="Jones").status_code == 200
@@ -283,6 +282,7 @@ def test_served_outside_a_transaction_the_search_opens_none(client_for, call_tak
     assert not [q for q in sent if q in ("BEGIN", "COMMIT") or "SAVEPOINT" in q]
 
 
+@pytest.mark.postgres
 def test_the_panel_writes_its_audit_rows_in_one_insert(
     client_for, call_taker, log_incident, django_assert_max_num_queries
 ):
@@ -290,9 +290,6 @@ def test_the_panel_writes_its_audit_rows_in_one_insert(
     lock, the head compared, the INSERT: ``audit_append``), and the chain still verifies."""
     from dapolice.audit.models import AuditEvent
     from tests.incidents.test_duplicates import panel
-
-    if connection.vendor != "postgresql":
-        pytest.skip("the chain's lock is PostgreSQL's (SQLite's writer lock serialises)")
 
     open_one = log_incident(category="A", victim={"given_name": "Jane", "family_name": "Doe"})
     client = client_for(call_taker)

@@ -6,7 +6,6 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -359,10 +358,7 @@ def test_match_api_input_with_shared_fields_validates_as_drf_does():
     assert not hasattr(prototype, "initial_data")
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="audit_append is PostgreSQL's; SQLite reads the head, then inserts",
-)
+@pytest.mark.postgres
 def test_logging_a_call_writes_every_audit_row_in_two_inserts(call_taker):
     """The creation's rows (address, each person, the incident, the people linked) in one
     statement inside its transaction (``audit_append``: the chain lock, the head compared, the

@@ -28,10 +28,9 @@ pytestmark = pytest.mark.django_db
 INDEXED = ("incidents_incidentperson", "incidents_marker", "incidents_address", "incidents_person")
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("typed", [True, False], ids=["address typed", "name only"])
 def test_the_match_statement_scans_no_table_whole(call_taker, log_incident, typed):
-    if connection.vendor != "postgresql":
-        pytest.skip("the one statement and its plan are PostgreSQL's")
     victim = {"given_name": "Jane", "family_name": "Doe", "lives_at_location": True}
     suspect = {"given_name": "John", "family_name": "Doe", "lives_at_location": True}
     incident = log_incident(victim=victim, suspect=suspect)
