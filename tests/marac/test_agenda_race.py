@@ -11,18 +11,17 @@ runs (see ``tests/plugins/isolation.py``)."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection, transaction
 from django.utils import timezone
 
 from dapolice.audit.models import AuditEvent
 from marac import services
 from marac.choices import CaseStatus
 from marac.models import MaracCase
+from tests.locks import held_by_another_transaction
 
 
 @pytest.mark.postgres
@@ -36,36 +35,9 @@ def test_an_agenda_build_skips_a_waiting_case_another_transaction_holds(
     with time_machine.travel(now - timedelta(hours=1), tick=False):
         free = refer()
     m = meeting()  # cut-off in 7 days: both were referred by it
-    holding, release = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
-
-    def colleague() -> None:
-        """Holds the oldest waiting case's row lock (a page reading it for update), nothing else."""
-        try:
-            with transaction.atomic():
-                MaracCase.objects.select_for_update().filter(pk=held.pk).values_list("pk").get()
-                holding.set()
-                release.wait(timeout=20)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-            holding.set()
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=colleague)
-    holder.start()
-    try:
-        assert holding.wait(timeout=20)
-        with transaction.atomic():
-            # Without SKIP LOCKED this build would wait on the held case's lock: a bounded wait
-            # turns that into an error instead of a hang.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '5s'")
-            added = services.agenda_build(actor=coordinator, meeting=m)
-    finally:
-        release.set()
-        holder.join(timeout=20)
-    assert not errors, errors
+    # Without SKIP LOCKED the build would wait on the held case's lock (an error after 5 s).
+    with held_by_another_transaction(MaracCase.objects.filter(pk=held.pk)):
+        added = services.agenda_build(actor=coordinator, meeting=m)
     assert [(c.pk, c.agenda_position) for c in added] == [(free.pk, 1)]
     rows = {
         pk: (status, meeting_id)
