@@ -20,6 +20,7 @@ from incidents.choices import MarkerKind
 from incidents.inputs import AddressInput
 from incidents.models import Address, AddressReveal, Incident, Marker, RuralArea
 from tests.incidents.helpers import victim_of
+from tests.races import after_first, before_first
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 FARM = AddressInput(house="1", street="Farm Lane", town="Holt", postcode="NR25 6AA")
@@ -443,33 +444,27 @@ def test_the_same_typist_typing_the_same_refuge_again_raises_nothing_new(make_us
 
 
 def _typed_just_after_the_lookup(actor, data, restrict_by=None):
-    """A database hook: this call's look-up by postcode and house number returns (nothing), then
+    """While the block runs, its look-up by postcode and house number returns (nothing), then
     ``actor`` types the same dwelling (and ``restrict_by`` makes it a refuge), as a second call
     committing between this one's look-up and its insert would. One connection, deterministic.
-    Returns the hook and the list that receives the other call's address."""
-    landed: list = []
+    Yields what receives the other call's address."""
 
-    def hook(execute, sql, params, many, context):
-        result = execute(sql, params, many, context)
-        lookup = sql.lstrip().upper().startswith("SELECT") and '"postcode_key"' in sql
-        if lookup and '"incidents_address"' in sql and not landed:
-            landed.append(None)  # the other call's own look-up passes through
-            landed[0] = services.address_get_or_create(actor=actor, data=data)
-            if restrict_by is not None:
-                services.address_mark_restricted(actor=restrict_by, address=landed[0], reason="R")
-        return result
+    def other_call():
+        address = services.address_get_or_create(actor=actor, data=data)
+        if restrict_by is not None:
+            services.address_mark_restricted(actor=restrict_by, address=address, reason="R")
+        return address
 
-    return hook, landed
+    return after_first("SELECT", '"postcode_key"', '"incidents_address"', action=other_call)
 
 
 def test_a_call_losing_the_race_for_a_new_dwelling_gets_the_row_that_won(call_taker, make_user):
     """The unique key refuses this call's insert; the call taker gets the other call's row, not
     an error, and the dwelling is one row, created (and audited) once, by the winner."""
     other = make_user(Role.CALL_TAKER)
-    hook, landed = _typed_just_after_the_lookup(other, FARM)
-    with connection.execute_wrapper(hook):
+    with _typed_just_after_the_lookup(other, FARM) as landed:
         got = services.address_get_or_create(actor=call_taker, data=typed(street="Farm Ln"))
-    assert got.pk == landed[0].pk
+    assert got.pk == landed.value.pk
     assert (got.street, got.is_restricted) == ("Farm Lane", False)
     assert list(Address.objects.values_list("pk", flat=True)) == [got.pk]
     created = AuditEvent.objects.filter(action="incidents.address.created")
@@ -483,10 +478,9 @@ def test_losing_the_race_to_a_refuge_is_told_like_typing_it(call_taker, make_use
     this call taker and alerts the control room and the refuge's owner, as when it was found
     by the look-up."""
     mash = make_user(Role.MASH)
-    hook, landed = _typed_just_after_the_lookup(mash, FARM, restrict_by=mash)
-    with connection.execute_wrapper(hook):
+    with _typed_just_after_the_lookup(mash, FARM, restrict_by=mash) as landed:
         got = services.address_get_or_create(actor=call_taker, data=FARM)
-    refuge = landed[0]
+    refuge = landed.value
     assert (got.pk, got.is_restricted) == (refuge.pk, True)
     assert Address.objects.count() == 1
     event = AuditEvent.objects.get(action="incidents.address.restricted_typed")
@@ -508,23 +502,18 @@ def test_an_address_without_a_house_number_failing_to_insert_is_never_swapped_fo
     all the same (here on a taken id, as after an import that did not move the id sequence on),
     the error stands; the other address at that postcode is never handed back in its place."""
     lane = services.address_get_or_create(actor=call_taker, data=typed(house=""))
-    taken: list = []
 
-    def hook(execute, sql, params, many, context):
-        insert = sql.lstrip().upper().startswith('INSERT INTO "INCIDENTS_ADDRESS"')
-        if insert and not taken:
-            taken.append(True)
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_get_serial_sequence('incidents_address', 'id')")
-                (sequence,) = cursor.fetchone()
-                cursor.execute(f"SELECT last_value, is_called FROM {sequence}")  # noqa: S608
-                last, called = cursor.fetchone()
-            next_id = last + 1 if called else last
-            Address.objects.create(id=next_id, street="Imported Row", postcode="NR1 1AA")
-        return execute(sql, params, many, context)
+    def imported_row_takes_the_next_id():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence('incidents_address', 'id')")
+            (sequence,) = cursor.fetchone()
+            cursor.execute(f"SELECT last_value, is_called FROM {sequence}")  # noqa: S608
+            last, called = cursor.fetchone()
+        next_id = last + 1 if called else last
+        Address.objects.create(id=next_id, street="Imported Row", postcode="NR1 1AA")
 
-    with connection.execute_wrapper(hook), pytest.raises(IntegrityError):
+    taken = before_first('INSERT INTO "incidents_address"', action=imported_row_takes_the_next_id)
+    with taken, pytest.raises(IntegrityError):
         services.address_get_or_create(actor=call_taker, data=typed(house="", street="Lane"))
-    assert taken
     assert list(Address.objects.values_list("pk", flat=True)) == [lane.pk]
     assert AuditEvent.objects.filter(action="incidents.address.created").count() == 1

@@ -30,6 +30,7 @@ from incidents.models import (
     RuralArea,
 )
 from tests.incidents.helpers import HOME, NO, victim_of
+from tests.races import after_first
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
@@ -718,22 +719,16 @@ def test_a_control_room_supervisor_may_lower_the_grade_after_the_target(
 
 
 def _submitted_just_after_the_key_lookup(call_taker, key, actor=None):
-    """A database hook: the first SELECT by idempotency key returns, then ``actor`` (the call
-    taker by default) logs the same form, as a second submission committing between this one's
-    look-up and its insert would. Returns the hook and the list that receives that incident."""
-    landed: list[Any] = []
-
-    def hook(execute, sql, params, many, context):
-        result = execute(sql, params, many, context)
-        lookup = sql.lstrip().upper().startswith("SELECT") and "idempotency_key" in sql
-        if lookup and not landed:
-            landed.append(None)  # its own look-up passes through
-            landed[0] = services.incident_create(
-                actor=actor or call_taker, data=data(idempotency_key=key, narrative="first")
-            )
-        return result
-
-    return hook, landed
+    """While the block runs, its first SELECT by idempotency key returns, then ``actor`` (the
+    call taker by default) logs the same form, as a second submission committing between this
+    one's look-up and its insert would. Yields what receives that incident."""
+    return after_first(
+        "SELECT",
+        "idempotency_key",
+        action=lambda: services.incident_create(
+            actor=actor or call_taker, data=data(idempotency_key=key, narrative="first")
+        ),
+    )
 
 
 def test_a_submission_losing_the_race_for_its_key_returns_the_incident_that_won(call_taker):
@@ -741,12 +736,11 @@ def test_a_submission_losing_the_race_for_its_key_returns_the_incident_that_won(
     lands before this one's insert, whose unique key then fails. The call taker gets the
     incident that won, not an error, and the call is logged once."""
     key = uuid.uuid4()
-    hook, landed = _submitted_just_after_the_key_lookup(call_taker, key)
-    with connection.execute_wrapper(hook):
+    with _submitted_just_after_the_key_lookup(call_taker, key) as landed:
         got = services.incident_create(
             actor=call_taker, data=data(idempotency_key=key, narrative="second")
         )
-    assert got.pk == landed[0].pk
+    assert got.pk == landed.value.pk
     assert got.narrative == "first"
     assert Incident.objects.filter(idempotency_key=key).count() == 1
     assert Incident.objects.count() == 1
@@ -755,11 +749,11 @@ def test_a_submission_losing_the_race_for_its_key_returns_the_incident_that_won(
 def test_losing_the_race_for_a_key_someone_else_used_is_a_conflict(call_taker, make_user):
     key = uuid.uuid4()
     other = make_user(Role.CALL_TAKER)
-    hook, landed = _submitted_just_after_the_key_lookup(call_taker, key, actor=other)
-    with connection.execute_wrapper(hook), pytest.raises(Conflict) as err:
+    race = _submitted_just_after_the_key_lookup(call_taker, key, actor=other)
+    with race as landed, pytest.raises(Conflict) as err:
         services.incident_create(actor=call_taker, data=data(idempotency_key=key))
     assert err.value.message == "This form was already used by someone else. Open a new one."
-    assert list(Incident.objects.values_list("pk", "taken_by")) == [(landed[0].pk, other.pk)]
+    assert list(Incident.objects.values_list("pk", "taken_by")) == [(landed.value.pk, other.pk)]
 
 
 def test_a_new_address_takes_the_rurality_the_deadline_was_decided_with(call_taker):

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.utils import timezone
 
 from dapolice.alerts.models import Deadline
@@ -26,6 +25,7 @@ from marac.inputs import Household
 from marac.models import MaracCase
 from mash import services as mash_services
 from risk import signals as risk_signals
+from tests.races import after_first
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -534,21 +534,15 @@ def test_mash_marac_referrals_made_before_the_app_are_taken_onto_the_list(mash_c
 
 
 def _taken_just_after_the_lookup(actor, referral_id):
-    """A database hook: this take's look-up of a case for the MASH referral returns (none), then
-    ``actor`` takes the referral onto the list, as a second take committing between this one's
-    look-up and its insert would (one connection, deterministic). Returns the hook and the list
-    that receives the other take's case."""
-    landed: list = []
-
-    def hook(execute, sql, params, many, context):
-        result = execute(sql, params, many, context)
-        lookup = sql.lstrip().upper().startswith("SELECT") and '"mash_referral_id"' in sql
-        if lookup and not landed:
-            landed.append(None)  # the other take's own look-up passes through
-            landed[0] = services.case_from_mash_referral(actor=actor, referral_id=referral_id)
-        return result
-
-    return hook, landed
+    """While the block runs, this take's look-up of a case for the MASH referral returns (none),
+    then ``actor`` takes the referral onto the list, as a second take committing between this
+    one's look-up and its insert would (one connection, deterministic). Yields what receives
+    the other take's case."""
+    return after_first(
+        "SELECT",
+        '"mash_referral_id"',
+        action=lambda: services.case_from_mash_referral(actor=actor, referral_id=referral_id),
+    )
 
 
 def test_a_take_of_a_mash_referral_losing_the_race_returns_the_case_that_won(
@@ -559,11 +553,10 @@ def test_a_take_of_a_mash_referral_losing_the_race_returns_the_case_that_won(
     c = mash_case("high")
     # Made without its on-commit signal, so no case exists yet for the referral.
     r = mash_services.referral_make(actor=mash_officer, case=c, kind="marac")
-    hook, landed = _taken_just_after_the_lookup(coordinator, r.pk)
-    with connection.execute_wrapper(hook):
+    with _taken_just_after_the_lookup(coordinator, r.pk) as landed:
         got = services.case_from_mash_referral(actor=mash_officer, referral_id=r.pk)
-    assert isinstance(landed[0], MaracCase)
-    assert (got.pk, got.mash_referral_id, got.victim_id) == (landed[0].pk, r.pk, c.victim_id)
+    assert isinstance(landed.value, MaracCase)
+    assert (got.pk, got.mash_referral_id, got.victim_id) == (landed.value.pk, r.pk, c.victim_id)
     assert (got.referred_by_id, got.source, got.status) == (
         coordinator.pk,
         "mash",

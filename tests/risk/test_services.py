@@ -20,6 +20,7 @@ from incidents.models import Incident, Marker
 from risk import services, signals
 from risk.choices import REVIEW_DEADLINE, REWORK_DEADLINE, Status
 from risk.models import Assessment, AssessmentReview, Instrument, OfficerSupervisor
+from tests.races import after_first
 from tests.risk.conftest import complete_input, view_of
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
@@ -463,30 +464,23 @@ def test_every_change_is_audited(submitted, supervisor):
 
 
 def _started_just_after_the_lookup(actor, incident):
-    """A database hook: this start's look-up of a DASH in progress returns (none), then ``actor``
-    starts one for the same victim, as a second start committing between this one's look-up and
-    its insert would (one connection, deterministic). Returns the hook and the list that
-    receives the other start's DASH."""
-    landed: list = []
-
-    def hook(execute, sql, params, many, context):
-        result = execute(sql, params, many, context)
-        lookup = sql.lstrip().upper().startswith("SELECT") and 'FROM "risk_assessment"' in sql
-        if lookup and not landed:
-            landed.append(None)  # the other start's own look-up passes through
-            landed[0] = services.assessment_start(actor=actor, incident=incident)
-        return result
-
-    return hook, landed
+    """While the block runs, this start's look-up of a DASH in progress returns (none), then
+    ``actor`` starts one for the same victim, as a second start committing between this one's
+    look-up and its insert would (one connection, deterministic). Yields what receives the
+    other start's DASH."""
+    return after_first(
+        "SELECT",
+        'FROM "risk_assessment"',
+        action=lambda: services.assessment_start(actor=actor, incident=incident),
+    )
 
 
 def test_a_double_tap_losing_the_race_carries_on_the_dash_that_won(attended, officer):
     """The one-open-DASH-per-victim constraint refuses this start's insert; the officer gets the
     DASH the other tap opened, not an error, and it was started (and audited) once."""
-    hook, landed = _started_just_after_the_lookup(officer, attended)
-    with connection.execute_wrapper(hook):
+    with _started_just_after_the_lookup(officer, attended) as landed:
         got = services.assessment_start(actor=officer, incident=attended)
-    assert (got.pk, got.author_id, got.status) == (landed[0].pk, officer.pk, Status.DRAFT)
+    assert (got.pk, got.author_id, got.status) == (landed.value.pk, officer.pk, Status.DRAFT)
     assert list(Assessment.objects.values_list("pk", flat=True)) == [got.pk]
     started = AuditEvent.objects.filter(action="risk.assessment.started")
     assert [(e.actor_id, e.subject_id) for e in started] == [(officer.pk, str(got.pk))]
@@ -499,10 +493,12 @@ def test_a_colleague_starting_at_the_same_moment_is_a_conflict(
     whose DASH is in progress, as when it is found by the look-up; nothing of theirs is kept."""
     colleague = make_user("attending_officer")
     incident = attach(attended, colleague)
-    hook, landed = _started_just_after_the_lookup(officer, incident)
-    with connection.execute_wrapper(hook), pytest.raises(Conflict) as err:
+    with (
+        _started_just_after_the_lookup(officer, incident) as landed,
+        pytest.raises(Conflict) as err,
+    ):
         services.assessment_start(actor=colleague, incident=incident)
     assert err.value.message == f"{officer} already has a DASH in progress for this victim."
-    assert list(Assessment.objects.values_list("pk", "author")) == [(landed[0].pk, officer.pk)]
+    assert list(Assessment.objects.values_list("pk", "author")) == [(landed.value.pk, officer.pk)]
     started = AuditEvent.objects.filter(action="risk.assessment.started")
     assert [e.actor_id for e in started] == [officer.pk]
