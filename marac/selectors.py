@@ -189,6 +189,7 @@ class CaseDetail:
     criteria: list[str]
     research: list[Research]
     actions: list[ActionRow]
+    #: Of ``actions``: those never reported back on.
     unreported: int
     coordinator: bool
     reassessment: Any = None
@@ -219,7 +220,8 @@ def _level_label(level: str) -> str:
 
 def case_detail(*, user: User, case: MaracCase, now: datetime | None = None) -> CaseDetail:
     """What the case page shows the user: the coordinator everything; a partner the research
-    they may see and only their agency's actions. Research and actions shown are audited."""
+    they may see and only their agency's actions (and the count of those not reported back on).
+    Research and actions shown are audited."""
     now = now or timezone.now()
     research = list(
         case.research.filter(policies.research_visibility(user))
@@ -252,7 +254,9 @@ def case_detail(*, user: User, case: MaracCase, now: datetime | None = None) -> 
         criteria=criteria_labels(case.criteria),
         research=research,
         actions=[_action_row(a, now) for a in actions],
-        unreported=Action.objects.filter(case=case, reported_at__isnull=True).count(),
+        # Of the actions shown (all for the coordinator, a partner's own agency's), counted from
+        # the rows already read: a partner learns nothing of another agency's actions from it.
+        unreported=sum(1 for a in actions if a.reported_at is None),
         coordinator=policies.is_coordinator(user),
         **(_risk_levels(case) if policies.is_coordinator(user) else {}),
     )

@@ -955,6 +955,34 @@ def test_the_case_page_counts_the_actions_not_reported_on_and_audits_those_shown
     assert ([r.action.pk for r in partner.actions], partner.coordinator) == ([reported.pk], False)
 
 
+def test_a_partner_is_told_only_of_their_own_agencys_actions_not_reported_on(
+    listed, add_action, agency_housing, agency_health, housing_user, health_user
+):
+    """The count of actions not reported back on is of the actions the user may see: a partner
+    never learns from it how many actions another agency holds on the case."""
+    case = listed()
+    reported, waiting = add_action(case, agency_housing), add_action(case, agency_housing)
+    services.action_report(actor=housing_user, action=reported, kind="update", note="Booked")
+    add_action(case, agency_health), add_action(case, agency_health)
+    housing = selectors.case_detail(user=housing_user, case=case)
+    assert ([r.action.pk for r in housing.actions], housing.unreported) == (
+        [reported.pk, waiting.pk],
+        1,
+    )
+    assert selectors.case_detail(user=health_user, case=case).unreported == 2
+
+
+def test_the_coordinator_is_told_of_every_agencys_actions_not_reported_on(
+    listed, add_action, agency_housing, agency_health, coordinator, housing_user
+):
+    case = listed()
+    reported = add_action(case, agency_housing)
+    add_action(case, agency_housing), add_action(case, agency_health)
+    services.action_report(actor=housing_user, action=reported, kind="update", note="Booked")
+    add_action(listed(), agency_health)  # another case's
+    assert selectors.case_detail(user=coordinator, case=case).unreported == 2
+
+
 def test_the_last_case_of_a_victim_is_by_referral_time_not_by_when_it_was_stored(refer, victim):
     person = victim()
     first, second = refer(person), refer(person)
