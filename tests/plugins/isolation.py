@@ -5,7 +5,8 @@ each test empties) and, under ``pytest -n``, the workers share one cache: one wo
 counters and heartbeat land in another's test, and each worker's "empty the cache" fixture wipes
 the others' keys mid-test.
 
-* Redis: the key prefix gets the worker's name (``dapolice-test-gw0``); the autouse
+* Redis: the key prefix gets the worker's name (``dapolice-test-gw0``), and under mutmut the
+  child's database slot too (``dapolice-test-main-mut1``: every child is ``main``); the autouse
   ``_fresh_cache`` fixture and the end of the session delete only that prefix.
 * Embedded default: the file cache, the filesystem broker and the static root move to a
   temporary directory of this process, removed at the end.
@@ -38,6 +39,8 @@ _STATE = pytest.StashKey[tuple[Any, Path]]()
 _SLOT_LOCKS: list[tuple[Any, Path]] = []
 #: The process holding ``_SLOT_LOCKS`` (a forked child inherits the list, not the slot).
 _SLOT_OWNER: list[int] = []
+#: The number of the slot held (its database's and its cache key prefix's suffix).
+_SLOT: list[int] = []
 #: The database and test database names before any slot suffix (taken in the first process).
 _BASE: dict[str, str] = {}
 
@@ -54,17 +57,17 @@ def cache_prefix_keys(cache: Any, prefix: str) -> tuple[Any, list[bytes]]:
     return client, list(client.scan_iter(match=f"{prefix}:*"))
 
 
-def mutation_database_suffix() -> None:
+def mutation_database_suffix() -> int | None:
     """Under mutmut, a test database per concurrently running child (see the module doc).
 
     mutmut forks each child from the process that ran the clean tests, which already holds a
     slot: the child inherits that list, not the slot (its lock is the parent's), so it claims
     one of its own; else every child would share the parent's database and wait on the other
-    children's row locks."""
+    children's row locks. Returns the slot's number (``None`` outside mutmut)."""
     if not os.environ.get("DAPOLICE_MUTATION"):
-        return
+        return None
     if _SLOT_LOCKS and [os.getpid()] == _SLOT_OWNER:
-        return
+        return _SLOT[0]
     from django.conf import settings
 
     db = settings.DATABASES["default"]
@@ -86,8 +89,9 @@ def mutation_database_suffix() -> None:
             handle.close()
             continue
         _SLOT_LOCKS.append((handle, lock.with_suffix(".ready")))
+        _SLOT[:] = [slot]
         db.setdefault("TEST", {})["NAME"] = f"{_BASE['test']}_mut{slot}"
-        return
+        return slot
     raise RuntimeError("no free mutation database slot (more than 16 children?)")
 
 
@@ -161,12 +165,16 @@ def pytest_configure(config: pytest.Config) -> None:
     from django.test.utils import override_settings
 
     worker = worker_name(config)
+    # Under mutmut every child is ``main``: the slot it claims (here, before any test; the
+    # database fixture later finds it held) sets its cache keys apart from the other children's.
+    slot = mutation_database_suffix()
     scratch = Path(tempfile.mkdtemp(prefix=f"dapolice-test-{worker}-"))
     caches = copy.deepcopy(settings.CACHES)
     default = caches["default"]
     overrides: dict[str, Any] = {"CACHES": caches, "STATIC_ROOT": scratch / "static"}
     if "redis" in default["BACKEND"].lower():
-        default["KEY_PREFIX"] = f"{default.get('KEY_PREFIX') or 'dapolice-test'}-{worker}"
+        mine = worker if slot is None else f"{worker}-mut{slot}"
+        default["KEY_PREFIX"] = f"{default.get('KEY_PREFIX') or 'dapolice-test'}-{mine}"
     else:
         default["LOCATION"] = str(scratch / "cache")
     if settings.CELERY_BROKER_URL.startswith("filesystem"):
