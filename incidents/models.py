@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -243,13 +244,18 @@ class PersonName(models.Model):
             models.Index(fields=["family_phon", "dob_key"], name="name_family_dob_idx"),
             models.Index(fields=["given_phon", "dob_key"], name="name_given_dob_idx"),
             models.Index(fields=["given_canon", "family_norm"], name="name_canon_family_idx"),
-            # The engine's family_trigram block: the given name (btree_gin) and a surname with
-            # trigrams in common (pg_trgm), one bitmap of both: a surname mistyped in its first
-            # letters (Xmith, Cmith) that no sound code or prefix reaches.
+            # The engine's family_trigram block: the surname's trigrams keyed by the given
+            # name (``linda:hol``; SQL functions of migration 0014, PostgreSQL only): a surname
+            # mistyped in its first letters (Xmith, Cmith) that no sound code or prefix
+            # reaches, read from the entries of the given names typed alone.
             GinIndex(
-                fields=["given_canon", "family_norm"],
-                opclasses=["text_ops", "gin_trgm_ops"],
-                name="name_canon_family_trgm_idx",
+                models.Func(
+                    models.F("given_canon"),
+                    models.F("family_norm"),
+                    function="dapolice_name_trigrams",
+                    output_field=ArrayField(models.TextField()),
+                ),
+                name="name_keyed_trgm_idx",
             ),
         ]
 

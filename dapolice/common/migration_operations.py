@@ -239,3 +239,20 @@ class PostgresOnlyAddIndexConcurrently(pg.AddIndexConcurrently):
     ) -> None:
         if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class PostgresOnlyRemoveIndexConcurrently(pg.RemoveIndexConcurrently):
+    """``DROP INDEX CONCURRENTLY`` of an index only PostgreSQL has (one that
+    :class:`PostgresOnlyAddIndexConcurrently` added): elsewhere it only leaves the state."""
+
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
