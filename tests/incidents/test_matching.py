@@ -588,6 +588,31 @@ def test_one_flag_per_household_namesake_parent(add_person: Callable[..., Person
     assert "different date of birth" in found[1].reasons
 
 
+def test_a_given_name_misspelt_with_a_wrong_date_at_home_is_the_adult_on_record(
+    add_person: Callable[..., Person],
+) -> None:
+    """Issue 8: the household cap's exception for one given name on two adults of one
+    generation reaches the same name misspelt (Stepahnie / Stephanie), the surname agreeing:
+    one person typed with a slip and a wrong date. A name that is another person's (Michaela
+    beside Michael) or a generation apart (the daughter named after her mother) stays capped."""
+    home = {"postcode": "NR4 7TJ", "house": "16"}
+    stephanie = add_person("Stephanie", "Tiller", date(1969, 2, 8), **home)
+    michael = add_person("Michael", "Tiller", date(1980, 3, 2), **home)
+    named = {"family_name": "Tiller", **home}
+    found = top(MatchQuery(given_name="Stepahnie", date_of_birth=date(1963, 12, 20), **named))
+    assert found.person_id == stephanie.pk
+    assert found.flagged
+    assert "different date of birth" in found.reasons
+    # The partner's name sounds alike, but it is hers, not his misspelt.
+    partner = top(MatchQuery(given_name="Michaela", date_of_birth=date(1984, 7, 19), **named))
+    assert partner.person_id == michael.pk
+    assert not partner.flagged
+    # Her name misspelt on someone born a generation later: her daughter, named after her.
+    daughter = top(MatchQuery(given_name="Stepahnie", date_of_birth=date(1995, 5, 14), **named))
+    assert daughter.person_id == stephanie.pk
+    assert not daughter.flagged
+
+
 # --- Ranking, reasons, limits -----------------------------------------------------------------
 
 

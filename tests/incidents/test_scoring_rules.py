@@ -419,22 +419,36 @@ def test_two_adults_born_less_than_fifteen_years_apart_are_one_generation(a, b, 
 
 
 @pytest.mark.parametrize(
-    ("given", "same_generation", "capped"),
+    ("given", "misspelt", "family", "same_generation", "capped"),
     [
-        (EXACT, True, False),  # one adult, recorded with a wrong date of birth
-        (EXACT, False, True),  # a father and the son named after him
-        (PHONETIC, True, True),  # Michael / Michaela: a partner
-        (NICKNAME, True, True),  # Nicola / Nicholas, Sam / Samantha
-        (TYPO, True, True),
+        (EXACT, False, EXACT, True, False),  # one adult, recorded with a wrong date of birth
+        (EXACT, False, EXACT, False, True),  # a father and the son named after him
+        (PHONETIC, False, EXACT, True, True),  # Michael / Michaela: a partner
+        (NICKNAME, False, EXACT, True, True),  # Nicola / Nicholas, Sam / Samantha
+        (TYPO, False, EXACT, True, True),  # a letter apart but another name (Mario / Maria)
+        # One name misspelt (Stepahnie / Stephanie), the family name agreeing: one adult with a
+        # wrong date, as with the same name exactly (issue 8).
+        (TYPO, True, EXACT, True, False),
+        (PHONETIC, True, EXACT, True, False),  # Isabwlla / Isabella
+        (TYPO, True, TYPO, True, False),  # both names misspelt
+        (TYPO, True, PHONETIC, True, False),
+        # ... but a generation apart, a mother and the daughter named after her (misspelt) ...
+        (TYPO, True, EXACT, False, True),
+        # ... and with another family name, or only part of it, someone else.
+        (TYPO, True, MISMATCH, True, True),
+        (TYPO, True, PARTIAL, True, True),
+        (TYPO, True, MISSING, True, True),
     ],
 )
 def test_one_given_name_on_two_adults_of_one_generation_at_one_home_is_one_person(
-    given, same_generation, capped
+    given, misspelt, family, same_generation, capped
 ):
     from dataclasses import replace
 
+    ev = evidence(given=given, family=family, dob=MISMATCH, address=SAME)
     ev = replace(
-        evidence(given=given, family=EXACT, dob=MISMATCH, address=SAME),
+        ev,
+        names=(replace(ev.names[0], given_misspelt=misspelt),),
         dob_far=True,
         dob_same_generation=same_generation,
     )
@@ -444,6 +458,44 @@ def test_one_given_name_on_two_adults_of_one_generation_at_one_home_is_one_perso
     assert scoring.another_in_the_household(replace(ev, address=SAME_STREET)) is capped
     # A name with a different date of birth elsewhere still never flags.
     assert score(replace(ev, address=MISSING)) < FLAG
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored", "misspelt"),
+    [
+        ("stepahnie", "stephanie", True),  # two letters swapped
+        ("isabwlla", "isabella", True),  # one typed wrong
+        ("lachlarn", "lachlan", True),  # one added
+        ("emiily", "emily", True),
+        ("sarha", "sarah", True),  # the last two swapped
+        ("chrsitophr", "christopher", True),  # two slips in a long name
+        ("chrsitphr", "christopher", False),  # three
+        ("jackson", "jaxon", False),  # two in a short one: another spelling, another person
+        ("michaela", "michael", False),  # a letter added at the end: another name
+        ("mario", "maria", False),  # another ending: another name
+        ("ztephanie", "stephanie", False),  # the first letter changed
+        ("frances", "francis", False),  # two names, both known
+        ("jon", "joan", False),  # three letters
+        ("stephanie", "stephanie", False),  # the same: exact, not misspelt
+        ("", "stephanie", False),
+    ],
+)
+def test_a_given_name_misspelt_is_a_slip_inside_one_name_not_another_name(typed, stored, misspelt):
+    assert scoring.misspelt_given(typed, stored) is misspelt
+    assert scoring.misspelt_given(stored, typed) is misspelt
+
+
+def test_compare_marks_a_misspelt_given_name_in_the_box_it_was_typed_in():
+    def names(given: str, family: str) -> dict[bool, bool]:
+        typed = scoring.Typed.from_raw(
+            given=given, family=family, date_of_birth=None, phones=(), postcode="", house=""
+        )
+        stored = scoring.Stored(1, None, "", "", names=[("Stephanie", "Tiller", True)])
+        return {n.swapped: n.given_misspelt for n in scoring.compare(typed, stored).names}
+
+    assert names("Stepahnie", "Tiller") == {False: True, True: False}
+    assert names("Tiller", "Stepahnie") == {False: False, True: True}  # names swapped
+    assert names("Stephanie", "Tiller") == {False: False, True: False}
 
 
 @pytest.mark.parametrize(
