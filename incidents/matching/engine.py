@@ -31,7 +31,7 @@ block             finds persons with                                      index
                   starting with the same three letters
 ``given_typo``    the exact surname and a given name starting with the    name_norm_idx
                   same two letters
-``family_tri...`` the given name (or a nickname of it) and a surname      name_keyed_trgm_idx
+``family_tri...`` the given name (its canonical form) and a surname      name_keyed_trgm_idx
                   with trigrams in common (pg_trgm ``%``, similarity
                   0.3): typos in the first letters (``family_trigram``)
 ================  ======================================================  =====================
@@ -429,7 +429,7 @@ def candidate_blocks(query: MatchQuery) -> list[Block]:
 
 
 def _trigram_block(given: str, family_folded: str, excluded: list[int], limit: int) -> Block:
-    """The ``family_trigram`` block: the given name typed (or a nickname of it) and a surname
+    """The ``family_trigram`` block: the given name typed (its canonical form) and a surname
     similar to the one typed (pg_trgm's ``%``, similarity 0.3 by default).
 
     Rows sharing a keyed trigram (``dapolice_name_trigrams`` && ``dapolice_typed_trigrams``,
@@ -438,7 +438,11 @@ def _trigram_block(given: str, family_folded: str, excluded: list[int], limit: i
     the LIMIT makes look cheap (it did: a second, for a given name with many nicknames)."""
     t = _sql()
     n = t.n
-    givens = sorted({keys.given_canon(given), *keys.canonical_given_names(given)})
+    # The given name's own canonical form (Bill, Will and William are all "william"), not
+    # every group a nickname belongs to (Cassie: Caroline, Cassandra, Catherine...): eleven
+    # given names made the probe ten times longer, and the labelled sets found no duplicate
+    # that needed them here (a surname mistyped *and* a nickname from another group).
+    givens = [keys.given_canon(given)]
     args: list[object] = [givens, family_folded]
     where = [
         f"dapolice_name_trigrams({n['given_canon']}, {n['family_norm']}) "

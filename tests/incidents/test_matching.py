@@ -842,7 +842,8 @@ def test_every_block_can_be_answered_from_its_index(add_person: Callable[..., Pe
     # The trigram block: one GIN index of the surname's trigrams keyed by the given name, read
     # by the given names typed alone; never the surname's trigrams across the whole table.
     assert "name_keyed_trgm_idx" in plans["family_trigram"], plans["family_trigram"]
-    assert "gin_trgm" not in plans["family_trigram"] and "Seq Scan" not in plans["family_trigram"]
+    assert "gin_trgm" not in plans["family_trigram"]
+    assert "Seq Scan" not in plans["family_trigram"]
     assert not [name for name, plan in plans.items() if "BitmapAnd" in plan]
 
 
@@ -988,8 +989,8 @@ def test_the_keyed_trigram_probe_finds_what_pg_trgm_similarity_finds(
     add_person: Callable[..., Person],
 ) -> None:
     """The block's index probe (the given name's keyed trigrams) is only a way in: what it
-    returns is every person with that given name (or a nickname of it) whose surname pg_trgm
-    calls similar, and nobody else, whichever letters were mistyped."""
+    returns is every person with that given name (Bill, Will, William: one canonical form)
+    whose surname pg_trgm calls similar, and nobody else, whichever letters were mistyped."""
     surnames = ["Smithson", "Smithsen", "Mithson", "Smith", "Johnson", "Simpson", "Thompson"]
     for surname in surnames:
         add_person("William", surname, date(1970, 1, 1))
@@ -1002,7 +1003,7 @@ def test_the_keyed_trigram_probe_finds_what_pg_trgm_similarity_finds(
             cursor.execute(
                 "SELECT person_id FROM incidents_personname "
                 "WHERE given_canon = ANY(%s) AND family_norm %% %s",
-                [sorted({keys.given_canon("Bill"), *keys.canonical_given_names("Bill")}), folded],
+                [[keys.given_canon("Bill")], folded],
             )
             similar = {row[0] for row in cursor.fetchall()}
         assert found == similar, typed
@@ -1030,8 +1031,10 @@ def test_a_search_is_never_planned_in_parallel(add_person: Callable[..., Person]
         cursor.execute("SET LOCAL enable_seqscan = on")
         scanned = explain(MatchQuery(given_name="Bill", family_name="Dmithson"))["family_trigram"]
     assert "name_keyed_trgm_idx" in plan, plan
-    assert "Gather" not in plan and "Parallel" not in plan, plan
-    assert "Seq Scan" in scanned and "Gather" not in scanned, scanned
+    assert "Gather" not in plan, plan
+    assert "Parallel" not in plan, plan
+    assert "Seq Scan" in scanned, scanned
+    assert "Gather" not in scanned, scanned
 
 
 def test_the_trigram_block_needs_a_surname_of_four_letters(add_person: Callable[..., Person]):
