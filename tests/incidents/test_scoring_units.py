@@ -12,6 +12,8 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from incidents.matching import scoring
 from incidents.matching.scoring import (
@@ -544,6 +546,49 @@ def test_records_without_a_house_number_are_not_one_person_by_postcode_alone():
         _stored(person_id=2, house_key="22", **alike),
     ]
     assert scoring.distinct_people(at_22) == 1
+
+
+def _groups_pair_by_pair(records: list[Stored]) -> int:
+    """The definition: records joined, transitively, wherever ``_same_person`` says so."""
+    parent = list(range(len(records)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(records):
+        for j, b in enumerate(records):
+            if scoring._same_person(a, b):
+                parent[root(i)] = root(j)
+    return len({root(i) for i in range(len(records))})
+
+
+_DATES = [
+    None, date(1980, 3, 4), date(1980, 4, 3), date(1981, 3, 4), date(1980, 3, 5),
+    date(1980, 5, 5), date(1900, 1, 1), date(1970, 1, 1),
+]  # fmt: skip
+_HOMES = [
+    ("", ""),
+    ("NR31HG", ""),
+    ("", "22"),
+    ("NR31HG", "22"),
+    ("NR31HG", "24"),
+    ("IP12AB", "22"),
+]
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(_DATES), st.sampled_from(_HOMES)), min_size=0, max_size=12)
+)
+def test_distinct_people_joins_exactly_the_records_same_person_would(rows):
+    """The one-pass count groups records as comparing every pair with ``_same_person`` does:
+    the same date or day and month swapped (never a placeholder), or no date and one home."""
+    records = [
+        _stored(person_id=i, dob=dob, postcode_key=postcode, house_key=house)
+        for i, (dob, (postcode, house)) in enumerate(rows)
+    ]
+    assert scoring.distinct_people(records) == _groups_pair_by_pair(records)
 
 
 def test_the_common_name_count_reads_each_best_name_under_the_weights_given():
