@@ -151,12 +151,14 @@ class IncidentBoardView(PolicyRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        ctx["incidents"] = selectors.incident_board(user=self.user)
         ctx["board_limit"] = settings.DAPOLICE_BOARD_LIMIT
         ctx["can_defer"] = access.check(self.user, "incidents.defer")
         # The board reads overdue incidents from the database itself; this says when the
         # alerts about them may be late (the sweep's heartbeat is old).
         ctx["alerting_delayed"] = alerting_delayed()
+        # The audited read last: the audit row says the board was shown, so nothing that can
+        # still fail (the database going away mid-request) may come after it.
+        ctx["incidents"] = selectors.incident_board(user=self.user)
         return ctx
 
 

@@ -413,6 +413,34 @@ def test_list_and_board_audit_the_records_shown(client_for, call_taker, log_inci
 # --- The control-room board -------------------------------------------------------------------
 
 
+def test_a_board_the_database_fails_to_show_is_not_recorded_as_shown(
+    client_for, call_taker, log_incident
+):
+    """The database going away mid-request (the fault test stops PostgreSQL under load): the
+    board's last reads fail, the user gets the 503 page, and the audit trail must not say the
+    board was shown. Every other read comes before the audited one."""
+    from django.db import OperationalError, connection
+
+    from tests.races import before_first
+
+    log_incident()
+    client = client_for(call_taker)
+
+    def database_gone() -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    before = AuditEvent.objects.filter(action="incidents.incident.board_viewed").count()
+    with (
+        before_first("SELECT", "alerts_heartbeat", action=database_gone),
+        pytest.raises(OperationalError),
+    ):
+        client.get(reverse("incidents:board"))
+    assert connection.is_usable()
+    assert AuditEvent.objects.filter(action="incidents.incident.board_viewed").count() == before
+    client.get(reverse("incidents:board"))  # and when it is back, the board shown is recorded
+    assert AuditEvent.objects.filter(action="incidents.incident.board_viewed").count() == before + 1
+
+
 def test_board_lists_open_incidents_overdue_first_with_countdowns(
     client_for, call_taker, log_incident
 ):
