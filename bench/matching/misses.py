@@ -7,7 +7,8 @@ For the headline queries whose person is on record and was not flagged, the firs
   the matches, listed apart as people at the address: by design);
 * ``flag went to another at the home``: the one-flag-per-household rule;
 * ``household cap``: the same home and a far date of birth (``scoring.another_in_the_household``);
-* ``names alone`` / ``given name and date alone``: the other caps (by design);
+* ``names alone`` / ``given name and date alone`` / ``a similar surname and date alone``: the
+  other caps (by design);
 * ``below the flag``: no rule capped it, the evidence did not add up (a value replaced, another
   missing or changed).
 
@@ -44,6 +45,8 @@ def cause(c: Collected, w: scoring.Weights = scoring.DEFAULT_WEIGHTS) -> str:
         return "names alone"
     if scoring.given_and_date_alone(evidence, w):
         return "given name and date alone"
+    if scoring.similar_surname_and_date_alone(evidence, w):
+        return "a similar surname and date alone"
     return "below the flag"
 
 

@@ -13,7 +13,9 @@ surname: without evidence about *this* individual (the given name, the date of b
 number) a candidate's score is capped below the flag threshold, however much the household
 evidence adds up to. And a surname missing on one side is not evidence either way, so a given
 name and a date of birth with nothing else (no phone, no postcode) are capped below the flag too:
-at a million persons several share both. At the same home, a date of birth that disagrees (and
+at a million persons several share both; so, with no given name to compare, are a surname
+only like the one typed and a date of birth (:func:`similar_surname_and_date_alone`). At the
+same home, a date of birth that disagrees (and
 no phone in common) is another member of the household, capped the same way, unless both are
 adults of one generation and the given name is the same, or the same name misspelt with the
 family name agreeing (a wrong date, not a son named after his father): see
@@ -88,7 +90,8 @@ class Weights:
     * a name alone never flags (two people share a name), nor a name with a different date of
       birth (a namesake), nor given name and date of birth alone (common at a million persons);
     * household evidence alone never flags (the cap in :func:`score`), nor a given name and a
-      date of birth when one side has no surname, nor names alone (the same cap);
+      date of birth when one side has no surname, nor a similar surname and a date of birth
+      when one side has no given name, nor names alone (the same cap);
     * 1 January, the date typed when only the year is known, is weaker evidence than any
       other date (``common_dob`` off an exact date of birth on 1 January).
     """
@@ -673,6 +676,26 @@ def given_and_date_alone(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS) -> bo
     )
 
 
+#: Family-name levels that only resemble the name typed: several stored surnames resemble one
+#: typed with a slip (Boyls: Boyle, Boyles, Bowles), so each brings its own namesakes.
+_FAMILY_SIMILAR = frozenset({PHONETIC, TYPO, PARTIAL})
+
+
+def similar_surname_and_date_alone(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS) -> bool:
+    """No given name to compare (missing on one side), a surname only like the one typed (not
+    the same), and neither a phone nor a postcode agrees: at a million persons a date of birth
+    and any of the surnames a slip could be are shared by several people (the synthetic set at
+    1M flagged "Boyls, born 30 Dec 2000" as Hannah Boyle). The same surname exactly with the
+    date still flags: the rarer coincidence, and the one a call taker gives for a child."""
+    name = best_name(evidence, w)
+    return (
+        name.given == MISSING
+        and name.family in _FAMILY_SIMILAR
+        and evidence.phone != SAME
+        and evidence.address not in _ADDRESS_AGREES
+    )
+
+
 def another_in_the_household(evidence: Evidence, w: Weights = DEFAULT_WEIGHTS) -> bool:
     """Same home, a date of birth far from the one typed (more than two digits apart, not a
     slip), no phone in common: a father and the son named after him, a sibling, a new partner
@@ -729,6 +752,7 @@ def score(
     if (
         not about_the_individual(evidence, w)
         or given_and_date_alone(evidence, w)
+        or similar_surname_and_date_alone(evidence, w)
         or another_in_the_household(evidence, w)
         or names_alone(evidence)
     ):

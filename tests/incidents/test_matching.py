@@ -1185,3 +1185,20 @@ def test_both_names_garbled_are_found_by_the_date_of_birth_at_the_house_number(
     # Another house number, or another day: not this block.
     assert bethany.pk not in ids(replace(query, house="11"))
     assert bethany.pk not in ids(replace(query, date_of_birth=date(1954, 12, 13)))
+
+
+def test_a_surname_like_the_one_typed_and_a_date_are_shown_not_flagged(
+    add_person: Callable[..., Person],
+) -> None:
+    """No given name typed: "Boyls, born 30 Dec 2000" is shown Hannah Boyle born that day as a
+    possible match, never flagged (at a million persons several people share a date and one of
+    the surnames a slip could be); typed exactly, or with the postcode agreeing, she flags."""
+    hannah = add_person("Hannah", "Boyle", date(2000, 12, 30), postcode="NR8 1ZB", house="11")
+    born = date(2000, 12, 30)
+    slip = top(MatchQuery(family_name="Boyls", date_of_birth=born, postcode="WD29 2WL"))
+    assert (slip.person_id, slip.flagged) == (hannah.pk, False)
+    assert "same date of birth" in slip.reasons
+    exact = top(MatchQuery(family_name="Boyle", date_of_birth=born, postcode="WD29 2WL"))
+    assert (exact.person_id, exact.flagged) == (hannah.pk, True)
+    at_home = top(MatchQuery(family_name="Boyls", date_of_birth=born, postcode="NR8 1ZB"))
+    assert (at_home.person_id, at_home.flagged) == (hannah.pk, True)

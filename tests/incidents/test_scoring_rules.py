@@ -205,6 +205,39 @@ def test_no_surname_on_one_side_with_only_a_given_name_and_a_date_never_flags():
     assert flagged == []
 
 
+def test_a_surname_only_like_the_one_typed_and_a_date_never_flag_without_a_given_name():
+    """No given name on one side, a surname that sounds alike, has a slip or holds the other
+    (Boyls / Boyle): with a date of birth and nothing else that agrees, below the flag, at
+    every level of the other fields and both ways round."""
+    cases = [
+        (fields, swapped, primary)
+        for fields, swapped, primary in ALL
+        if fields["given"] == MISSING
+        and fields["family"] in (PHONETIC, TYPO, PARTIAL)
+        and fields["phone"] != SAME
+        and fields["address"] not in (SAME, SAME_STREET, SAME_POSTCODE)
+    ]
+    assert len(cases) > 50
+    flagged = [c for c in cases if score(evidence(**c[0], swapped=c[1], primary=c[2])) >= FLAG]
+    assert flagged == []
+    assert scoring.similar_surname_and_date_alone(evidence(family=TYPO, dob=EXACT))
+
+
+@pytest.mark.parametrize(
+    ("fields", "flags"),
+    [
+        ({"family": EXACT, "dob": EXACT}, True),  # the same surname exactly: still flags
+        ({"family": PHONETIC, "dob": EXACT, "phone": SAME}, True),  # with the phone as well
+        ({"family": TYPO, "dob": EXACT, "address": SAME_POSTCODE}, True),  # or the postcode
+        ({"family": PHONETIC, "dob": EXACT, "given": EXACT}, True),  # or the given name
+        ({"family": PHONETIC, "dob": EXACT}, False),
+        ({"family": PARTIAL, "dob": EXACT, "address": MISMATCH}, False),
+    ],
+)
+def test_a_similar_surname_and_date_flag_only_with_something_more(fields, flags):
+    assert (score(evidence(**fields)) >= FLAG) is flags
+
+
 @pytest.mark.parametrize("more", [{"phone": SAME}, {"address": SAME}, {"address": SAME_POSTCODE}])
 def test_a_given_name_and_date_of_birth_flag_with_a_phone_or_postcode_as_well(more):
     assert score(evidence(given=EXACT, dob=EXACT, **more)) >= FLAG
