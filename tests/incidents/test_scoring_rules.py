@@ -693,6 +693,22 @@ def test_given_name_and_date_without_a_surname_never_flag_whatever_name_the_weig
     assert score(ev, weak_surname) == pytest.approx(FLAG - 0.01)
 
 
+def test_a_similar_surname_and_date_without_a_given_name_read_the_best_name_under_the_weights():
+    no_given = NameEvidence(MISSING, PHONETIC, False, True, "", "Boyle")
+    initial_and_slip = NameEvidence(INITIAL, TYPO, False, True, "H", "Boyle")
+    ev = replace(evidence(dob=EXACT), names=(no_given, initial_and_slip))
+    # Default weights: "H Boyle" (an initial agrees) is the best name: not capped, flags.
+    assert scoring.best_name(ev) is initial_and_slip
+    assert not scoring.similar_surname_and_date_alone(ev)
+    assert score(ev) >= FLAG
+    # A sound-alike surname weighed more: "Boyle" with no given name is the best name, and a
+    # surname like the one typed with a date alone never flags.
+    loud = Weights(family={**W.family, PHONETIC: 5.0})
+    assert scoring.best_name(ev, loud) is no_given
+    assert scoring.similar_surname_and_date_alone(ev, loud)
+    assert score(ev, loud) == pytest.approx(FLAG - 0.01)
+
+
 def test_one_given_name_on_one_generation_at_home_reads_the_best_name_under_the_weights_given():
     given_exact = NameEvidence(EXACT, MISMATCH, False, True, "Ann", "Brown")
     sounds_alike = NameEvidence(PHONETIC, EXACT, False, True, "Anne", "Smith")
