@@ -223,10 +223,10 @@ def id_batches(
         yield start, start + batch_size
 
 
-class PostgresOnlyAddIndexConcurrently(pg.AddIndexConcurrently):
-    """:class:`AddIndexConcurrently` for an index only PostgreSQL has (GIN, trigram, JSON
-    containment): on any other database it records the index in the state and builds nothing,
-    so the embedded SQLite default still migrates."""
+class _PostgresOnly:
+    """An operation on an index only PostgreSQL has (GIN, trigram, JSON containment): on any
+    other database it changes the migration state and builds or drops nothing, so the embedded
+    SQLite default still migrates."""
 
     def database_forwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
@@ -241,18 +241,9 @@ class PostgresOnlyAddIndexConcurrently(pg.AddIndexConcurrently):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
-class PostgresOnlyRemoveIndexConcurrently(pg.RemoveIndexConcurrently):
-    """``DROP INDEX CONCURRENTLY`` of an index only PostgreSQL has (one that
-    :class:`PostgresOnlyAddIndexConcurrently` added): elsewhere it only leaves the state."""
+class PostgresOnlyAddIndexConcurrently(_PostgresOnly, pg.AddIndexConcurrently):
+    """:class:`AddIndexConcurrently` for an index only PostgreSQL has."""
 
-    def database_forwards(
-        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
-    ) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
 
-    def database_backwards(
-        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
-    ) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+class PostgresOnlyRemoveIndexConcurrently(_PostgresOnly, pg.RemoveIndexConcurrently):
+    """``DROP INDEX CONCURRENTLY`` of an index :class:`PostgresOnlyAddIndexConcurrently` added."""

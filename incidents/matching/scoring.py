@@ -790,28 +790,19 @@ def _could_be_the_name(name: NameEvidence) -> bool:
     )
 
 
-def _same_person(a: Stored, b: Stored) -> bool:
-    """Two records that are likely one person: the same date of birth (or day and month
-    swapped), or one has none and they live at the same address. Not "a digit off": namesakes
-    born 1950, 1951, 1952... would chain into one person."""
-    if a.dob is not None and b.dob is not None:
-        return dob_level(a.dob, b.dob) in (EXACT, DAY_MONTH_SWAP)
-    return bool(a.postcode_key and a.house_key) and (a.postcode_key, a.house_key) == (
-        b.postcode_key,
-        b.house_key,
-    )
-
-
 def distinct_people(records: list[Stored]) -> int:
-    """How many people ``records`` are, counting a person's duplicate records once: records
-    are joined (transitively) when :func:`_same_person` says so.
+    """How many people ``records`` are, counting a person's duplicate records once: two
+    records are likely one person when they have the same date of birth (or day and month
+    swapped), or one has none and they live at the same address, and records are joined
+    transitively. Not "a digit off": namesakes born 1950, 1951, 1952... would chain into one
+    person.
 
     In one pass, not pair by pair (a common name brings a hundred candidates, and comparing
     every pair was the slowest part of scoring them): records born on one day, or with day
     and month swapped, share a key (the year and the two numbers, either way round); a record
     with no date of birth joins everyone at its home. A placeholder date joins nobody.
-    ``tests/incidents/test_scoring_units.py`` checks the groups against :func:`_same_person`
-    pair by pair.
+    ``tests/incidents/test_scoring_units.py`` checks the groups against that definition
+    applied pair by pair.
     """
     parent = list(range(len(records)))
 

@@ -36,24 +36,25 @@ T0 = datetime(2026, 3, 2, 9, 0, 5, tzinfo=UTC)
 MATCH_API_QUERIES = 4
 
 
-def _redis_sessions() -> bool:
+@pytest.fixture
+def served_setup() -> None:
     """Sessions from the cache, on PostgreSQL: the budget is counted where it is served (on
     SQLite, ``make run``, the chain needs no lock and the reads are not joined in one)."""
-    return (
+    if not (
         django_settings.SESSION_ENGINE == "dapolice.accounts.sessions"
         and connection.vendor == "postgresql"
-    )
+    ):
+        pytest.skip("counted with sessions in the cache (REDIS_URL), on PostgreSQL")
 
 
 def _match(client, **body):
     return client.post(reverse("api-person-match"), body, content_type="application/json")
 
 
+@pytest.mark.usefixtures("served_setup")
 def test_the_match_api_stays_within_its_query_budget(
     client_for, call_taker, log_incident, django_assert_max_num_queries
 ):
-    if not _redis_sessions():
-        pytest.skip("counted with sessions in the cache (REDIS_URL), on PostgreSQL")
     victim = {"given_name": "Elizabeth", "family_name": "Jones", "phones": ("07700 900789",)}
     log_incident(victim=victim)
     client = client_for(call_taker)
@@ -78,12 +79,11 @@ def test_the_match_api_stays_within_its_query_budget(
 MATCH_API_QUERIES_NAME_ONLY = 4
 
 
+@pytest.mark.usefixtures("served_setup")
 def test_a_name_only_search_stays_within_its_query_budget(
     client_for, call_taker, log_incident, django_assert_max_num_queries
 ):
     """The load test's search (a given and a family name, once a second per call taker)."""
-    if not _redis_sessions():
-        pytest.skip("counted with sessions in the cache (REDIS_URL), on PostgreSQL")
     log_incident(victim={"given_name": "Elizabeth", "family_name": "Jones"})
     client = client_for(call_taker)
     assert _match(client, given_name="Liz", family_name="Jones").status_code == 200
@@ -93,6 +93,7 @@ def test_a_name_only_search_stays_within_its_query_budget(
 
 
 @pytest.mark.parametrize("location", [True, False], ids=["location typed", "name only"])
+@pytest.mark.usefixtures("served_setup")
 def test_the_intake_panel_stays_within_the_same_budget(
     client_for, call_taker, log_incident, django_assert_max_num_queries, location
 ):
@@ -101,8 +102,6 @@ def test_the_intake_panel_stays_within_the_same_budget(
     from dapolice.audit.models import AuditEvent
     from incidents.models import Marker
 
-    if not _redis_sessions():
-        pytest.skip("counted with sessions in the cache (REDIS_URL), on PostgreSQL")
     victim = {"given_name": "Jane", "family_name": "Doe", "phones": ("07700 900789",)}
     open_one = log_incident(category="A", victim={**victim, "lives_at_location": True})
     log_incident(victim={"given_name": "Bob", "family_name": "Doe", "lives_at_location": True})
@@ -263,12 +262,11 @@ def test_the_match_apis_audit_row_is_one_statement(client_for, call_taker, log_i
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("served_setup")
 def test_served_outside_a_transaction_the_search_opens_none(client_for, call_taker, log_incident):
     """As served (no test transaction around the request), the search is its 4 statements and
     nothing more: the audit row's statement is its own transaction (no ``BEGIN`` and
     ``COMMIT`` round trips, which the lock and head read then the INSERT needed)."""
-    if not _redis_sessions():
-        pytest.skip("counted with sessions in the cache (REDIS_URL), on PostgreSQL")
     log_incident(victim={"given_name": "Elizabeth", "family_name": "Jones"})
     client = client_for(call_taker)
     assert _match(client, given_name="Liz", family_name="Jones").status_code == 200

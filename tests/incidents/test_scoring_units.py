@@ -548,6 +548,17 @@ def test_records_without_a_house_number_are_not_one_person_by_postcode_alone():
     assert scoring.distinct_people(at_22) == 1
 
 
+def _same_person(a: Stored, b: Stored) -> bool:
+    """The definition: the same date of birth (or day and month swapped), or one has none and
+    they live at the same address."""
+    if a.dob is not None and b.dob is not None:
+        return scoring.dob_level(a.dob, b.dob) in (EXACT, DAY_MONTH_SWAP)
+    return bool(a.postcode_key and a.house_key) and (a.postcode_key, a.house_key) == (
+        b.postcode_key,
+        b.house_key,
+    )
+
+
 def _groups_pair_by_pair(records: list[Stored]) -> int:
     """The definition: records joined, transitively, wherever ``_same_person`` says so."""
     parent = list(range(len(records)))
@@ -559,7 +570,7 @@ def _groups_pair_by_pair(records: list[Stored]) -> int:
 
     for i, a in enumerate(records):
         for j, b in enumerate(records):
-            if scoring._same_person(a, b):
+            if _same_person(a, b):
                 parent[root(i)] = root(j)
     return len({root(i) for i in range(len(records))})
 
